@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+//
+// skbsim: a deterministic simulator of the Linux kernel's sk_buff and page_frag
+// allocator, fed by real captures through libpcap.
+//
+// Module graph (data flows one way, top to bottom):
+//
+//   CPcap ──▶ Capture ─────────────┐
+//                                  ▼
+//   KernelMemory ──▶ SkbModel ──▶ (Release, Trace) ──▶ skbsim (CLI)
+//   SampleKit ──▶ skbsim-samples (generates samples/)
+//
+// Benchmarks live in their own package under Benchmarks/ so that `swift test`
+// does not build the benchmark harness.
+import PackageDescription
+
+let package = Package(
+    name: "skbsim",
+    products: [
+        .executable(name: "skbsim", targets: ["skbsim"]),
+        .executable(name: "skbsim-samples", targets: ["skbsim-samples"]),
+        .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "KernelMemory", targets: ["KernelMemory"]),
+        .library(name: "SampleKit", targets: ["SampleKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libpcap, found through pkg-config; Debian: libpcap-dev.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .target(name: "Capture", dependencies: ["CPcap"]),
+        .target(name: "KernelMemory"),
+        .target(name: "SampleKit"),
+        .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
+        .executableTarget(
+            name: "skbsim",
+            dependencies: [
+                "Capture",
+                "KernelMemory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "SampleKit"]),
+        .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
+        .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
+    ]
+)
