@@ -20,11 +20,12 @@ import Darwin
 /// can report each packet's index in the file (`CapturedPacket.index`) as
 /// well as its index among matching packets (`deliveredIndex`).
 ///
-/// Every record is validated: its captured length must not exceed the
-/// snapshot length, `maximumCaptureLength`, or its wire length. libpcap 1.10
-/// silently truncates a pcap record whose captured length exceeds the
-/// snapshot length; on seekable pcap input the reader detects that from the
-/// bytes libpcap consumed. On pipes it cannot, and byte offsets are unknown.
+/// Every record is validated: its captured length must not exceed
+/// `maximumCaptureLength`, the snapshot length, or its wire length. libpcap
+/// 1.10 silently truncates a pcap record whose stored captured length
+/// exceeds the snapshot length; on seekable pcap input the reader detects
+/// that from the bytes libpcap consumed and applies an
+/// `OversizedRecordPolicy`. On pipes it cannot, and byte offsets are unknown.
 ///
 /// Not `Sendable`: libpcap handles are not thread-safe.
 public final class CaptureReader {
@@ -48,6 +49,10 @@ public final class CaptureReader {
     public private(set) var packetsRead = 0
     /// Packets returned to the caller so far.
     public private(set) var packetsDelivered = 0
+    /// Records whose stored captured length exceeded the snapshot length and
+    /// that libpcap truncated (with `OversizedRecordPolicy.truncate`).
+    public private(set) var recordsTruncatedToSnaplen = 0
+    public let oversizedRecordPolicy: OversizedRecordPolicy
 
     private let handle: OpaquePointer
     private let stream: UnsafeMutablePointer<FILE>
@@ -63,7 +68,9 @@ public final class CaptureReader {
 
     /// Opens `path` (`-` for standard input), optionally with a
     /// tcpdump-style BPF filter expression.
-    public convenience init(path: String, filter: String? = nil) throws(CaptureError) {
+    public convenience init(
+        path: String, filter: String? = nil, oversizedRecords: OversizedRecordPolicy = .truncate
+    ) throws(CaptureError) {
         // For stdin, read a duplicate of descriptor 0 so that the reader
         // owns (and closes) its stream like any other, leaving stdin open.
         let stream = path == "-" ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb")
@@ -75,13 +82,16 @@ public final class CaptureReader {
                 message: "cannot open: " + String(cString: strerror(code))
             )
         }
-        try self.init(stream: stream, name: path, filter: filter)
+        try self.init(stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords)
     }
 
     /// Reads from an already open stream, which the reader takes over: it is
     /// closed on failure and in `deinit`.
     /// `name` is used in messages.
-    init(stream: UnsafeMutablePointer<FILE>, name: String, filter: String?) throws(CaptureError) {
+    init(
+        stream: UnsafeMutablePointer<FILE>, name: String, filter: String? = nil,
+        oversizedRecords: OversizedRecordPolicy = .truncate
+    ) throws(CaptureError) {
         let seekable = ftello(stream) == 0
         let header = seekable ? Self.peekHeader(stream) : nil
 
@@ -125,6 +135,7 @@ public final class CaptureReader {
         self.program = program
         self.seekable = seekable
         self.filterExpression = filter
+        self.oversizedRecordPolicy = oversizedRecords
         // libpcap reports pcapng sections as version 1.x and pcap as 2.x.
         self.format = header?.format ?? (pcap_major_version(handle) == 1 ? .pcapng : .pcap)
         self.recordHeaderSize = header?.recordHeaderSize
@@ -197,6 +208,7 @@ public final class CaptureReader {
     }
 
     /// Why a record with these lengths is invalid, or `nil` if it is fine.
+    /// Counts records libpcap truncated to the snapshot length.
     private func lengthProblem(_ captureLength: Int, _ wireLength: Int, recordStart: Int64) -> String? {
         if captureLength > Self.maximumCaptureLength {
             return "captured length \(captureLength) is larger than the maximum of \(Self.maximumCaptureLength)"
@@ -210,7 +222,10 @@ public final class CaptureReader {
             let end = Int64(ftello(stream))
             let storedLength = Int(end - recordStart) - recordHeaderSize
             if end >= 0 && storedLength > captureLength {
-                return "captured length \(storedLength) is larger than the snapshot length \(snaplen)"
+                if oversizedRecordPolicy == .reject {
+                    return "captured length \(storedLength) is larger than the snapshot length \(snaplen)"
+                }
+                recordsTruncatedToSnaplen += 1
             }
         }
         if captureLength > wireLength {
