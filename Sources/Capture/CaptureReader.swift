@@ -73,7 +73,7 @@ public final class CaptureReader {
     ) throws(CaptureError) {
         // For stdin, read a duplicate of descriptor 0 so that the reader
         // owns (and closes) its stream like any other, leaving stdin open.
-        let stream = path == "-" ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb")
+        let stream = path == "-" ? Self.duplicateStandardInput() : fopen(path, "rb")
         guard let stream else {
             let code = errno
             throw CaptureError(
@@ -86,8 +86,9 @@ public final class CaptureReader {
     }
 
     /// Reads from an already open stream, which the reader takes over: it is
-    /// closed on failure and in `deinit`.
-    /// `name` is used in messages.
+    /// closed on failure and in `deinit`. `name` is used in messages. Only a
+    /// stream positioned at offset 0 of a seekable file gets its header
+    /// peeked at and byte offsets reported.
     init(
         stream: UnsafeMutablePointer<FILE>, name: String, filter: String? = nil,
         oversizedRecords: OversizedRecordPolicy = .truncate
@@ -245,6 +246,19 @@ public final class CaptureReader {
         )
         failure = error
         return error
+    }
+
+    /// A stream over a duplicate of descriptor 0, or `nil` with `errno` set.
+    private static func duplicateStandardInput() -> UnsafeMutablePointer<FILE>? {
+        let descriptor = dup(STDIN_FILENO)
+        guard descriptor >= 0 else { return nil }
+        guard let stream = fdopen(descriptor, "rb") else {
+            let code = errno
+            close(descriptor)
+            errno = code
+            return nil
+        }
+        return stream
     }
 
     /// The first bytes of the file, read with `pread` so that the stream's
