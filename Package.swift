@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "KernelMemory", targets: ["KernelMemory"]),
         .library(name: "SampleKit", targets: ["SampleKit"]),
+        .library(name: "KernelProbe", targets: ["KernelProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,8 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap"]),
         .target(name: "KernelMemory"),
         .target(name: "SampleKit"),
+        // Measures the running kernel (loopback sockets, /proc) to check the model against.
+        .target(name: "KernelProbe"),
         .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "skbsim",
@@ -48,5 +51,6 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "SampleKit"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
+        .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
     ]
 )

@@ -1,0 +1,8 @@
+import Testing
+import KernelProbe
+
+@Test func runningKernelReportsARelease() {
+    let kernel = RunningKernel.current()
+    #expect(kernel.release.first?.isNumber == true)
+    #expect(!kernel.machine.isEmpty)
+}
