@@ -25,3 +25,34 @@ public struct InternetChecksum: Sendable {
         return ~UInt16(total)
     }
 }
+
+extension InternetChecksum {
+    /// Adds the TCP/UDP/ICMPv6 pseudo-header (RFC 793 §3.1 for IPv4, RFC 8200
+    /// §8.1 for IPv6): addresses, upper-layer protocol and length. The two
+    /// layouts sum the same fields, only their widths differ.
+    public mutating func addPseudoHeader(source: IPAddress, destination: IPAddress,
+                                         protocolNumber: UInt8, upperLayerLength: Int) {
+        switch (source, destination) {
+        case let (.v4(s), .v4(d)):
+            add(s.bytes)
+            add(d.bytes)
+            add([0, protocolNumber, UInt8(upperLayerLength >> 8 & 0xFF), UInt8(upperLayerLength & 0xFF)])
+        case let (.v6(s), .v6(d)):
+            add(s.bytes)
+            add(d.bytes)
+            var tail: [UInt8] = []
+            tail.appendBigEndian(UInt32(upperLayerLength))
+            tail += [0, 0, 0, protocolNumber]
+            add(tail)
+        default:
+            preconditionFailure("pseudo-header needs both addresses from one family")
+        }
+    }
+
+    /// The checksum of `bytes` alone.
+    public static func of<C: Collection>(_ bytes: C) -> UInt16 where C.Element == UInt8 {
+        var sum = InternetChecksum()
+        sum.add(bytes)
+        return sum.value
+    }
+}
