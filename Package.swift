@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "KernelMemory", targets: ["KernelMemory"]),
         .library(name: "SampleKit", targets: ["SampleKit"]),
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
+        .library(name: "Trace", targets: ["Trace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,8 @@ let package = Package(
         ),
         .target(name: "Capture", dependencies: ["CPcap"]),
         .target(name: "KernelMemory"),
+        // Lifecycle events and their sinks; below the model so it can emit them.
+        .target(name: "Trace"),
         .target(name: "SampleKit"),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
         .target(name: "KernelProbe"),
@@ -45,12 +48,16 @@ let package = Package(
             dependencies: [
                 "Capture",
                 "KernelMemory",
+                "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "SampleKit"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
+        // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
+        .testTarget(name: "CLITests", dependencies: ["skbsim"]),
     ]
 )

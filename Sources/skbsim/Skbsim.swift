@@ -1,9 +1,59 @@
 import ArgumentParser
+import Capture
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `skbsim` command: subcommands share tcpdump's habits for reading a
+/// capture (`-r FILE` or a positional file, `-` for stdin, `-c COUNT`, a
+/// trailing BPF expression).
+///
+/// Exit status: 0 success, 1 bad input (the capture, the filter, the model
+/// reporting a memory bug), 2 usage errors — like tcpdump, not ArgumentParser's
+/// default 64.
 @main
 struct Skbsim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skbsim",
-        abstract: "Simulate the Linux kernel's sk_buff and page_frag allocator over a capture."
+        abstract: "Simulate the Linux kernel's sk_buff and page_frag allocator over a capture.",
+        discussion: """
+            Each packet of a pcap or pcapng capture, read through libpcap, becomes an \
+            sk_buff built the way a driver's receive path builds it.
+            """,
+        subcommands: [Inspect.self]
     )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CaptureError {
+            fail(error.description, status: 1)
+        } catch let error as InputError {
+            fail(error.description, status: 1)
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success {
+                // --help, --version: ArgumentParser prints them.
+                exit(withError: error)
+            }
+            if status == .validationFailure {
+                fail(message(for: error), status: 2)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// Prints one line to stderr and exits.
+    static func fail(_ message: String, status: Int32) -> Never {
+        let line = "skbsim: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        Glibc.exit(status)
+    }
+}
+
+/// A problem with the input that is not the capture reader's own error.
+struct InputError: Error, CustomStringConvertible {
+    var description: String
 }

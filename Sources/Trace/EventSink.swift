@@ -1,0 +1,30 @@
+/// Receives the event stream of a simulation.
+///
+/// The model holds at most one sink (`Optional`); with none attached, emitting
+/// an event is a nil check and nothing else, so tracing costs nothing when
+/// nobody listens. Use `EventFanout` to feed several sinks.
+public protocol EventSink: AnyObject {
+    /// Called once per event, in `sequence` order.
+    func receive(_ event: SkbEvent)
+    /// Called once at the end of a run; flush buffered output here.
+    func finish()
+}
+
+extension EventSink {
+    public func finish() {}
+}
+
+/// Collects events in memory; for tests and small runs.
+public final class EventRecorder: EventSink {
+    public private(set) var events: [SkbEvent] = []
+    public init() {}
+    public func receive(_ event: SkbEvent) { events.append(event) }
+}
+
+/// Sends each event to several sinks in order.
+public final class EventFanout: EventSink {
+    public let sinks: [any EventSink]
+    public init(_ sinks: [any EventSink]) { self.sinks = sinks }
+    public func receive(_ event: SkbEvent) { for sink in sinks { sink.receive(event) } }
+    public func finish() { for sink in sinks { sink.finish() } }
+}

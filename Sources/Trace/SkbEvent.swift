@@ -1,0 +1,74 @@
+/// One step in an skb's life: an allocation, an operation, a GRO merge, a
+/// release stage, a drop or consume.
+///
+/// A plain value of fixed size — building one allocates nothing — carrying
+/// the fields pwru and retis show for each step (`len`, `data_len`,
+/// `truesize`, `nr_frags`, headroom, `protocol`) plus two kind-specific
+/// arguments. What `arg0`/`arg1` mean for each kind is documented on
+/// `SkbEventKind`.
+public struct SkbEvent: Sendable, Hashable {
+    /// Position in the run's event stream, from 0, without gaps.
+    public var sequence: UInt64
+    public var kind: SkbEventKind
+    /// The capture packet (file index) being processed; -1 outside packets.
+    public var packet: Int32
+    /// The skb's simulator id (stable for its life, reused after it is freed).
+    public var skb: UInt32
+    /// The skb's simulated `struct sk_buff *` address (`skbaddr=` in tracepoints); 0 if none.
+    public var skbaddr: UInt64
+    /// The capture timestamp of `packet`, ns since the epoch.
+    public var timestampNanoseconds: Int64
+    public var len: UInt32
+    public var dataLen: UInt32
+    public var truesize: UInt32
+    public var headroom: UInt32
+    public var nrFrags: UInt8
+    /// `ntohs(skb->protocol)`.
+    public var protocolType: UInt16
+    /// `enum skb_drop_reason` value for drops, hook verdicts and list frees; 0 otherwise.
+    public var reason: UInt32
+    /// Kind-specific: a size, an address, a count (see `SkbEventKind`).
+    public var arg0: UInt64
+    /// Kind-specific second argument.
+    public var arg1: UInt64
+    /// The kernel function the step imitates, e.g. "skb_put", "page_frag_alloc".
+    public var function: StaticString
+
+    public init(
+        sequence: UInt64 = 0, kind: SkbEventKind, packet: Int32 = -1, skb: UInt32 = 0, skbaddr: UInt64 = 0,
+        timestampNanoseconds: Int64 = 0, len: UInt32 = 0, dataLen: UInt32 = 0, truesize: UInt32 = 0,
+        headroom: UInt32 = 0, nrFrags: UInt8 = 0, protocolType: UInt16 = 0, reason: UInt32 = 0,
+        arg0: UInt64 = 0, arg1: UInt64 = 0, function: StaticString
+    ) {
+        self.sequence = sequence
+        self.kind = kind
+        self.packet = packet
+        self.skb = skb
+        self.skbaddr = skbaddr
+        self.timestampNanoseconds = timestampNanoseconds
+        self.len = len
+        self.dataLen = dataLen
+        self.truesize = truesize
+        self.headroom = headroom
+        self.nrFrags = nrFrags
+        self.protocolType = protocolType
+        self.reason = reason
+        self.arg0 = arg0
+        self.arg1 = arg1
+        self.function = function
+    }
+
+    public static func == (a: SkbEvent, b: SkbEvent) -> Bool {
+        a.sequence == b.sequence && a.kind == b.kind && a.packet == b.packet && a.skb == b.skb
+            && a.skbaddr == b.skbaddr && a.timestampNanoseconds == b.timestampNanoseconds && a.len == b.len
+            && a.dataLen == b.dataLen && a.truesize == b.truesize && a.headroom == b.headroom
+            && a.nrFrags == b.nrFrags && a.protocolType == b.protocolType && a.reason == b.reason
+            && a.arg0 == b.arg0 && a.arg1 == b.arg1 && a.function.description == b.function.description
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sequence)
+        hasher.combine(kind)
+        hasher.combine(skb)
+    }
+}

@@ -1,0 +1,98 @@
+/// What an `SkbEvent` records. The comment on each case says what the
+/// event's `arg0` and `arg1` hold.
+public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    // Allocation.
+    /// An sk_buff struct was allocated. arg0: slab cache (0 skbuff_cache, 1 fclone), arg1: fclone state.
+    case skbAlloc
+    /// The head buffer was allocated. arg0: head address, arg1: allocation size (ksize or frag size).
+    case headAlloc
+    /// A page fragment was taken for packet data (a frag, not the head). arg0: address, arg1: size.
+    case fragAlloc
+    /// Packet bytes were copied into the skb. arg0: bytes copied, arg1: offset from head.
+    case dataCopy
+    /// Header offsets were set from the packet. arg0: network header, arg1: transport header (0xFFFF unset).
+    case headersSet
+
+    // Operations.
+    case put          // arg0: bytes
+    case push         // arg0: bytes
+    case pull         // arg0: bytes
+    case reserve      // arg0: bytes
+    case trim         // arg0: new len
+    case expandHead   // arg0: nhead, arg1: ntail
+    case pullTail     // arg0: delta (__pskb_pull_tail)
+    case linearize    // arg0: bytes pulled
+    case clone        // arg0: the clone's skb id, arg1: dataref after
+    case copy         // arg0: the copy's skb id
+    case unshare      // arg0: the new skb id (or the same when not cloned)
+    case get          // arg0: users after skb_get
+    case addRxFrag    // arg0: frag index, arg1: size
+    case coalesceRxFrag // arg0: frag index, arg1: size added
+
+    // GRO.
+    /// The skb is held on a GRO list. arg0: gso_size.
+    case groHold
+    /// The skb was merged into a held one. arg0: the held skb id, arg1: strategy (0 frags, 1 head steal, 2 frag_list).
+    case groMerge
+    /// A held skb was flushed up the stack. arg0: gso_segs, arg1: flush cause.
+    case groFlush
+
+    // Release.
+    /// A hook looked at the skb. arg0: hook point, arg1: verdict (0 accept, 1 drop).
+    case hookVerdict
+    /// `skb->destructor` ran. arg0: destructor kind.
+    case destructor
+    /// `skb_unref`: users dropped but others still hold the skb. arg0: users after.
+    case unref
+    /// `skb_data_unref`: dataref dropped but clones still hold the data. arg0: dataref after.
+    case dataUnref
+    /// A frag's page reference was dropped. arg0: page address, arg1: frag index.
+    case fragUnref
+    /// The frag_list was freed. arg0: number of skbs on it.
+    case listFree
+    /// The head buffer was freed. arg0: head address, arg1: 0 page_frag, 1 kfree, 2 small-head cache.
+    case headFree
+    /// The sk_buff struct was freed. arg0: slab cache, arg1: fclone state.
+    case skbFree
+    /// `kfree_skb_reason`: the skb was dropped (`reason` set).
+    case drop
+    /// `consume_skb`: the skb was freed after successful use.
+    case consume
+
+    public var description: String {
+        switch self {
+        case .skbAlloc: "skb_alloc"
+        case .headAlloc: "head_alloc"
+        case .fragAlloc: "frag_alloc"
+        case .dataCopy: "data_copy"
+        case .headersSet: "headers_set"
+        case .put: "put"
+        case .push: "push"
+        case .pull: "pull"
+        case .reserve: "reserve"
+        case .trim: "trim"
+        case .expandHead: "expand_head"
+        case .pullTail: "pull_tail"
+        case .linearize: "linearize"
+        case .clone: "clone"
+        case .copy: "copy"
+        case .unshare: "unshare"
+        case .get: "get"
+        case .addRxFrag: "add_rx_frag"
+        case .coalesceRxFrag: "coalesce_rx_frag"
+        case .groHold: "gro_hold"
+        case .groMerge: "gro_merge"
+        case .groFlush: "gro_flush"
+        case .hookVerdict: "hook_verdict"
+        case .destructor: "destructor"
+        case .unref: "unref"
+        case .dataUnref: "data_unref"
+        case .fragUnref: "frag_unref"
+        case .listFree: "list_free"
+        case .headFree: "head_free"
+        case .skbFree: "skb_free"
+        case .drop: "drop"
+        case .consume: "consume"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Capture
+
+/// tcpdump-style capture selection shared by the subcommands:
+/// `[-r FILE] [-c COUNT] [-n] [FILE] [EXPRESSION…]`.
+struct CaptureOptions: ParsableArguments {
+    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from FILE ('-' for standard input).", valueName: "FILE"))
+    var readFile: String?
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after COUNT packets (that match the filter).", valueName: "COUNT"))
+    var count: Int?
+
+    @Flag(name: .customShort("n"), help: "Print addresses and ports as numbers (always the case; accepted for tcpdump habit).")
+    var numeric = false
+
+    @Argument(help: ArgumentHelp("The capture file (unless -r is given), then a BPF filter expression.", valueName: "FILE] [EXPRESSION"))
+    var words: [String] = []
+
+    func validate() throws {
+        if let count, count < 1 {
+            throw ValidationError("-c COUNT must be a positive number, got \(count)")
+        }
+        if readFile == nil && words.isEmpty {
+            throw ValidationError("no capture given: use -r FILE or name the file")
+        }
+    }
+
+    /// The capture path: `-r FILE`, else the first word.
+    var path: String { readFile ?? words[0] }
+
+    /// The BPF expression: the words after the file, joined as tcpdump does.
+    var filter: String? {
+        let rest = readFile == nil ? Array(words.dropFirst()) : words
+        return rest.isEmpty ? nil : rest.joined(separator: " ")
+    }
+
+    func openReader() throws -> CaptureReader {
+        try CaptureReader(path: path, filter: filter)
+    }
+}
