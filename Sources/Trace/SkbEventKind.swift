@@ -59,6 +59,12 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     /// `consume_skb`: the skb was freed after successful use.
     case consume
 
+    // Memory counters (not tied to one skb).
+    /// A page_frag cache's usage changed. skb: the cache id; arg0: pages held
+    /// (the cache's current page plus abandoned pages with fragments still
+    /// out), arg1: bytes handed out and not yet freed.
+    case pageFragCounter
+
     public var description: String {
         switch self {
         case .skbAlloc: "skb_alloc"
@@ -93,6 +99,7 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
         case .skbFree: "skb_free"
         case .drop: "drop"
         case .consume: "consume"
+        case .pageFragCounter: "page_frag_counter"
         }
     }
 }
