@@ -100,13 +100,17 @@ public final class MemorySystem {
         for pfn in 0..<pageCount { pages[pfn].head = Int32(pfn) }
         // Hand all RAM to the buddy allocator in maximal aligned blocks,
         // like memblock_free_all() does at boot.
+        // Boot frees go to the tail of the free lists (FPI_TO_TAIL), so the
+        // lowest PFN is handed out first: add the blocks in reverse.
+        var blocks: [(Int, Int)] = []
         var pfn = 0
         while pfn < pageCount {
             var order = KernelConfig.maxPageOrder
             while order > 0 && (pfn & ((1 << order) - 1) != 0 || pfn + (1 << order) > pageCount) { order -= 1 }
-            freeListAdd(pfn, order)
+            blocks.append((pfn, order))
             pfn += 1 << order
         }
+        for (pfn, order) in blocks.reversed() { freeListAdd(pfn, order) }
         ctx.pointee.freePages = pageCount
         createStandardCaches()
     }
