@@ -257,9 +257,9 @@ extension MemorySystem {
         setPageCount(pfn, fragMaxSize + 1)
         c.pointee.pagecntBias = UInt32(fragMaxSize + 1)
         c.pointee.stats.reuses += 1
-        // Every fragment came back: forget their records, reset the shadow.
+        // Every fragment came back: forget their records. The shadow needs
+        // no reset: handed-out ranges are already poisoned as freed.
         if pages[pfn.index].fragList >= 0 { fragments.purgePage(pfn.index, pages) }
-        markFragPageUnused(pfn.index, Int(encoded & PageFragCache.orderMask))
         return .reused
     }
 

@@ -9,7 +9,6 @@ import KernelMemory
 
 let metrics: [BenchmarkMetric] = [.wallClock, .throughput, .mallocCountTotal]
 
-@MainActor
 func pageFragPairs(_ benchmark: Benchmark, fragsz: Int, algorithm: PageFragAlgorithm) {
     var config = KernelConfig()
     config.pageFragAlgorithm = algorithm
