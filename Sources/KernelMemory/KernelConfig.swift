@@ -35,7 +35,7 @@ public struct KernelConfig: Hashable, Sendable {
     public var poisonOnFree: Bool = true
     /// Capacity of the checker's page_frag fragment table (records live and
     /// recently freed fragments). Fragments beyond it are handed out untracked.
-    public var maxTrackedFragments: Int = 1 << 17
+    public var maxTrackedFragments: Int = 1 << 16
     /// `MAX_HEADER` (`include/linux/netdevice.h`): 176 on a distro config
     /// with tunnels and Hyper-V; 32 for a minimal config.
     public var maxHeader: Int = 176
