@@ -14,6 +14,34 @@ public struct KernelConfig: Hashable, Sendable {
     /// `sizeof(struct sk_buff)`; 232 on a typical x86_64 distro config (6.x).
     public var sizeofSkBuff: Int = 232
 
+    // MARK: Memory model
+
+    /// Simulated RAM in bytes (one zone). Default 32 MiB = 8192 pages.
+    public var memorySize: Int = 32 << 20
+    /// `min_free_kbytes`; `nil` = the kernel's default formula
+    /// `int_sqrt(lowmem_kbytes * 16)` clamped to 128...262144
+    /// (`mm/page_alloc.c`, `calculate_min_free_kbytes`). 724 KiB for 32 MiB.
+    public var minFreeKbytes: Int? = nil
+    /// Which `__page_frag_alloc_align` the page_frag caches run.
+    public var pageFragAlgorithm: PageFragAlgorithm = .countUp
+    /// SLUB's `min_objects` for `calc_slab_order`: `4 * (fls(nr_cpu_ids) + 1)`
+    /// (`mm/slub.c`, `calculate_order`); 12 for 2 CPUs. With it the model
+    /// reproduces the slab orders observed in `/proc/slabinfo` on Linux
+    /// 6.18.44 (2 CPUs): kmalloc-8...256 order 0, 512 order 1, 1k order 2,
+    /// 2k/4k/8k order 3.
+    public var slubMinObjects: Int = 12
+    /// Poison freed memory: slab objects with `POISON_FREE`/`POISON_END`
+    /// (SLUB debug 'P'), pages with `PAGE_POISON` (CONFIG_PAGE_POISONING).
+    public var poisonOnFree: Bool = true
+    /// Capacity of the checker's page_frag fragment table (records live and
+    /// recently freed fragments). Fragments beyond it are handed out untracked.
+    public var maxTrackedFragments: Int = 1 << 16
+    /// `MAX_HEADER` (`include/linux/netdevice.h`): 176 on a distro config
+    /// with tunnels and Hyper-V; 32 for a minimal config.
+    public var maxHeader: Int = 176
+    /// `NET_IP_ALIGN`: 0 on x86_64 (`arch/x86/include/asm/processor.h`).
+    public var netIpAlign: Int = 0
+
     public init() {}
 
     /// `SKB_DATA_ALIGN(x)`: round up to `SMP_CACHE_BYTES`.
@@ -31,4 +59,70 @@ public struct KernelConfig: Hashable, Sendable {
     public func skbTruesize(_ x: Int) -> Int {
         x + skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
     }
+}
+
+/// The two `__page_frag_alloc_align` algorithms of `mm/page_frag_cache.c`.
+public enum PageFragAlgorithm: Hashable, Sendable {
+    /// v6.13+ (the default): `offset` counts up from 0, alignment is applied
+    /// before the fit check, size is `PAGE_SIZE << order`.
+    case countUp
+    /// v6.12 and older: `offset` counts down from `size`, the align mask is
+    /// applied to the result after the fit check.
+    case legacyCountDown
+}
+
+extension KernelConfig {
+    /// `PAGE_SHIFT`.
+    public var pageShift: Int { pageSize.trailingZeroBitCount }
+    /// Number of simulated pages.
+    public var pageCount: Int { memorySize / pageSize }
+    /// `MAX_PAGE_ORDER` (`include/linux/mmzone.h`, default 10).
+    public static let maxPageOrder = 10
+    /// `PAGE_ALLOC_COSTLY_ORDER` (3): SLUB's `slub_max_order` default.
+    public static let pageAllocCostlyOrder = 3
+
+    /// `min_free_kbytes` in pages (`WMARK_MIN` of the single zone).
+    public var minWatermarkPages: Int {
+        let kb = minFreeKbytes ?? min(max(Int(Double(memorySize / 1024 * 16).squareRoot()), 128), 262_144)
+        return kb * 1024 / pageSize
+    }
+
+    /// `PAGE_FRAG_CACHE_MAX_SIZE = __ALIGN_MASK(32768, ~PAGE_MASK)`.
+    public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
+    /// `PAGE_FRAG_CACHE_MAX_ORDER = get_order(PAGE_FRAG_CACHE_MAX_SIZE)`: 3 on 4 KiB pages.
+    public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
+
+    /// `get_order(size)`: smallest order whose block holds `size` bytes.
+    public func getOrder(_ size: Int) -> Int {
+        var order = 0
+        while (pageSize << order) < size { order += 1 }
+        return order
+    }
+
+    /// `KMALLOC_MAX_CACHE_SIZE` = `1 << (PAGE_SHIFT + 1)` for SLUB (8 KiB).
+    public var kmallocMaxCacheSize: Int { pageSize << 1 }
+    /// `KMALLOC_MAX_SIZE` = `1 << (MAX_PAGE_ORDER + PAGE_SHIFT)` (4 MiB).
+    public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
+
+    /// `NET_SKB_PAD = max(32, L1_CACHE_BYTES)`.
+    public var netSkbPad: Int { max(32, cacheLineSize) }
+    /// `SKB_HEAD_ALIGN(x)`.
+    public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
+    /// `SKB_WITH_OVERHEAD(x)`.
+    public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
+    /// `GRO_MAX_HEAD = MAX_HEADER + 128`.
+    public var groMaxHead: Int { maxHeader + 128 }
+    /// `MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER)` (`include/net/tcp.h`).
+    public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
+    /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+): 704 on a
+    /// distro x86_64 config; plus `L1_CACHE_BYTES` when a power of two.
+    public var skbSmallHeadCacheSize: Int {
+        let size = skbHeadAlign(max(maxTcpHeader, groMaxHead + netSkbPad + netIpAlign))
+        return size & (size - 1) == 0 ? size + cacheLineSize : size
+    }
+    /// `SKB_SMALL_HEAD_HEADROOM = SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`.
+    public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
+    /// `sizeof(struct sk_buff_fclones)`: two sk_buffs plus `refcount_t fclone_ref`,
+    /// padded to the struct's 8-byte alignment.
+    public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }
 }

@@ -1,0 +1,101 @@
+/// Byte access to simulated memory, checked against the KASAN shadow.
+///
+/// Reads of bad memory are reported and still performed (KASAN reports and
+/// lets the access happen); writes to bad memory are reported and skipped,
+/// so a use-after-free cannot corrupt poison or another owner's bytes.
+extension MemorySystem {
+    /// `kasan_check_range`: nil if every byte of [addr, addr+size) is
+    /// accessible, else the first bad address and its shadow code.
+    @inlinable func firstBadByte(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
+        let off = offsetInArena(addr)
+        var i = 0
+        // Whole shadow words first: the common case is all zero.
+        var g = off >> 3
+        let lastG = (off + size - 1) >> 3
+        if off & 7 == 0 && (off + size) & 7 == 0 {
+            while g + 8 <= lastG + 1 {
+                if UnsafeRawPointer(shadow + g).loadUnaligned(as: UInt64.self) != 0 { break }
+                g += 8
+            }
+            i = (g << 3) - off
+        }
+        while i < size {
+            let o = off + i
+            let s = shadow[o >> 3]
+            if s != 0 && (s >= 8 || (o & 7) >= Int(s)) {
+                return (addr + i, s)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    @inlinable @inline(__always)
+    func checkAccess(_ addr: KernelAddress, _ size: Int, op: StaticString, isWrite: Bool) -> Bool {
+        guard size > 0 else { return true }
+        guard _fastPath(isValid(addr) && isValid(addr + (size - 1))) else {
+            reportWild(addr, size: size, op: op, isWrite: isWrite, isFree: false)
+            return false
+        }
+        guard let (bad, code) = firstBadByte(addr, size) else { return true }
+        reportBadAccess(addr, size: size, bad: bad, code: code, op: op, isWrite: isWrite)
+        return false
+    }
+
+    /// Copy bytes into simulated memory (`memcpy(to, from, n)`).
+    /// Returns false (and writes nothing) if the checker flagged the range.
+    @inlinable @discardableResult
+    public func copyIn(to addr: KernelAddress, from bytes: UnsafeRawBufferPointer) -> Bool {
+        guard checkAccess(addr, bytes.count, op: "copyIn", isWrite: true) else { return false }
+        if let base = bytes.baseAddress { (arena + offsetInArena(addr)).copyMemory(from: base, byteCount: bytes.count) }
+        return true
+    }
+
+    /// Copy bytes out of simulated memory into `buffer`.
+    /// Returns false if the checker flagged the range (bytes are still copied
+    /// when the range is inside RAM).
+    @inlinable @discardableResult
+    public func copyOut(from addr: KernelAddress, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let ok = checkAccess(addr, buffer.count, op: "copyOut", isWrite: false)
+        if isValid(addr) && isValid(addr + max(buffer.count - 1, 0)), let base = buffer.baseAddress {
+            base.copyMemory(from: arena + offsetInArena(addr), byteCount: buffer.count)
+        }
+        return ok
+    }
+
+    /// `memset(addr, value, count)`; skipped if the range is bad.
+    @inlinable @discardableResult
+    public func memset(_ addr: KernelAddress, _ value: UInt8, count: Int) -> Bool {
+        guard checkAccess(addr, count, op: "memset", isWrite: true) else { return false }
+        (arena + offsetInArena(addr)).initializeMemory(as: UInt8.self, repeating: value, count: count)
+        return true
+    }
+
+    /// Read access to `count` bytes at `addr` (checked once, up front).
+    /// The pointer is valid only inside `body`. Precondition: the range
+    /// lies inside simulated RAM (a wild range is reported and traps).
+    @inlinable
+    public func withUnsafeBytes<R>(at addr: KernelAddress, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if !checkAccess(addr, count, op: "withUnsafeBytes", isWrite: false) {
+            precondition(isValid(addr) && isValid(addr + max(count - 1, 0)), "wild memory access at \(addr)")
+        }
+        return try body(UnsafeRawBufferPointer(start: arena + offsetInArena(addr), count: count))
+    }
+
+    /// Write access to `count` bytes at `addr`. If the checker flags the
+    /// range, `body` gets a scratch-free empty buffer and nothing is written.
+    @inlinable
+    public func withUnsafeMutableBytes<R>(at addr: KernelAddress, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        if !checkAccess(addr, count, op: "withUnsafeMutableBytes", isWrite: true) {
+            return try body(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeMutableRawBufferPointer(start: arena + offsetInArena(addr), count: count))
+    }
+
+    /// Unchecked view of raw bytes (a debugger's view: no reports), e.g. to
+    /// see the poison in freed memory.
+    public func rawBytes(at addr: KernelAddress, count: Int) -> [UInt8] {
+        precondition(isValid(addr) && isValid(addr + max(count - 1, 0)), "address outside simulated RAM")
+        return Array(UnsafeRawBufferPointer(start: arena + offsetInArena(addr), count: count))
+    }
+}

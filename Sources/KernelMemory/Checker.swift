@@ -1,0 +1,319 @@
+/// One finding of the always-on checker, in the kernel's report style.
+public struct KasanReport: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// Access to a freed page or page_frag fragment.
+        case useAfterFree = "use-after-free"
+        /// Access to a freed slab object (KASAN's name since v6.3).
+        case slabUseAfterFree = "slab-use-after-free"
+        /// Access to a slab redzone (beyond the kmalloc request).
+        case slabOutOfBounds = "slab-out-of-bounds"
+        /// Access to a page redzone or an unused part of a page_frag page.
+        case outOfBounds = "out-of-bounds"
+        case doubleFree = "double-free"
+        case invalidFree = "invalid-free"
+        /// Address outside the simulated direct map.
+        case wildMemoryAccess = "wild-memory-access"
+        /// `VM_BUG_ON_PAGE(page_ref_count(page) == 0)`: put on a page with refcount 0.
+        case refcountUnderflow = "refcount-underflow"
+    }
+    public var kind: Kind
+    /// The operation that triggered it (`copyOut`, `kfree`, `put_page`, ...).
+    public var operation: String
+    public var address: KernelAddress
+    public var packet: Int
+    public var event: UInt64
+    /// The full multi-line report.
+    public var text: String
+    public var description: String { text }
+}
+
+/// The checker's state: reports so far. Leaks are computed on demand
+/// (`MemorySystem.leakReport()`), like a kmemleak scan.
+public struct Checker: Sendable {
+    public internal(set) var reports: [KasanReport] = []
+    public init() {}
+    public func reports(of kind: KasanReport.Kind) -> [KasanReport] { reports.filter { $0.kind == kind } }
+}
+
+/// One object kmemleak would call unreferenced.
+public struct LeakedObject: Hashable, Sendable {
+    public var address: KernelAddress
+    public var size: Int
+    /// Cache name, `page_frag:<cache>`, `kmalloc_large` or `alloc_pages`.
+    public var owner: String
+    public var allocator: String
+    public var allocEvent: UInt64
+    public var allocPacket: Int
+}
+
+/// Result of a leak scan, with kmemleak's text.
+public struct LeakReport: Sendable, CustomStringConvertible {
+    public var objects: [LeakedObject]
+    public var text: String
+    public var isEmpty: Bool { objects.isEmpty }
+    public var description: String { text }
+}
+
+/// Thrown by `expectNoLeaks()`; its description is the kmemleak report.
+public struct MemoryLeakError: Error, CustomStringConvertible {
+    public var report: LeakReport
+    public var description: String { report.text }
+}
+
+// MARK: - Fragment tracking (hot path)
+
+extension MemorySystem {
+    /// Record a fragment handed out and open its shadow.
+    @inlinable @inline(__always)
+    func trackFragAlloc(_ addr: KernelAddress, _ size: Int, _ cache: UInt16) {
+        let event = nextEvent()
+        guard _fastPath(size > 0) else { return }
+        let off = offsetInArena(addr)
+        let first = off >> 3, last = (off + size - 1) >> 3
+        (shadow + first).update(repeating: Shadow.accessible, count: last - first + 1)
+        fragments.insert(addr: addr.raw, size: size, cache: cache, page: Int(pages[off >> pageShift].head),
+                         pages: pages, event: event, packet: ctx.pointee.packet)
+    }
+
+    /// Retire the fragment `addr` points into. Returns false if the free
+    /// must be skipped (double or invalid free, already reported).
+    @inlinable @inline(__always)
+    func trackFragFree(_ addr: KernelAddress, _ head: Int) -> Bool {
+        let r = fragments.find(addr.raw)
+        if _fastPath(r >= 0 && fragments.records[Int(r)].live) {
+            retireFragment(Int(r))
+            return true
+        }
+        return trackFragFreeSlow(addr, head, exact: r)
+    }
+
+    @inlinable @inline(__always)
+    func retireFragment(_ r: Int) {
+        let rec = fragments.records + r
+        rec.pointee.refs -= 1
+        guard rec.pointee.refs == 0 else { return }
+        rec.pointee.live = false
+        rec.pointee.freeEvent = nextEvent()
+        rec.pointee.freePacket = ctx.pointee.packet
+        // Poison only granules entirely inside the fragment: a neighbour
+        // may share the boundary granules (fragments are not 8-aligned).
+        let start = offsetInArena(KernelAddress(rec.pointee.addr))
+        let first = (start + 7) >> 3, end = (start + Int(rec.pointee.size)) >> 3
+        if end > first { (shadow + first).update(repeating: Shadow.fragFree, count: end - first) }
+    }
+
+    @usableFromInline func trackFragFreeSlow(_ addr: KernelAddress, _ head: Int, exact: Int32) -> Bool {
+        if exact >= 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
+        guard pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue else { return true }
+        let r = fragments.containing(addr.raw, page: head, pages)
+        if r >= 0 {
+            if fragments.records[Int(r)].live { retireFragment(Int(r)); return true }
+            reportDoubleFree(addr, op: "page_frag_free")
+            return false
+        }
+        // Untracked fragments (table full) cannot be judged.
+        if fragments.state.pointee.untracked > 0 || pages[head].refcount <= 0 { return true }
+        reportInvalidFree(addr, op: "page_frag_free", why: "not inside a fragment handed out by a page_frag cache")
+        return false
+    }
+
+    /// `skb_frag_ref`-style extra reference on a page_frag fragment:
+    /// `get_page(virt_to_head_page(addr))`, and the fragment stays live until
+    /// a matching number of `page_frag_free` calls.
+    public func page_frag_ref(_ addr: KernelAddress) {
+        guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
+        let head = Int(pages[virtToPage(addr).index].head)
+        var r = fragments.find(addr.raw)
+        if r < 0 { r = fragments.containing(addr.raw, page: head, pages) }
+        if r >= 0 && fragments.records[Int(r)].live { fragments.records[Int(r)].refs += 1 }
+        getPage(PFN(head))
+    }
+
+    /// Fragments currently tracked (live + retained freed) and handed out untracked.
+    public var trackedFragments: (used: Int, untracked: Int) {
+        (fragments.state.pointee.used, fragments.state.pointee.untracked)
+    }
+}
+
+// MARK: - Reports
+
+extension MemorySystem {
+    static let separator = "=================================================================="
+
+    func who(_ packet: Int64, _ event: UInt64) -> String { "packet \(packet) (event \(event))" }
+
+    func append(_ kind: KasanReport.Kind, _ op: String, _ addr: KernelAddress, _ body: String) {
+        let packet = ctx.pointee.packet, event = ctx.pointee.event
+        let text = MemorySystem.separator + "\n" + body + "\n" + MemorySystem.separator
+        checker.reports.append(KasanReport(kind: kind, operation: op, address: addr, packet: Int(packet), event: event, text: text))
+    }
+
+    /// Describe the memory at `addr` the way KASAN's `print_address_description` does.
+    func describe(_ addr: KernelAddress) -> (text: String, slab: Bool) {
+        guard isValid(addr) else { return ("", false) }
+        let pfn = virtToPage(addr).index
+        let head = Int(pages[pfn].head)
+        let hp = pages[head]
+        if hp.flags & PageFlag.slab != 0 {
+            let ci = Int(hp.ownerID), c = caches[ci]
+            let slabOff = offsetInArena(addr) - (head << pageShift)
+            let obj = slabOff / c.size
+            guard obj < c.objectsPerSlab else { return ("The buggy address belongs to the slab padding of cache \(c.name)", true) }
+            let start = KernelAddress(KernelAddress.directMapBase + UInt64((head << pageShift) + obj * c.size))
+            let m = c.objects[Int(hp.next) * c.objectsPerSlab + obj]
+            let region = m.live ? "allocated \(m.requested)-byte region" : "freed \(c.objectSize)-byte region"
+            let len = m.live ? Int(m.requested) : c.objectSize
+            var s = "The buggy address belongs to the object at \(start)\n which belongs to the cache \(c.name) of size \(c.objectSize)\n"
+            s += "The buggy address is located \(addr - start) bytes inside of\n \(region) [\(start), \(start + len))\n"
+            if m.allocEvent != 0 { s += "\nAllocated by \(who(m.allocPacket, m.allocEvent)): \(m.allocatedBy)" }
+            if !m.live && m.freeEvent != 0 { s += "\nFreed by \(who(m.freePacket, m.freeEvent)): \(m.freedBy)" }
+            return (s, true)
+        }
+        if hp.ownerKind == PageOwnerKind.pageFrag.rawValue {
+            let r = fragments.containing(addr.raw, page: head, pages)
+            let name = fragCacheNames[Int(hp.ownerID)]
+            guard r >= 0 else {
+                return ("The buggy address belongs to page_frag cache \(name)'s page at \(pageAddress(PFN(head))) (order \(hp.order)), in no fragment handed out", false)
+            }
+            let rec = fragments.records[Int(r)]
+            let start = KernelAddress(rec.addr)
+            var s = "The buggy address belongs to the page_frag fragment at \(start)\n which belongs to the page_frag cache \(name), fragment size \(rec.size)\n"
+            s += "The buggy address is located \(addr - start) bytes inside of\n \(rec.live ? "allocated" : "freed") \(rec.size)-byte region [\(start), \(start + Int(rec.size)))\n"
+            s += "\nAllocated by \(who(rec.allocPacket, rec.allocEvent)): page_frag_alloc"
+            if !rec.live { s += "\nFreed by \(who(rec.freePacket, rec.freeEvent)): page_frag_free" }
+            return (s, false)
+        }
+        if hp.ownerKind == PageOwnerKind.kmallocLarge.rawValue {
+            let start = pageAddress(PFN(head))
+            return ("The buggy address belongs to the large kmalloc at \(start) of size \(hp.requested)\n located \(addr - start) bytes inside\n\nAllocated by \(who(hp.allocPacket, hp.allocEvent)): kmalloc", false)
+        }
+        var s = "The buggy address belongs to the physical page:\npage: refcount:\(pages[pfn].refcount) pfn:0x\(String(pfn, radix: 16)) order:\(hp.order)\n"
+        if hp.flags & (PageFlag.buddy | PageFlag.allocated) == PageFlag.buddy || (hp.flags == 0 && hp.refcount == 0) {
+            s += "page is free (in the buddy allocator)"
+            if pages[pfn].freeEvent != 0 {
+                s += "\n\nAllocated by \(who(pages[pfn].allocPacket, pages[pfn].allocEvent)): alloc_pages"
+                s += "\nFreed by \(who(pages[pfn].freePacket, pages[pfn].freeEvent)): __free_pages"
+            }
+        } else if hp.allocEvent != 0 {
+            s += "\nAllocated by \(who(hp.allocPacket, hp.allocEvent)): alloc_pages"
+        }
+        return (s, false)
+    }
+
+    @usableFromInline func reportDoubleFree(_ addr: KernelAddress, op: StaticString) {
+        let op = "\(op)"
+        append(.doubleFree, op, addr, "BUG: KASAN: double-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped)\n\n" + describe(addr).text)
+    }
+
+    @usableFromInline func reportInvalidFree(_ addr: KernelAddress, op: StaticString, why: String) {
+        let op = "\(op)"
+        append(.invalidFree, op, addr, "BUG: KASAN: invalid-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped): \(why)\n\n" + describe(addr).text)
+    }
+
+    @usableFromInline func reportWild(_ addr: KernelAddress, size: Int, op: StaticString, isWrite: Bool, isFree: Bool) {
+        let op = "\(op)"
+        let what = isFree ? "Free of addr \(addr)" : "\(isWrite ? "Write" : "Read") of size \(size) at addr \(addr)"
+        append(.wildMemoryAccess, op, addr, "BUG: KASAN: wild-memory-access in \(op)\n\(what) by \(who(ctx.pointee.packet, ctx.pointee.event))")
+    }
+
+    @usableFromInline func reportRefcountUnderflow(_ head: Int, op: String, sub: Int32) {
+        let p = pages[head]
+        let addr = pageAddress(PFN(head))
+        var s = "page: refcount:\(p.refcount) mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(head, radix: 16))\n"
+        s += "page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
+        if sub > 1 { s += "(\(op) would subtract \(sub) from refcount \(p.refcount))\n" }
+        s += "kernel BUG in \(op) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped)\n\n" + describe(addr).text
+        append(.refcountUnderflow, op, addr, s)
+    }
+
+    /// Report a bad access at the first poisoned byte `bad` of [addr, addr+size).
+    @usableFromInline func reportBadAccess(_ addr: KernelAddress, size: Int, bad: KernelAddress, code: UInt8, op: StaticString, isWrite: Bool) {
+        let op = "\(op)"
+        let (desc, slab) = describe(bad)
+        let kind: KasanReport.Kind
+        switch code {
+        case Shadow.slabFree: kind = .slabUseAfterFree
+        case Shadow.pageFree, Shadow.fragFree: kind = .useAfterFree
+        case Shadow.slabRedzone, 1...7: kind = slab ? .slabOutOfBounds : .outOfBounds
+        default: kind = .outOfBounds
+        }
+        append(kind, op, bad, "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(bad) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + desc)
+    }
+}
+
+// MARK: - Leaks (kmemleak-style scan)
+
+extension MemorySystem {
+    /// Everything still allocated that no cache holds: slab objects,
+    /// large kmallocs, page_frag fragments, `alloc_pages` by callers.
+    public func leakReport() -> LeakReport {
+        var leaks: [LeakedObject] = []
+        for c in caches {
+            for (s, slab) in c.slabs.enumerated() where slab.pfn >= 0 && slab.inuse > 0 {
+                for i in 0..<c.objectsPerSlab {
+                    let m = c.objects[s * c.objectsPerSlab + i]
+                    guard m.live else { continue }
+                    let a = KernelAddress(KernelAddress.directMapBase + UInt64((Int(slab.pfn) << pageShift) + i * c.size))
+                    leaks.append(LeakedObject(address: a, size: Int(m.requested), owner: c.name, allocator: "\(m.allocatedBy)",
+                                              allocEvent: m.allocEvent, allocPacket: Int(m.allocPacket)))
+                }
+            }
+        }
+        var pfn = 0
+        while pfn < pageCount {
+            let p = pages[pfn]
+            if p.flags & PageFlag.allocated != 0 {
+                switch PageOwnerKind(rawValue: p.ownerKind) {
+                case .kmallocLarge:
+                    leaks.append(LeakedObject(address: pageAddress(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
+                                              allocator: "kmalloc", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
+                case .caller:
+                    leaks.append(LeakedObject(address: pageAddress(PFN(pfn)), size: pageSize << Int(p.order), owner: "alloc_pages(tag \(p.ownerID))",
+                                              allocator: "alloc_pages", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
+                case .pageFrag:
+                    var r = p.fragList
+                    while r >= 0 {
+                        let rec = fragments.records[Int(r)]
+                        if rec.live {
+                            leaks.append(LeakedObject(address: KernelAddress(rec.addr), size: Int(rec.size), owner: "page_frag:\(fragCacheNames[Int(rec.cache)])",
+                                                      allocator: "page_frag_alloc", allocEvent: rec.allocEvent, allocPacket: Int(rec.allocPacket)))
+                        }
+                        r = rec.next
+                    }
+                default: break
+                }
+                pfn += 1 << Int(p.order)
+            } else {
+                pfn += 1
+            }
+        }
+        leaks.sort { $0.allocEvent < $1.allocEvent }
+        guard !leaks.isEmpty else { return LeakReport(objects: [], text: "kmemleak: no suspected memory leaks") }
+        var text = "kmemleak: \(leaks.count) new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+        for l in leaks {
+            text += "\nunreferenced object 0x\(l.address) (size \(l.size)):"
+            text += "\n  comm \"skbsim\", packet \(l.allocPacket), event \(l.allocEvent), owner \(l.owner)"
+            let n = min(l.size, 32)
+            if n > 0 {
+                text += "\n  hex dump (first \(n) bytes):"
+                let bytes = rawBytes(at: l.address, count: n)
+                var i = 0
+                while i < n {
+                    let row = bytes[i..<min(i + 16, n)]
+                    let hex = row.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+                    let ascii = String(row.map { $0 >= 0x20 && $0 < 0x7f ? Character(UnicodeScalar($0)) : "." })
+                    text += "\n    " + hex + String(repeating: " ", count: 49 - hex.count) + " " + ascii
+                    i += 16
+                }
+            }
+            text += "\n  backtrace:\n    \(l.allocator)"
+        }
+        return LeakReport(objects: leaks, text: text)
+    }
+
+    /// Throw the kmemleak report if anything leaked.
+    public func expectNoLeaks() throws(MemoryLeakError) {
+        let r = leakReport()
+        if !r.isEmpty { throw MemoryLeakError(report: r) }
+    }
+}

@@ -1,0 +1,142 @@
+/// kmalloc (`mm/slab_common.c`, `include/linux/slab.h`, SLUB, x86_64):
+/// size classes 8, 16, 32, 64, 96, 128, 192, 256, 512, 1k, 2k, 4k, 8k
+/// (`kmalloc_info[]`); above `KMALLOC_MAX_CACHE_SIZE` (2 * PAGE_SIZE) the
+/// page allocator serves compound pages (`__kmalloc_large_node`).
+extension MemorySystem {
+    /// Sizes of `kmalloc_caches[KMALLOC_NORMAL][i]` for i = `kmalloc_index`;
+    /// index 1 is kmalloc-96, 2 is kmalloc-192, 3 is kmalloc-8.
+    static let kmallocSizes: [Int] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
+
+    /// `kmalloc_index(size)`: 0 for size 0, else the class index.
+    public func kmallocIndex(_ size: Int) -> Int {
+        if size == 0 { return 0 }
+        if size <= 8 { return 3 }
+        if size > 64 && size <= 96 { return 1 }
+        if size > 128 && size <= 192 { return 2 }
+        var i = 4
+        while (8 << (i - 3)) < size { i += 1 }
+        return i
+    }
+
+    /// Display name of a kmalloc size class ("kmalloc-96", "kmalloc-2k").
+    static func kmallocName(_ size: Int) -> String {
+        size >= 1024 ? "kmalloc-\(size / 1024)k" : "kmalloc-\(size)"
+    }
+
+    func createStandardCaches() {
+        for i in 1..<MemorySystem.kmallocSizes.count {
+            let size = MemorySystem.kmallocSizes[i]
+            guard size <= config.kmallocMaxCacheSize else { continue }
+            kmallocCacheByIndex[i] = kmemCacheCreate(name: MemorySystem.kmallocName(size), size: size)
+        }
+        // net/core/skbuff.c skb_init(): SLAB_HWCACHE_ALIGN caches.
+        skbuffCache = kmemCacheCreate(name: "skbuff_cache", size: config.sizeofSkBuff, align: config.cacheLineSize)
+        skbuffFcloneCache = kmemCacheCreate(name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
+        skbSmallHeadCache = kmemCacheCreate(name: "skbuff_small_head", size: config.skbSmallHeadCacheSize)
+    }
+
+    /// `kmalloc_size_roundup(size)`: the size kmalloc would really give.
+    /// 0 for 0; the class size up to KMALLOC_MAX_CACHE_SIZE; `PAGE_SIZE <<
+    /// get_order(size)` up to KMALLOC_MAX_SIZE; `size` itself above that
+    /// (the allocation will fail anyway).
+    public func kmallocSizeRoundup(_ size: Int) -> Int {
+        if size == 0 { return 0 }
+        if size <= config.kmallocMaxCacheSize { return MemorySystem.kmallocSizes[kmallocIndex(size)] }
+        if size > config.kmallocMaxSize { return size }
+        return pageSize << config.getOrder(size)
+    }
+
+    /// `kmalloc(size, gfp)`. Returns `ZERO_SIZE_PTR` for 0 and nil on failure.
+    public func kmalloc(_ size: Int, _ gfp: GFP) -> KernelAddress? {
+        if size == 0 { return .zeroSizePointer }
+        if size > config.kmallocMaxCacheSize { return kmallocLarge(size, gfp) }
+        let id = kmallocCacheByIndex[kmallocIndex(size)]!
+        return slabAlloc(Int(id.raw), gfp, requested: size, caller: "kmalloc")
+    }
+
+    /// `__kmalloc_large_node`: `alloc_pages(gfp | __GFP_COMP, get_order(size))`.
+    func kmallocLarge(_ size: Int, _ gfp: GFP) -> KernelAddress? {
+        guard size <= config.kmallocMaxSize else {
+            if !gfp.contains(.__GFP_NOWARN) { warnings.append("WARNING: kmalloc: size \(size) > KMALLOC_MAX_SIZE") }
+            return nil
+        }
+        let order = config.getOrder(size)
+        guard let pfn = allocPages(gfp.union(.__GFP_COMP), order: order, owner: .kmallocLarge(size: size)) else { return nil }
+        // KASAN: the tail beyond the request is a page redzone.
+        let off = pfn.index << pageShift
+        let g = off / Shadow.granule, full = size / Shadow.granule
+        var done = full
+        if size % Shadow.granule != 0 { shadow[g + full] = UInt8(size % Shadow.granule); done += 1 }
+        (shadow + g + done).update(repeating: Shadow.pageRedzone, count: (pageSize << order) / Shadow.granule - done)
+        return pageAddress(pfn)
+    }
+
+    /// `ksize(obj)`: `s->object_size` for slab objects, `page_size()` for
+    /// large kmalloc; 0 for NULL/ZERO_SIZE_PTR or a non-kmalloc address.
+    public func ksize(_ addr: KernelAddress?) -> Int {
+        guard let addr, addr != .zeroSizePointer, isValid(addr) else { return 0 }
+        let head = Int(pages[virtToPage(addr).index].head)
+        if pages[head].flags & PageFlag.slab != 0 { return caches[Int(pages[head].ownerID)].objectSize }
+        if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue { return pageSize << Int(pages[head].order) }
+        return 0
+    }
+
+    /// `kfree(obj)`: any slab object (any cache, as SLUB allows) or a large
+    /// kmalloc. NULL and ZERO_SIZE_PTR are ignored. Invalid and double frees
+    /// are reported and skipped.
+    public func kfree(_ addr: KernelAddress?) {
+        guard let addr, addr != .zeroSizePointer else { return }
+        guard isValid(addr) else { reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true); return }
+        let head = Int(pages[virtToPage(addr).index].head)
+        if pages[head].flags & PageFlag.slab != 0 {
+            slabFree(Int(pages[head].ownerID), head, addr, op: "kfree")
+            return
+        }
+        if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue && pages[head].refcount > 0 {
+            guard addr == pageAddress(PFN(head)) else { reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc"); return }
+            // free_large_kmalloc: put the folio.
+            putPage(PFN(head))
+            return
+        }
+        if shadow[offsetInArena(addr) / Shadow.granule] == Shadow.pageFree, pages[head].allocEvent != 0,
+           pages[head].freeEvent != 0 {
+            reportDoubleFree(addr, op: "kfree")
+        } else {
+            reportInvalidFree(addr, op: "kfree", why: "not a kmalloc object")
+        }
+    }
+}
+
+extension MemorySystem {
+    /// `skbuff_cache` (named `skbuff_head_cache` before v6.3; that name is
+    /// accepted by `kmemCache(named:)` as a documented alias): sk_buff
+    /// structs, `SLAB_HWCACHE_ALIGN` (object 232, stride 256 on x86_64).
+    public internal(set) var skbuffCache: KmemCacheID {
+        get { standardCaches.skbuff }
+        set { standardCaches.skbuff = newValue }
+    }
+    /// Seed-document alias of `skbuffCache`.
+    public var skbuffHeadCache: KmemCacheID { skbuffCache }
+    /// `skbuff_fclone_cache`: `struct sk_buff_fclones` (two sk_buffs +
+    /// `fclone_ref`), `SLAB_HWCACHE_ALIGN`.
+    public internal(set) var skbuffFcloneCache: KmemCacheID {
+        get { standardCaches.fclone }
+        set { standardCaches.fclone = newValue }
+    }
+    /// `skbuff_small_head` (v6.3+): objects of `SKB_SMALL_HEAD_CACHE_SIZE`.
+    public internal(set) var skbSmallHeadCache: KmemCacheID {
+        get { standardCaches.smallHead }
+        set { standardCaches.smallHead = newValue }
+    }
+    /// `kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)]`, nil above 8 KiB.
+    public func kmallocCache(forSize size: Int) -> KmemCacheID? {
+        size == 0 || size > config.kmallocMaxCacheSize ? nil : kmallocCacheByIndex[kmallocIndex(size)]
+    }
+}
+
+@usableFromInline
+struct StandardCaches {
+    var skbuff = KmemCacheID(raw: 0)
+    var fclone = KmemCacheID(raw: 0)
+    var smallHead = KmemCacheID(raw: 0)
+}
