@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "SampleKit", targets: ["SampleKit"]),
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
         .library(name: "Trace", targets: ["Trace"]),
+        .library(name: "SkbModel", targets: ["SkbModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,7 @@ let package = Package(
         .target(name: "KernelMemory"),
         // Lifecycle events and their sinks; below the model so it can emit them.
         .target(name: "Trace"),
+        .target(name: "SkbModel", dependencies: ["KernelMemory", "Capture", "Trace"]),
         .target(name: "SampleKit"),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
         .target(name: "KernelProbe"),
@@ -48,6 +50,7 @@ let package = Package(
             dependencies: [
                 "Capture",
                 "KernelMemory",
+                "SkbModel",
                 "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "SampleKit"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
