@@ -9,6 +9,11 @@ public struct RunningKernel: Sendable, Hashable {
     /// `uname -m`, e.g. "x86_64".
     public var machine: String
 
+    public init(release: String, machine: String) {
+        self.release = release
+        self.machine = machine
+    }
+
     public static func current() -> RunningKernel {
         var info = utsname()
         uname(&info)
