@@ -21,13 +21,15 @@ public final class JSONLinesEventSink: EventSink {
     }
 
     public func receive(_ event: SkbEvent) {
-        let out = output
+        // Fixed text and numbers stay under 512 bytes; the function name
+        // (at most 512 bytes of it are written) may grow 6x when escaped.
+        var out = output.beginRecord(maxBytes: 512 + 6 * min(event.function.utf8CodeUnitCount, 512))
         out.append("{\"v\":1,\"seq\":")
         out.appendDecimal(event.sequence)
         out.append(",\"kind\":\"")
         out.append(event.kind.staticName)
         out.append("\",\"fn\":\"")
-        out.appendJSONEscaped(event.function)
+        out.appendJSONEscaped(event.function, limit: 512)
         out.append("\",\"pkt\":")
         out.appendDecimal(Int64(event.packet))
         out.append(",\"skb\":")
@@ -62,27 +64,28 @@ public final class JSONLinesEventSink: EventSink {
         }
         out.append(",\"args\":{")
         let (a0, a1) = event.kind.arguments
-        if let a0 { appendArgument(a0, event.arg0) }
+        if let a0 { Self.appendArgument(&out, a0, event.arg0) }
         if let a1 {
             if a0 != nil { out.appendByte(UInt8(ascii: ",")) }
-            appendArgument(a1, event.arg1)
+            Self.appendArgument(&out, a1, event.arg1)
         }
         out.append("}}\n")
+        output.endRecord(out)
     }
 
     public func finish() { output.flush() }
 
     @inline(__always)
-    private func appendArgument(_ argument: SkbEventArgument, _ value: UInt64) {
-        output.appendByte(UInt8(ascii: "\""))
-        output.append(argument.name)
-        output.append("\":")
+    private static func appendArgument(_ out: inout ByteCursor, _ argument: SkbEventArgument, _ value: UInt64) {
+        out.appendByte(UInt8(ascii: "\""))
+        out.append(argument.name)
+        out.append("\":")
         switch argument.format {
-        case .decimal: output.appendDecimal(value)
+        case .decimal: out.appendDecimal(value)
         case .address:
-            output.append("\"0x")
-            output.appendHex(value, width: 1)
-            output.appendByte(UInt8(ascii: "\""))
+            out.append("\"0x")
+            out.appendHex(value, width: 1)
+            out.appendByte(UInt8(ascii: "\""))
         }
     }
 }

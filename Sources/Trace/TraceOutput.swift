@@ -31,7 +31,7 @@ public final class TraceOutput {
 
     /// Writes to `fileDescriptor`; closes it on `close()` only if `closeWhenDone`.
     public init(fileDescriptor: Int32, closeWhenDone: Bool = false, bufferSize: Int = 64 * 1024) {
-        capacity = max(bufferSize, 256)
+        capacity = max(bufferSize, 4096)
         storage = .allocate(capacity: capacity)
         fd = fileDescriptor
         ownsDescriptor = closeWhenDone
@@ -47,7 +47,7 @@ public final class TraceOutput {
 
     /// Collects the output in `collected`; for tests and small runs.
     public init(memoryBufferSize bufferSize: Int = 64 * 1024) {
-        capacity = max(bufferSize, 256)
+        capacity = max(bufferSize, 4096)
         storage = .allocate(capacity: capacity)
         fd = -1
         ownsDescriptor = false
@@ -106,8 +106,22 @@ public final class TraceOutput {
 
     // MARK: Appending (used by the sinks)
 
+    /// Where the next byte goes.
+    var bufferEnd: UnsafeMutablePointer<UInt8> {
+        @inline(__always) get { storage + count }
+    }
+
+    /// Takes back a cursor from `beginRecord(maxBytes:)`.
+    @inline(__always)
+    func endRecord(_ cursor: ByteCursor) {
+        count = cursor.p - storage
+    }
+
+    /// The most a record may reserve at once.
+    var maxRecordBytes: Int { capacity }
+
     /// Makes room for `n` more bytes, flushing if needed. `n` must not exceed
-    /// 256 (the smallest buffer); longer runs go through `append(bytes:)`.
+    /// the buffer size; longer runs go through `append(bytes:)`.
     @inline(__always)
     func reserve(_ n: Int) {
         if count &+ n > capacity { flush() }

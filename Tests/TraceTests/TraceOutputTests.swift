@@ -26,3 +26,25 @@ import Trace
 @Test func openFailureIsReported() {
     #expect(throws: TraceOutputError.self) { try TraceOutput(path: "/nonexistent-dir/x.jsonl") }
 }
+
+@Test func decimalAndHexFormattingMatchTheStandardLibrary() {
+    var values: [UInt64] = [0, 1, 9, 10, 99, 100, 101, 999, 1000, UInt64.max, UInt64.max - 1, 1 << 63]
+    var p: UInt64 = 1
+    for _ in 0..<19 {
+        values += [p - 1, p, p + 1, p * 9 + 7]
+        p *= 10
+    }
+    let output = TraceOutput.memory()
+    let sink = JSONLinesEventSink(output: output)
+    for v in values {
+        sink.receive(SkbEvent(sequence: v, kind: .headAlloc, skbaddr: v, timestampNanoseconds: Int64(truncatingIfNeeded: v),
+                              arg0: v, arg1: v, function: "f"))
+    }
+    sink.finish()
+    output.close()
+    let lines = output.text.split(separator: "\n")
+    for (line, v) in zip(lines, values) {
+        #expect(line.hasPrefix("{\"v\":1,\"seq\":\(v),\"kind\":\"head_alloc\",\"fn\":\"f\",\"pkt\":-1,\"skb\":0,\"skbaddr\":\"0x\(String(v, radix: 16))\",\"ts_ns\":\(Int64(truncatingIfNeeded: v)),"))
+        #expect(line.hasSuffix("\"args\":{\"head\":\"0x\(String(v, radix: 16))\",\"size\":\(v)}}"))
+    }
+}
