@@ -1,0 +1,70 @@
+// The `enum skb_drop_reason` name lists of two kernels, as data.
+//
+// Each list is indexed by the enum's numeric value: index 0 is
+// SKB_NOT_DROPPED_YET, 1 SKB_CONSUMED, and from 2 on the order of
+// `DEFINE_DROP_REASON(FN, FNe)` in include/net/dropreason-core.h (the
+// SKB_DROP_REASON_ prefix dropped). SKB_DROP_REASON_MAX is the list's count
+// and is not itself an entry.
+
+extension SkbDropReasonTable {
+    /// The newest list verified: `include/net/dropreason-core.h` as stored for
+    /// torvalds/linux at commit a42d71e322a8. It has the reasons merged
+    /// through net-next in December 2024 (QDISC_OVERLIMIT, QDISC_CONGESTED,
+    /// CAKE_FLOOD, FQ_*_LIMIT, the VXLAN and IP source/dest reasons) but not the
+    /// January 2025 regrouping of the SOCKET_* reasons (SOCKET_CLOSE, ...), so
+    /// it is the table of about v6.14; not checked against a release tag.
+    /// MAX = 109.
+    public static let linux6_14 = SkbDropReasonTable(
+        kernel: "6.14",
+        source: "torvalds/linux a42d71e322a8 include/net/dropreason-core.h",
+        names: [
+        "NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED", "NO_SOCKET", "PKT_TOO_SMALL", "TCP_CSUM",
+        "SOCKET_FILTER", "UDP_CSUM", "NETFILTER_DROP", "OTHERHOST", "IP_CSUM", "IP_INHDR", "IP_RPFILTER",
+        "UNICAST_IN_L2_MULTICAST", "XFRM_POLICY", "IP_NOPROTO", "SOCKET_RCVBUFF", "PROTO_MEM",
+        "TCP_AUTH_HDR", "TCP_MD5NOTFOUND", "TCP_MD5UNEXPECTED", "TCP_MD5FAILURE", "TCP_AONOTFOUND",
+        "TCP_AOUNEXPECTED", "TCP_AOKEYNOTFOUND", "TCP_AOFAILURE", "SOCKET_BACKLOG", "TCP_FLAGS",
+        "TCP_ABORT_ON_DATA", "TCP_ZEROWINDOW", "TCP_OLD_DATA", "TCP_OVERWINDOW", "TCP_OFOMERGE",
+        "TCP_RFC7323_PAWS", "TCP_OLD_SEQUENCE", "TCP_INVALID_SEQUENCE", "TCP_INVALID_ACK_SEQUENCE",
+        "TCP_RESET", "TCP_INVALID_SYN", "TCP_CLOSE", "TCP_FASTOPEN", "TCP_OLD_ACK", "TCP_TOO_OLD_ACK",
+        "TCP_ACK_UNSENT_DATA", "TCP_OFO_QUEUE_PRUNE", "TCP_OFO_DROP", "IP_OUTNOROUTES", "BPF_CGROUP_EGRESS",
+        "IPV6DISABLED", "NEIGH_CREATEFAIL", "NEIGH_FAILED", "NEIGH_QUEUEFULL", "NEIGH_DEAD", "TC_EGRESS",
+        "SECURITY_HOOK", "QDISC_DROP", "QDISC_OVERLIMIT", "QDISC_CONGESTED", "CAKE_FLOOD", "FQ_BAND_LIMIT",
+        "FQ_HORIZON_LIMIT", "FQ_FLOW_LIMIT", "CPU_BACKLOG", "XDP", "TC_INGRESS", "UNHANDLED_PROTO",
+        "SKB_CSUM", "SKB_GSO_SEG", "SKB_UCOPY_FAULT", "DEV_HDR", "DEV_READY", "FULL_RING", "NOMEM",
+        "HDR_TRUNC", "TAP_FILTER", "TAP_TXFILTER", "ICMP_CSUM", "INVALID_PROTO", "IP_INADDRERRORS",
+        "IP_INNOROUTES", "IP_LOCAL_SOURCE", "IP_INVALID_SOURCE", "IP_LOCALNET", "IP_INVALID_DEST",
+        "PKT_TOO_BIG", "DUP_FRAG", "FRAG_REASM_TIMEOUT", "FRAG_TOO_FAR", "TCP_MINTTL", "IPV6_BAD_EXTHDR",
+        "IPV6_NDISC_FRAG", "IPV6_NDISC_HOP_LIMIT", "IPV6_NDISC_BAD_CODE", "IPV6_NDISC_BAD_OPTIONS",
+        "IPV6_NDISC_NS_OTHERHOST", "QUEUE_PURGE", "TC_COOKIE_ERROR", "PACKET_SOCK_ERROR",
+        "TC_CHAIN_NOTFOUND", "TC_RECLASSIFY_LOOP", "VXLAN_INVALID_HDR", "VXLAN_VNI_NOT_FOUND",
+        "MAC_INVALID_SOURCE", "VXLAN_ENTRY_EXISTS", "VXLAN_NO_REMOTE", "IP_TUNNEL_ECN", "TUNNEL_TXINFO",
+        "LOCAL_MAC", "ARP_PVLAN_DISABLE"
+        ]
+    )
+
+    /// The v6.8/v6.9 list: torvalds/linux at commit 03c11eb3b16d (has the
+    /// TCP-AO reasons and TC_RECLASSIFY_LOOP, none of the 6.10+ additions).
+    /// MAX = 87.
+    public static let linux6_8 = SkbDropReasonTable(
+        kernel: "6.8",
+        source: "torvalds/linux 03c11eb3b16d include/net/dropreason-core.h",
+        names: [
+        "NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED", "NO_SOCKET", "PKT_TOO_SMALL", "TCP_CSUM",
+        "SOCKET_FILTER", "UDP_CSUM", "NETFILTER_DROP", "OTHERHOST", "IP_CSUM", "IP_INHDR", "IP_RPFILTER",
+        "UNICAST_IN_L2_MULTICAST", "XFRM_POLICY", "IP_NOPROTO", "SOCKET_RCVBUFF", "PROTO_MEM",
+        "TCP_AUTH_HDR", "TCP_MD5NOTFOUND", "TCP_MD5UNEXPECTED", "TCP_MD5FAILURE", "TCP_AONOTFOUND",
+        "TCP_AOUNEXPECTED", "TCP_AOKEYNOTFOUND", "TCP_AOFAILURE", "SOCKET_BACKLOG", "TCP_FLAGS",
+        "TCP_ZEROWINDOW", "TCP_OLD_DATA", "TCP_OVERWINDOW", "TCP_OFOMERGE", "TCP_RFC7323_PAWS",
+        "TCP_OLD_SEQUENCE", "TCP_INVALID_SEQUENCE", "TCP_RESET", "TCP_INVALID_SYN", "TCP_CLOSE",
+        "TCP_FASTOPEN", "TCP_OLD_ACK", "TCP_TOO_OLD_ACK", "TCP_ACK_UNSENT_DATA", "TCP_OFO_QUEUE_PRUNE",
+        "TCP_OFO_DROP", "IP_OUTNOROUTES", "BPF_CGROUP_EGRESS", "IPV6DISABLED", "NEIGH_CREATEFAIL",
+        "NEIGH_FAILED", "NEIGH_QUEUEFULL", "NEIGH_DEAD", "TC_EGRESS", "QDISC_DROP", "CPU_BACKLOG", "XDP",
+        "TC_INGRESS", "UNHANDLED_PROTO", "SKB_CSUM", "SKB_GSO_SEG", "SKB_UCOPY_FAULT", "DEV_HDR",
+        "DEV_READY", "FULL_RING", "NOMEM", "HDR_TRUNC", "TAP_FILTER", "TAP_TXFILTER", "ICMP_CSUM",
+        "INVALID_PROTO", "IP_INADDRERRORS", "IP_INNOROUTES", "PKT_TOO_BIG", "DUP_FRAG", "FRAG_REASM_TIMEOUT",
+        "FRAG_TOO_FAR", "TCP_MINTTL", "IPV6_BAD_EXTHDR", "IPV6_NDISC_FRAG", "IPV6_NDISC_HOP_LIMIT",
+        "IPV6_NDISC_BAD_CODE", "IPV6_NDISC_BAD_OPTIONS", "IPV6_NDISC_NS_OTHERHOST", "QUEUE_PURGE",
+        "TC_COOKIE_ERROR", "PACKET_SOCK_ERROR", "TC_CHAIN_NOTFOUND", "TC_RECLASSIFY_LOOP"
+        ]
+    )
+}

@@ -1,0 +1,138 @@
+/// How the sinks name and print one of an event's kind-specific arguments
+/// (`arg0`, `arg1`).
+public struct SkbEventArgument: Sendable, Equatable {
+    public enum Format: Sendable, Equatable {
+        /// A count, size, offset, id or enum value: printed in decimal.
+        case decimal
+        /// A kernel address: printed as hex ("0xffff888000a1c000"), a JSON string.
+        case address
+    }
+
+    /// The key in JSON output and the label in text output, e.g. "bytes".
+    public let name: StaticString
+    public let format: Format
+
+    public init(_ name: StaticString, _ format: Format = .decimal) {
+        self.name = name
+        self.format = format
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.format == b.format && a.name.description == b.name.description
+    }
+}
+
+/// The phase of an skb's life an event belongs to; the Perfetto sink draws
+/// one nested span per phase.
+public enum SkbEventStage: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case allocation, operation, gro, release, counter
+
+    public var description: String {
+        switch self {
+        case .allocation: "alloc"
+        case .operation: "ops"
+        case .gro: "gro_hold"
+        case .release: "release"
+        case .counter: "counter"
+        }
+    }
+}
+
+extension SkbEventKind {
+    /// The names and formats of `arg0` and `arg1` for this kind; nil where the
+    /// argument is unused. These are the keys of `"args"` in JSON Lines.
+    public var arguments: (arg0: SkbEventArgument?, arg1: SkbEventArgument?) {
+        switch self {
+        case .skbAlloc, .skbFree: (.init("cache"), .init("fclone"))
+        case .headAlloc: (.init("head", .address), .init("size"))
+        case .fragAlloc: (.init("addr", .address), .init("size"))
+        case .dataCopy: (.init("bytes"), .init("offset"))
+        case .headersSet: (.init("network_header"), .init("transport_header"))
+        case .put, .push, .pull, .reserve: (.init("bytes"), nil)
+        case .trim: (.init("new_len"), nil)
+        case .expandHead: (.init("nhead"), .init("ntail"))
+        case .pullTail: (.init("delta"), nil)
+        case .linearize: (.init("bytes"), nil)
+        case .clone: (.init("clone_skb"), .init("dataref"))
+        case .copy: (.init("copy_skb"), nil)
+        case .unshare: (.init("new_skb"), nil)
+        case .get: (.init("users"), nil)
+        case .addRxFrag: (.init("frag"), .init("size"))
+        case .coalesceRxFrag: (.init("frag"), .init("size_added"))
+        case .groHold: (.init("gso_size"), nil)
+        case .groMerge: (.init("held_skb"), .init("strategy"))
+        case .groFlush: (.init("gso_segs"), .init("cause"))
+        case .hookVerdict: (.init("hook"), .init("verdict"))
+        case .destructor: (.init("destructor"), nil)
+        case .unref: (.init("users"), nil)
+        case .dataUnref: (.init("dataref"), nil)
+        case .fragUnref: (.init("page", .address), .init("frag"))
+        case .listFree: (.init("count"), nil)
+        case .headFree: (.init("head", .address), .init("free_kind"))
+        case .drop, .consume: (nil, nil)
+        case .pageFragCounter: (.init("pages"), .init("outstanding_bytes"))
+        }
+    }
+
+    /// True for kinds whose event carries a meaningful `reason`.
+    public var carriesReason: Bool {
+        switch self {
+        case .drop, .consume, .hookVerdict, .listFree: true
+        default: false
+        }
+    }
+
+    public var stage: SkbEventStage {
+        switch self {
+        case .skbAlloc, .headAlloc, .fragAlloc, .dataCopy, .headersSet: .allocation
+        case .put, .push, .pull, .reserve, .trim, .expandHead, .pullTail, .linearize, .clone, .copy,
+            .unshare, .get, .addRxFrag, .coalesceRxFrag, .hookVerdict:
+            .operation
+        case .groHold, .groMerge, .groFlush: .gro
+        case .destructor, .unref, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree, .drop, .consume:
+            .release
+        case .pageFragCounter: .counter
+        }
+    }
+}
+
+extension SkbEventKind {
+    /// `description` as a `StaticString`, for allocation-free output.
+    public var staticName: StaticString {
+        switch self {
+        case .skbAlloc: "skb_alloc"
+        case .headAlloc: "head_alloc"
+        case .fragAlloc: "frag_alloc"
+        case .dataCopy: "data_copy"
+        case .headersSet: "headers_set"
+        case .put: "put"
+        case .push: "push"
+        case .pull: "pull"
+        case .reserve: "reserve"
+        case .trim: "trim"
+        case .expandHead: "expand_head"
+        case .pullTail: "pull_tail"
+        case .linearize: "linearize"
+        case .clone: "clone"
+        case .copy: "copy"
+        case .unshare: "unshare"
+        case .get: "get"
+        case .addRxFrag: "add_rx_frag"
+        case .coalesceRxFrag: "coalesce_rx_frag"
+        case .groHold: "gro_hold"
+        case .groMerge: "gro_merge"
+        case .groFlush: "gro_flush"
+        case .hookVerdict: "hook_verdict"
+        case .destructor: "destructor"
+        case .unref: "unref"
+        case .dataUnref: "data_unref"
+        case .fragUnref: "frag_unref"
+        case .listFree: "list_free"
+        case .headFree: "head_free"
+        case .skbFree: "skb_free"
+        case .drop: "drop"
+        case .consume: "consume"
+        case .pageFragCounter: "page_frag_counter"
+        }
+    }
+}
