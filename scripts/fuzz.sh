@@ -34,11 +34,12 @@ build=.build-fuzz
 mkdir -p "$build" Fuzz/crashes "$build/corpus-$target"
 binary="$build/fuzz-$target"
 
-# Rebuild when the harness or any Capture source is newer than the binary.
-if [[ ! -x "$binary" ]] || [[ -n "$(find Fuzz/"$target" Sources/Capture Sources/CPcap -newer "$binary" -print -quit)" ]]; then
+# Rebuild when the harness, a Capture source or this script is newer than the binary.
+if [[ ! -x "$binary" ]] || [[ -n "$(find Fuzz/"$target" Sources/Capture Sources/CPcap scripts/fuzz.sh -newer "$binary" -print -quit)" ]]; then
     echo "fuzz.sh: building $binary" >&2
     mapfile -t sources < <(find Sources/Capture "Fuzz/$target" -name '*.swift' | sort)
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
+    # lld: gold warns about every ASan helper symbol it cannot export.
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
         -module-name "Fuzz_$target" -swift-version 6 \
         -I Sources/CPcap -lpcap \
         -module-cache-path "$build/module-cache" \
@@ -58,6 +59,9 @@ case $target in
     *) max_len=70000 ;;         # one packet up to 65535 bytes and a bit
 esac
 
+# The Swift runtime's own backtracer would race libFuzzer's crash handler
+# (and confuse ASan into false reports); let libFuzzer report crashes.
+export SWIFT_BACKTRACE=enable=no
 echo "fuzz.sh: $target for ${seconds}s, seeds: ${seeds[*]}" >&2
 # -timeout: one input taking over 10 s is a hang. -rss_limit_mb: the reader
 # must not let a file make it allocate without bound.
