@@ -63,5 +63,7 @@ let package = Package(
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(name: "CLITests", dependencies: ["skbsim"]),
+        // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers.
+        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit"]),
     ]
 )
