@@ -99,3 +99,14 @@ extension MemorySystem {
         return Array(UnsafeRawBufferPointer(start: arena + offsetInArena(addr), count: count))
     }
 }
+
+extension MemorySystem {
+    /// Unchecked little-endian load (a debugger's view, like `rawBytes`):
+    /// no shadow check, no report. For tracing and dumps only; returns 0
+    /// outside simulated RAM.
+    @inlinable
+    public func rawLoad<T: FixedWidthInteger>(_ type: T.Type, at addr: KernelAddress) -> T {
+        guard isValid(addr) && isValid(addr + (MemoryLayout<T>.size - 1)) else { return 0 }
+        return T(littleEndian: (arena + offsetInArena(addr)).loadUnaligned(as: T.self))
+    }
+}

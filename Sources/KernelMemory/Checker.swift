@@ -317,3 +317,26 @@ extension MemorySystem {
         if !r.isEmpty { throw MemoryLeakError(report: r) }
     }
 }
+
+// MARK: - Reports from layers above the allocator
+
+extension MemorySystem {
+    /// Record a use-after-free found by a layer above the allocator (e.g.
+    /// the sk_buff model touching an skb it already freed), described like
+    /// KASAN describes the memory at `addr` now: a freed slab object gives
+    /// `slab-use-after-free`, anything else `use-after-free`.
+    public func reportUseAfterFree(at addr: KernelAddress, size: Int, operation: StaticString, isWrite: Bool) {
+        let op = "\(operation)"
+        let (desc, slab) = describe(addr)
+        let kind: KasanReport.Kind = slab ? .slabUseAfterFree : .useAfterFree
+        append(kind, op, addr, "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + desc)
+    }
+
+    /// Record a kernel warning that is not an access report, e.g.
+    /// `refcount_t: underflow; use-after-free.` (lib/refcount.c), with the
+    /// object it concerns described as KASAN would.
+    public func reportWarning(_ kind: KasanReport.Kind, operation: StaticString, address: KernelAddress, message: String) {
+        let op = "\(operation)"
+        append(kind, op, address, "WARNING: \(message)\nin \(op) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + describe(address).text)
+    }
+}

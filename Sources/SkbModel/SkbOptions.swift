@@ -1,0 +1,28 @@
+/// Kernel-version choices and driver-model knobs of one simulation.
+public struct SkbOptions: Sendable, Hashable {
+    /// Lower bound below which `__netdev_alloc_skb` / `napi_alloc_skb` take
+    /// the kmalloc (`__alloc_skb`) path instead of a page fragment.
+    public enum RxKmallocThreshold: Sendable, Hashable {
+        /// v6.14+ ("net: allow small head cache usage with large
+        /// MAX_SKB_FRAGS values"): `len <= SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)` (384 on x86_64).
+        case smallHeadCache
+        /// Older kernels: `len <= SKB_WITH_OVERHEAD(1024)` (704 on x86_64).
+        case withOverhead1024
+    }
+
+    public var rxKmallocThreshold: RxKmallocThreshold = .smallHeadCache
+    /// `skb_kfree_head` after the CVE-2026-31429 fix (commit 0f42e3f4fe2a,
+    /// 6.18.23 / 7.0): always `kfree(head)`. False models v6.3 up to the fix:
+    /// `kmem_cache_free(skb_small_head_cache)` when `end == SKB_SMALL_HEAD_HEADROOM`.
+    public var kfreeHeadAlways = true
+    /// Default receive path for `SkbSim.receive`.
+    public var rxPath: RxPath = .netdevAllocSkb
+    /// Scatter-gather driver: bytes copied into the napi_alloc_skb head (igb's IGB_RX_HDR_LEN is 256).
+    public var copybreak = 256
+    /// Size of one driver RX buffer for the build_skb and scatter-gather
+    /// drivers: half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
+    /// truesize is this size.
+    public var rxBufferSize = 2048
+
+    public init() {}
+}

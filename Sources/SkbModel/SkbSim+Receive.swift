@@ -1,0 +1,179 @@
+import Capture
+import KernelMemory
+
+/// Capture → skb: the model driver's receive, then what `eth_type_trans`
+/// (or the cooked/raw equivalents) and the protocol receive functions set.
+extension SkbSim {
+    /// Receive one captured frame on `path` (default `options.rxPath`): enter
+    /// the packet's context, allocate and fill the skb, set mac_header,
+    /// protocol and pkt_type, pull the link header and set the network and
+    /// transport header offsets from `HeaderDecoder`. Returns nil when an
+    /// allocation failed (counted in `rxNoMemDrops`, a `.drop` event with
+    /// reason NOMEM, nothing leaked).
+    public func receive(_ packet: CapturedPacket, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
+        beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
+        return try receive(bytes: packet.bytes, linkType: linkType, path: path)
+    }
+
+    /// As `receive(_:linkType:path:)` for raw frame bytes in the current packet context.
+    public func receive(bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
+        let headers = HeaderDecoder.decode(bytes, linkType: linkType)
+        guard let skb = try driverReceive(bytes, path ?? options.rxPath) else {
+            rxNoMemDrops += 1
+            emitDetached(.drop, "rx_alloc_failed", reason: SkbSim.dropNoMem, arg0: UInt64(bytes.count))
+            return nil
+        }
+        try setHeaders(skb, headers, linkType)
+        return skb
+    }
+
+    /// The driver part: an skb holding the whole frame from data on.
+    public func driverReceive(_ bytes: UnsafeRawBufferPointer, _ path: RxPath) throws(SkbError) -> SkbID? {
+        let len = bytes.count
+        switch path {
+        case .netdevAllocSkb, .napiAllocSkb:
+            guard let skb = path == .netdevAllocSkb ? netdev_alloc_skb(len) : napi_alloc_skb(len) else { return nil }
+            let i = Int(skb.index)
+            __skb_put(i, len)
+            memory.copyIn(to: skbs[i].dataPointer, from: bytes)
+            emit(.dataCopy, i, "memcpy", UInt64(len), UInt64(skbs[i].data))
+            return skb
+        case .buildSkb:
+            return try buildSkbReceive(bytes)
+        case .scatterGather:
+            return try sgReceive(bytes)
+        }
+    }
+
+    /// One ring buffer of `options.rxBufferSize` bytes (GFP_ATOMIC).
+    func allocRxBuffer() -> KernelAddress? {
+        memory.page_frag_alloc(rxBufferCache, options.rxBufferSize, [.GFP_ATOMIC, .__GFP_NOWARN])
+    }
+
+    func buildSkbReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
+        let bufSize = options.rxBufferSize
+        let pad = config.netSkbPad + config.netIpAlign
+        let firstCap = config.skbWithOverhead(bufSize) - pad
+        precondition(firstCap > 0, "rxBufferSize too small for build_skb")
+        guard let buf = allocRxBuffer() else { return nil }
+        let first = min(bytes.count, firstCap)
+        memory.copyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
+        guard let skb = napi_build_skb(buf, fragSize: bufSize) else {
+            memory.page_frag_free(buf)
+            return nil
+        }
+        let i = Int(skb.index)
+        skbs[i].data &+= UInt32(pad)
+        skbs[i].tail &+= UInt32(pad)
+        emit(.reserve, i, "skb_reserve", UInt64(pad))
+        __skb_put(i, first)
+        emit(.dataCopy, i, "dma", UInt64(first), UInt64(pad))
+        guard try appendRxBuffers(i, bytes, from: first) else {
+            try kfree_skb(skb)
+            return nil
+        }
+        return skb
+    }
+
+    func sgReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
+        let bufSize = options.rxBufferSize
+        guard let skb = napi_alloc_skb(options.copybreak) else { return nil }
+        let i = Int(skb.index)
+        // The NIC wrote the frame into ring buffers; the first one is
+        // needed now (headers are copied out of it).
+        guard let buf0 = allocRxBuffer() else {
+            try kfree_skb(skb)
+            return nil
+        }
+        let len0 = min(bytes.count, bufSize)
+        memory.copyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
+        let headlen = min(bytes.count, options.copybreak)
+        __skb_put(i, headlen)
+        memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = memory.copyIn(to: skbs[i].dataPointer, from: src) }
+        emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(skbs[i].data))
+        var curr = i
+        if len0 > headlen {
+            guard try attachRxBuffer(i, &curr, buf0 + headlen, size: len0 - headlen, truesize: bufSize) else {
+                memory.page_frag_free(buf0)
+                try kfree_skb(skb)
+                return nil
+            }
+        } else {
+            memory.page_frag_free(buf0)  // all copied: the buffer goes back
+        }
+        guard try appendRxBuffers(i, bytes, from: len0, curr: curr) else {
+            try kfree_skb(skb)
+            return nil
+        }
+        return skb
+    }
+
+    /// Put `bytes[from...]` into further ring buffers attached as frags.
+    func appendRxBuffers(_ head: Int, _ bytes: UnsafeRawBufferPointer, from: Int, curr: Int? = nil) throws(SkbError) -> Bool {
+        let bufSize = options.rxBufferSize
+        var off = from
+        var curr = curr ?? head
+        while off < bytes.count {
+            let n = min(bufSize, bytes.count - off)
+            guard let buf = allocRxBuffer() else { return false }
+            memory.copyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
+            guard try attachRxBuffer(head, &curr, buf, size: n, truesize: bufSize) else {
+                memory.page_frag_free(buf)
+                return false
+            }
+            off += n
+        }
+        return true
+    }
+
+    /// `skb_add_rx_frag` onto `curr`, opening a new frag_list skb
+    /// (`alloc_skb(0, GFP_ATOMIC)`) when `curr` has MAX_SKB_FRAGS frags; the
+    /// head's len/data_len/truesize follow (virtio_net receive_mergeable).
+    func attachRxBuffer(_ head: Int, _ curr: inout Int, _ addr: KernelAddress, size: Int, truesize: Int) throws(SkbError) -> Bool {
+        if shinfo(at: curr).nrFrags == config.maxSkbFrags {
+            guard let n = alloc_skb(0, .GFP_ATOMIC) else { return false }
+            let ni = Int(n.index)
+            copySkbHeader(ni, from: head)
+            if curr == head { shinfo(at: head).fragList = n } else { skbs[curr].next = n }
+            curr = ni
+            skbs[head].truesize &+= skbs[ni].truesize
+        }
+        let pfn = memory.virtToHeadPage(addr)
+        try addRxFrag(curr, shinfo(at: curr).nrFrags, page: pfn, offset: addr - memory.pageAddress(pfn), size: size, truesize: truesize)
+        if curr != head {
+            skbs[head].dataLen &+= UInt32(size)
+            skbs[head].len &+= UInt32(size)
+            skbs[head].truesize &+= UInt32(truesize)
+        }
+        return true
+    }
+
+    /// Link-layer receive on an skb whose data is at the first captured byte.
+    /// Ethernet (`eth_type_trans`): mac_header = data, pull ETH_HLEN (VLAN
+    /// tags stay in-band, as the decoder reports them), protocol and
+    /// pkt_type from the frame. Cooked SLL/SLL2: pull the 16/20-byte cooked
+    /// header, protocol and pkt_type from it. NULL/LOOP: pull the 4-byte
+    /// family. Raw IP: mac_header = data with length 0 (as tun does).
+    /// network/transport_header = head offset of the decoder's offsets;
+    /// mac_len = the decoder's link-layer length.
+    func setHeaders(_ skb: SkbID, _ h: PacketHeaders, _ linkType: LinkType) throws(SkbError) {
+        let i = Int(skb.index)
+        let base = Int(skbs[i].data)
+        if h.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
+        skbs[i].protocolType = h.protocolType
+        skbs[i].pktType = h.pktType.rawValue
+        skbs[i].macLen = UInt16(truncatingIfNeeded: h.macLength)
+        let pull: Int
+        switch linkType.dlt {
+        case LinkType.ethernet.dlt: pull = h.macHeader != nil ? 14 : 0
+        case LinkType.linuxSLL.dlt: pull = h.macHeader != nil ? 16 : 0
+        case LinkType.linuxSLL2.dlt: pull = h.macHeader != nil ? 20 : 0
+        case LinkType.null.dlt, LinkType.loop.dlt: pull = h.macHeader != nil ? 4 : 0
+        default: pull = 0
+        }
+        if pull > 0 && pull <= Int(skbs[i].headlen) { _ = try __skb_pull(i, pull) }
+        if let n = h.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: base + n) }
+        if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: base + t) }
+        emit(.headersSet, i, "eth_type_trans", UInt64(skbs[i].networkHeader), UInt64(skbs[i].transportHeader))
+    }
+}

@@ -1,0 +1,191 @@
+import KernelMemory
+
+/// The release path, in the kernel's order (net/core/skbuff.c, v6.11+):
+///
+/// `kfree_skb_reason` / `consume_skb`
+///   → `skb_unref` (stop while users remain)
+///   → trace (`drop` with reason / `consume`)
+///   → `__kfree_skb` = `skb_release_all` (`skb_release_head_state`,
+///     `skb_release_data`) + `kfree_skbmem`.
+///
+/// `skb_release_data` = `skb_data_unref` (stop while clones hold the data)
+/// → frag unrefs → frag_list (`kfree_skb_list_reason`) → `skb_free_head`,
+/// then `pp_recycle = 0`. Each stage is its own function so they can be
+/// driven one by one.
+extension SkbSim {
+    /// `kfree_skb_reason(skb, reason)` (`sk_skb_reason_drop(NULL, ...)`).
+    /// A stale handle (double free) records a slab-use-after-free report and throws.
+    public func kfree_skb_reason(_ id: SkbID, _ reason: UInt32) throws(SkbError) {
+        let i = try slot(id, "kfree_skb_reason")
+        guard skbUnref(i) else { return }
+        emit(.drop, i, "kfree_skb_reason", reason: reason)
+        try __kfree_skb(i)
+    }
+
+    /// `kfree_skb(skb)` = `kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED)`.
+    public func kfree_skb(_ id: SkbID) throws(SkbError) { try kfree_skb_reason(id, SkbSim.dropNotSpecified) }
+
+    /// `consume_skb(skb)`: freed after successful use (trace `consume_skb`).
+    public func consume_skb(_ id: SkbID) throws(SkbError) {
+        let i = try slot(id, "consume_skb")
+        guard skbUnref(i) else { return }
+        emit(.consume, i, "consume_skb", reason: SkbSim.consumed)
+        try __kfree_skb(i)
+    }
+
+    /// `kfree_skb_list_reason(segs, reason)`: each skb on the `next` chain
+    /// through the full unref → trace → release path.
+    public func kfree_skb_list_reason(_ first: SkbID, _ reason: UInt32) throws(SkbError) {
+        try kfreeSkbListReason(first, reason)
+    }
+
+    /// `kfree_skb_list(segs)`.
+    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfreeSkbListReason(first, SkbSim.dropNotSpecified) }
+
+    func kfreeSkbListReason(_ first: SkbID, _ reason: UInt32) throws(SkbError) {
+        var cur: SkbID? = first
+        while let c = cur {
+            let ci = try slot(c, "kfree_skb_list_reason")
+            cur = skbs[ci].next
+            guard skbUnref(ci) else { continue }
+            if reason == SkbSim.consumed { emit(.consume, ci, "kfree_skb_list_reason", reason: reason) }
+            else { emit(.drop, ci, "kfree_skb_list_reason", reason: reason) }
+            try __kfree_skb(ci)
+        }
+    }
+
+    /// `__kfree_skb(skb)`: release everything with NOT_SPECIFIED (as the
+    /// kernel passes down), then free the struct.
+    func __kfree_skb(_ i: Int) throws(SkbError) {
+        try skbReleaseAll(i, SkbSim.dropNotSpecified)
+        kfreeSkbmem(i)
+    }
+
+    /// `__kfree_skb` on a handle whose users already reached zero (for
+    /// callers driving the stages themselves).
+    public func __kfree_skb(_ id: SkbID) throws(SkbError) { try __kfree_skb(try slot(id, "__kfree_skb")) }
+
+    // MARK: Stages
+
+    /// `skb_unref(skb)`: true when this was the last user. users == 1 is the
+    /// fast path (no atomic); else decrement and report whether it hit 0.
+    public func skbUnref(_ id: SkbID) throws(SkbError) -> Bool { skbUnref(try slot(id, "skb_unref")) }
+
+    func skbUnref(_ i: Int) -> Bool {
+        if skbs[i].users == 1 { return true }
+        if skbs[i].users <= 0 {
+            memory.reportWarning(.refcountUnderflow, operation: "skb_unref", address: skbs[i].skbaddr,
+                                 message: "refcount_t: underflow; use-after-free.")
+            return false
+        }
+        skbs[i].users -= 1
+        if skbs[i].users == 0 { return true }
+        emit(.unref, i, "skb_unref", UInt64(skbs[i].users))
+        return false
+    }
+
+    /// `skb_release_all(skb, reason)`: head state, then data if there is a head.
+    public func skbReleaseAll(_ id: SkbID, _ reason: UInt32) throws(SkbError) { try skbReleaseAll(try slot(id, "skb_release_all"), reason) }
+
+    func skbReleaseAll(_ i: Int, _ reason: UInt32) throws(SkbError) {
+        skbReleaseHeadState(i)
+        if skbs[i].head.raw != 0 { try skbReleaseData(i, reason) }
+    }
+
+    /// `skb_release_head_state(skb)`: (dst drop: not modelled) the
+    /// destructor runs once and is cleared with `sk`; (conntrack and
+    /// extensions: not modelled).
+    public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
+
+    func skbReleaseHeadState(_ i: Int) {
+        if skbs[i].destructor != .none {
+            emit(.destructor, i, "skb_release_head_state", skbs[i].destructor.code)
+            skbs[i].destructor = .none
+            skbs[i].sk = nil
+        }
+    }
+
+    /// `skb_data_unref(skb)`: true when this skb dropped the last data
+    /// reference. Not cloned: true without touching dataref. Else bias =
+    /// nohdr ? (1 << 16) + 1 : 1; dataref == bias → true; else subtract.
+    public func skbDataUnref(_ id: SkbID) throws(SkbError) -> Bool { skbDataUnref(try slot(id, "skb_data_unref")) }
+
+    func skbDataUnref(_ i: Int) -> Bool {
+        guard skbs[i].cloned else { return true }
+        let bias: UInt32 = skbs[i].nohdr ? (1 << SharedInfo.datarefShift) + 1 : 1
+        let sh = shinfo(at: i)
+        let d = sh.dataref
+        if d == bias { return true }
+        let after = d &- bias
+        sh.dataref = after
+        if after == 0 { return true }
+        emit(.dataUnref, i, "skb_data_unref", UInt64(after))
+        return false
+    }
+
+    /// `skb_release_data(skb, reason)`: data unref, frag unrefs, frag_list
+    /// free, head free; `pp_recycle = 0` at exit.
+    public func skbReleaseData(_ id: SkbID, _ reason: UInt32) throws(SkbError) { try skbReleaseData(try slot(id, "skb_release_data"), reason) }
+
+    func skbReleaseData(_ i: Int, _ reason: UInt32) throws(SkbError) {
+        if skbDataUnref(i) {
+            let sh = shinfo(at: i)
+            let n = sh.nrFrags
+            for k in 0..<n { fragUnref(sh.frag(k), i, k) }
+            if let list = sh.fragList {
+                var count: UInt64 = 0
+                var cur: SkbID? = list
+                while let c = cur, isLive(c) { count += 1; cur = skbs[Int(c.index)].next }
+                emit(.listFree, i, "kfree_skb_list_reason", count, reason: reason)
+                try kfreeSkbListReason(list, reason)
+            }
+            skbFreeHead(i)
+        }
+        skbs[i].ppRecycle = false
+    }
+
+    /// `skb_free_head(skb)`: `skb_free_frag` (`page_frag_free`) for a
+    /// head_frag head, else `skb_kfree_head`: before the CVE-2026-31429 fix
+    /// `kmem_cache_free(skb_small_head_cache)` when end ==
+    /// SKB_SMALL_HEAD_HEADROOM, otherwise (and always after it) `kfree`.
+    public func skbFreeHead(_ id: SkbID) throws(SkbError) { skbFreeHead(try slot(id, "skb_free_head")) }
+
+    func skbFreeHead(_ i: Int) {
+        let head = skbs[i].head
+        if skbs[i].headFrag {
+            emit(.headFree, i, "skb_free_frag", head.raw, 0)
+            memory.page_frag_free(head)
+        } else if !options.kfreeHeadAlways && Int(skbs[i].end) == config.skbSmallHeadHeadroom {
+            emit(.headFree, i, "skb_kfree_head", head.raw, 2)
+            memory.kmemCacheFree(memory.skbSmallHeadCache, head)
+        } else {
+            emit(.headFree, i, "skb_kfree_head", head.raw, 1)
+            memory.kfree(head)
+        }
+    }
+
+    /// `kfree_skbmem(skb)`: by `skb->fclone`: UNAVAILABLE → kmem_cache_free
+    /// (skbuff_cache); ORIG → free the fclones block if fclone_ref is 1,
+    /// else decrement; CLONE → decrement, free the block at 0. The pool slot
+    /// is released either way (its handle becomes stale).
+    public func kfreeSkbmem(_ id: SkbID) throws(SkbError) { kfreeSkbmem(try slot(id, "kfree_skbmem")) }
+
+    func kfreeSkbmem(_ i: Int) {
+        let addr = skbs[i].skbaddr
+        emit(.skbFree, i, "kfree_skbmem", skbs[i].fclone == .unavailable ? 0 : 1, UInt64(skbs[i].fclone.rawValue))
+        switch skbs[i].fclone {
+        case .unavailable:
+            memory.kmemCacheFree(memory.skbuffCache, addr)
+        case .orig:
+            let r = fcloneRef(orig: addr)
+            if r == 1 { memory.kmemCacheFree(memory.skbuffFcloneCache, addr) }
+            else { setFcloneRef(orig: addr, r &- 1) }
+        case .clone:
+            let orig = addr - config.sizeofSkBuff
+            let r = fcloneRef(orig: orig) &- 1
+            setFcloneRef(orig: orig, r)
+            if r == 0 { memory.kmemCacheFree(memory.skbuffFcloneCache, orig) }
+        }
+        releaseSlot(i)
+    }
+}
