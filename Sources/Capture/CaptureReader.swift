@@ -46,12 +46,12 @@ public final class CaptureReader {
     /// The BPF filter expression, if any.
     public let filterExpression: String?
     /// Records read from the file so far, including those the filter rejected.
-    public private(set) var packetsRead = 0
+    public var packetsRead: Int { state.pointee.packetsRead }
     /// Packets returned to the caller so far.
-    public private(set) var packetsDelivered = 0
+    public var packetsDelivered: Int { state.pointee.packetsDelivered }
     /// Records whose stored captured length exceeded the snapshot length and
     /// that libpcap truncated (with `OversizedRecordPolicy.truncate`).
-    public private(set) var recordsTruncatedToSnaplen = 0
+    public var recordsTruncatedToSnaplen: Int { state.pointee.recordsTruncatedToSnaplen }
     public let oversizedRecordPolicy: OversizedRecordPolicy
 
     private let handle: OpaquePointer
@@ -62,9 +62,23 @@ public final class CaptureReader {
     private let seekable: Bool
     /// pcap record header size, known for seekable pcap input.
     private let recordHeaderSize: Int?
-    /// After a read error libpcap's position is undefined: every later
-    /// `next()` rethrows the first error.
-    private var failure: CaptureError?
+    /// The reader's mutable state, behind a pointer allocated once: the
+    /// per-packet updates are then plain stores, without the dynamic
+    /// exclusivity checks (`swift_beginAccess`) that stored properties of a
+    /// class get.
+    private let state: UnsafeMutablePointer<State>
+
+    private struct State {
+        var packetsRead = 0
+        var packetsDelivered = 0
+        var recordsTruncatedToSnaplen = 0
+        /// Byte offset where the next record starts (seekable input only,
+        /// else -1): the stream position after the previous record.
+        var nextRecordStart: Int64
+        /// After a read error libpcap's position is undefined: every later
+        /// `next()` rethrows the first error.
+        var failure: CaptureError?
+    }
 
     /// Opens `path` (`-` for standard input), optionally with a
     /// tcpdump-style BPF filter expression.
@@ -143,9 +157,15 @@ public final class CaptureReader {
         self.linkType = LinkType(dlt: dlt)
         self.linkTypeName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? LinkType(dlt: dlt).name
         self.snaplen = Int(pcap_snapshot(handle))
+        // libpcap has read the file header (pcapng: up to the first
+        // interface description); the first record starts here.
+        self.state = .allocate(capacity: 1)
+        state.initialize(to: State(nextRecordStart: seekable ? Int64(ftello(stream)) : -1))
     }
 
     deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
         if filterExpression != nil { pcap_freecode(program) }
         program.deallocate()
         // Also closes `stream`.
@@ -155,11 +175,11 @@ public final class CaptureReader {
     /// The next packet that passes the filter, or `nil` at the end of the
     /// file. The returned packet's bytes are valid until the next call.
     public func next() throws(CaptureError) -> CapturedPacket? {
-        if let failure { throw failure }
+        if let failure = state.pointee.failure { throw failure }
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         while true {
-            let start: Int64 = seekable ? Int64(ftello(stream)) : -1
+            let start = state.pointee.nextRecordStart
             let status = pcap_next_ex(handle, &header, &data)
             guard status == 1, let header else {
                 if status == PCAP_ERROR_BREAK { return nil }  // end of file
@@ -168,8 +188,8 @@ public final class CaptureReader {
                     ? String(cString: pcap_geterr(handle)) : "pcap_next_ex returned \(status)"
                 throw fail(.forReadFailure(message), message, recordStart: start)
             }
-            let index = packetsRead
-            packetsRead += 1
+            let index = state.pointee.packetsRead
+            state.pointee.packetsRead = index + 1
             let captureLength = Int(header.pointee.caplen)
             let wireLength = Int(header.pointee.len)
             if let problem = lengthProblem(captureLength, wireLength, recordStart: start) {
@@ -178,8 +198,8 @@ public final class CaptureReader {
             if filterExpression != nil && pcap_offline_filter(program, header, data) == 0 {
                 continue
             }
-            let deliveredIndex = packetsDelivered
-            packetsDelivered += 1
+            let deliveredIndex = state.pointee.packetsDelivered
+            state.pointee.packetsDelivered = deliveredIndex + 1
             let ts = header.pointee.ts
             return CapturedPacket(
                 index: index,
@@ -209,7 +229,17 @@ public final class CaptureReader {
     }
 
     /// Why a record with these lengths is invalid, or `nil` if it is fine.
-    /// Counts records libpcap truncated to the snapshot length.
+    /// Counts records libpcap truncated to the snapshot length, and sets
+    /// where the next record starts.
+    ///
+    /// On seekable input the position after each record is needed; `ftello`
+    /// (a locked libio call) is avoided where it is known without it. In a
+    /// pcap file records are contiguous, and libpcap consumes exactly the
+    /// record header and the stored captured length, except for a record
+    /// longer than the snapshot length, which it truncates to exactly
+    /// `snaplen` bytes (sf-pcap.c, `pcap_next_packet`). So the stream is
+    /// asked only when `captureLength == snaplen`; pcapng blocks are asked
+    /// every time.
     private func lengthProblem(_ captureLength: Int, _ wireLength: Int, recordStart: Int64) -> String? {
         if captureLength > Self.maximumCaptureLength {
             return "captured length \(captureLength) is larger than the maximum of \(Self.maximumCaptureLength)"
@@ -217,16 +247,25 @@ public final class CaptureReader {
         if captureLength > snaplen {
             return "captured length \(captureLength) is larger than the snapshot length \(snaplen)"
         }
-        // libpcap truncates records longer than the snapshot length to it;
-        // the bytes it consumed reveal the length stored in the file.
-        if let recordHeaderSize, format == .pcap, recordStart >= 0 {
-            let end = Int64(ftello(stream))
-            let storedLength = Int(end - recordStart) - recordHeaderSize
-            if end >= 0 && storedLength > captureLength {
-                if oversizedRecordPolicy == .reject {
-                    return "captured length \(storedLength) is larger than the snapshot length \(snaplen)"
+        if recordStart >= 0 {
+            if let recordHeaderSize, format == .pcap, captureLength < snaplen {
+                let end = recordStart + Int64(recordHeaderSize + captureLength)
+                assert(end == Int64(ftello(stream)), "record end \(end) != stream position \(ftello(stream))")
+                state.pointee.nextRecordStart = end
+            } else {
+                let end = Int64(ftello(stream))
+                state.pointee.nextRecordStart = end
+                // libpcap truncates records longer than the snapshot length to it;
+                // the bytes it consumed reveal the length stored in the file.
+                if let recordHeaderSize, format == .pcap, end >= 0 {
+                    let storedLength = Int(end - recordStart) - recordHeaderSize
+                    if storedLength > captureLength {
+                        if oversizedRecordPolicy == .reject {
+                            return "captured length \(storedLength) is larger than the snapshot length \(snaplen)"
+                        }
+                        state.pointee.recordsTruncatedToSnaplen += 1
+                    }
                 }
-                recordsTruncatedToSnaplen += 1
             }
         }
         if captureLength > wireLength {
@@ -240,11 +279,11 @@ public final class CaptureReader {
     ) -> CaptureError {
         let error = CaptureError(
             kind: kind, file: path, message: message,
-            packetIndex: index ?? packetsRead,
+            packetIndex: index ?? state.pointee.packetsRead,
             byteOffset: recordStart >= 0 ? Int64(recordStart) : nil,
             byteOffsetIsExact: format == .pcap
         )
-        failure = error
+        state.pointee.failure = error
         return error
     }
 

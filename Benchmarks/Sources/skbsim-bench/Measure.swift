@@ -1,0 +1,124 @@
+import CBarePcap
+import Capture
+import KernelMemory
+import MallocInterposerSwift
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One measured run.
+struct StreamResult {
+    var packets: Int
+    var bytes: Int
+    var nanoseconds: Int64
+    /// Heap allocations (malloc, calloc, realloc, posix_memalign...) during the
+    /// measured window; nil when the interposer is not active.
+    var mallocs: Int?
+    var check: Int = 0
+
+    var nsPerPacket: Double { Double(nanoseconds) / Double(max(packets, 1)) }
+    var packetsPerSecond: Double { Double(packets) * 1e9 / Double(max(nanoseconds, 1)) }
+    var mallocsPerPacket: Double? { mallocs.map { Double($0) / Double(max(packets, 1)) } }
+}
+
+/// Counts heap allocations through ordo-one/malloc-interposer.
+///
+/// The interposer defines malloc & co in `libMallocInterposerSwift.so`;
+/// it sees every allocation only when that library comes before libc in
+/// symbol lookup (LD_PRELOAD, or linked ahead of libc). `isActive` checks
+/// that by allocating on purpose; main() re-execs with LD_PRELOAD if not.
+enum MallocCounter {
+    static func start() {
+        MallocInterposerSwift.reset()
+        MallocInterposerSwift.hook()
+    }
+
+    static func stop() -> (mallocs: Int, frees: Int) {
+        MallocInterposerSwift.unhook()
+        let stats = MallocInterposerSwift.getStatistics()
+        return (stats.mallocCount, stats.freeCount)
+    }
+
+    /// 1000 deliberate allocations must be counted as at least 1000.
+    static let isActive: Bool = {
+        start()
+        for i in 0..<1000 {
+            // Escapes into an opaque function, so it cannot be stack-promoted or elided.
+            blackHole([Int](repeating: i, count: 8 + i))
+        }
+        let counted = stop().mallocs
+        return counted >= 1000
+    }()
+}
+
+@inline(never)
+func blackHole<T>(_ value: T) {}
+
+func monotonicNanos() -> Int64 { bare_monotonic_ns() }
+
+/// (1) The C baseline.
+func measureBare(path: String) -> StreamResult {
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+    let ns = bare_pcap_loop(path, &packets, &bytes)
+    precondition(ns >= 0, "bare_pcap_loop failed on \(path)")
+    return StreamResult(packets: Int(packets), bytes: Int(bytes), nanoseconds: ns, mallocs: nil)
+}
+
+/// Streams a capture through a `PacketPipeline`.
+struct StreamingBench {
+    var path: String
+    /// Packets processed before the clock and the malloc counters start.
+    var warmup: Int
+    var countMallocs: Bool
+
+    /// Opens the capture, warms up on the first `warmup` packets, then times
+    /// (and counts mallocs over) the rest of the file and `finish()`.
+    func measure<P: PacketPipeline>(_ make: (PipelineContext) -> P) throws -> StreamResult {
+        let reader = try CaptureReader(path: path)
+        var pipeline = make(PipelineContext(path: path, linkType: reader.linkType, snaplen: reader.snaplen))
+        var warmed = 0
+        while warmed < warmup, let packet = try reader.next() {
+            pipeline.process(packet)
+            warmed += 1
+        }
+        if countMallocs { MallocCounter.start() }
+        let start = monotonicNanos()
+        var packets = 0
+        var bytes = 0
+        while let packet = try reader.next() {
+            pipeline.process(packet)
+            packets += 1
+            bytes &+= packet.captureLength
+        }
+        let check = pipeline.finish()
+        let elapsed = monotonicNanos() - start
+        let mallocs = countMallocs ? MallocCounter.stop().mallocs : nil
+        if let problem = pipeline.verify() {
+            fatalError("\(P.self) failed its checks: \(problem)")
+        }
+        return StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check)
+    }
+}
+
+/// (5) `pairs` page_frag_alloc + page_frag_free of `fragsz` bytes, after one
+/// warm-up pair that takes the cache's first page.
+func measurePageFragPairs(fragsz: Int, pairs: Int, countMallocs: Bool) -> StreamResult {
+    let memory = MemorySystem()
+    let nc = memory.pageFragCacheCreate(name: "netdev_alloc_cache")
+    if let a = memory.page_frag_alloc(nc, fragsz, .GFP_ATOMIC) { memory.page_frag_free(a) }
+    if countMallocs { MallocCounter.start() }
+    let start = monotonicNanos()
+    var acc: UInt64 = 0
+    for _ in 0..<pairs {
+        let addr = memory.page_frag_alloc(nc, fragsz, .GFP_ATOMIC).unsafelyUnwrapped
+        acc &+= addr.raw
+        memory.page_frag_free(addr)
+    }
+    let elapsed = monotonicNanos() - start
+    let mallocs = countMallocs ? MallocCounter.stop().mallocs : nil
+    memory.page_frag_cache_drain(nc)
+    precondition(memory.leakReport().isEmpty && memory.checker.reports.isEmpty, "page_frag pairs leaked or were reported")
+    return StreamResult(packets: pairs, bytes: pairs * fragsz, nanoseconds: elapsed, mallocs: mallocs, check: Int(truncatingIfNeeded: acc))
+}

@@ -1,0 +1,278 @@
+// skbsim-bench: the skbsim pipeline against a bare C libpcap loop.
+//
+//   swift run -c release --package-path Benchmarks skbsim-bench \
+//       [--packets N] [--scale 1,4] [--rounds R] [--warmup N]
+//       [--only bare,decode,copy,skb,pagefrag,rss] [--capture FILE] [--keep]
+//
+// Generates a capture (not timed), then runs every selected variant
+// back-to-back in each of R rounds (rotating the order) and reports medians
+// and same-round ratios to the C baseline. See docs/performance.md.
+
+import CBarePcap
+import Capture
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+
+bare_line_buffer_stdout()
+
+// MARK: Arguments
+
+struct Options {
+    var packets = 2_000_000
+    var scales = [1, 4]
+    var rounds = 3
+    var warmup = 10_000
+    var pairs = 20_000_000
+    var only: Set<String> = ["bare", "decode", "copy", "skb", "pagefrag", "rss"]
+    var capture: String?
+    var keep = false
+    var child: [String: String]?
+}
+
+func usage() -> Never {
+    print("""
+        usage: skbsim-bench [--packets N] [--scale 1,4] [--rounds R] [--warmup N] [--pairs N]
+                            [--only bare,decode,copy,skb,pagefrag,rss] [--capture FILE] [--keep]
+        """)
+    exit(2)
+}
+
+func parse(_ arguments: [String]) -> Options {
+    var options = Options()
+    var i = 0
+    func value() -> String {
+        i += 1
+        guard i < arguments.count else { usage() }
+        return arguments[i]
+    }
+    func int() -> Int {
+        guard let n = Int(value().filter { $0 != "_" && $0 != "," }), n >= 0 else { usage() }
+        return n
+    }
+    while i < arguments.count {
+        switch arguments[i] {
+        case "--packets": options.packets = int()
+        case "--rounds": options.rounds = max(1, int())
+        case "--warmup": options.warmup = int()
+        case "--pairs": options.pairs = int()
+        case "--scale": options.scales = value().split(separator: ",").map { (text: Substring) -> Int in guard let n = Int(text) else { usage() }; return n }
+        case "--only": options.only = Set(value().split(separator: ",").map(String.init))
+        case "--capture": options.capture = value()
+        case "--keep": options.keep = true
+        case "--child":
+            // --child KEY=VALUE,...: one streaming run for the RSS figures.
+            options.child = Dictionary(uniqueKeysWithValues: value().split(separator: ",").map {
+                let kv = $0.split(separator: "=", maxSplits: 1)
+                return (String(kv[0]), String(kv[1]))
+            })
+        case "-h", "--help": usage()
+        default: print("unknown argument \(arguments[i])"); usage()
+        }
+        i += 1
+    }
+    return options
+}
+
+// MARK: Variants
+
+enum Variant: String, CaseIterable {
+    case bare, decode, copy
+
+    var label: String {
+        switch self {
+        case .bare: "(1) bare C libpcap loop (pcap_next_ex, -O2)"
+        case .decode: "(2a) CaptureReader + HeaderDecoder.decode"
+        case .copy: "(2b) (2a) + page_frag_alloc/copyIn/free"
+        }
+    }
+
+    func run(path: String, warmup: Int, countMallocs: Bool) throws -> StreamResult {
+        let bench = StreamingBench(path: path, warmup: warmup, countMallocs: countMallocs)
+        switch self {
+        case .bare: return measureBare(path: path)
+        case .decode: return try bench.measure { DecodeOnly($0) }
+        case .copy: return try bench.measure { DecodeCopyPageFrag($0) }
+        }
+    }
+}
+
+// MARK: Child mode (peak RSS of one streaming run)
+
+let options = parse(Array(CommandLine.arguments.dropFirst()))
+
+if let child = options.child {
+    guard let variant = child["variant"].flatMap(Variant.init(rawValue:)), let path = child["capture"],
+        let result = child["result"]
+    else { usage() }
+    let run = try variant.run(path: path, warmup: 0, countMallocs: false)
+    let rss = peakRSS()
+    writeFile(result, "\(rss.maxrss) \(rss.hwm ?? -1) \(run.packets)\n")
+    exit(0)
+}
+
+// Counting needs the interposer ahead of libc; re-exec with LD_PRELOAD if it is not.
+if !MallocCounter.isActive && getenv("SKBSIM_BENCH_PRELOADED") == nil {
+    let exe = executablePath
+    let library = String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "/libMallocInterposerSwift.so"
+    if access(library, R_OK) == 0 {
+        setenv("LD_PRELOAD", library, 1)
+        setenv("SKBSIM_BENCH_PRELOADED", "1", 1)
+        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv(exe, argv)
+        print("execv failed: \(String(cString: strerror(errno)))")
+    }
+}
+let countMallocs = MallocCounter.isActive
+
+// MARK: Capture
+
+print("skbsim-bench")
+print("machine: \(Machine.summary)")
+let directory = makeTemporaryDirectory()
+var generatedFiles: [String] = []
+
+@MainActor func generate(_ packets: Int, name: String) -> GeneratedCapture {
+    let path = directory + "/" + name
+    let start = monotonicNanos()
+    let capture = CaptureGenerator.write(path: path, packets: packets)
+    generatedFiles.append(path)
+    let seconds = Double(monotonicNanos() - start) / 1e9
+    func share(_ n: Int) -> String { fixed(100 * Double(n) / Double(capture.packets), 1) + "%" }
+    print("capture: \(path): \(grouped(capture.packets)) packets, \(fixed(Double(capture.bytesOnDisk) / 1e6, 1)) MB,"
+        + " <=100 B \(share(capture.small)), 1514 B \(share(capture.full)), between \(share(capture.medium)),"
+        + " TCP bulk \(share(capture.bulk)); generated in \(fixed(seconds, 1)) s (not measured)")
+    return capture
+}
+
+let capturePath: String
+if let given = options.capture {
+    capturePath = given
+    print("capture: \(given) (given)")
+} else {
+    capturePath = generate(options.packets, name: "bench-1x.pcap").path
+}
+print("malloc counting: \(countMallocs ? "ordo-one/malloc-interposer" : "unavailable (interposer not active)")")
+print("rounds: \(options.rounds), warm-up: \(grouped(options.warmup)) packets per Swift run (outside the clock and the malloc window)")
+print("")
+
+// MARK: Throughput rounds
+
+let selected = Variant.allCases.filter { options.only.contains($0.rawValue) || $0 == .bare }
+var results: [Variant: [StreamResult]] = [:]
+var ratios: [Variant: [Double]] = [:]
+_ = measureBare(path: capturePath)  // page cache warm-up, not recorded
+for round in 0..<options.rounds {
+    let order = selected.indices.map { selected[($0 + round) % selected.count] }
+    var thisRound: [Variant: StreamResult] = [:]
+    for variant in order {
+        thisRound[variant] = try variant.run(path: capturePath, warmup: options.warmup, countMallocs: countMallocs)
+    }
+    for variant in selected {
+        let result = thisRound[variant]!
+        results[variant, default: []].append(result)
+        ratios[variant, default: []].append(result.packetsPerSecond / thisRound[.bare]!.packetsPerSecond)
+    }
+    print("round \(round + 1): " + selected.map { "\($0.rawValue) \(fixed(thisRound[$0]!.nsPerPacket, 1)) ns" }.joined(separator: ", "))
+}
+
+// MARK: Skb pipeline rows (pending until SkbModel lands)
+
+var skbResults: [(SkbRow, StreamResult?)] = []
+if options.only.contains("skb") {
+    let bench = StreamingBench(path: capturePath, warmup: options.warmup, countMallocs: countMallocs)
+    for row in SkbRow.allCases {
+        skbResults.append((row, try SkbPipelineRows.run(row, bench)))
+    }
+}
+
+// MARK: page_frag pairs
+
+var pairResults: [(String, StreamResult)] = []
+if options.only.contains("pagefrag") {
+    for size in [1920, 75] {
+        pairResults.append(("(5) page_frag alloc+free pair, \(size) B", measurePageFragPairs(fragsz: size, pairs: options.pairs, countMallocs: countMallocs)))
+    }
+}
+
+// MARK: Peak RSS, each run in its own process
+
+var rss: [Variant: [Int: (Int, Int)]] = [:]
+if options.only.contains("rss") {
+    for scale in options.scales {
+        let path = scale == 1 ? capturePath : generate(options.packets * scale, name: "bench-\(scale)x.pcap").path
+        for variant in selected {
+            let resultFile = directory + "/rss-\(variant.rawValue)-\(scale).txt"
+            let status = runChild(["--child", "variant=\(variant.rawValue),capture=\(path),result=\(resultFile)"])
+            precondition(status == 0, "child for \(variant) at \(scale)x failed (status \(status))")
+            let fields = (readFile(resultFile) ?? "").split(separator: " ").compactMap { Int($0.filter { $0 != "\n" }) }
+            removeFile(resultFile)
+            rss[variant, default: [:]][scale] = (fields[0], fields[1])
+        }
+        if scale != 1 && !options.keep { removeFile(path); generatedFiles.removeAll { $0 == path } }
+    }
+}
+
+// MARK: Report
+
+func mb(_ kib: Int) -> String { fixed(Double(kib) / 1024, 1) + " MB" }
+
+let header = ["variant", "packets", "ns/packet", "packets/s", "ratio to (1)", "mallocs/packet", "peak RSS (VmHWM, 1x)"]
+var rows: [[String]] = []
+for variant in selected {
+    let runs = results[variant]!
+    let ns = median(runs.map(\.nsPerPacket))
+    let mallocs = runs.compactMap(\.mallocsPerPacket).max()
+    rows.append([
+        variant.label, grouped(runs[0].packets), fixed(ns, 1), grouped(Int(1e9 / ns)),
+        variant == .bare ? "1.000" : fixed(median(ratios[variant]!), 3),
+        variant == .bare ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
+        rss[variant]?[1].map { mb($0.1) } ?? "-",
+    ])
+}
+for (row, result) in skbResults {
+    if let result {
+        let bare = median(results[.bare]!.map(\.packetsPerSecond))
+        rows.append([row.label, grouped(result.packets), fixed(result.nsPerPacket, 1), grouped(Int(result.packetsPerSecond)),
+                     fixed(result.packetsPerSecond / bare, 3), result.mallocsPerPacket.map { fixed($0, 3) } ?? "n/a", "-"])
+    } else {
+        rows.append([row.label, "pending skb pipeline", "", "", "", "", ""])
+    }
+}
+for (label, result) in pairResults {
+    rows.append([label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair", grouped(Int(result.packetsPerSecond)) + "/s",
+                 "", result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", ""])
+}
+
+var widths = header.map(\.count)
+for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+@MainActor func line(_ cells: [String]) -> String {
+    "| " + cells.enumerated().map { pad($0.element, widths[$0.offset], right: $0.offset > 0) }.joined(separator: " | ") + " |"
+}
+print("")
+print(line(header))
+print("|" + widths.enumerated().map { String(repeating: "-", count: $0.element + 1) + ($0.offset > 0 ? ":" : "-") }.joined(separator: "|") + "|")
+rows.forEach { print(line($0)) }
+print("")
+print("ns/packet: median of \(options.rounds) rounds; ratio: median of same-round packets/s ratios (target >= 0.700);")
+print("mallocs/packet: heap allocations in the measured window / packets, total in brackets (target 0.000).")
+
+if !rss.isEmpty {
+    print("")
+    print("peak RSS (VmHWM; ru_maxrss in brackets, which Linux carries over from the spawning parent), one child process per run, whole capture streamed:")
+    for variant in selected {
+        let cells = options.scales.map { scale in
+            rss[variant]?[scale].map { "\(scale)x \(mb($0.1)) [\(mb($0.0))]" } ?? "\(scale)x -"
+        }
+        print("  " + pad(variant.label, 45) + " " + cells.joined(separator: "   "))
+    }
+}
+
+if !options.keep {
+    generatedFiles.forEach(removeFile)
+    rmdir(directory)
+} else {
+    print("kept: \(generatedFiles.joined(separator: " "))")
+}
