@@ -6,28 +6,41 @@
 extension MemorySystem {
     /// `kasan_check_range`: nil if every byte of [addr, addr+size) is
     /// accessible, else the first bad address and its shadow code.
+    ///
+    /// Like KASAN, the partial granules at the two ends are checked byte by
+    /// byte and the whole granules in between by their shadow bytes, eight
+    /// granules (64 bytes of memory) per 64-bit load when all are zero.
     @inlinable func firstBadByte(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
         let off = offsetInArena(addr)
-        var i = 0
-        // Whole shadow words first: the common case is all zero.
-        var g = off >> 3
-        let lastG = (off + size - 1) >> 3
-        if off & 7 == 0 && (off + size) & 7 == 0 {
-            while g + 8 <= lastG + 1 {
-                if UnsafeRawPointer(shadow + g).loadUnaligned(as: UInt64.self) != 0 { break }
-                g += 8
-            }
-            i = (g << 3) - off
+        let end = off + size
+        var o = off
+        while o < end && o & 7 != 0 {
+            if let code = badShadow(at: o) { return (addr + (o - off), code) }
+            o += 1
         }
-        while i < size {
-            let o = off + i
-            let s = shadow[o >> 3]
-            if s != 0 && (s >= 8 || (o & 7) >= Int(s)) {
-                return (addr + i, s)
+        while o + 8 <= end {
+            if o + 64 <= end && UnsafeRawPointer(shadow + (o >> 3)).loadUnaligned(as: UInt64.self) == 0 {
+                o += 64
+                continue
             }
-            i += 1
+            let code = shadow[o >> 3]
+            if code != 0 {
+                // 1...7: only the first `code` bytes of the granule are accessible.
+                return (addr + (o - off) + (code < 8 ? Int(code) : 0), code)
+            }
+            o += 8
+        }
+        while o < end {
+            if let code = badShadow(at: o) { return (addr + (o - off), code) }
+            o += 1
         }
         return nil
+    }
+
+    /// The shadow code if the byte at arena offset `o` is not accessible.
+    @inlinable @inline(__always) func badShadow(at o: Int) -> UInt8? {
+        let code = shadow[o >> 3]
+        return code != 0 && (code >= 8 || (o & 7) >= Int(code)) ? code : nil
     }
 
     @inlinable @inline(__always)

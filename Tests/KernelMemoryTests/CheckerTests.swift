@@ -169,3 +169,39 @@ import Testing
     #expect(m.checker.reports.isEmpty)
     try m.expectNoLeaks()
 }
+
+// mm/kasan/generic.c check_region_inline: partial granules at both ends are
+// checked byte by byte, whole granules by shadow. The first bad byte is named.
+@Test(arguments: [(0, 14, 13), (3, 11, 13), (5, 200, 13), (8, 5, nil as Int?), (0, 13, nil as Int?)])
+func firstBadByteIsExact(start: Int, count: Int, expectedBad: Int?) throws {
+    let m = MemorySystem()
+    // kmalloc(13) lands in kmalloc-16: bytes 13..15 are the redzone (shadow 5 on granule 1).
+    let a = try #require(m.kmalloc(13, .GFP_KERNEL))
+    let bytes = [UInt8](repeating: 0x42, count: count)
+    let ok = bytes.withUnsafeBytes { m.copyIn(to: a + start, from: $0) }
+    if let expectedBad {
+        #expect(!ok)
+        let report = try #require(m.checker.reports.last)
+        #expect(report.kind == .slabOutOfBounds)
+        #expect(report.address == a + expectedBad)
+    } else {
+        #expect(ok)
+        #expect(m.checker.reports.isEmpty)
+    }
+}
+
+@Test func useAfterFreeInsideAWideRangeIsFoundPastTheFastPath() throws {
+    let m = MemorySystem()
+    let nc = m.pageFragCacheCreate(name: "t")
+    let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
+    let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
+    m.page_frag_free(b)
+    // A 3000-byte read from a+1 runs through a (live) into b (freed): the first
+    // fully freed granule of b is the first bad byte (b is 1920-aligned, so 8-aligned).
+    var buffer = [UInt8](repeating: 0, count: 3000)
+    let ok = buffer.withUnsafeMutableBytes { m.copyOut(from: a + 1, into: $0) }
+    #expect(!ok)
+    let report = try #require(m.checker.reports.last)
+    #expect(report.kind == .useAfterFree)
+    #expect(report.address == b)
+}
