@@ -48,6 +48,7 @@ let package = Package(
         .executableTarget(
             name: "skbsim",
             dependencies: [
+                "CPcap",
                 "Capture",
                 "KernelMemory",
                 "SkbModel",
