@@ -11,7 +11,8 @@ import Trace
 ///
 /// Per packet: `sim.beginPacket`, `sim.receive(packet, linkType:)` on the
 /// simulation's `options.rxPath`, `body(packet, skb, linkType)` (skb is nil when the
-/// receive failed to allocate), then `consume_skb`. At the end `beforeDrain`
+/// receive failed to allocate), then `consume_skb`, then `released(packet)`.
+/// `opened` sees the reader before the first packet. At the end `beforeDrain`
 /// runs (the last look at live memory), then the per-CPU
 /// page_frag caches are drained and the memory is checked: a leak or a
 /// checker report throws `InputError` carrying the kmemleak / KASAN text
@@ -27,10 +28,13 @@ enum CaptureRun {
     @discardableResult
     static func run(
         capture: CaptureOptions, sim: SkbSim, progress: Bool = true,
-        _ body: (CapturedPacket, SkbID?, LinkType) throws -> Void = { _, _, _ in },
-        beforeDrain: () -> Void = {}
+        opened: (CaptureReader) -> Void = { _ in },
+        released: (CapturedPacket) throws -> Void = { _ in },
+        beforeDrain: () -> Void = {},
+        _ body: (CapturedPacket, SkbID?, LinkType) throws -> Void
     ) throws -> Summary {
         let reader = try capture.openReader()
+        opened(reader)
         var summary = Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName)
         let bar = progress ? ProgressBar(label: reader.path == "-" ? "stdin" : reader.path, total: capture.count) : nil
         defer { bar?.finish() }
@@ -38,6 +42,7 @@ enum CaptureRun {
             let skb = try sim.receive(packet, linkType: reader.linkType)
             try body(packet, skb, reader.linkType)
             if let skb { try sim.consume_skb(skb) }
+            try released(packet)
             bar?.update(packet.deliveredIndex + 1)
         }
         sim.currentPacket = -1

@@ -41,16 +41,16 @@ struct PageMap: ParsableCommand {
         let sim = simulation.makeSim()
         let recorder = PageMapRecorder(sim: sim)
         var liveAtEnd: Set<UInt64> = []
-        let summary = try CaptureRun.run(capture: capture, sim: sim) { packet, skb, linkType in
-            guard let skb else { return }
-            let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
-            try recorder.record(skb: skb, packet: packet.index, flow: headers.flow)
-        } beforeDrain: {
+        let summary = try CaptureRun.run(capture: capture, sim: sim, beforeDrain: {
             // Whatever page_frag memory is still allocated before the caches
             // are drained: the model's own account of live fragments.
             for object in sim.memory.leakReport().objects where object.owner.hasPrefix("page_frag:") {
                 liveAtEnd.insert(object.address.raw)
             }
+        }) { packet, skb, linkType in
+            guard let skb else { return }
+            let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
+            try recorder.record(skb: skb, packet: packet.index, flow: headers.flow)
         }
         recorder.finish(liveAtEnd: liveAtEnd)
         let title = "\(capture.path == "-" ? "stdin" : capture.path): \(summary.packets) packets on \(simulation.rxPath.rawValue)"
