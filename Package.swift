@@ -25,9 +25,13 @@ let package = Package(
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
         .library(name: "Trace", targets: ["Trace"]),
         .library(name: "SkbModel", targets: ["SkbModel"]),
+        // Helpers for testing your own code against the model with Swift Testing.
+        .library(name: "SkbTesting", targets: ["SkbTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` for the DocC catalogs.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // libpcap, found through pkg-config; Debian: libpcap-dev.
@@ -42,12 +46,14 @@ let package = Package(
         .target(name: "Trace"),
         .target(name: "SkbModel", dependencies: ["KernelMemory", "Capture", "Trace"]),
         .target(name: "SampleKit"),
+        .target(name: "SkbTesting", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
         .target(name: "KernelProbe"),
         .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "skbsim",
             dependencies: [
+                "CPcap",
                 "Capture",
                 "KernelMemory",
                 "SkbModel",
@@ -62,7 +68,8 @@ let package = Package(
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
-        .testTarget(name: "CLITests", dependencies: ["skbsim"]),
+        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace"]),
+        .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers.
         .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit"]),
     ]

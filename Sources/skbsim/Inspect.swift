@@ -1,29 +1,83 @@
 import ArgumentParser
 import Capture
+import SkbModel
+import Trace
 
 /// `skbsim inspect`: one line per packet with its timestamp, lengths, a
-/// protocol summary and the header offsets the kernel's receive path sets.
+/// protocol summary and the header offsets the kernel's receive path sets;
+/// with `--skb`, the skb the model built for it and its lifecycle events.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print each packet with the header offsets the kernel would set.",
         discussion: """
+            With --skb every packet also goes through the model on --rx-path: after \
+            its line come the skb's head, its layout line (headroom | linear | \
+            tailroom | skb_shared_info), frags, frag_list, truesize, and the \
+            packet's lifecycle events from allocation to consume_skb.
+
             Examples:
               skbsim inspect samples/tcp-handshake.pcap
               skbsim inspect -r samples/vlan.pcap -c 3 'vlan and tcp'
               skbsim inspect - < samples/udp-dns.pcap
+              skbsim inspect --skb --rx-path build-skb -c 2 samples/jumbo-9000.pcap
             """
     )
 
+    @Flag(help: "Show each packet's skb layout and lifecycle events (runs the model).")
+    var skb = false
+
+    @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
     func run() throws {
+        if skb { return try runWithSkbs() }
         let reader = try capture.openReader()
-        let name = reader.path == "-" ? "stdin" : reader.path
-        print("reading from file \(name), link-type \(reader.linkTypeName), snapshot length \(reader.snaplen)")
+        print(Inspect.headerLine(reader))
         try reader.forEachPacket(limit: capture.count) { packet in
             let headers = HeaderDecoder.decode(packet.bytes, linkType: reader.linkType)
             print(InspectLine.format(packet: packet, headers: headers))
         }
+    }
+
+    static func headerLine(_ reader: CaptureReader) -> String {
+        let name = reader.path == "-" ? "stdin" : reader.path
+        return "reading from file \(name), link-type \(reader.linkTypeName), snapshot length \(reader.snaplen)"
+    }
+
+    func runWithSkbs() throws {
+        let events = PacketEventBuffer()
+        let sim = simulation.makeSim(sink: events)
+        try CaptureRun.run(capture: capture, sim: sim, progress: false, opened: { reader in
+            print(Inspect.headerLine(reader))
+        }, released: { _ in
+            print("    events:")
+            for line in events.render() { print("      " + line) }
+        }) { packet, skb, linkType in
+            let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
+            print(InspectLine.format(packet: packet, headers: headers))
+            guard let skb else {
+                print("    skb: none (allocation failed, dropped with NOMEM)")
+                return
+            }
+            for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { print("    " + line) }
+        }
+    }
+}
+
+/// Buffers one packet's events; `render` formats them with Trace's
+/// `TextEventSink` and starts the next packet afresh.
+final class PacketEventBuffer: EventSink {
+    private var events: [SkbEvent] = []
+
+    func receive(_ event: SkbEvent) { events.append(event) }
+
+    func render() -> [String] {
+        let output = TraceOutput.memory()
+        let text = TextEventSink(output: output, timeFormat: .timeOfDay)
+        for e in events { text.receive(e) }
+        text.finish()
+        events.removeAll(keepingCapacity: true)
+        return output.text.split(separator: "\n").map(String.init)
     }
 }
 
@@ -39,6 +93,24 @@ enum InspectLine {
         line += " protocol 0x" + hex4(headers.protocolType)
         if let stop = headers.stop { line += " [\(stop)]" }
         return line
+    }
+
+    /// The `--skb` lines under a packet's line.
+    static func skbLines(_ layout: SkbLayout) -> [String] {
+        var lines = ["skb: head \(layout.headDescription), \(layout.headSize) bytes; len \(layout.len) data_len \(layout.dataLen) truesize \(layout.truesize)"]
+        lines.append("layout: " + layout.diagramLine)
+        if layout.frags.isEmpty {
+            lines.append("frags: none")
+        } else {
+            lines.append("frags: \(layout.frags.count)")
+            for (i, f) in layout.frags.enumerated() { lines.append("  frag \(i): " + layout.fragsLine(f)) }
+        }
+        if layout.fragList.isEmpty {
+            lines.append("frag_list: none")
+        } else {
+            lines.append("frag_list: " + layout.fragList.map { "sk_buff (len \($0.len), nr_frags \($0.nrFrags), truesize \($0.truesize))" }.joined(separator: " --> "))
+        }
+        return lines
     }
 
     static func offset(_ value: Int?) -> String { value.map(String.init) ?? "~0" }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import SkbModel
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct Skbsim: ParsableCommand {
             Each packet of a pcap or pcapng capture, read through libpcap, becomes an \
             sk_buff built the way a driver's receive path builds it.
             """,
-        subcommands: [Inspect.self]
+        subcommands: [Inspect.self, Layout.self, PageMap.self, Export.self]
     )
 
     static func main() {
@@ -31,7 +32,10 @@ struct Skbsim: ParsableCommand {
         } catch let error as CaptureError {
             fail(error.description, status: 1)
         } catch let error as InputError {
+            if error.report { failReport(error.description) }
             fail(error.description, status: 1)
+        } catch let error as SkbError {
+            fail("the model hit a kernel BUG: " + error.message, status: 1)
         } catch {
             let status = exitCode(for: error)
             if status == .success {
@@ -45,6 +49,13 @@ struct Skbsim: ParsableCommand {
         }
     }
 
+    /// Prints a multi-line report (kmemleak, KASAN) to stderr and exits 1.
+    static func failReport(_ text: String) -> Never {
+        let body = "skbsim: " + text + "\n"
+        _ = body.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        Glibc.exit(1)
+    }
+
     /// Prints one line to stderr and exits.
     static func fail(_ message: String, status: Int32) -> Never {
         let line = "skbsim: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
@@ -54,6 +65,8 @@ struct Skbsim: ParsableCommand {
 }
 
 /// A problem with the input that is not the capture reader's own error.
+/// `report` = a multi-line model report (kmemleak, KASAN) printed whole.
 struct InputError: Error, CustomStringConvertible {
     var description: String
+    var report = false
 }

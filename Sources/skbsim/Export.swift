@@ -1,0 +1,129 @@
+import ArgumentParser
+import CPcap
+import Capture
+import SkbModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `skbsim export`: the skbs as they are after the receive path, written
+/// back as a capture through libpcap's dumper.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the skbs after the receive path to a pcap file (nanosecond timestamps).",
+        discussion: """
+            Every skb's full bytes — linear part, frags and frag_list, read with \
+            skb_copy_bits — are written behind the link header the receive path \
+            pulled (skb->mac_header up to skb->data), so the file has the capture's \
+            own link type. Timestamps are the capture's, at nanosecond precision; \
+            the snapshot length (262144) holds 64 KiB GRO super-packets.
+
+            Examples:
+              skbsim export -o out.pcap samples/tcp-bulk.pcap
+              skbsim export -o out.pcap --rx-path sg-copybreak -r samples/jumbo-9000.pcap
+              skbsim export -o - samples/vlan.pcap 'vlan and tcp' | tcpdump -nr -
+            """
+    )
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("Write the capture to FILE ('-' for standard output).", valueName: "FILE"))
+    var output: String
+
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var capture: CaptureOptions
+
+    func run() throws {
+        let sim = simulation.makeSim()
+        var writer: SkbPcapWriter?
+        defer { writer?.close() }
+        try CaptureRun.run(capture: capture, sim: sim) { packet, skb, linkType in
+            if writer == nil { writer = try SkbPcapWriter(path: output, linkType: linkType) }
+            guard let skb else { return }
+            try writer!.write(sim: sim, skb: skb, timestampNanoseconds: packet.timestampNanoseconds,
+                              wireLength: packet.wireLength)
+        }
+        if writer == nil {
+            // An empty capture (or a filter matching nothing) still gives a valid file.
+            let reader = try capture.openReader()
+            writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
+        }
+        writer?.close()
+        if let error = writer?.error { throw InputError(description: error) }
+    }
+}
+
+/// Writes skbs to a pcap file with libpcap's dumper
+/// (`pcap_open_dead_with_tstamp_precision` + `pcap_dump_open` + `pcap_dump`,
+/// nanosecond precision). Takes an `SkbID`: any skb — a received packet or a
+/// GRO super-packet — is written with its full bytes, from its mac header.
+final class SkbPcapWriter {
+    /// Large enough for a 64 KiB GRO super-packet plus its link header.
+    static let snaplen: Int32 = 262_144
+
+    let path: String
+    private var pcap: OpaquePointer?
+    private var dumper: OpaquePointer?
+    private(set) var error: String?
+    private(set) var packetsWritten = 0
+
+    init(path: String, linkType: LinkType) throws {
+        self.path = path
+        guard let p = pcap_open_dead_with_tstamp_precision(linkType.dlt, SkbPcapWriter.snaplen, UInt32(PCAP_TSTAMP_PRECISION_NANO)) else {
+            throw InputError(description: "\(path): pcap_open_dead failed")
+        }
+        pcap = p
+        guard let d = pcap_dump_open(p, path) else {
+            let message = String(cString: pcap_geterr(p))
+            pcap_close(p)
+            pcap = nil
+            throw InputError(description: "\(path): cannot create: \(message)")
+        }
+        dumper = d
+    }
+
+    deinit { close() }
+
+    /// Write `skb` as one record: the pulled link header (mac_header..data,
+    /// restored with skb_push and pulled back after) and `skb->len` bytes.
+    /// `wireLength` is the original length on the wire when the skb is a
+    /// received packet (it can exceed what was captured); default = captured.
+    func write(sim: SkbSim, skb: SkbID, timestampNanoseconds: Int64, wireLength: Int? = nil) throws {
+        guard let dumper else { return }
+        let s = try sim.skb(skb)
+        let linkHeader = s.macHeader != SkBuff.unsetHeader && Int(s.macHeader) < Int(s.data) ? Int(s.data) - Int(s.macHeader) : 0
+        if linkHeader > 0 { _ = try sim.skb_push(skb, linkHeader, caller: "skbsim_export") }
+        let bytes: [UInt8]
+        do {
+            bytes = try sim.bytes(skb)
+        } catch {
+            if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
+            throw error
+        }
+        if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
+        var header = pcap_pkthdr()
+        var seconds = timestampNanoseconds / 1_000_000_000
+        var nanos = timestampNanoseconds % 1_000_000_000
+        if nanos < 0 { nanos += 1_000_000_000; seconds -= 1 }
+        header.ts.tv_sec = Int(seconds)
+        header.ts.tv_usec = Int(nanos)  // nanoseconds with PCAP_TSTAMP_PRECISION_NANO
+        header.caplen = UInt32(bytes.count)
+        header.len = UInt32(max(bytes.count, wireLength ?? 0))
+        bytes.withUnsafeBufferPointer { buf in
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, buf.baseAddress)
+        }
+        packetsWritten += 1
+    }
+
+    /// Flush and close; records a write error (reported by the caller).
+    func close() {
+        if let dumper {
+            if pcap_dump_flush(dumper) != 0 { error = "\(path): write failed: \(String(cString: strerror(errno)))" }
+            pcap_dump_close(dumper)
+            self.dumper = nil
+        }
+        if let pcap {
+            pcap_close(pcap)
+            self.pcap = nil
+        }
+    }
+}

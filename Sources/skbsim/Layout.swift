@@ -1,0 +1,85 @@
+import ArgumentParser
+import KernelMemory
+import SkbModel
+
+/// `skbsim layout`: the skb one packet of N bytes gets on a receive path,
+/// built by the model, read back, freed, and checked for leaks.
+struct Layout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the sk_buff a packet of N bytes gets on a receive path.",
+        discussion: """
+            The skb is built by the model (allocated on PATH, N pattern bytes put), \
+            its geometry read back, then freed and checked for leaks.
+
+            Paths: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak, alloc-skb.
+
+            Examples:
+              skbsim layout --path netdev-alloc-skb --len 1500
+              skbsim layout --path alloc-skb --len 0 --json
+              skbsim layout --path sg-copybreak --len 9000 --max-skb-frags 45 --mtu 9000
+            """
+    )
+
+    static let paths = RxPath.allCases.map(\.rawValue) + ["alloc-skb"]
+
+    @Option(help: ArgumentHelp("The allocation path: \(Layout.paths.joined(separator: ", ")).", valueName: "PATH"))
+    var path: String
+
+    @Option(help: ArgumentHelp("Packet length in bytes (0…65535), link header included.", valueName: "N"))
+    var len: Int
+
+    @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
+    var json = false
+
+    @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp("CONFIG_MAX_SKB_FRAGS (17…45).", valueName: "N"))
+    var maxSkbFrags: Int = 17
+
+    @Option(help: ArgumentHelp("Device MTU (68…65535); picks the RX buffer size of build-skb and sg-copybreak.", valueName: "N"))
+    var mtu: Int = 1500
+
+    func validate() throws {
+        guard Layout.paths.contains(path) else {
+            throw ValidationError("--path must be one of \(Layout.paths.joined(separator: ", ")), got '\(path)'")
+        }
+        guard (0...65535).contains(len) else { throw ValidationError("--len must be between 0 and 65535, got \(len)") }
+        try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu)
+    }
+
+    func run() throws {
+        let layout = try Layout.build(path: path, len: len, maxSkbFrags: maxSkbFrags, mtu: mtu)
+        if json {
+            print(layout.json(path: path, requestedLength: len, maxSkbFrags: maxSkbFrags, mtu: mtu))
+            return
+        }
+        print("skb for a \(len)-byte packet on \(path) (x86_64, MAX_SKB_FRAGS \(maxSkbFrags), MTU \(mtu))")
+        layout.report.forEach { print($0) }
+        print()
+        print(layout.diagramLine)
+        print()
+        layout.picture.forEach { print($0) }
+    }
+
+    /// Allocate on `path`, put `len` bytes (a 0x00…0xff pattern), read the
+    /// layout, free, and require a clean checker and no leaks.
+    static func build(path: String, len: Int, maxSkbFrags: Int, mtu: Int) throws -> SkbLayout {
+        let rx = RxPath(rawValue: path)
+        let sim = SimulationOptions.makeSim(rxPath: rx ?? .netdevAllocSkb, maxSkbFrags: maxSkbFrags, mtu: mtu)
+        let bytes = (0..<len).map { UInt8(truncatingIfNeeded: $0) }
+        let skb: SkbID?
+        if let rx {
+            skb = try bytes.withUnsafeBytes { buf in try sim.driverReceive(buf, rx) }
+        } else {
+            skb = sim.alloc_skb(len)
+            if let skb, len > 0 {
+                _ = try sim.skb_put(skb, len)
+                try bytes.withUnsafeBytes { try sim.skb_copy_to_linear_data(skb, $0) }
+            }
+        }
+        guard let skb else { throw InputError(description: "the model could not allocate an skb for \(len) bytes on \(path)") }
+        let layout = try SkbLayout(sim: sim, skb: skb)
+        try sim.kfree_skb(skb)
+        sim.drainCaches()
+        try CaptureRun.verdict(sim)
+        return layout
+    }
+}
