@@ -208,8 +208,12 @@ public final class ReleasePipeline {
 
     /// Run the stages on `skb`.
     func release(_ skb: SkbID, _ reason: SkbDropReason, _ fn: StaticString) throws(SkbError) {
-        // A stale handle: let the model report the use-after-free.
-        guard sim.isLive(skb) else { _ = try sim.skb(skb); return }
+        // A stale handle (double free): the model's entry point reports the
+        // slab-use-after-free on the old struct sk_buff and throws.
+        guard sim.isLive(skb) else {
+            if reason == sim.reasons.consumed { try sim.consume_skb(skb) } else { try sim.kfree_skb_reason(skb, reason) }
+            return
+        }
         var dataHeld = false
         for stage in stages {
             if dataHeld && stage.isDataStage { continue }
