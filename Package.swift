@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
         .library(name: "Trace", targets: ["Trace"]),
         .library(name: "SkbModel", targets: ["SkbModel"]),
+        .library(name: "Release", targets: ["Release"]),
         // Helpers for testing your own code against the model with Swift Testing.
         .library(name: "SkbTesting", targets: ["SkbTesting"]),
     ],
@@ -45,6 +46,8 @@ let package = Package(
         // Lifecycle events and their sinks; below the model so it can emit them.
         .target(name: "Trace"),
         .target(name: "SkbModel", dependencies: ["KernelMemory", "Capture", "Trace"]),
+        // Release pipeline (stages, hooks, sockets) and the packet-run driver.
+        .target(name: "Release", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace"]),
         .target(name: "SampleKit"),
         .target(name: "SkbTesting", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
@@ -57,6 +60,7 @@ let package = Package(
                 "Capture",
                 "KernelMemory",
                 "SkbModel",
+                "Release",
                 "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.

@@ -77,6 +77,11 @@ public struct SkBuff: Sendable {
     public var packet: Int32 = -1
     public var timestampNanoseconds: Int64 = 0
 
+    /// Model bookkeeping: `skb_release_data` already dropped this skb's data
+    /// reference (its head may be freed). A second release is reported as a
+    /// dataref underflow instead of freeing the head twice.
+    public internal(set) var dataReleased = false
+
     // Pool bookkeeping.
     public internal(set) var generation: UInt32 = 0
     public internal(set) var live = false

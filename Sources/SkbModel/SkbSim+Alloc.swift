@@ -125,7 +125,9 @@ extension SkbSim {
     }
 
     func buildSkb(_ data: KernelAddress, _ fragSize: Int, _ fn: StaticString) -> SkbID? {
-        precondition(fragSize > 0, "frag_size 0 is deprecated (\"Use slab_build_skb() instead\")")
+        // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
+        // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
+        guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
         guard let skbaddr = memory.kmemCacheAlloc(memory.skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr

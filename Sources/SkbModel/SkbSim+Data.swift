@@ -87,10 +87,13 @@ extension SkbSim {
     }
 
     /// `skb_reserve(skb, len)`: data and tail move forward (empty skbs only;
-    /// the kernel does not check, the model traps past `end` or before `head`).
+    /// the kernel does not check; the model throws `.bug` past `end` or before `head`).
     public func skb_reserve(_ id: SkbID, _ len: Int) throws(SkbError) {
         let i = try slot(id, "skb_reserve")
-        precondition(Int(skbs[i].tail) + len <= Int(skbs[i].end) && Int(skbs[i].data) + len >= 0, "skb_reserve outside the head buffer")
+        guard Int(skbs[i].tail) + len <= Int(skbs[i].end) && Int(skbs[i].data) + len >= 0 else {
+            // The kernel does not check; the next skb_put would skb_over_panic.
+            throw SkbError(.bug, "skb_reserve(len=\(len)): outside the head buffer (data:\(skbs[i].data) tail:\(skbs[i].tail) end:\(skbs[i].end))")
+        }
         skbs[i].data = UInt32(Int(skbs[i].data) + len)
         skbs[i].tail = UInt32(Int(skbs[i].tail) + len)
         emit(.reserve, i, "skb_reserve", UInt64(bitPattern: Int64(len)))
@@ -149,7 +152,7 @@ extension SkbSim {
             for j in k..<max(k, nfrags) { fragUnref(sh.frag(j), i, j) }
             if let list = sh.fragList {
                 sh.fragList = nil
-                try kfreeSkbListReason(list, SkbSim.dropNotSpecified)
+                try kfreeSkbListReason(list, reasons.notSpecified)
             }
         } else {
             // Walk the frag_list.
@@ -170,7 +173,7 @@ extension SkbSim {
                 if end > len { guard try pskb_trim(id(ci), len - offset) else { return false } }
                 if let rest = skbs[ci].next {
                     skbs[ci].next = nil
-                    try kfreeSkbListReason(rest, SkbSim.dropNotSpecified)
+                    try kfreeSkbListReason(rest, reasons.notSpecified)
                 }
                 break
             }
@@ -191,7 +194,9 @@ extension SkbSim {
     /// `skb_copy_to_linear_data_offset` memcpy), checked by the checker.
     public func skb_copy_to_linear_data(_ id: SkbID, offset: Int = 0, _ bytes: UnsafeRawBufferPointer) throws(SkbError) {
         let i = try slot(id, "skb_copy_to_linear_data")
-        precondition(offset + bytes.count <= Int(skbs[i].headlen), "copy beyond the linear data")
+        guard offset >= 0, offset + bytes.count <= Int(skbs[i].headlen) else {
+            throw SkbError(.bug, "skb_copy_to_linear_data(offset=\(offset), len=\(bytes.count)): beyond the linear data (headlen:\(skbs[i].headlen))")
+        }
         memory.copyIn(to: skbs[i].dataPointer + offset, from: bytes)
         emit(.dataCopy, i, "skb_copy_to_linear_data", UInt64(bytes.count), UInt64(Int(skbs[i].data) + offset))
     }

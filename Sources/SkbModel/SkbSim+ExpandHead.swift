@@ -48,10 +48,11 @@ extension SkbSim {
                 skbs[ci].users += 1
                 cur = skbs[ci].next
             }
-            try skbReleaseData(i, SkbSim.consumed)
+            try skbReleaseData(i, reasons.consumed)
         } else {
             skbFreeHead(i)
         }
+        skbs[i].dataReleased = false
         skbs[i].head = data
         skbs[i].headFrag = false
         skbs[i].data &+= UInt32(nhead)

@@ -134,7 +134,7 @@ extension SkbSim {
             do throws(SkbError) { ok = try skb_copy_bits(id, offset: 0, into: buf) } catch { err = error }
         }
         if let err { throw err }
-        precondition(ok)
+        guard ok else { throw SkbError(.bug, "skb_copy_bits: -EFAULT reading \(n) bytes (frag_list shorter than skb->len)") }
         return out
     }
 }

@@ -20,7 +20,7 @@ extension SkbSim {
         let headers = HeaderDecoder.decode(bytes, linkType: linkType)
         guard let skb = try driverReceive(bytes, path ?? options.rxPath) else {
             rxNoMemDrops += 1
-            emitDetached(.drop, "rx_alloc_failed", reason: SkbSim.dropNoMem, arg0: UInt64(bytes.count))
+            emitDetached(.drop, "rx_alloc_failed", reason: reasons.nomem.rawValue, arg0: UInt64(bytes.count))
             return nil
         }
         try setHeaders(skb, headers, linkType)
@@ -54,7 +54,9 @@ extension SkbSim {
         let bufSize = options.rxBufferSize
         let pad = config.netSkbPad + config.netIpAlign
         let firstCap = config.skbWithOverhead(bufSize) - pad
-        precondition(firstCap > 0, "rxBufferSize too small for build_skb")
+        guard firstCap > 0 else {
+            throw SkbError(.bug, "build_skb: rxBufferSize \(bufSize) leaves no room for data after NET_SKB_PAD + NET_IP_ALIGN and skb_shared_info")
+        }
         guard let buf = allocRxBuffer() else { return nil }
         let first = min(bytes.count, firstCap)
         memory.copyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))

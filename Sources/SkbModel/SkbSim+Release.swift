@@ -1,4 +1,5 @@
 import KernelMemory
+import Trace
 
 /// The release path, in the kernel's order (net/core/skbuff.c, v6.11+):
 ///
@@ -10,46 +11,56 @@ import KernelMemory
 ///
 /// `skb_release_data` = `skb_data_unref` (stop while clones hold the data)
 /// → frag unrefs → frag_list (`kfree_skb_list_reason`) → `skb_free_head`,
-/// then `pp_recycle = 0`. Each stage is its own function so they can be
-/// driven one by one.
+/// then `pp_recycle = 0`. Each stage is its own public function so they can
+/// be driven one by one (the `Release` module's `ReleasePipeline` does).
+///
+/// Reasons are `SkbDropReason` values from the simulation's table
+/// (`dropReasonTable`, `reasons`).
 extension SkbSim {
     /// `kfree_skb_reason(skb, reason)` (`sk_skb_reason_drop(NULL, ...)`).
     /// A stale handle (double free) records a slab-use-after-free report and throws.
-    public func kfree_skb_reason(_ id: SkbID, _ reason: UInt32) throws(SkbError) {
+    public func kfree_skb_reason(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) {
         let i = try slot(id, "kfree_skb_reason")
         guard skbUnref(i) else { return }
-        emit(.drop, i, "kfree_skb_reason", reason: reason)
+        if reason == reasons.consumed { emit(.consume, i, "kfree_skb_reason", reason: reason.rawValue) }
+        else { emit(.drop, i, "kfree_skb_reason", reason: reason.rawValue) }
         try __kfree_skb(i)
     }
 
+    /// `kfree_skb_reason` with a raw value of the simulation's table.
+    @available(*, deprecated, message: "pass an SkbDropReason (sim.reasons.…)")
+    public func kfree_skb_reason(_ id: SkbID, _ reason: UInt32) throws(SkbError) {
+        try kfree_skb_reason(id, SkbDropReason(rawValue: reason))
+    }
+
     /// `kfree_skb(skb)` = `kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED)`.
-    public func kfree_skb(_ id: SkbID) throws(SkbError) { try kfree_skb_reason(id, SkbSim.dropNotSpecified) }
+    public func kfree_skb(_ id: SkbID) throws(SkbError) { try kfree_skb_reason(id, reasons.notSpecified) }
 
     /// `consume_skb(skb)`: freed after successful use (trace `consume_skb`).
     public func consume_skb(_ id: SkbID) throws(SkbError) {
         let i = try slot(id, "consume_skb")
         guard skbUnref(i) else { return }
-        emit(.consume, i, "consume_skb", reason: SkbSim.consumed)
+        emit(.consume, i, "consume_skb", reason: reasons.consumed.rawValue)
         try __kfree_skb(i)
     }
 
     /// `kfree_skb_list_reason(segs, reason)`: each skb on the `next` chain
     /// through the full unref → trace → release path.
-    public func kfree_skb_list_reason(_ first: SkbID, _ reason: UInt32) throws(SkbError) {
+    public func kfree_skb_list_reason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
         try kfreeSkbListReason(first, reason)
     }
 
     /// `kfree_skb_list(segs)`.
-    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfreeSkbListReason(first, SkbSim.dropNotSpecified) }
+    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfreeSkbListReason(first, reasons.notSpecified) }
 
-    func kfreeSkbListReason(_ first: SkbID, _ reason: UInt32) throws(SkbError) {
+    func kfreeSkbListReason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
         var cur: SkbID? = first
         while let c = cur {
             let ci = try slot(c, "kfree_skb_list_reason")
             cur = skbs[ci].next
             guard skbUnref(ci) else { continue }
-            if reason == SkbSim.consumed { emit(.consume, ci, "kfree_skb_list_reason", reason: reason) }
-            else { emit(.drop, ci, "kfree_skb_list_reason", reason: reason) }
+            if reason == reasons.consumed { emit(.consume, ci, "kfree_skb_list_reason", reason: reason.rawValue) }
+            else { emit(.drop, ci, "kfree_skb_list_reason", reason: reason.rawValue) }
             try __kfree_skb(ci)
         }
     }
@@ -57,7 +68,7 @@ extension SkbSim {
     /// `__kfree_skb(skb)`: release everything with NOT_SPECIFIED (as the
     /// kernel passes down), then free the struct.
     func __kfree_skb(_ i: Int) throws(SkbError) {
-        try skbReleaseAll(i, SkbSim.dropNotSpecified)
+        try skbReleaseAll(i, reasons.notSpecified)
         kfreeSkbmem(i)
     }
 
@@ -85,39 +96,61 @@ extension SkbSim {
     }
 
     /// `skb_release_all(skb, reason)`: head state, then data if there is a head.
-    public func skbReleaseAll(_ id: SkbID, _ reason: UInt32) throws(SkbError) { try skbReleaseAll(try slot(id, "skb_release_all"), reason) }
+    public func skbReleaseAll(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) { try skbReleaseAll(try slot(id, "skb_release_all"), reason) }
 
-    func skbReleaseAll(_ i: Int, _ reason: UInt32) throws(SkbError) {
+    func skbReleaseAll(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
         skbReleaseHeadState(i)
         if skbs[i].head.raw != 0 { try skbReleaseData(i, reason) }
     }
 
     /// `skb_release_head_state(skb)`: (dst drop: not modelled) the
     /// destructor runs once and is cleared with `sk`; (conntrack and
-    /// extensions: not modelled).
-    public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
+    /// extensions: not modelled). Returns the destructor that ran (`.none`
+    /// if there was none) so a caller can do its accounting (`sock_rfree`).
+    @discardableResult
+    public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) -> SkbDestructor { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
 
-    func skbReleaseHeadState(_ i: Int) {
-        if skbs[i].destructor != .none {
-            emit(.destructor, i, "skb_release_head_state", skbs[i].destructor.code)
+    @discardableResult
+    func skbReleaseHeadState(_ i: Int) -> SkbDestructor {
+        let d = skbs[i].destructor
+        if d != .none {
+            emit(.destructor, i, "skb_release_head_state", d.code)
             skbs[i].destructor = .none
             skbs[i].sk = nil
         }
+        return d
     }
 
     /// `skb_data_unref(skb)`: true when this skb dropped the last data
     /// reference. Not cloned: true without touching dataref. Else bias =
     /// nohdr ? (1 << 16) + 1 : 1; dataref == bias → true; else subtract.
+    ///
+    /// A second release of the same skb's data (its head may already be
+    /// freed), or a dataref smaller than the bias, is a dataref underflow:
+    /// reported (`WARNING: ... dataref underflow`) and answered false, so
+    /// nothing is freed twice.
     public func skbDataUnref(_ id: SkbID) throws(SkbError) -> Bool { skbDataUnref(try slot(id, "skb_data_unref")) }
 
     func skbDataUnref(_ i: Int) -> Bool {
-        guard skbs[i].cloned else { return true }
+        if _slowPath(skbs[i].dataReleased) {
+            memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
+                                 message: "skb_release_data: dataref underflow: the data of skb \(id(i)) was already released (head \(skbs[i].head))")
+            return false
+        }
+        guard skbs[i].cloned else { skbs[i].dataReleased = true; return true }
         let bias: UInt32 = skbs[i].nohdr ? (1 << SharedInfo.datarefShift) + 1 : 1
         let sh = shinfo(at: i)
         let d = sh.dataref
-        if d == bias { return true }
+        if d == bias { skbs[i].dataReleased = true; return true }
+        if _slowPath(d & SharedInfo.datarefMask < bias & SharedInfo.datarefMask) {
+            memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
+                                 message: "skb_release_data: dataref underflow: dataref \(d) < bias \(bias) on skb \(id(i))")
+            skbs[i].dataReleased = true
+            return false
+        }
         let after = d &- bias
         sh.dataref = after
+        skbs[i].dataReleased = true
         if after == 0 { return true }
         emit(.dataUnref, i, "skb_data_unref", UInt64(after))
         return false
@@ -125,24 +158,40 @@ extension SkbSim {
 
     /// `skb_release_data(skb, reason)`: data unref, frag unrefs, frag_list
     /// free, head free; `pp_recycle = 0` at exit.
-    public func skbReleaseData(_ id: SkbID, _ reason: UInt32) throws(SkbError) { try skbReleaseData(try slot(id, "skb_release_data"), reason) }
+    public func skbReleaseData(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) { try skbReleaseData(try slot(id, "skb_release_data"), reason) }
 
-    func skbReleaseData(_ i: Int, _ reason: UInt32) throws(SkbError) {
+    func skbReleaseData(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
         if skbDataUnref(i) {
-            let sh = shinfo(at: i)
-            let n = sh.nrFrags
-            for k in 0..<n { fragUnref(sh.frag(k), i, k) }
-            if let list = sh.fragList {
-                var count: UInt64 = 0
-                var cur: SkbID? = list
-                while let c = cur, isLive(c) { count += 1; cur = skbs[Int(c.index)].next }
-                emit(.listFree, i, "kfree_skb_list_reason", count, reason: reason)
+            skbReleaseFrags(i)
+            if let list = shinfo(at: i).fragList {
+                emit(.listFree, i, "kfree_skb_list_reason", UInt64(fragListCount(list)), reason: reason.rawValue)
                 try kfreeSkbListReason(list, reason)
             }
             skbFreeHead(i)
         }
         skbs[i].ppRecycle = false
     }
+
+    /// The frag unref loop of `skb_release_data`: `__skb_frag_unref` for
+    /// frags[0..<nr_frags] (no kmap, no per-frag destructor).
+    public func skbReleaseFrags(_ id: SkbID) throws(SkbError) { skbReleaseFrags(try slot(id, "skb_release_data")) }
+
+    func skbReleaseFrags(_ i: Int) {
+        let sh = shinfo(at: i)
+        let n = sh.nrFrags
+        for k in 0..<n { fragUnref(sh.frag(k), i, k) }
+    }
+
+    /// Live skbs on a `next` chain starting at `first`.
+    public func fragListCount(_ first: SkbID) -> Int {
+        var count = 0
+        var cur: SkbID? = first
+        while let c = cur, isLive(c) { count += 1; cur = skbs[Int(c.index)].next }
+        return count
+    }
+
+    /// `skb->pp_recycle = 0` (the exit of `skb_release_data`).
+    public func skbClearPpRecycle(_ id: SkbID) throws(SkbError) { skbs[try slot(id, "skb_release_data")].ppRecycle = false }
 
     /// `skb_free_head(skb)`: `skb_free_frag` (`page_frag_free`) for a
     /// head_frag head, else `skb_kfree_head`: before the CVE-2026-31429 fix
@@ -152,6 +201,7 @@ extension SkbSim {
 
     func skbFreeHead(_ i: Int) {
         let head = skbs[i].head
+        skbs[i].dataReleased = true
         if skbs[i].headFrag {
             emit(.headFree, i, "skb_free_frag", head.raw, 0)
             memory.page_frag_free(head)

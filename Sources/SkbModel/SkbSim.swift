@@ -44,17 +44,29 @@ public final class SkbSim {
     /// Receive attempts that failed to allocate (dropped with NOMEM).
     public internal(set) var rxNoMemDrops = 0
 
-    /// `SKB_DROP_REASON_NOT_SPECIFIED` (6.8/6.9 numbering).
-    public static let dropNotSpecified: UInt32 = 2
-    /// `SKB_CONSUMED`.
-    public static let consumed: UInt32 = 1
-    /// `SKB_DROP_REASON_NOMEM` (6.8/6.9 numbering).
-    public static let dropNoMem: UInt32 = 63
+    /// The `enum skb_drop_reason` of the simulated kernel: the one source of
+    /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same
+    /// table (`TextEventSink(output:reasons: sim.dropReasonTable)`).
+    public let dropReasonTable: SkbDropReasonTable
+    /// The reasons the model itself uses, valued from `dropReasonTable`.
+    public let reasons: SkbModelDropReasons
 
-    public init(memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil) {
+    /// `SKB_DROP_REASON_NOT_SPECIFIED` in the default table (2 in every kernel).
+    @available(*, deprecated, message: "use sim.reasons.notSpecified (valued from the simulation's table)")
+    public static let dropNotSpecified: UInt32 = SkbDropReason.notSpecified.rawValue
+    /// `SKB_CONSUMED` (1 in every kernel).
+    public static let consumed: UInt32 = SkbDropReason.consumed.rawValue
+    /// `SKB_DROP_REASON_NOMEM` in the default table (72 in ≈6.14, 63 in 6.8).
+    @available(*, deprecated, message: "use sim.reasons.nomem (valued from the simulation's table)")
+    public static let dropNoMem: UInt32 = SkbDropReason.nomem.rawValue
+
+    public init(memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil,
+                dropReasons: SkbDropReasonTable = .default) {
         self.memory = memory
         self.options = options
         self.sink = sink
+        self.dropReasonTable = dropReasons
+        self.reasons = SkbModelDropReasons(table: dropReasons)
         netdevAllocCache = memory.pageFragCacheCreate(name: "netdev_alloc_cache")
         napiAllocCache = memory.pageFragCacheCreate(name: "napi_alloc_cache")
         rxBufferCache = memory.pageFragCacheCreate(name: "rx_ring")

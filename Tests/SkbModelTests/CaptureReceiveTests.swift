@@ -83,7 +83,7 @@ import Testing
             if let skb = try sim.receive(packet, linkType: reader.linkType, path: path) { skbs.append(skb) }
         }
         #expect(sim.rxNoMemDrops > 0)
-        for skb in skbs { try sim.kfree_skb_reason(skb, SkbSim.dropNoMem) }
+        for skb in skbs { try sim.kfree_skb_reason(skb, sim.reasons.nomem) }
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
     }

@@ -1,0 +1,300 @@
+import Capture
+import KernelMemory
+import SkbModel
+import Trace
+
+/// One fault-injection setting (`fail_page_alloc` / `failslab`).
+public enum FailureSpec: Sendable, Hashable {
+    /// Fail exactly the Nth eligible allocation (`/proc/<pid>/fail-nth`).
+    case nth(Int)
+    /// Fail each eligible allocation with this probability (0...1), deterministic PRNG seed.
+    case probability(Double, seed: UInt64)
+}
+
+/// The trace output formats (`--trace-format`).
+public enum TraceFormat: String, CaseIterable, Sendable {
+    case text, jsonl, perfetto
+
+    /// A sink of this format printing reason names from `reasons` (give it
+    /// the simulation's table: `PacketRunOptions.dropReasons`).
+    public func makeSink(output: TraceOutput, reasons: SkbDropReasonTable) -> any EventSink {
+        switch self {
+        case .text: TextEventSink(output: output, reasons: reasons)
+        case .jsonl: JSONLinesEventSink(output: output, reasons: reasons)
+        case .perfetto: PerfettoEventSink(output: output, reasons: reasons)
+        }
+    }
+}
+
+/// GRO entry points a `PacketRun` calls when `gro` is on. Two closures,
+/// called once per packet / per NAPI poll only with GRO on.
+public struct GROEntryPoints {
+    /// `napi_gro_receive(napi, skb)`; `deliver` = `netif_receive_skb` for
+    /// whatever GRO sends up (normal or flushed skbs).
+    public var receive: (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+    /// `napi_gro_flush` at the end of a NAPI poll and of the capture.
+    public var flush: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+
+    public init(receive: @escaping (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+                flush: @escaping (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void) {
+        self.receive = receive
+        self.flush = flush
+    }
+}
+
+/// Options of a `PacketRun` (the CLI's flags).
+public struct PacketRunOptions {
+    public var rxPath: RxPath = .netdevAllocSkb
+    /// GRO on/off. On needs `groEntryPoints` (see `PacketRun+GRO.swift`).
+    public var gro = false
+    public var groEntryPoints: GROEntryPoints? = PacketRun.defaultGRO
+    /// Packets per NAPI poll (GRO is flushed at each poll's end).
+    public var napiBudget = 64
+    public var releaseOrder: ReleaseOrder = .kernel
+    /// The kernel profile's `enum skb_drop_reason` (model, stats and sinks).
+    public var dropReasons: SkbDropReasonTable = .default
+    /// Memory size, MAX_SKB_FRAGS, page_frag algorithm, ...
+    public var kernelConfig = KernelConfig()
+    public var skbOptions = SkbOptions()
+    public var pageFailure: FailureSpec? = nil
+    public var slabFailure: FailureSpec? = nil
+    /// Netfilter hooks.
+    public var hooks: [NetfilterHook] = []
+    /// Where PRE_ROUTING hooks run: nil = by the release order (receive for
+    /// `.kernel`, the release `.hook` stage for `.seed`).
+    public var preRoutingAtReceive: Bool? = nil
+    /// `sk_rcvbuf` of the receiving socket (net.core.rmem_default).
+    public var socketRcvbuf = 212_992
+    /// Delivery policy: the socket keeps up to this many skbs queued; the
+    /// reader consumes (`consume_skb`) the oldest when one more arrives.
+    /// 0 = the reader consumes each skb as soon as it is queued.
+    public var socketQueueDepth = 0
+    /// Seed mode only: call the non-existent per-frag destructors.
+    public var seedFragDestructors = false
+    public var sink: (any EventSink)? = nil
+
+    public init() {}
+
+    /// `memorySize` / `MAX_SKB_FRAGS` shortcuts.
+    public var memorySize: Int {
+        get { kernelConfig.memorySize }
+        set { kernelConfig.memorySize = newValue }
+    }
+    public var maxSkbFrags: Int {
+        get { kernelConfig.maxSkbFrags }
+        set { kernelConfig.maxSkbFrags = newValue }
+    }
+}
+
+public enum PacketRunError: Error, CustomStringConvertible {
+    case groUnavailable
+    case capture(CaptureError)
+    public var description: String {
+        switch self {
+        case .groUnavailable: "GRO requested but no GRO engine is available in this build"
+        case .capture(let e): "\(e)"
+        }
+    }
+}
+
+/// The packet-run driver: capture → rx path → (GRO) → hooks → socket →
+/// reader → release pipeline, then drain and check.
+///
+/// ```swift
+/// var o = PacketRunOptions(); o.rxPath = .buildSkb
+/// let stats = try PacketRun.run(path: "samples/icmp-echo.pcap", options: o)
+/// print(stats)
+/// ```
+/// Per packet with no sink and no hooks nothing is allocated on the heap
+/// (the socket ring, reason counters and histogram are allocated at init).
+public final class PacketRun {
+    public let options: PacketRunOptions
+    public let sim: SkbSim
+    public let pipeline: ReleasePipeline
+    /// The receiving socket.
+    public let socket: UInt32
+    let preRoutingAtReceive: Bool
+    let hasHooks: Bool
+
+    var packets = 0
+    var bytes = 0
+    var delivered = 0
+    var consumed: UInt64 = 0
+    var inPoll = 0
+    var ratio = RatioHistogram()
+    var peakUsedPages = 0
+    var modelErrors: [String] = []
+    var finished: RunStatistics?
+
+    public init(options: PacketRunOptions) throws(PacketRunError) {
+        if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
+        self.options = options
+        let memory = MemorySystem(config: options.kernelConfig)
+        switch options.pageFailure {
+        case .nth(let n)?: memory.failPageAlloc.failNth = n; memory.failPageAlloc.minOrder = 0
+        case .probability(let p, let seed)?:
+            memory.failPageAlloc.probability = p; memory.failPageAlloc.seed = seed; memory.failPageAlloc.minOrder = 0
+        case nil: break
+        }
+        switch options.slabFailure {
+        case .nth(let n)?: memory.failSlab.failNth = n
+        case .probability(let p, let seed)?: memory.failSlab.probability = p; memory.failSlab.seed = seed
+        case nil: break
+        }
+        sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
+        sim.options.rxPath = options.rxPath
+        pipeline = ReleasePipeline(sim: sim, order: options.releaseOrder)
+        pipeline.hooks = NetfilterHooks(options.hooks)
+        hasHooks = !options.hooks.isEmpty
+        if options.seedFragDestructors && options.releaseOrder == .seed {
+            // The seed's shinfo->destructor[i]: nothing to do but be called
+            // (the stage records a `.destructor` event per frag).
+            pipeline.seedFragDestructor = { _, _ in }
+        }
+        preRoutingAtReceive = options.preRoutingAtReceive ?? (options.releaseOrder == .kernel)
+        socket = pipeline.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
+    }
+
+    /// Run a whole capture file.
+    public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
+        let run = try PacketRun(options: options)
+        let reader: CaptureReader
+        do { reader = try CaptureReader(path: path) } catch { throw .capture(error) }
+        let link = reader.linkType
+        do {
+            while limit.map({ run.packets < $0 }) ?? true, let p = try reader.next() {
+                run.process(p, linkType: link)
+            }
+        } catch { throw .capture(error) }
+        return run.finish()
+    }
+
+    /// One captured packet.
+    public func process(_ packet: CapturedPacket, linkType: LinkType) {
+        sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
+        process(bytes: packet.bytes, linkType: linkType)
+    }
+
+    /// One frame in the current packet context (`sim.beginPacket` first).
+    public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType) {
+        packets += 1
+        bytes += frame.count
+        do throws(SkbError) {
+            // Receive via the rx path; nil = allocation failure, already
+            // counted by the model (rxNoMemDrops, a NOMEM drop event).
+            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: options.rxPath) {
+                if options.gro { try groReceive(skb) } else { try netifReceive(skb) }
+            }
+            inPoll += 1
+            if inPoll >= options.napiBudget {
+                inPoll = 0
+                if options.gro { try groFlush() }
+            }
+        } catch {
+            recordModelError(error)
+        }
+        let used = sim.memory.totalPages - sim.memory.freePages
+        if used > peakUsedPages { peakUsedPages = used }
+    }
+
+    func recordModelError(_ error: SkbError) {
+        if modelErrors.count < 100 { modelErrors.append("packet \(sim.currentPacket): \(error.message)") }
+    }
+
+    /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
+    /// (and LOCAL_IN) hooks when they run at receive, then the socket.
+    func netifReceive(_ skb: SkbID) throws(SkbError) {
+        if hasHooks {
+            guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return }
+            if preRoutingAtReceive, let family = NFProto.forEtherType(try sim.skb(skb).protocolType) {
+                guard try pipeline.nfHookReceive(family, .preRouting, skb) else { return }
+                guard try pipeline.nfHookReceive(family, .localIn, skb) else { return }
+            }
+        }
+        try deliver(skb)
+    }
+
+    /// Socket delivery: `sk_rmem_alloc + truesize > sk_rcvbuf` → drop
+    /// SOCKET_RCVBUFF; else `skb_set_owner_r` and queue; the reader then
+    /// consumes down to `socketQueueDepth`.
+    func deliver(_ skb: SkbID) throws(SkbError) {
+        let s = try sim.skb(skb)
+        let sk = Int(socket)
+        if pipeline.sockets[sk].rmemAlloc + Int(s.truesize) > pipeline.sockets[sk].rcvbuf {
+            try pipeline.kfree_skb_reason(skb, sim.reasons.socketRcvbuff)
+            return
+        }
+        if s.len > 0 { ratio.record(Double(s.truesize) / Double(s.len)) }
+        delivered += 1
+        try pipeline.skb_set_owner_r(skb, socket: socket)
+        _ = pipeline.sockets[sk].enqueue(skb)
+        while pipeline.sockets[sk].queued > options.socketQueueDepth { try readOne() }
+    }
+
+    /// The reader: dequeue the oldest skb and `consume_skb` it.
+    func readOne() throws(SkbError) {
+        guard let skb = pipeline.sockets[Int(socket)].dequeue() else { return }
+        try pipeline.consume_skb(skb)
+        consumed += 1
+    }
+
+    /// End of capture: flush GRO, let the reader drain the socket, close
+    /// it, drain the page_frag caches, scan for leaks, build the statistics.
+    /// Also calls `finish()` on the sink. Idempotent.
+    @discardableResult
+    public func finish() -> RunStatistics {
+        if let finished { return finished }
+        do throws(SkbError) {
+            if options.gro { try groFlush() }
+            while pipeline.sockets[Int(socket)].queued > 0 { try readOne() }
+        } catch {
+            recordModelError(error)
+        }
+        pipeline.closeSockets()
+        sim.drainCaches()
+        let memory = sim.memory
+        let table = sim.dropReasonTable
+        var drops: [(reason: String, count: UInt64)] = []
+        for (v, n) in pipeline.reasonCounts.enumerated() where v >= 2 {
+            var n = n
+            if UInt32(v) == sim.reasons.nomem.rawValue { n += UInt64(sim.rxNoMemDrops) }
+            if n > 0 { drops.append((table.displayName(of: UInt32(v)), n)) }
+        }
+        if sim.reasons.nomem.rawValue >= UInt32(pipeline.reasonCounts.count) && sim.rxNoMemDrops > 0 {
+            drops.append(("NOMEM", UInt64(sim.rxNoMemDrops)))
+        }
+        var stats = RunStatistics(
+            kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue, gro: options.gro,
+            verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: pipeline.findings,
+                                    modelErrors: modelErrors))
+        stats.packets = packets
+        stats.bytes = bytes
+        stats.delivered = delivered
+        stats.consumed = consumed
+        stats.skbsAllocated = memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
+        for nc in [sim.netdevAllocCache, sim.napiAllocCache, sim.rxBufferCache] {
+            let c = memory.pageFragCache(nc)
+            let st = c.stats
+            stats.pagesOrder3 += st.refillsHighOrder
+            stats.pagesOrder0 += st.refillsOrder0
+            stats.pageFragReuses += st.reuses
+            stats.pageFragBytesHandedOut += st.bytes
+            // A reuse (all fragments back, same page restarted) offers the
+            // page again; counted at the cache's last page order.
+            let reuseSize = st.refillsOrder0 > st.refillsHighOrder ? memory.config.pageSize : memory.config.pageFragCacheMaxSize
+            stats.pageFragBytesOfPages += st.refillsHighOrder * memory.config.pageFragCacheMaxSize
+                + st.refillsOrder0 * memory.config.pageSize + st.reuses * reuseSize
+        }
+        stats.truesizeRatio = ratio
+        stats.drops = drops
+        stats.fragListMemberFrees = pipeline.listMemberFrees
+        stats.hookDrops = pipeline.hookDrops
+        stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize
+        stats.peakSocketRmem = pipeline.sockets[Int(socket)].peakRmemAlloc
+        stats.injectedPageFailures = memory.failPageAlloc.injected
+        stats.injectedSlabFailures = memory.failSlab.injected
+        options.sink?.finish()
+        finished = stats
+        return stats
+    }
+}

@@ -1,0 +1,146 @@
+import KernelMemory
+import Trace
+
+/// Fixed-bucket histogram of truesize/len ratios: 1/16 steps from 0 to 256
+/// (4096 buckets, allocated once) plus an overflow bucket. Recording a
+/// value allocates nothing.
+public struct RatioHistogram: Sendable {
+    public static let bucketsPerUnit = 16
+    public static let maxRatio = 256
+    var buckets: ContiguousArray<UInt64>
+    public private(set) var count: UInt64 = 0
+    public private(set) var sum: Double = 0
+    public private(set) var max: Double = 0
+
+    public init() { buckets = ContiguousArray(repeating: 0, count: Self.maxRatio * Self.bucketsPerUnit + 1) }
+
+    @inline(__always)
+    public mutating func record(_ ratio: Double) {
+        let b = Swift.min(Int(ratio * Double(Self.bucketsPerUnit)), buckets.count - 1)
+        buckets[b] &+= 1
+        count &+= 1
+        sum += ratio
+        if ratio > max { max = ratio }
+    }
+
+    public var mean: Double { count == 0 ? 0 : sum / Double(count) }
+
+    /// The upper edge of the bucket holding the q-quantile (q in 0...1),
+    /// capped at the exact maximum.
+    public func quantile(_ q: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let rank = Swift.max(1, UInt64((q * Double(count)).rounded(.up)))
+        var seen: UInt64 = 0
+        for (i, n) in buckets.enumerated() {
+            seen += n
+            if seen >= rank { return Swift.min(Double(i + 1) / Double(Self.bucketsPerUnit), max) }
+        }
+        return max
+    }
+}
+
+/// What the memory checker and the release layer concluded about a run.
+public struct CheckerVerdict: Sendable, CustomStringConvertible {
+    /// KASAN-style reports (use-after-free, double-free, underflows, ...).
+    public var reports: [KasanReport]
+    /// The kmemleak scan after draining caches.
+    public var leaks: LeakReport
+    /// Release-layer WARNs (socket accounting).
+    public var findings: [ReleaseFinding]
+    /// Model BUGs (`SkbError`) caught per packet; the run went on.
+    public var modelErrors: [String]
+
+    public var isClean: Bool { reports.isEmpty && leaks.isEmpty && findings.isEmpty && modelErrors.isEmpty }
+
+    public var description: String {
+        if isClean { return "clean (no KASAN reports, kmemleak: no suspected memory leaks)" }
+        var parts: [String] = []
+        if !reports.isEmpty { parts.append("\(reports.count) KASAN report(s)") }
+        if !leaks.isEmpty { parts.append("\(leaks.objects.count) suspected leak(s)") }
+        if !findings.isEmpty { parts.append("\(findings.count) warning(s)") }
+        if !modelErrors.isEmpty { parts.append("\(modelErrors.count) model BUG(s)") }
+        return "FAILED: " + parts.joined(separator: ", ")
+    }
+
+    /// Every report's full text, kernel style.
+    public var fullText: String {
+        var out: [String] = reports.map(\.text) + findings.map(\.text) + modelErrors
+        if !leaks.isEmpty { out.append(leaks.text) }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Statistics of one `PacketRun` (`skbsim stats`).
+public struct RunStatistics: Sendable, CustomStringConvertible {
+    public var kernel: String
+    public var rxPath: String
+    public var releaseOrder: String
+    public var gro: Bool
+    /// Packets read from the capture and their captured bytes.
+    public var packets = 0
+    public var bytes = 0
+    /// skbs delivered to the socket (after GRO) and consumed by the reader.
+    public var delivered = 0
+    public var consumed: UInt64 = 0
+    /// `struct sk_buff` allocations (skbuff_cache + skbuff_fclone_cache).
+    public var skbsAllocated = 0
+    /// page_frag refills with an order-3 (PAGE_FRAG_CACHE_MAX_ORDER) page / an order-0 fallback.
+    public var pagesOrder3 = 0
+    public var pagesOrder0 = 0
+    public var pageFragRefills: Int { pagesOrder3 + pagesOrder0 }
+    /// Pages restarted in place because every fragment came back (the bias trick).
+    public var pageFragReuses = 0
+    /// Fragment bytes handed out by the page_frag caches, and the bytes the
+    /// pages offered (refills + in-place reuses, each a whole page).
+    public var pageFragBytesHandedOut = 0
+    public var pageFragBytesOfPages = 0
+    /// Bytes of refilled pages never handed out as fragments.
+    public var pageFragWaste: Int { pageFragBytesOfPages - pageFragBytesHandedOut }
+    /// truesize / len of each delivered skb.
+    public var truesizeRatio = RatioHistogram()
+    /// Drops by reason name, in reason-value order (NOMEM includes failed receives).
+    public var drops: [(reason: String, count: UInt64)] = []
+    public var totalDrops: UInt64 { drops.reduce(0) { $0 + $1.count } }
+    /// frag_list members freed as part of their head (traced NOT_SPECIFIED by the kernel).
+    public var fragListMemberFrees: UInt64 = 0
+    public var hookDrops: UInt64 = 0
+    /// Highest simulated memory in use (pages not free in the buddy allocator), at packet ends.
+    public var peakMemoryBytes = 0
+    public var peakSocketRmem = 0
+    public var injectedPageFailures = 0
+    public var injectedSlabFailures = 0
+    public var verdict: CheckerVerdict
+
+    public func dropCount(_ name: String) -> UInt64 { drops.first { $0.reason == name }?.count ?? 0 }
+
+    public var description: String {
+        func f(_ x: Double) -> String {
+            let r = (x * 1000).rounded() / 1000
+            return String(r)
+        }
+        var lines = [
+            "kernel profile:        \(kernel) (drop reasons)",
+            "rx path:               \(rxPath)",
+            "gro:                   \(gro ? "on" : "off")",
+            "release order:         \(releaseOrder)",
+            "packets:               \(packets)",
+            "bytes:                 \(bytes)",
+            "skbs allocated:        \(skbsAllocated)",
+            "delivered:             \(delivered)",
+            "consumed:              \(consumed)",
+            "page_frag refills:     \(pageFragRefills) (order-3: \(pagesOrder3), order-0: \(pagesOrder0)), reuses: \(pageFragReuses)",
+            "page_frag bytes:       \(pageFragBytesHandedOut) handed out of \(pageFragBytesOfPages) offered by pages (waste \(pageFragWaste))",
+            "truesize/len:          mean \(f(truesizeRatio.mean)) p50 \(f(truesizeRatio.quantile(0.5))) p99 \(f(truesizeRatio.quantile(0.99))) max \(f(truesizeRatio.max))",
+            "peak memory:           \(peakMemoryBytes) bytes",
+            "peak sk_rmem_alloc:    \(peakSocketRmem)",
+        ]
+        if injectedPageFailures + injectedSlabFailures > 0 {
+            lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
+        }
+        lines.append("drops:                 \(totalDrops)")
+        for d in drops { lines.append("  \(d.reason): \(d.count)") }
+        if fragListMemberFrees > 0 { lines.append("frag_list member frees: \(fragListMemberFrees)") }
+        lines.append("checker:               \(verdict)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,143 @@
+import Testing
+import KernelMemory
+import Release
+import SkbModel
+import Trace
+
+@Suite struct PipelineTests {
+    /// A build_skb skb with 2 frags and a frag_list member (MAX_SKB_FRAGS = 2):
+    /// 1664 in the head, then 2048 + 2048 as frags, 240 on the frag_list member.
+    func setup(_ order: ReleaseOrder) throws -> (SkbSim, ReleasePipeline, EventRecorder, SkbID) {
+        var config = KernelConfig()
+        config.maxSkbFrags = 2
+        let rec = EventRecorder()
+        let sim = SkbSim(memory: MemorySystem(config: config), sink: rec)
+        let p = ReleasePipeline(sim: sim, order: order)
+        let skb = try sim.receiveFrame(1664 + 4096 + 240, path: .buildSkb)
+        #expect(try sim.shinfo(skb).fragList != nil)
+        return (sim, p, rec, skb)
+    }
+
+    @Test func kernelOrderStageSequence() throws {
+        let (sim, p, rec, skb) = try setup(.kernel)
+        #expect(p.stageNames == ["unref", "trace", "destructor", "data_unref", "frag_unref", "list_free", "head_free", "skb_free"])
+        let s = p.makeSocket()
+        try p.skb_set_owner_r(skb, socket: s)
+        let n = rec.events.count
+        try p.consume_skb(skb)
+        #expect(kinds(rec, from: n) == ["consume", "destructor", "frag_unref", "frag_unref", "list_free",
+                                       "drop", "frag_unref", "head_free", "skb_free",
+                                       "head_free", "skb_free"])
+        // The frag_list member is traced with NOT_SPECIFIED (kernel quirk).
+        let member = rec.events[n...].first { $0.kind == .drop }!
+        #expect(member.reason == SkbDropReason.notSpecified.rawValue && "\(member.function)" == "kfree_skb_list_reason")
+        #expect(p.sockets[Int(s)].rmemAlloc == 0)
+        sim.drainCaches()
+        try sim.memory.expectNoLeaks()
+        #expect(sim.memory.checker.reports.isEmpty)
+    }
+
+    @Test func seedOrderStageSequence() throws {
+        let (sim, p, rec, skb) = try setup(.seed)
+        #expect(p.stageNames == ["unref", "trace", "hook", "frag_destructors", "destructor", "data_unref", "frag_unref",
+                                 "list_free", "head_free", "skb_free"])
+        p.hooks.register(NetfilterHook(name: "seed_ipv4", family: .ipv4, point: .preRouting) { _ in .accept })
+        p.hooks.register(NetfilterHook(name: "seed_ipv6", family: .ipv6, point: .preRouting) { _ in .accept })
+        var fragCalls: [Int] = []
+        p.seedFragDestructor = { _, k in fragCalls.append(k) }
+        let s = p.makeSocket()
+        try p.skb_set_owner_r(skb, socket: s)
+        let n = rec.events.count
+        try p.consume_skb(skb)
+        #expect(kinds(rec, from: n) == ["consume", "hook_verdict", "hook_verdict", "destructor", "destructor", "destructor",
+                                       "frag_unref", "frag_unref", "list_free",
+                                       "drop", "hook_verdict", "hook_verdict", "destructor", "frag_unref", "head_free", "skb_free",
+                                       "head_free", "skb_free"])
+        #expect(fragCalls == [0, 1, 0])
+        sim.drainCaches()
+        try sim.memory.expectNoLeaks()   // head free kept although the seed omits it
+        #expect(sim.memory.checker.reports.isEmpty)
+    }
+
+    @Test func customStageAndReorder() throws {
+        let (sim, p, rec, skb) = try setup(.kernel)
+        var seen: [String] = []
+        p.insert(.custom(CustomReleaseStage(name: "audit") { ctx in
+            seen.append("\(ctx.skb.index):\(ctx.reason.rawValue)")
+            return .continue
+        }), before: "skb_free")
+        #expect(p.stageNames.suffix(2) == ["audit", "skb_free"])
+        try p.kfree_skb_reason(skb, sim.reasons.netfilterDrop)
+        #expect(seen.count == 2)   // member then head
+        #expect(rec.events.last?.kind == .skbFree)
+        p.remove(named: "audit")
+        #expect(!p.stageNames.contains("audit"))
+    }
+
+    @Test func usersAndClonesReleaseSharedMemoryLast() throws {
+        let rec = EventRecorder()
+        let sim = SkbSim(sink: rec)
+        let p = ReleasePipeline(sim: sim)
+        let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb)
+        try p.skb_get(skb)
+        try p.kfree_skb(skb)                       // users 2 → 1: nothing freed
+        #expect(sim.isLive(skb) && rec.events.last?.kind == .unref)
+        let clone = try #require(try sim.skb_clone(skb))
+        try p.consume_skb(skb)                     // dataref 2 → 1: struct freed, data kept
+        #expect(!sim.isLive(skb))
+        #expect(kinds(rec).suffix(3) == ["consume", "data_unref", "skb_free"])
+        #expect(try sim.bytes(clone).count == 986)  // data still readable via the clone
+        try p.consume_skb(clone)
+        #expect(kinds(rec).suffix(3) == ["consume", "head_free", "skb_free"])
+        sim.drainCaches()
+        try sim.memory.expectNoLeaks()
+        #expect(sim.memory.checker.reports.isEmpty)
+    }
+
+    @Test func devKfreeSkbAnyAndListEntryPoints() throws {
+        let rec = EventRecorder()
+        let sim = SkbSim(sink: rec)
+        let p = ReleasePipeline(sim: sim)
+        let a = try sim.receiveFrame(600, path: .napiAllocSkb)
+        try p.dev_kfree_skb_any(a)
+        #expect(rec.events.contains { $0.kind == .consume && "\($0.function)" == "dev_kfree_skb_any" })
+        let b = try sim.receiveFrame(600, path: .napiAllocSkb, index: 1)
+        let c = try sim.receiveFrame(600, path: .napiAllocSkb, index: 2)
+        _ = try sim.modify(b) { $0.next = c }
+        try p.kfree_skb_list(b)
+        #expect(!sim.isLive(b) && !sim.isLive(c))
+        #expect(p.reasonCounts[2] == 2 && p.reasonCounts[1] == 1)
+        sim.drainCaches()
+        try sim.memory.expectNoLeaks()
+    }
+
+    @Test func dropReasonsComeFromTheKernelProfile() throws {
+        let rec = EventRecorder()
+        let sim = SkbSim(sink: rec, dropReasons: .linux6_8)
+        #expect(sim.reasons.nomem.rawValue == 63)
+        #expect(SkbSim(dropReasons: .linux6_14).reasons.nomem.rawValue == 72)
+        let p = ReleasePipeline(sim: sim)
+        let skb = try sim.receiveFrame(100, path: .netdevAllocSkb)
+        try p.kfree_skb_reason(skb, sim.reasons.nomem)
+        let out = TraceOutput.memory()
+        let text = TextEventSink(output: out, reasons: sim.dropReasonTable)
+        text.receive(rec.events.first { $0.kind == .drop }!)
+        text.finish()
+        #expect(out.text.contains("reason: NOMEM"))
+    }
+
+    @Test func preconditionsAreErrorsNotTraps() throws {
+        let sim = SkbSim()
+        let skb = try #require(sim.alloc_skb(100))
+        #expect(throws: SkbError.self) { try sim.skb_reserve(skb, 10_000) }
+        let bytes = [UInt8](repeating: 1, count: 50)
+        #expect(throws: SkbError.self) { try bytes.withUnsafeBytes { try sim.skb_copy_to_linear_data(skb, $0) } }
+        #expect(sim.build_skb(KernelAddress(0), fragSize: 0) == nil)
+        var o = SkbOptions(); o.rxBufferSize = 256
+        let small = SkbSim(options: o)
+        small.beginPacket(index: 0, timestampNanoseconds: 0)
+        let f = frame(100)
+        #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet, path: .buildSkb) } }
+        try sim.kfree_skb(skb)
+    }
+}
