@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"], exclude: ["Golden"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.

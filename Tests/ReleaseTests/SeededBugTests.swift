@@ -28,7 +28,7 @@ import Trace
         #expect(sim.memory.checker.reports.last?.text.contains("BUG: KASAN: slab-use-after-free in skb_copy_bits") == true)
         // Reading the freed head directly: KASAN use-after-free on the page fragment.
         var b = [UInt8](repeating: 0, count: 8)
-        b.withUnsafeMutableBytes { sim.memory.copyOut(from: data, into: $0) }
+        _ = b.withUnsafeMutableBytes { sim.memory.copyOut(from: data, into: $0) }
         let r = try #require(sim.memory.checker.reports.last)
         #expect(r.kind == .useAfterFree && r.text.contains("BUG: KASAN: use-after-free in"))
         #expect(r.text.contains("freed 1472-byte region") || r.text.contains("page_frag"))

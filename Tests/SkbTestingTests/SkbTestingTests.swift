@@ -47,7 +47,7 @@ import Trace
     @Test func dropReasonIsRecorded() throws {
         let fixture = SkbFixture()
         let skb = try fixture.makeSkb(bytes: Self.frame)
-        try fixture.sim.kfree_skb_reason(skb, SkbDropReason.pktTooSmall.rawValue)
+        try fixture.sim.kfree_skb_reason(skb, .pktTooSmall)
         #expect(expectDropReason(fixture.events, .pktTooSmall, skb: skb))
         #expect(fixture.events.dropReasons == [.pktTooSmall])
         #expect(expectNoLeaks(fixture.sim))
