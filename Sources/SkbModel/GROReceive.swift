@@ -153,6 +153,8 @@ extension SkbSim {
 
     /// `tcp_gro_receive`'s flush tests against the held `p` (before
     /// `skb_gro_receive`); nil = may merge. Updates `ip_fixedid` as `inet_gro_flush` does.
+    /// The kernel ORs all tests; when several hold, the cause reported is the
+    /// first of: TCP header, TCP options, oversize, seq gap, network.
     func groCompare(_ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
         let d = skbs[i].dataPointer
         let th = d + seg.networkLength
@@ -164,6 +166,11 @@ extension SkbSim {
             return .tcpHeader
         }
         for k in stride(from: 20, to: seg.tcpLength, by: 4) where groBE32(th + k) != groBE32(th2 + k) { return .tcpOptions }
+        let mss = Int(shinfo(at: p).gsoSize)
+        if seg.len == 0 || seg.len - 1 >= mss { return .oversize }
+        let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(groU8(th2 + 12) >> 4) * 4
+        let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)   // skb_gro_len(p)
+        if groBE32(th2 + 4) &+ pLen != groBE32(th + 4) { return .seqGap }
         // gro_receive_network_flush
         if seg.v6 {
             if (groBE32(d) ^ groBE32(nh2)) & 0x0FF0_0000 != 0 || groU8(d + 7) != groU8(nh2 + 7) { return .network }
@@ -174,11 +181,6 @@ extension SkbSim {
             if h.count == 1 && df != 0 && ipidOffset == 0 { fixed = true }
             if ipidOffset != (fixed ? 0 : h.count) { return .network }
         }
-        let mss = Int(shinfo(at: p).gsoSize)
-        if seg.len == 0 || seg.len - 1 >= mss { return .oversize }
-        let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(groU8(th2 + 12) >> 4) * 4
-        let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)   // skb_gro_len(p)
-        if groBE32(th2 + 4) &+ pLen != groBE32(th + 4) { return .seqGap }
         return nil
     }
 
