@@ -95,7 +95,7 @@ extension SkbSim {
         // out_check_final
         let finalFlags = seg.flags & (TCPBits.urg | TCPBits.psh | TCPBits.rst | TCPBits.syn | TCPBits.fin)
         let finalFlush = seg.len < mss || finalFlags != 0
-        if let k = found, merged != nil, finalFlush { ppCause = finalFlags != 0 ? .tcpFlags : .shortSegment; _ = k }
+        if merged != nil && finalFlush { ppCause = finalFlags != 0 ? .tcpFlags : .shortSegment }
         skbFlush = skbFlush || finalFlush
         if let k = found, let cause = ppCause {
             let h = gro.remove(bucket, k)
