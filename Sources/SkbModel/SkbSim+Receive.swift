@@ -89,7 +89,8 @@ extension SkbSim {
         }
         let len0 = min(bytes.count, bufSize)
         memory.copyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
-        let headlen = min(bytes.count, options.copybreak)
+        var headlen = min(bytes.count, options.copybreak)
+        if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(ethGetHeadlen(bytes), headlen) }
         __skb_put(i, headlen)
         memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = memory.copyIn(to: skbs[i].dataPointer, from: src) }
         emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(skbs[i].data))
@@ -108,6 +109,19 @@ extension SkbSim {
             return nil
         }
         return skb
+    }
+
+    /// `eth_get_headlen`: bytes up to the end of the TCP/UDP header (flow
+    /// dissector `__skb_get_poff`), else of the network header, else 14.
+    func ethGetHeadlen(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let h = HeaderDecoder.decode(bytes, linkType: .ethernet)
+        if let t = h.transportHeader {
+            if let tcp = h.tcp { return t + tcp.dataOffset }
+            if h.udp != nil { return t + 8 }
+            return t
+        }
+        if let n = h.networkHeader { return n + h.networkLength }
+        return min(14, bytes.count)
     }
 
     /// Put `bytes[from...]` into further ring buffers attached as frags.

@@ -24,6 +24,8 @@ public final class SkbSim {
     public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
     public var sink: (any EventSink)?
+    /// The NAPI instance's GRO state and options (`napiGroReceive`).
+    public var gro = GROEngine()
 
     /// Per-CPU `netdev_alloc_cache` (used by `__netdev_alloc_skb`).
     public let netdevAllocCache: PageFragCacheID

@@ -34,7 +34,14 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case groHold
     /// The skb was merged into a held one. arg0: the held skb id, arg1: strategy (0 frags, 1 head steal, 2 frag_list).
     case groMerge
-    /// A held skb was flushed up the stack. arg0: gso_segs, arg1: flush cause.
+    /// A held skb was flushed up the stack (`napi_gro_complete`). arg0: segments
+    /// (`NAPI_GRO_CB(p)->count`, = gso_segs when > 1), arg1: flush cause
+    /// (SkbModel `GROFlushCause`): 0 poll end, 1 explicit napi_gro_flush,
+    /// 2 PSH/URG/RST/SYN/FIN on the merged segment, 3 merged segment shorter
+    /// than mss, 4 TCP header mismatch (CWR, flags, doff, window, ack_seq),
+    /// 5 TCP option bytes differ, 6 IP-level mismatch (ttl/tos/DF/IP ID,
+    /// IPv6 traffic class/hop limit, length), 7 payload larger than mss,
+    /// 8 seq gap, 9 -E2BIG (gro_max_size), 10 bucket full (MAX_GRO_SKBS).
     case groFlush
 
     // Release.

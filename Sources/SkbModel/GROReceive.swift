@@ -1,0 +1,324 @@
+import KernelMemory
+import Trace
+
+/// GRO (`net/core/gro.c`, `net/ipv4/tcp_offload.c`, `net/ipv4/af_inet.c`,
+/// `net/ipv6/ip6_offload.c`): TCP segments of one flow merged into one
+/// super-packet before the stack sees them.
+///
+/// Only IPv4/IPv6 TCP is aggregated. Everything else — UDP (no UDP GRO
+/// socket is modelled), ICMP, ARP, in-band VLAN frames, IPv4 with options
+/// or fragments, skbs that are already GSO — passes straight through,
+/// unmerged and in order. Checksums are taken as verified by the NIC
+/// (CHECKSUM_UNNECESSARY), except the IPv4 header checksum GRO itself checks.
+/// The model driver sets no RSS hash, so every skb hashes to bucket 0
+/// (`skb_get_hash_raw` = 0), as on a NIC without RSS.
+extension SkbSim {
+    /// `napi_gro_receive(napi, skb)`: takes ownership of `skb`. Merged skbs are
+    /// freed (or chained) as the kernel does; held skbs stay in `gro`; skbs that
+    /// leave GRO (not TCP, flushed, completed) are handed to `deliver` in the
+    /// order the kernel queues them on `napi->rx_list` (`gro_normal_batch`
+    /// only delays that list, it never reorders it). Every `options.napiBudget`
+    /// calls end the NAPI poll (`napiPollEnd`). Throws `SkbError` for a stale
+    /// handle and whatever `deliver` throws.
+    public func napiGroReceive(_ skb: SkbID, deliver: (SkbID) throws -> Void) throws {
+        let i = try slot(skb, "napi_gro_receive")
+        if gro.options.enabled {
+            try devGroReceive(i, deliver)
+        } else {
+            gro.statistics.normal += 1
+            try deliver(skb)
+        }
+        gro.pollWork += 1
+        if gro.options.napiBudget > 0 && gro.pollWork >= gro.options.napiBudget {
+            try napiPollEnd(deliver: deliver)
+        }
+    }
+
+    /// End of a NAPI poll (`napi_complete_done` → `gro_flush(gro, false)`):
+    /// every held skb is completed and delivered (cause `pollEnd`), and the
+    /// poll's work counter restarts.
+    public func napiPollEnd(deliver: (SkbID) throws -> Void) throws {
+        try groFlushAll(.pollEnd, deliver)
+        gro.pollWork = 0
+        gro.statistics.polls += 1
+    }
+
+    /// `napi_gro_flush(napi, false)` (e.g. at the end of the capture):
+    /// deliver every held skb after `napi_gro_complete` (cause `explicitFlush`).
+    public func napiGroFlush(deliver: (SkbID) throws -> Void) throws {
+        try groFlushAll(.explicitFlush, deliver)
+    }
+
+    // MARK: dev_gro_receive
+
+    func groFlushAll(_ cause: GROFlushCause, _ deliver: (SkbID) throws -> Void) throws {
+        // Buckets in bitmask order; each chain oldest first (list_for_each_entry_safe_reverse).
+        for b in 0..<GROOptions.hashBuckets {
+            while gro.counts[b] > 0 {
+                let h = gro.remove(b, 0)
+                try napiGroComplete(h, cause, deliver)
+            }
+        }
+    }
+
+    func devGroReceive(_ i: Int, _ deliver: (SkbID) throws -> Void) throws {
+        let skb = id(i)
+        // Already-GSO skbs (none from the model drivers) are not aggregated.
+        guard shinfo(at: i).gsoSize == 0, let seg = try groParse(i) else {
+            gro.statistics.normal += 1
+            try deliver(skb)
+            return
+        }
+        let bucket = Int(skbs[i].hash) & (GROOptions.hashBuckets - 1)
+        let found = groLookup(i, seg, bucket)
+        var merged: GROMergeStrategy?
+        var ppCause: GROFlushCause?
+        var skbFlush = seg.flush
+        var mss = 1
+        if let k = found {
+            let h = gro.slots[gro.slotIndex(bucket, k)]
+            let p = Int(h.skb.index)
+            var fixed = h.ipFixedID
+            if let cause = groCompare(i, seg, p, h, &fixed) {
+                ppCause = cause
+            } else if let strategy = try skbGroReceive(bucket, k, i, seg) {
+                merged = strategy
+                mss = Int(shinfo(at: p).gsoSize)
+                // tcp_flag_word(th2) |= flags & (FIN | PSH)
+                let th2 = skbs[p].head + Int(skbs[p].transportHeader)
+                groStoreU8(th2 + 13, groU8(th2 + 13) | (seg.flags & (TCPBits.fin | TCPBits.psh)))
+            } else {
+                ppCause = Int(skbs[p].len) + seg.len >= gro.options.groMaxSize || !seg.flush ? .groMaxSize : .network
+            }
+            gro.slots[gro.slotIndex(bucket, k)].ipFixedID = fixed
+        }
+        // out_check_final
+        let finalFlags = seg.flags & (TCPBits.urg | TCPBits.psh | TCPBits.rst | TCPBits.syn | TCPBits.fin)
+        let finalFlush = seg.len < mss || finalFlags != 0
+        if merged != nil && finalFlush { ppCause = finalFlags != 0 ? .tcpFlags : .shortSegment }
+        skbFlush = skbFlush || finalFlush
+        if let k = found, let cause = ppCause {
+            let h = gro.remove(bucket, k)
+            try napiGroComplete(h, cause, deliver)
+        }
+        if let strategy = merged {
+            // napi_skb_finish(GRO_MERGED_FREE / GRO_MERGED)
+            switch strategy {
+            case .headSteal: kfreeSkbmem(i)            // napi_skb_free_stolen_head
+            case .frags: try __kfree_skb(i)            // __kfree_skb / __kfree_skb_defer
+            case .fragList: break                      // lives on p's frag_list
+            }
+            return
+        }
+        if skbFlush {
+            gro.statistics.normal += 1
+            try deliver(skb)
+            return
+        }
+        if gro.counts[bucket] >= GROOptions.maxGroSkbs {
+            let oldest = gro.remove(bucket, 0)          // gro_flush_oldest
+            try napiGroComplete(oldest, .bucketFull, deliver)
+        }
+        shinfo(at: i).gsoSize = UInt16(truncatingIfNeeded: seg.len)
+        gro.append(bucket, GROEngine.Held(skb: skb, last: skb, count: 1, ipFixedID: false))
+        gro.statistics.held += 1
+        emit(.groHold, i, "dev_gro_receive", UInt64(seg.len))
+    }
+
+    /// `gro_list_prepare` + the IP layer's and `tcp_gro_lookup`'s same-flow
+    /// tests: the first held skb of the same flow in the bucket.
+    func groLookup(_ i: Int, _ seg: GROSegment, _ bucket: Int) -> Int? {
+        let d = skbs[i].dataPointer
+        for k in 0..<gro.counts[bucket] {
+            let p = Int(gro.slots[gro.slotIndex(bucket, k)].skb.index)
+            let ps = skbs[p]
+            guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else { continue }
+            if skbs[i].macHeader != SkBuff.unsetHeader && ps.macHeader != SkBuff.unsetHeader && skbs[i].macLen > 0 {
+                guard groBytesEqual(ps.head + Int(ps.macHeader), skbs[i].head + Int(skbs[i].macHeader), Int(skbs[i].macLen)) else { continue }
+            }
+            let nh2 = ps.head + Int(ps.networkHeader)
+            let th2 = ps.head + Int(ps.transportHeader)
+            if seg.v6 {
+                guard (groBE32(d) ^ groBE32(nh2)) & 0xF00F_FFFF == 0, groBytesEqual(d + 8, nh2 + 8, 32),
+                      groU8(d + 6) == groU8(nh2 + 6), Int(ps.transportHeader) - Int(ps.networkHeader) == seg.networkLength,
+                      groBytesEqual(d + 40, nh2 + 40, seg.networkLength - 40) else { continue }
+            } else {
+                guard groU8(d + 9) == groU8(nh2 + 9), groBytesEqual(d + 12, nh2 + 12, 8) else { continue }
+            }
+            guard groBytesEqual(d + seg.networkLength, th2, 4) else { continue }   // ports
+            return k
+        }
+        return nil
+    }
+
+    /// `tcp_gro_receive`'s flush tests against the held `p` (before
+    /// `skb_gro_receive`); nil = may merge. Updates `ip_fixedid` as `inet_gro_flush` does.
+    /// The kernel ORs all tests; when several hold, the cause reported is the
+    /// first of: TCP header, TCP options, oversize, seq gap, network.
+    func groCompare(_ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
+        let d = skbs[i].dataPointer
+        let th = d + seg.networkLength
+        let th2 = skbs[p].head + Int(skbs[p].transportHeader)
+        let nh2 = skbs[p].head + Int(skbs[p].networkHeader)
+        // CWR; flag word (doff, flags other than CWR/FIN/PSH, window); ack_seq.
+        let mask: UInt32 = ~(UInt32(TCPBits.cwr | TCPBits.fin | TCPBits.psh) << 16)
+        if seg.flags & TCPBits.cwr != 0 || (groBE32(th + 12) ^ groBE32(th2 + 12)) & mask != 0 || groBE32(th + 8) != groBE32(th2 + 8) {
+            return .tcpHeader
+        }
+        for k in stride(from: 20, to: seg.tcpLength, by: 4) where groBE32(th + k) != groBE32(th2 + k) { return .tcpOptions }
+        let mss = Int(shinfo(at: p).gsoSize)
+        if seg.len == 0 || seg.len - 1 >= mss { return .oversize }
+        let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(groU8(th2 + 12) >> 4) * 4
+        let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)   // skb_gro_len(p)
+        if groBE32(th2 + 4) &+ pLen != groBE32(th + 4) { return .seqGap }
+        // gro_receive_network_flush
+        if seg.v6 {
+            if (groBE32(d) ^ groBE32(nh2)) & 0x0FF0_0000 != 0 || groU8(d + 7) != groU8(nh2 + 7) { return .network }
+        } else {
+            let df = groBE16(d + 6) & 0x4000
+            if groU8(d + 8) != groU8(nh2 + 8) || groU8(d + 1) != groU8(nh2 + 1) || df != groBE16(nh2 + 6) & 0x4000 { return .network }
+            let ipidOffset = groBE16(d + 4) &- groBE16(nh2 + 4)
+            if h.count == 1 && df != 0 && ipidOffset == 0 { fixed = true }
+            if ipidOffset != (fixed ? 0 : h.count) { return .network }
+        }
+        return nil
+    }
+
+    // MARK: skb_gro_receive
+
+    /// `skb_gro_receive(p, skb)`: nil = -E2BIG; else how `skb` was attached.
+    func skbGroReceive(_ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
+        let slot = gro.slotIndex(bucket, k)
+        let pid = gro.slots[slot].skb
+        let p = Int(pid.index)
+        let len = seg.len
+        var offset = seg.offset
+        let headlen = Int(skbs[i].headlen)
+        let plen = Int(skbs[p].len)
+        if plen + len >= gro.options.groMaxSize || seg.flush { return nil }
+        if plen + len >= GROOptions.legacyMaxSize {
+            // BIG TCP: plain IPv6/TCP with room for the hop-by-hop jumbo header.
+            let nh = skbs[p].head + Int(skbs[p].networkHeader)
+            if !seg.v6 || skbs[p].headroom < 8 || groU8(nh + 6) != 6 { return nil }
+        }
+        let lastID = gro.slots[slot].last
+        var lp = Int(lastID.index)
+        let pinfo = shinfo(at: lp)
+        let skbinfo = shinfo(at: i)
+        let maxFrags = config.maxSkbFrags
+        let delta: Int
+        var strategy: GROMergeStrategy = .fragList
+        if headlen <= offset && pinfo.nrFrags + skbinfo.nrFrags <= maxFrags {
+            let n = skbinfo.nrFrags
+            let base = pinfo.nrFrags
+            for f in 0..<n { pinfo.setFrag(base + f, skbinfo.frag(f)) }
+            pinfo.nrFrags = base + n
+            skbinfo.nrFrags = 0
+            if n > 0 {
+                var first = pinfo.frag(base)
+                first.offset &+= UInt32(offset - headlen)
+                first.size &-= UInt32(offset - headlen)
+                pinfo.setFrag(base, first)
+            }
+            let newTruesize = config.skbTruesize(Int(skbs[i].end))
+            delta = Int(skbs[i].truesize) - newTruesize
+            skbs[i].truesize = UInt32(newTruesize)
+            skbs[i].len &-= skbs[i].dataLen
+            skbs[i].dataLen = 0
+            strategy = .frags
+        } else if headlen > offset && skbs[i].headFrag && pinfo.nrFrags + 1 + skbinfo.nrFrags <= maxFrags {
+            let n = skbinfo.nrFrags
+            let base = pinfo.nrFrags
+            let page = memory.virtToHeadPage(skbs[i].head)
+            let pageStart = memory.pageAddress(page)
+            pinfo.setFrag(base, SkbFrag(page: pageStart, size: UInt32(headlen - offset),
+                                        offset: UInt32(skbs[i].dataPointer + offset - pageStart)))
+            for f in 0..<n { pinfo.setFrag(base + 1 + f, skbinfo.frag(f)) }
+            pinfo.nrFrags = base + 1 + n
+            let newTruesize = config.skbDataAlign(config.sizeofSkBuff)
+            delta = Int(skbs[i].truesize) - newTruesize
+            skbs[i].truesize = UInt32(newTruesize)
+            strategy = .headSteal
+        } else {
+            // merge: frag_list
+            skbs[i].destructor = .none
+            delta = Int(skbs[i].truesize)
+            if offset > headlen {
+                let eat = offset - headlen
+                var f0 = skbinfo.frag(0)
+                f0.offset &+= UInt32(eat)
+                f0.size &-= UInt32(eat)
+                skbinfo.setFrag(0, f0)
+                skbs[i].dataLen &-= UInt32(eat)
+                skbs[i].len &-= UInt32(eat)
+                offset = headlen
+            }
+            _ = try __skb_pull(i, offset)
+            let sid = id(i)
+            if lastID == pid { shinfo(at: p).fragList = sid } else { skbs[lp].next = sid }
+            gro.slots[slot].last = sid
+            try __skb_header_release(sid)
+            lp = p
+        }
+        emit(.groMerge, i, "skb_gro_receive", UInt64(p), UInt64(strategy.rawValue))
+        gro.slots[slot].count &+= 1
+        skbs[p].dataLen &+= UInt32(len)
+        skbs[p].truesize &+= UInt32(delta)
+        skbs[p].len &+= UInt32(len)
+        if lp != p {
+            skbs[lp].dataLen &+= UInt32(len)
+            skbs[lp].truesize &+= UInt32(delta)
+            skbs[lp].len &+= UInt32(len)
+        }
+        gro.statistics.merged[Int(strategy.rawValue)] += 1
+        return strategy
+    }
+
+    // MARK: napi_gro_complete
+
+    /// `napi_gro_complete(napi, p)`: one segment → gso_size = 0 and up as is;
+    /// else `inet_gro_complete`/`ipv6_gro_complete` (IP length and header
+    /// checksum) and `tcp4/6_gro_complete` (pseudo-header check, gso_type
+    /// TCPV4 (| FIXEDID) or TCPV6 (| TCP_ECN on CWR), gso_segs = count). Then delivered.
+    func napiGroComplete(_ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws -> Void) throws {
+        let p = try slot(h.skb, "napi_gro_complete")
+        let sh = shinfo(at: p)
+        if h.count == 1 {
+            sh.gsoSize = 0
+        } else {
+            let s = skbs[p]
+            let nh = s.head + Int(s.networkHeader)
+            let th = s.head + Int(s.transportHeader)
+            let nhoff = Int(s.networkHeader) - Int(s.data)
+            let thoff = Int(s.transportHeader) - Int(s.data)
+            let tcpLen = Int(s.len) - thoff
+            var sum: UInt32
+            var gsoType: UInt32
+            if groU8(nh) >> 4 == 4 {
+                let old = groBE16(nh + 2)
+                let new = UInt16(truncatingIfNeeded: Int(s.len) - nhoff)
+                groStoreBE16(nh + 2, new)
+                // csum_replace2: HC' = ~(~HC + ~m + m')
+                var c = UInt32(~groBE16(nh + 10)) &+ UInt32(~old) &+ UInt32(new)
+                while c >> 16 != 0 { c = (c & 0xFFFF) &+ (c >> 16) }
+                groStoreBE16(nh + 10, ~UInt16(c))
+                sum = 6 &+ UInt32(tcpLen & 0xFFFF)
+                for k in stride(from: 12, to: 20, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
+                gsoType = 1 << 0 | (h.ipFixedID ? 1 << 3 : 0)            // SKB_GSO_TCPV4 | SKB_GSO_TCP_FIXEDID
+            } else {
+                groStoreBE16(nh + 4, UInt16(truncatingIfNeeded: Int(s.len) - nhoff - 40))
+                sum = 6 &+ UInt32(tcpLen >> 16) &+ UInt32(tcpLen & 0xFFFF)
+                for k in stride(from: 8, to: 40, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
+                gsoType = 1 << 4                                          // SKB_GSO_TCPV6
+            }
+            while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+            groStoreBE16(th + 16, UInt16(sum))                            // th->check = ~tcp_vX_check(...)
+            if groU8(th + 13) & TCPBits.cwr != 0 { gsoType |= 1 << 2 }   // SKB_GSO_TCP_ECN
+            sh.gsoType = sh.gsoType | gsoType
+            sh.gsoSegs = h.count
+        }
+        emit(.groFlush, p, "napi_gro_complete", UInt64(h.count), UInt64(cause.rawValue))
+        gro.statistics.flushed[Int(cause.rawValue)] += 1
+        try deliver(h.skb)
+    }
+}

@@ -1,0 +1,90 @@
+import Capture
+import KernelMemory
+import SampleKit
+import Testing
+@testable import SkbModel
+
+/// Frames through `receive` + `napiGroReceive`, collecting delivered skbs.
+struct GRORun {
+    let sim: SkbSim
+    var delivered: [SkbID] = []
+    /// Truesize of each packet's skb as the driver built it, by packet index.
+    var truesize: [Int: Int] = [:]
+
+    init(path: RxPath, gro: GROOptions, headerSplit: Bool = false) {
+        var o = SkbOptions()
+        o.rxPath = path
+        o.copybreakHeaderSplit = headerSplit
+        sim = SkbSim(options: o)
+        sim.gro.options = gro
+    }
+
+    mutating func run(_ frames: [[UInt8]], linkType: LinkType = .ethernet) throws {
+        for (index, frame) in frames.enumerated() {
+            sim.beginPacket(index: index, timestampNanoseconds: Int64(index) * 12_000)
+            let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: linkType) })
+            truesize[index] = Int(try sim.skb(skb).truesize)
+            try sim.napiGroReceive(skb) { delivered.append($0) }
+        }
+        try sim.napiGroFlush { delivered.append($0) }
+    }
+
+    /// Free everything delivered; the memory must be clean.
+    func finish() throws {
+        for skb in delivered { try sim.consume_skb(skb) }
+        #expect(sim.liveCount == 0)
+        #expect(sim.memory.checker.reports.isEmpty)
+        try sim.memory.expectNoLeaks()
+    }
+}
+
+enum GROFlows {
+    static let clientMAC = MACAddress(0x02, 0, 0, 0, 0, 1), serverMAC = MACAddress(0x02, 0, 0, 0, 0, 2)
+
+    static func flow(mtu: Int = 1500, timestamps: Bool = false) -> TCPFlow {
+        TCPFlow(client: .init(mac: clientMAC, address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
+                server: .init(mac: serverMAC, address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
+                mtu: mtu, timestamps: timestamps)
+    }
+
+    /// tcp-bulk.pcap's shape: handshake, request, `segments` full segments
+    /// (PSH every `pshEvery`, ACK every 2nd), FIN close. `drop` omits data
+    /// segments by number (1-based) after they are generated (a seq gap).
+    static func bulk(segments: Int = 256, pshEvery: Int = 16, acks: Bool = true, mtu: Int = 1500,
+                     timestamps: Bool = false, drop: Set<Int> = []) -> (frames: [[UInt8]], data: [Int], payloads: [Int: [UInt8]]) {
+        var f = flow(mtu: mtu, timestamps: timestamps)
+        var frames = f.handshake()
+        frames.append(f.send(Array("GET /large HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
+        var data: [Int] = [], payloads: [Int: [UInt8]] = [:]
+        for n in 1...segments {
+            let payload = TCPFlow.pattern(count: f.segmentPayload, seed: UInt32(n))
+            let frame = f.send(payload, from: .serverToClient, push: pshEvery > 0 && n % pshEvery == 0)
+            if !drop.contains(n) {
+                payloads[frames.count] = payload
+                data.append(frames.count)
+                frames.append(frame)
+            }
+            if acks && n % 2 == 0 { frames.append(f.acknowledge(from: .clientToServer)) }
+        }
+        frames += f.close(from: .serverToClient)
+        return (frames, data, payloads)
+    }
+
+    /// Reference batching for a flow whose data segments all merge: a batch
+    /// ends on PSH (`tcp_gro_receive` out_check_final), at the end of every
+    /// `budget`-packet poll, and at the end. Returns batches of packet indices.
+    static func batches(_ frames: [[UInt8]], data: [Int], budget: Int) -> [[Int]] {
+        let dataSet = Set(data)
+        var out: [[Int]] = [], cur: [Int] = []
+        for i in frames.indices {
+            if dataSet.contains(i) {
+                cur.append(i)
+                let h = HeaderDecoder.decode(frames[i], linkType: .ethernet)
+                if h.tcp!.flags.contains(.psh) { out.append(cur); cur = [] }
+            }
+            if budget > 0 && (i + 1) % budget == 0 && !cur.isEmpty { out.append(cur); cur = [] }
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
+    }
+}
