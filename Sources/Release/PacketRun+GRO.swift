@@ -8,18 +8,18 @@ import SkbModel
 // GRO sends up (unmerged skbs, flushed held skbs) continues through
 // `netifReceive` (hooks → socket → reader → release pipeline).
 //
-// The GRO engine (`SkbSim.napiGroReceive(_:deliver:)` /
-// `SkbSim.napiGroFlush(deliver:)`, Sources/SkbModel/GRO*.swift) is merged
-// from its own branch. Until then `PacketRun.defaultGRO` is nil and
-// `gro = true` throws `PacketRunError.groUnavailable`. Once it is merged,
-// `defaultGRO` becomes:
-//
-//     GROEntryPoints(
-//         receive: { sim, skb, deliver throws(SkbError) in try sim.napiGroReceive(skb, deliver: deliver) },
-//         flush: { sim, deliver throws(SkbError) in try sim.napiGroFlush(deliver: deliver) })
+// The built-in engine is SkbModel's (`SkbSim.napiGroReceive`,
+// `napiPollEnd`, `napiGroFlush`, Sources/SkbModel/GRO*.swift). The run's own
+// packet counter is the NAPI poll clock, so the engine's budget is set to 0
+// (caller-driven) and the run calls `napiPollEnd` every `napiBudget` packets.
 extension PacketRun {
-    /// The GRO engine used when `PacketRunOptions.gro` is on (nil until the GRO branch is merged).
-    public static var defaultGRO: GROEntryPoints? { nil }
+    /// SkbModel's GRO engine.
+    public static var defaultGRO: GROEntryPoints? {
+        GROEntryPoints(
+            receive: { sim, skb, deliver throws(SkbError) in try sim.napiGroReceive(skb, deliver: deliver) },
+            flush: { sim, deliver throws(SkbError) in try sim.napiGroFlush(deliver: deliver) },
+            pollEnd: { sim, deliver throws(SkbError) in try sim.napiPollEnd(deliver: deliver) })
+    }
 
     /// `napi_gro_receive(napi, skb)`.
     func groReceive(_ skb: SkbID) throws(SkbError) {
@@ -27,7 +27,13 @@ extension PacketRun {
         try gro.receive(sim, skb) { s throws(SkbError) in try self.netifReceive(s) }
     }
 
-    /// `napi_gro_flush(napi, false)` at NAPI poll end / end of capture.
+    /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
+    func groPollEnd() throws(SkbError) {
+        guard let gro = options.groEntryPoints else { return }
+        try gro.pollEnd(sim) { s throws(SkbError) in try self.netifReceive(s) }
+    }
+
+    /// `napi_gro_flush(napi, false)` at the end of the capture.
     func groFlush() throws(SkbError) {
         guard let gro = options.groEntryPoints else { return }
         try gro.flush(sim) { s throws(SkbError) in try self.netifReceive(s) }

@@ -26,19 +26,24 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// GRO entry points a `PacketRun` calls when `gro` is on. Two closures,
-/// called once per packet / per NAPI poll only with GRO on.
+/// GRO entry points a `PacketRun` calls when `gro` is on, once per packet,
+/// per NAPI poll and at the end of the capture. The default is SkbModel's
+/// engine (`PacketRun.defaultGRO`); a library user may plug in another.
 public struct GROEntryPoints {
     /// `napi_gro_receive(napi, skb)`; `deliver` = `netif_receive_skb` for
     /// whatever GRO sends up (normal or flushed skbs).
     public var receive: (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
-    /// `napi_gro_flush` at the end of a NAPI poll and of the capture.
+    /// `napi_gro_flush` at the end of the capture.
     public var flush: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+    /// The end of a NAPI poll of `napiBudget` packets; defaults to `flush`.
+    public var pollEnd: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
 
     public init(receive: @escaping (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
-                flush: @escaping (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void) {
+                flush: @escaping (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+                pollEnd: ((SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void)? = nil) {
         self.receive = receive
         self.flush = flush
+        self.pollEnd = pollEnd ?? flush
     }
 }
 
@@ -143,6 +148,9 @@ public final class PacketRun {
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
         sim.options.rxPath = options.rxPath
+        // The run's packet counter is the NAPI poll clock (see PacketRun+GRO.swift).
+        sim.gro.options.enabled = options.gro
+        sim.gro.options.napiBudget = 0
         pipeline = ReleasePipeline(sim: sim, order: options.releaseOrder)
         pipeline.hooks = NetfilterHooks(options.hooks)
         hasHooks = !options.hooks.isEmpty
@@ -188,7 +196,7 @@ public final class PacketRun {
             inPoll += 1
             if inPoll >= options.napiBudget {
                 inPoll = 0
-                if options.gro { try groFlush() }
+                if options.gro { try groPollEnd() }
             }
         } catch {
             recordModelError(error)

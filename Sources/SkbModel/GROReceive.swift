@@ -20,7 +20,7 @@ extension SkbSim {
     /// only delays that list, it never reorders it). Every `options.napiBudget`
     /// calls end the NAPI poll (`napiPollEnd`). Throws `SkbError` for a stale
     /// handle and whatever `deliver` throws.
-    public func napiGroReceive(_ skb: SkbID, deliver: (SkbID) throws -> Void) throws {
+    public func napiGroReceive(_ skb: SkbID, deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let i = try slot(skb, "napi_gro_receive")
         if gro.options.enabled {
             try devGroReceive(i, deliver)
@@ -37,7 +37,7 @@ extension SkbSim {
     /// End of a NAPI poll (`napi_complete_done` → `gro_flush(gro, false)`):
     /// every held skb is completed and delivered (cause `pollEnd`), and the
     /// poll's work counter restarts.
-    public func napiPollEnd(deliver: (SkbID) throws -> Void) throws {
+    public func napiPollEnd(deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         try groFlushAll(.pollEnd, deliver)
         gro.pollWork = 0
         gro.statistics.polls += 1
@@ -45,13 +45,13 @@ extension SkbSim {
 
     /// `napi_gro_flush(napi, false)` (e.g. at the end of the capture):
     /// deliver every held skb after `napi_gro_complete` (cause `explicitFlush`).
-    public func napiGroFlush(deliver: (SkbID) throws -> Void) throws {
+    public func napiGroFlush(deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         try groFlushAll(.explicitFlush, deliver)
     }
 
     // MARK: dev_gro_receive
 
-    func groFlushAll(_ cause: GROFlushCause, _ deliver: (SkbID) throws -> Void) throws {
+    func groFlushAll(_ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         // Buckets in bitmask order; each chain oldest first (list_for_each_entry_safe_reverse).
         for b in 0..<GROOptions.hashBuckets {
             while gro.counts[b] > 0 {
@@ -61,7 +61,7 @@ extension SkbSim {
         }
     }
 
-    func devGroReceive(_ i: Int, _ deliver: (SkbID) throws -> Void) throws {
+    func devGroReceive(_ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let skb = id(i)
         // Already-GSO skbs (none from the model drivers) are not aggregated.
         guard shinfo(at: i).gsoSize == 0, let seg = try groParse(i) else {
@@ -280,7 +280,7 @@ extension SkbSim {
     /// else `inet_gro_complete`/`ipv6_gro_complete` (IP length and header
     /// checksum) and `tcp4/6_gro_complete` (pseudo-header check, gso_type
     /// TCPV4 (| FIXEDID) or TCPV6 (| TCP_ECN on CWR), gso_segs = count). Then delivered.
-    func napiGroComplete(_ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws -> Void) throws {
+    func napiGroComplete(_ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let p = try slot(h.skb, "napi_gro_complete")
         let sh = shinfo(at: p)
         if h.count == 1 {
