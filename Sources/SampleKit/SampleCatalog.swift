@@ -65,20 +65,32 @@ public enum SampleCatalog {
 
         mutating func record(_ frame: [UInt8], gap: UInt64 = 100_000) { record([frame], gap: gap) }
 
+        /// Records the frames `make` builds from `flow` with the flow's TSval
+        /// clock set to the recording time, as a Linux sender's would be.
+        mutating func record(_ flow: inout TCPFlow, gap: UInt64 = 100_000, _ make: (inout TCPFlow) -> [[UInt8]]) {
+            flow.now = now
+            record(make(&flow), gap: gap)
+        }
+
+        mutating func record(_ flow: inout TCPFlow, gap: UInt64 = 100_000, _ make: (inout TCPFlow) -> [UInt8]) {
+            flow.now = now
+            record([make(&flow)], gap: gap)
+        }
+
         var count: Int { writer.recordCount }
     }
 
     static func tcpHandshake() -> Sample {
         var flow = tcpFlow()
         var r = Recorder(linkType: linktypeEthernet)
-        r.record(flow.handshake(), gap: 250_000)
-        r.record(flow.send(Array("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8), from: .clientToServer, push: true))
-        r.record(flow.send(TCPFlow.pattern(count: 600, seed: 1), from: .serverToClient, push: true))
-        r.record(flow.send(Array("GET /favicon.ico HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8),
-                           from: .clientToServer, push: true))
-        r.record(flow.send(TCPFlow.pattern(count: 200, seed: 2), from: .serverToClient, push: true))
-        r.record(flow.acknowledge(from: .clientToServer))
-        r.record(flow.close(from: .clientToServer))
+        r.record(&flow, gap: 250_000) { $0.handshake() }
+        r.record(&flow) { $0.send(Array("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8), from: .clientToServer, push: true) }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 600, seed: 1), from: .serverToClient, push: true) }
+        r.record(&flow) { $0.send(Array("GET /favicon.ico HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8),
+                           from: .clientToServer, push: true) }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 200, seed: 2), from: .serverToClient, push: true) }
+        r.record(&flow) { $0.acknowledge(from: .clientToServer) }
+        r.record(&flow) { $0.close(from: .clientToServer) }
         return Sample(name: "tcp-handshake.pcap", bytes: r.writer.bytes, packetCount: r.count,
                       linkType: "EN10MB (1)",
                       purpose: "IPv4 TCP: SYN, SYN-ACK, ACK with Linux SYN options, PSH data both ways, FIN/ACK close.")
@@ -87,17 +99,17 @@ public enum SampleCatalog {
     static func tcpBulk() -> Sample {
         var flow = tcpFlow()
         var r = Recorder(linkType: linktypeEthernet)
-        r.record(flow.handshake(), gap: 250_000)
-        r.record(flow.send(Array("GET /large HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8),
-                           from: .clientToServer, push: true))
+        r.record(&flow, gap: 250_000) { $0.handshake() }
+        r.record(&flow) { $0.send(Array("GET /large HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8),
+                           from: .clientToServer, push: true) }
         // 256 full segments at ~1 Gb/s (12 µs per 1514-byte frame); PSH on
         // every 16th ends a GRO batch; the client ACKs every 2nd segment.
         for index in 1...256 {
             let payload = TCPFlow.pattern(count: flow.segmentPayload, seed: UInt32(index))
-            r.record(flow.send(payload, from: .serverToClient, push: index % 16 == 0), gap: 12_000)
-            if index % 2 == 0 { r.record(flow.acknowledge(from: .clientToServer), gap: 12_000) }
+            r.record(&flow, gap: 12_000) { $0.send(payload, from: .serverToClient, push: index % 16 == 0) }
+            if index % 2 == 0 { r.record(&flow, gap: 12_000) { $0.acknowledge(from: .clientToServer) } }
         }
-        r.record(flow.close(from: .serverToClient))
+        r.record(&flow) { $0.close(from: .serverToClient) }
         return Sample(name: "tcp-bulk.pcap", bytes: r.writer.bytes, packetCount: r.count,
                       linkType: "EN10MB (1)",
                       purpose: "One IPv4 bulk flow: handshake, 256 × 1448-byte segments (1514-byte frames, timestamps option), PSH every 16th, ACK every 2nd, FIN close.")
@@ -168,17 +180,17 @@ public enum SampleCatalog {
     static func ipv6TCP() -> Sample {
         var flow = tcpFlow(v6: true)
         var r = Recorder(linkType: linktypeEthernet)
-        r.record(flow.handshake(), gap: 250_000)
+        r.record(&flow, gap: 250_000) { $0.handshake() }
         // Hop-by-hop (router alert) then destination options (an unknown
         // option whose type's top bits 00 say "skip it") before TCP.
         let chain: [IPv6ExtensionHeader] = [.hopByHop(options: IPv6ExtensionHeader.routerAlertOption),
                                             .destinationOptions(options: [0x1E, 0x02, 0xAB, 0xCD])]
-        r.record(flow.send(Array("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8), from: .clientToServer,
-                           push: true, extensionHeaders: chain))
-        r.record(flow.send(TCPFlow.pattern(count: flow.segmentPayload, seed: 7), from: .serverToClient))
-        r.record(flow.send(TCPFlow.pattern(count: 500, seed: 8), from: .serverToClient, push: true))
-        r.record(flow.acknowledge(from: .clientToServer))
-        r.record(flow.close(from: .clientToServer))
+        r.record(&flow) { $0.send(Array("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8), from: .clientToServer,
+                           push: true, extensionHeaders: chain) }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: $0.segmentPayload, seed: 7), from: .serverToClient) }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 500, seed: 8), from: .serverToClient, push: true) }
+        r.record(&flow) { $0.acknowledge(from: .clientToServer) }
+        r.record(&flow) { $0.close(from: .clientToServer) }
         return Sample(name: "ipv6-tcp.pcap", bytes: r.writer.bytes, packetCount: r.count, linkType: "EN10MB (1)",
                       purpose: "IPv6 TCP handshake and data (1428-byte full segments); the first data segment carries a hop-by-hop + destination-options chain before TCP.")
     }
@@ -186,10 +198,10 @@ public enum SampleCatalog {
     static func vlan() -> Sample {
         var r = Recorder(linkType: linktypeEthernet)
         var flow = tcpFlow(vlanTags: [VLANTag(vid: 100)])
-        r.record(flow.handshake())
-        r.record(flow.send(TCPFlow.pattern(count: 100, seed: 3), from: .clientToServer, push: true))
-        r.record(flow.send(TCPFlow.pattern(count: 300, seed: 4), from: .serverToClient, push: true))
-        r.record(flow.close(from: .clientToServer))
+        r.record(&flow) { $0.handshake() }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 100, seed: 3), from: .clientToServer, push: true) }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 300, seed: 4), from: .serverToClient, push: true) }
+        r.record(&flow) { $0.close(from: .clientToServer) }
         func dns(_ tags: [VLANTag], id: UInt16) -> [UInt8] {
             Packet(link: .ethernet(EthernetHeader(destination: serverMAC, source: clientMAC, vlanTags: tags)),
                    network: .ipv4(IPv4Header(source: client4, destination: resolver4, identification: id, dontFragment: false)),
@@ -205,14 +217,14 @@ public enum SampleCatalog {
     static func jumbo() -> Sample {
         var flow = tcpFlow(mtu: 9000)
         var r = Recorder(linkType: linktypeEthernet, snapLength: 65535)
-        r.record(flow.handshake(), gap: 250_000)
-        r.record(flow.send(Array("GET /jumbo HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
+        r.record(&flow, gap: 250_000) { $0.handshake() }
+        r.record(&flow) { $0.send(Array("GET /jumbo HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true) }
         for index in 1...20 {
             let payload = TCPFlow.pattern(count: flow.segmentPayload, seed: UInt32(1000 + index))
-            r.record(flow.send(payload, from: .serverToClient, push: index == 20), gap: 72_000)
-            if index % 2 == 0 { r.record(flow.acknowledge(from: .clientToServer), gap: 12_000) }
+            r.record(&flow, gap: 72_000) { $0.send(payload, from: .serverToClient, push: index == 20) }
+            if index % 2 == 0 { r.record(&flow, gap: 12_000) { $0.acknowledge(from: .clientToServer) } }
         }
-        r.record(flow.close(from: .serverToClient))
+        r.record(&flow) { $0.close(from: .serverToClient) }
         return Sample(name: "jumbo-9000.pcap", bytes: r.writer.bytes, packetCount: r.count, linkType: "EN10MB (1)",
                       purpose: "IPv4 TCP over a 9000-byte MTU: 20 segments of 8948 bytes (9014-byte frames), snaplen 65535.")
     }
@@ -294,8 +306,8 @@ public enum SampleCatalog {
     static func brokenTruncated() -> Sample {
         var flow = tcpFlow()
         var r = Recorder(linkType: linktypeEthernet)
-        r.record(flow.handshake())
-        r.record(flow.send(TCPFlow.pattern(count: 400, seed: 5), from: .clientToServer, push: true))
+        r.record(&flow) { $0.handshake() }
+        r.record(&flow) { $0.send(TCPFlow.pattern(count: 400, seed: 5), from: .clientToServer, push: true) }
         // The last record header promises 466 bytes; only 200 follow.
         let bytes = Array(r.writer.bytes.dropLast(266))
         return Sample(name: "broken-truncated.pcap", bytes: bytes, packetCount: r.count, linkType: "EN10MB (1)",

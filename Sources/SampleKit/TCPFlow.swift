@@ -3,7 +3,10 @@
 ///
 /// Each call emits one or more complete frames and advances the flow's
 /// state: the next sequence number per side (SYN and FIN each consume one),
-/// the highest acknowledged byte, a millisecond TSval clock, and the IPv4 ID.
+/// the highest acknowledged byte, the IPv4 ID, and the TSval: Linux's
+/// millisecond clock (`tcp_time_stamp_ms`), here `now` in milliseconds, so
+/// segments sent within the same millisecond carry the same TSval — which
+/// is what lets GRO merge them (`tcp_gro_receive` compares option bytes).
 /// Segments carry the options Linux sends: MSS/SACK-permitted/timestamps/
 /// window scale on the SYNs, NOP-NOP-timestamps afterwards (12 bytes), so a
 /// 1500-byte MTU yields 1448-byte payloads in 1514-byte frames.
@@ -39,7 +42,10 @@ public struct TCPFlow: Sendable {
     /// Next sequence number each side will send.
     public private(set) var clientNext: UInt32
     public private(set) var serverNext: UInt32
-    private var clock: UInt32 = 1_000_000
+    /// The sender's clock in nanoseconds (e.g. the capture timestamp of the
+    /// next frame). Callers advance it; TSval = 1,000,000 + `now` in ms.
+    public var now: UInt64 = 0
+    private var clock: UInt32 { 1_000_000 &+ UInt32(truncatingIfNeeded: now / 1_000_000) }
     private var lastValue: (client: UInt32, server: UInt32) = (0, 0)
     private var ipID: (client: UInt16, server: UInt16) = (0x1c46, 0x0000)
 
@@ -102,7 +108,6 @@ public struct TCPFlow: Sendable {
                                   extensionHeaders: [IPv6ExtensionHeader] = []) -> [UInt8] {
         let fromClient = direction == .clientToServer
         let (source, destination) = fromClient ? (client, server) : (server, client)
-        clock &+= 1
         let echo = fromClient ? lastValue.server : lastValue.client
         if fromClient { lastValue.client = clock } else { lastValue.server = clock }
 
