@@ -37,6 +37,12 @@ extension MemorySystem {
         return nil
     }
 
+    /// Whether [addr, addr+count) is inside RAM and accessible, without
+    /// reporting anything (for observers such as trace sinks).
+    @inlinable public func isAccessible(_ addr: KernelAddress, count: Int) -> Bool {
+        count <= 0 || (isValid(addr) && isValid(addr + (count - 1)) && firstBadByte(addr, count) == nil)
+    }
+
     /// The shadow code if the byte at arena offset `o` is not accessible.
     @inlinable @inline(__always) func badShadow(at o: Int) -> UInt8? {
         let code = shadow[o >> 3]

@@ -172,8 +172,10 @@ public final class SkbSim {
     @usableFromInline func emitSlow(_ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
                                     _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32) {
         let s = skbs[i]
-        // The trace view must not trip the checker: read nr_frags unchecked.
-        let nr: UInt8 = s.head.raw == 0 ? 0 : memory.rawLoad(UInt8.self, at: s.endPointer + SharedInfo.nrFragsOffset)
+        // The trace view must not trip the checker, nor show poison once the
+        // head (and its shinfo) has been freed: nr_frags is 0 then.
+        let nrFrags = s.endPointer + SharedInfo.nrFragsOffset
+        let nr: UInt8 = s.head.raw != 0 && memory.isAccessible(nrFrags, count: 1) ? memory.rawLoad(UInt8.self, at: nrFrags) : 0
         let e = SkbEvent(sequence: sequence, kind: kind, packet: s.packet, skb: UInt32(i), skbaddr: s.skbaddr.raw,
                          timestampNanoseconds: s.timestampNanoseconds, len: s.len, dataLen: s.dataLen, truesize: s.truesize,
                          headroom: s.data, nrFrags: nr, protocolType: s.protocolType, reason: reason,
