@@ -68,6 +68,14 @@ public struct KernelProfile: Hashable, Sendable {
         version >= Version(6, 13) ? .countUp : .legacyCountDown
     }
 
+    /// v6.1–v6.13 on 4 KiB pages (commit dbae2b062824 "net: skb: introduce and use a
+    /// single page frag cache", reverted in v6.14): `napi_alloc_skb` serves padded
+    /// lengths up to `SKB_WITH_OVERHEAD(1024)` from a 1 KiB slice of an order-0 page
+    /// (`page_frag_alloc_1k`) instead of kmalloc. Not implemented by the model.
+    public var napiUsesSmallPageFrag1k: Bool {
+        version >= Version(6, 1) && version < Version(6, 14) && config.pageSize == 4096
+    }
+
     public var dropReasonNumbering: DropReasonNumbering {
         version <= Version(6, 9) ? .v6_8 : .namesOnly
     }

@@ -51,6 +51,12 @@ public struct KernelExpectations: Sendable {
         let pad = macros.netSkbPad + (napi ? macros.netIpAlign : 0)
         let padded = length + pad
         let fn = napi ? "napi_alloc_skb" : "__netdev_alloc_skb"
+        if napi && profile.napiUsesSmallPageFrag1k && padded <= macros.withOverhead(1024) {
+            // page_frag_alloc_1k: order-0 page cut into 1 KiB slices from the top down.
+            let size = 1024
+            return (.pageFrag(size: size, order: 0, offset: profile.config.pageSize - size), macros.withOverhead(size), pad,
+                    [Citation("net/core/skbuff.c", "napi_alloc_skb → page_frag_alloc_1k", "v6.1–v6.13, 4 KiB pages")])
+        }
         if padded <= macros.rxKmallocBound || padded > macros.withOverhead(profile.config.pageSize) {
             let head = macros.kmallocReserve(padded)
             return (head, macros.withOverhead(objectSize(head)), pad, [rxSource(fn), allocSkbSource])

@@ -1,10 +1,43 @@
+// skbsim-fidelity: regenerates docs/fidelity.md (model vs kernel expectations).
+//
+//   swift run skbsim-fidelity                 write docs/fidelity.md
+//   swift run skbsim-fidelity --output FILE   write FILE ("-" = stdout)
+//   swift run skbsim-fidelity --check         exit 1 if the file is stale
+// Exit 1 also when a row mismatches without a documented reason.
 import Fidelity
-import KernelMemory
-import KernelReference
-for p in FidelityTable.profiles {
-    let rows = FidelityTable.rows(p)
-    print(p.name, rows.count, rows.filter { !$0.ok }.count)
-    for r in rows where !r.ok { print("  ✗", r.scenario, "\n    kernel", r.expected.facts, "\n    model ", r.model.map { "\($0)" } ?? r.error!) }
-    for f in [IPFamily.ipv4, .ipv6] { let u = try FidelityTable.udpRows(p, family: f); for r in u where !r.ok { print("  udp ✗", f, r.payload, r.kernel, r.model) } }
-    for r in try FidelityTable.tcpRows(p) where !r.ok { print("  tcp ✗", r.size, r.kernel, r.model) }
+#if canImport(Glibc)
+import Glibc
+#endif
+
+var output = "docs/fidelity.md"
+var check = false
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    switch a {
+    case "--output": output = args.popFirst() ?? output
+    case "--check": check = true
+    default:
+        print("usage: skbsim-fidelity [--output FILE] [--check]")
+        exit(2)
+    }
+}
+do {
+    let text = try FidelityDoc.render()
+    let unexpected = FidelityTable.profiles.flatMap { FidelityTable.rows($0) }.filter(\.unexpectedMismatch)
+    for r in unexpected { print("mismatch: \(r.profile.name) \(r.scenario)") }
+    if check {
+        if FileIO.read(output) != text {
+            print("\(output) is stale: run swift run skbsim-fidelity")
+            exit(1)
+        }
+    } else if output == "-" {
+        print(text, terminator: "")
+    } else if !FileIO.write(output, text) {
+        print("cannot write \(output)")
+        exit(1)
+    }
+    exit(unexpected.isEmpty ? 0 : 1)
+} catch {
+    print("skbsim-fidelity: \(error)")
+    exit(1)
 }
