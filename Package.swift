@@ -8,6 +8,8 @@
 //   CPcap ──▶ Capture ─────────────┐
 //                                  ▼
 //   KernelMemory ──▶ SkbModel ──▶ (Release, Trace) ──▶ skbsim (CLI)
+//   KernelMemory ──▶ KernelReference ──▶ KernelProbe
+//   SkbModel + KernelReference ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
 //   SampleKit ──▶ skbsim-samples (generates samples/)
 //
 // Benchmarks live in their own package under Benchmarks/ so that `swift test`
@@ -19,10 +21,12 @@ let package = Package(
     products: [
         .executable(name: "skbsim", targets: ["skbsim"]),
         .executable(name: "skbsim-samples", targets: ["skbsim-samples"]),
+        .executable(name: "skbsim-fidelity", targets: ["skbsim-fidelity"]),
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "KernelMemory", targets: ["KernelMemory"]),
         .library(name: "SampleKit", targets: ["SampleKit"]),
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
+        .library(name: "KernelReference", targets: ["KernelReference"]),
         .library(name: "Trace", targets: ["Trace"]),
         .library(name: "SkbModel", targets: ["SkbModel"]),
         .library(name: "Release", targets: ["Release"]),
@@ -51,7 +55,13 @@ let package = Package(
         .target(name: "SampleKit"),
         .target(name: "SkbTesting", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
-        .target(name: "KernelProbe"),
+        .target(name: "KernelProbe", dependencies: ["KernelReference", "KernelMemory"]),
+        // The kernel's expected skb geometry per scenario, from its macros and
+        // allocation rules, written apart from the model (only KernelConfig numbers).
+        .target(name: "KernelReference", dependencies: ["KernelMemory"]),
+        // Model vs KernelReference rows and docs/fidelity.md.
+        .target(name: "Fidelity", dependencies: ["SkbModel", "KernelMemory", "KernelReference"]),
+        .executableTarget(name: "skbsim-fidelity", dependencies: ["Fidelity", "KernelReference", "KernelMemory"]),
         .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "skbsim",
@@ -72,6 +82,7 @@ let package = Package(
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"], exclude: ["Golden"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
+        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),

@@ -1,17 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+@_exported import KernelReference
 
-/// Address family of a loopback probe.
-public enum IPFamily: String, Sendable, Hashable, CaseIterable {
-    case ipv4, ipv6
-
+extension IPFamily {
     var domain: Int32 { self == .ipv4 ? AF_INET : AF_INET6 }
     /// /proc/net table for a protocol in this family.
     func procTable(_ proto: String) -> String { "/proc/net/\(proto)\(self == .ipv4 ? "" : "6")" }
-    /// The protocol-maximum UDP payload: 65535 minus IPv4+UDP headers, or minus UDP only
-    /// for IPv6 (its payload length excludes the fixed header).
-    public var maxUDPPayload: Int { self == .ipv4 ? 65507 : 65527 }
 }
 
 public enum ProbeError: Error, Sendable, Hashable, CustomStringConvertible {

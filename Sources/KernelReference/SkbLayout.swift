@@ -33,21 +33,7 @@ public struct SkbLayout: Sendable, Hashable {
         cacheLine: 64, skBuffAligned: 256, sharedInfoAligned: 320, smallHeadCacheSize: 576,
         pageSize: 4096, kmallocSizes: [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192])
 
-    /// Builds a layout from a live snapshot; nil when a needed fact is missing.
-    /// `sizeof(skb_shared_info)` is not visible from user space: it is computed from
-    /// max_skb_frags (whose default is CONFIG_MAX_SKB_FRAGS) with the x86_64 layout.
-    public init?(snapshot: KernelSnapshot, cacheLine: Int = 64) {
-        guard let skb = snapshot.skbuffHeadCache?.objectSize,
-              let small = snapshot.skbuffSmallHead?.objectSize,
-              let frags = snapshot.maxSkbFrags,
-              !snapshot.kmallocSizes.isEmpty else { return nil }
-        let shinfo = SkbLayout.align(48 + 16 * frags, to: cacheLine)
-        self.init(cacheLine: cacheLine, skBuffAligned: skb, sharedInfoAligned: shinfo,
-                  smallHeadCacheSize: small, pageSize: snapshot.pageSize,
-                  kmallocSizes: snapshot.kmallocSizes)
-    }
-
-    static func align(_ x: Int, to a: Int) -> Int { (x + a - 1) / a * a }
+    public static func align(_ x: Int, to a: Int) -> Int { (x + a - 1) / a * a }
 
     /// SKB_DATA_ALIGN(x).
     public func dataAlign(_ x: Int) -> Int { SkbLayout.align(x, to: cacheLine) }

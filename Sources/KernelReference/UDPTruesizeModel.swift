@@ -1,3 +1,12 @@
+/// Address family of a loopback send or probe.
+public enum IPFamily: String, Sendable, Hashable, CaseIterable {
+    case ipv4, ipv6
+
+    /// The protocol-maximum UDP payload: 65535 minus IPv4+UDP headers, or minus UDP only
+    /// for IPv6 (its payload length excludes the fixed header).
+    public var maxUDPPayload: Int { self == .ipv4 ? 65507 : 65527 }
+}
+
 /// The route a UDP datagram takes when sent to a loopback address, as far as skb
 /// sizing is concerned.
 public struct LoopbackUDPPath: Sendable, Hashable {

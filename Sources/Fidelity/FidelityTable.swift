@@ -1,0 +1,112 @@
+import KernelMemory
+import KernelReference
+import SkbModel
+
+/// One scenario: the kernel's expectation next to the model's skb.
+public struct FidelityRow: Sendable {
+    public var profile: KernelProfile
+    public var scenario: AllocScenario
+    public var expected: Expectation
+    /// nil when the model failed (`error` says why).
+    public var model: SkbFacts?
+    public var error: String?
+    public var ok: Bool { model.map { expected.facts.matches($0) } ?? false }
+}
+
+/// One UDP payload: kernel rule (KernelProbe's derivation) vs the model's send path.
+public struct UDPRow: Sendable {
+    public var payload: Int
+    public var family: IPFamily
+    public var kernel: Int
+    public var model: Int
+    public var ok: Bool { kernel == model }
+}
+
+public struct TCPRow: Sendable {
+    public var size: Int
+    public var kernel: Int
+    public var model: Int
+    public var ok: Bool { kernel == model }
+}
+
+/// GRO-on rows. HOOK: when the GRO engine (`SkbSim.napiGroReceive(_:deliver:)`,
+/// `napiGroFlush(deliver:)`, `GROOptions`) lands, add `AllocScenario(gro: true)`
+/// rows here with expectations from `skb_gro_receive` (net/core/gro.c): frags
+/// merge, head-frag steal (truesize `SKB_DATA_ALIGN(sizeof(struct sk_buff))`
+/// left on the stolen skb) and frag_list merge. Until then there are no GRO-on
+/// rows, and the table says so.
+public enum FidelityGRO {
+    public static let pendingNote = "GRO on: pending — the GRO engine (`SkbSim.napiGroReceive`) is not on this branch yet; no GRO-on rows are generated or claimed."
+    public static func rows(_ profile: KernelProfile) -> [FidelityRow] { [] }
+}
+
+public enum FidelityTable {
+    public static let profiles = KernelProfile.all
+
+    public static func rows(_ profile: KernelProfile, driver: DriverModel = DriverModel()) -> [FidelityRow] {
+        let reference = KernelExpectations(profile, driver: driver)
+        return AllocScenario.groOff.map { s in
+            let e = reference.expect(s)
+            do {
+                return FidelityRow(profile: profile, scenario: s, expected: e,
+                                   model: try ModelObserver.observe(s, profile, driver: driver), error: nil)
+            } catch {
+                return FidelityRow(profile: profile, scenario: s, expected: e, model: nil, error: "\(error)")
+            }
+        } + FidelityGRO.rows(profile)
+    }
+
+    /// UDP payloads of the live table: the probe's standard sizes and each boundary
+    /// the derivation predicts (small head, linear/paged, IPv6 fragmentation).
+    public static func udpPayloads(_ family: IPFamily) -> [Int] {
+        let standard = [0, 1, 18, 64, 100, 200, 256, 300, 500, 512, 1000, 1024, 1400, 1472, 2000, 3000,
+                        4000, 8000, 9000, 16000, 32000, 60000, 65507, 65527]
+        let boundaries = family == .ipv4 ? [197, 198, 16004, 16005] : [184, 185, 15991, 15992, 65488, 65489]
+        return Set(standard + boundaries).filter { $0 <= family.maxUDPPayload }.sorted()
+    }
+
+    public static func udpRows(_ profile: KernelProfile, family: IPFamily, payloads: [Int]? = nil) throws -> [UDPRow] {
+        let reference = KernelExpectations(profile)
+        let sizes = payloads ?? udpPayloads(family)
+        let model = try ModelObserver.udpCharges(profile, family: family == .ipv4 ? .ipv4 : .ipv6, payloads: sizes)
+        return sizes.map { UDPRow(payload: $0, family: family, kernel: reference.udpLoopback(payload: $0, family: family).charge,
+                                  model: model[$0] ?? -1) }
+    }
+
+    public static let tcpSizes = [1, 100, 1000, 1448, 4000, 16000, 32000]
+
+    public static func tcpRows(_ profile: KernelProfile) throws -> [TCPRow] {
+        let reference = KernelExpectations(profile)
+        return try tcpSizes.map {
+            TCPRow(size: $0, kernel: reference.tcpFirstSkbTruesize(size: $0),
+                   model: try ModelObserver.tcpFirstSkbTruesize(profile, size: $0))
+        }
+    }
+}
+
+/// Measurements recorded on the machine of docs/live-kernel.md with
+/// `UDPTruesizeProbe` (sk_rmem_alloc per datagram over loopback). The live test
+/// re-measures; when it runs on the same release it also checks these numbers.
+public enum LiveRecord {
+    public static let release = "6.18.44-fc-v782"
+    public static let udp: [IPFamily: [Int: Int]] = {
+        func fill(_ groups: [([Int], Int)]) -> [Int: Int] {
+            var d: [Int: Int] = [:]
+            for (sizes, v) in groups { for s in sizes { d[s] = v } }
+            return d
+        }
+        let common: [([Int], Int)] = [
+            ([0, 1, 18, 64, 100], 832), ([200, 256, 300, 500, 512], 1280),
+            ([1000, 1024, 1400, 1472], 2304), ([2000, 3000], 4352), ([4000], 8448),
+            ([8000, 9000], 16640), ([32000], 32832), ([60000], 60832),
+        ]
+        return [
+            .ipv4: fill(common + [([16000], 16640), ([65507], 66339), ([197], 832), ([198], 1280),
+                                  ([16004], 16640), ([16005], 16837)]),
+            .ipv6: fill(common + [([16000], 16832), ([65507, 65527], 67144), ([184], 832), ([185], 1280),
+                                  ([15991], 16640), ([15992], 16824), ([65488], 66320), ([65489], 67144)]),
+        ]
+    }()
+    /// TCP: growth of sk_rmem_alloc on the first send of S bytes on a fresh connection.
+    public static let tcpFirstSendOverhead = 832
+}
