@@ -14,13 +14,16 @@ struct Inspect: ParsableCommand {
             With --skb every packet also goes through the model on --rx-path: after \
             its line come the skb's head, its layout line (headroom | linear | \
             tailroom | skb_shared_info), frags, frag_list, truesize, and the \
-            packet's lifecycle events from allocation to consume_skb.
+            packet's lifecycle events from allocation to consume_skb. The skb shown is \
+            the one netif_receive_skb gets: with --gro, super-packets as GRO sends \
+            them up (docs/cli.md).
 
             Examples:
               skbsim inspect samples/tcp-handshake.pcap
               skbsim inspect -r samples/vlan.pcap -c 3 'vlan and tcp'
               skbsim inspect - < samples/udp-dns.pcap
               skbsim inspect --skb --rx-path build-skb -c 2 samples/jumbo-9000.pcap
+              skbsim inspect --skb --gro --rx-path napi-alloc-skb -c 20 samples/tcp-bulk.pcap
             """
     )
 

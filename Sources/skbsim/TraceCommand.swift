@@ -29,7 +29,7 @@ struct TraceCommand: ParsableCommand {
               skbsim trace samples/icmp-echo.pcap
               skbsim trace --format jsonl -o trace.jsonl samples/tcp-bulk.pcap
               skbsim trace --format perfetto -o trace.json --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
-              skbsim trace --release-order seed --rx-path sg-copybreak -c 1 samples/jumbo-9000.pcap
+              skbsim trace --release-order seed --rx-path sg-copybreak -c 5 samples/jumbo-9000.pcap
             """
     )
 
