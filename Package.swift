@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
-        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace"]),
+        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers.
         .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit"]),

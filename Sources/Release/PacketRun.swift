@@ -77,6 +77,16 @@ public struct PacketRunOptions {
     /// Seed mode only: call the non-existent per-frag destructors.
     public var seedFragDestructors = false
     public var sink: (any EventSink)? = nil
+    /// Observer of every skb that reaches `netif_receive_skb` — after the rx
+    /// path and GRO (a GRO super-packet once, merged), before hooks, the
+    /// socket and the release — like a packet tap (`ptype_all`) sees it.
+    /// Called once per delivered skb; the skb must not be freed or kept.
+    /// nil (the default) costs one nil check per skb.
+    public var onDeliver: ((SkbSim, SkbID) -> Void)? = nil
+    /// Called by `finish()` after GRO is flushed and the socket drained,
+    /// before the sockets are closed and the page_frag caches drained: the
+    /// last look at live memory.
+    public var beforeDrain: ((SkbSim) -> Void)? = nil
 
     public init() {}
 
@@ -212,6 +222,7 @@ public final class PacketRun {
     /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
     /// (and LOCAL_IN) hooks when they run at receive, then the socket.
     func netifReceive(_ skb: SkbID) throws(SkbError) {
+        if let onDeliver = options.onDeliver { onDeliver(sim, skb) }
         if hasHooks {
             guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return }
             if preRoutingAtReceive, let family = NFProto.forEtherType(try sim.skb(skb).protocolType) {
@@ -258,6 +269,7 @@ public final class PacketRun {
         } catch {
             recordModelError(error)
         }
+        options.beforeDrain?(sim)
         pipeline.closeSockets()
         sim.drainCaches()
         let memory = sim.memory
@@ -301,6 +313,7 @@ public final class PacketRun {
         stats.peakSocketRmem = pipeline.sockets[Int(socket)].peakRmemAlloc
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
+        if options.gro { stats.groStatistics = sim.gro.statistics }
         options.sink?.finish()
         finished = stats
         return stats

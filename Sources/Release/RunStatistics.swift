@@ -1,4 +1,5 @@
 import KernelMemory
+import SkbModel
 import Trace
 
 /// Fixed-bucket histogram of truesize/len ratios: 1/16 steps from 0 to 256
@@ -109,7 +110,22 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     public var peakSocketRmem = 0
     public var injectedPageFailures = 0
     public var injectedSlabFailures = 0
+    /// The GRO engine's counters when GRO was on, else nil.
+    public var groStatistics: GROEngine.Statistics? = nil
+    /// Segments merged into a held skb (all strategies).
+    public var groMerges: Int { groStatistics?.merged.reduce(0, +) ?? 0 }
+    /// Held skbs completed and sent up (all causes).
+    public var groFlushes: Int { groStatistics?.flushed.reduce(0, +) ?? 0 }
     public var verdict: CheckerVerdict
+
+    /// `frags`, `head_steal`, `frag_list`.
+    public static func name(_ strategy: GROMergeStrategy) -> String {
+        switch strategy {
+        case .frags: "frags"
+        case .headSteal: "head_steal"
+        case .fragList: "frag_list"
+        }
+    }
 
     public func dropCount(_ name: String) -> UInt64 { drops.first { $0.reason == name }?.count ?? 0 }
 
@@ -136,6 +152,13 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         ]
         if injectedPageFailures + injectedSlabFailures > 0 {
             lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
+        }
+        if let g = groStatistics {
+            let strategies = GROMergeStrategy.allCases.map { "\(RunStatistics.name($0)): \(g.merged[Int($0.rawValue)])" }
+            lines.append("gro merges:            \(groMerges) (\(strategies.joined(separator: ", ")))")
+            let causes = GROFlushCause.allCases.filter { g.flushed[Int($0.rawValue)] > 0 }.map { "\($0): \(g.flushed[Int($0.rawValue)])" }
+            lines.append("gro flushes:           \(groFlushes)" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))"))
+            lines.append("gro held/normal/polls: \(g.held) / \(g.normal) / \(g.polls)")
         }
         lines.append("drops:                 \(totalDrops)")
         for d in drops { lines.append("  \(d.reason): \(d.count)") }

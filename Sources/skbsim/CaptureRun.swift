@@ -1,60 +1,82 @@
 import Capture
 import KernelMemory
+import Release
 import SkbModel
 import Trace
 
-/// The CLI's own whole-capture loop — a **stand-in for the Release module's
-/// packet-run driver**. When that driver lands, replace `CaptureRun.run` with
-/// a call to it (open reader → per packet: beginPacket, receive, hand the skb
-/// to `body`, consume → drain caches → leak/checker verdict); callers only see
-/// `CaptureRun.run(capture:sim:progress:_:)` and `CaptureRun.Summary`.
+/// Runs a whole capture through the Release module's packet-run driver,
+/// `PacketRun` — the one driver every whole-capture subcommand uses. The CLI
+/// only reads packets (tcpdump-style: `-r`, `-c`, BPF filter, stdin) and hands
+/// each to `PacketRun.process`; receive on the rx path, GRO, the socket,
+/// the reader and the release pipeline are the driver's. `PacketRun.finish`
+/// then flushes GRO, drains the socket and the page_frag caches and builds
+/// the `RunStatistics` with the checker's verdict.
 ///
-/// Per packet: `sim.beginPacket`, `sim.receive(packet, linkType:)` on the
-/// simulation's `options.rxPath`, `body(packet, skb, linkType)` (skb is nil when the
-/// receive failed to allocate), then `consume_skb`, then `released(packet)`.
-/// `opened` sees the reader before the first packet. At the end `beforeDrain`
-/// runs (the last look at live memory), then the per-CPU
-/// page_frag caches are drained and the memory is checked: a leak or a
-/// checker report throws `InputError` carrying the kmemleak / KASAN text
-/// (exit status 1).
+/// Per packet: `before(packet, linkType)`, `PacketRun.process`, during which
+/// `observe(sim, skb)` sees every skb that reaches `netif_receive_skb`
+/// (`PacketRunOptions.onDeliver`: after GRO, before the socket and the
+/// release), then `after(packet)`. An error thrown by `observe` stops the run
+/// after the packet. `beforeDrain` is the last look at live memory.
+/// With `check` a leak or a checker report throws `InputError` carrying the
+/// kmemleak / KASAN text (exit status 1).
 enum CaptureRun {
     struct Summary {
         var linkType: LinkType
         var linkTypeName: String
-        var packets = 0
-        var rxNoMemDrops = 0
+        var statistics: RunStatistics
+        var packets: Int { statistics.packets }
     }
 
     @discardableResult
     static func run(
-        capture: CaptureOptions, sim: SkbSim, progress: Bool = true,
-        opened: (CaptureReader) -> Void = { _ in },
-        released: (CapturedPacket) throws -> Void = { _ in },
-        beforeDrain: () -> Void = {},
-        _ body: (CapturedPacket, SkbID?, LinkType) throws -> Void
+        capture: CaptureOptions, options: PacketRunOptions, progress: Bool = true, check: Bool = true,
+        opened: (CaptureReader, PacketRun) throws -> Void = { _, _ in },
+        before: (CapturedPacket, LinkType) throws -> Void = { _, _ in },
+        after: (CapturedPacket) throws -> Void = { _ in },
+        observe: ((SkbSim, SkbID) throws -> Void)? = nil,
+        beforeDrain: ((SkbSim) -> Void)? = nil
     ) throws -> Summary {
+        var options = options
+        var observerError: (any Error)?
+        if let observe {
+            options.onDeliver = { sim, skb in
+                guard observerError == nil else { return }
+                do { try observe(sim, skb) } catch { observerError = error }
+            }
+        }
+        if let beforeDrain { options.beforeDrain = beforeDrain }
         let reader = try capture.openReader()
-        opened(reader)
-        var summary = Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName)
+        let run: PacketRun
+        do { run = try PacketRun(options: options) } catch { throw InputError(description: error.description) }
+        try opened(reader, run)
+        let linkType = reader.linkType
         let bar = progress ? ProgressBar(label: reader.path == "-" ? "stdin" : reader.path, total: capture.count) : nil
         defer { bar?.finish() }
-        summary.packets = try reader.forEachPacket(limit: capture.count) { packet in
-            let skb = try sim.receive(packet, linkType: reader.linkType)
-            try body(packet, skb, reader.linkType)
-            if let skb { try sim.consume_skb(skb) }
-            try released(packet)
+        try reader.forEachPacket(limit: capture.count) { packet in
+            try before(packet, linkType)
+            run.process(packet, linkType: linkType)
+            if let observerError { throw observerError }
+            try after(packet)
             bar?.update(packet.deliveredIndex + 1)
         }
-        sim.currentPacket = -1
-        summary.rxNoMemDrops = sim.rxNoMemDrops
         bar?.finish()
-        beforeDrain()
-        sim.drainCaches()
-        try verdict(sim)
-        return summary
+        let statistics = run.finish()
+        if let observerError { throw observerError }
+        if check { try verdict(statistics) }
+        return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics)
     }
 
-    /// Exit-1 errors for checker reports and leaks.
+    /// Exit-1 error for a run whose checker found a leak, a memory bug, a
+    /// socket-accounting warning or a model BUG; the full reports follow.
+    static func verdict(_ statistics: RunStatistics) throws {
+        let v = statistics.verdict
+        guard !v.isClean else { return }
+        var summary = "\(v)"
+        if summary.hasPrefix("FAILED: ") { summary.removeFirst("FAILED: ".count) }
+        throw InputError(description: "the model reported \(summary):\n" + v.fullText, report: true)
+    }
+
+    /// Exit-1 errors for checker reports and leaks of a bare simulation (`layout`).
     static func verdict(_ sim: SkbSim) throws {
         let reports = sim.memory.checker.reports
         if !reports.isEmpty {

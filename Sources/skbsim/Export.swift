@@ -1,6 +1,7 @@
 import ArgumentParser
 import CPcap
 import Capture
+import Release
 import SkbModel
 
 #if canImport(Glibc)
@@ -17,10 +18,13 @@ struct Export: ParsableCommand {
             skb_copy_bits — are written behind the link header the receive path \
             pulled (skb->mac_header up to skb->data), so the file has the capture's \
             own link type. Timestamps are the capture's, at nanosecond precision; \
-            the snapshot length (262144) holds 64 KiB GRO super-packets.
+            the snapshot length (262144) holds 64 KiB GRO super-packets: with --gro \
+            each skb GRO sends up is one record, merged segments included, stamped \
+            with its first segment's time.
 
             Examples:
               skbsim export -o out.pcap samples/tcp-bulk.pcap
+              skbsim export -o merged.pcap --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
               skbsim export -o out.pcap --rx-path sg-copybreak -r samples/jumbo-9000.pcap
               skbsim export -o - samples/vlan.pcap 'vlan and tcp' | tcpdump -nr -
             """
@@ -33,20 +37,29 @@ struct Export: ParsableCommand {
     @OptionGroup var capture: CaptureOptions
 
     func run() throws {
-        let sim = simulation.makeSim()
         var writer: SkbPcapWriter?
         defer { writer?.close() }
-        try CaptureRun.run(capture: capture, sim: sim) { packet, skb, linkType in
-            if writer == nil { writer = try SkbPcapWriter(path: output, linkType: linkType) }
-            guard let skb else { return }
-            try writer!.write(sim: sim, skb: skb, timestampNanoseconds: packet.timestampNanoseconds,
-                              wireLength: packet.wireLength)
-        }
-        if writer == nil {
-            // An empty capture (or a filter matching nothing) still gives a valid file.
-            let reader = try capture.openReader()
+        // Wire lengths of packets captured short (snaplen), by packet index,
+        // until their skb is written; forgotten whenever GRO holds nothing.
+        var wireLengths: [Int: Int] = [:]
+        var gro: (() -> Int)?
+        try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
             writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
-        }
+            let sim = run.sim
+            gro = { sim.gro.heldCount }
+        }, before: { packet, _ in
+            if packet.wireLength > packet.captureLength { wireLengths[packet.index] = packet.wireLength }
+        }, after: { _ in
+            if !wireLengths.isEmpty && gro?() == 0 { wireLengths.removeAll() }
+        }, observe: { sim, skb in
+            // Each skb as netif_receive_skb gets it: with --gro a super-packet
+            // is one record (skb->len can exceed the MTU), stamped with its
+            // first segment's time.
+            let s = try sim.skb(skb)
+            let merged = try sim.shinfo(skb).gsoSegs > 1
+            let wire = merged ? nil : wireLengths.removeValue(forKey: Int(s.packet))
+            try writer?.write(sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire)
+        })
         writer?.close()
         if let error = writer?.error { throw InputError(description: error) }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Release
 import SkbModel
 import Trace
 
@@ -13,13 +14,16 @@ struct Inspect: ParsableCommand {
             With --skb every packet also goes through the model on --rx-path: after \
             its line come the skb's head, its layout line (headroom | linear | \
             tailroom | skb_shared_info), frags, frag_list, truesize, and the \
-            packet's lifecycle events from allocation to consume_skb.
+            packet's lifecycle events from allocation to consume_skb. The skb shown is \
+            the one netif_receive_skb gets: with --gro, super-packets as GRO sends \
+            them up (docs/cli.md).
 
             Examples:
               skbsim inspect samples/tcp-handshake.pcap
               skbsim inspect -r samples/vlan.pcap -c 3 'vlan and tcp'
               skbsim inspect - < samples/udp-dns.pcap
               skbsim inspect --skb --rx-path build-skb -c 2 samples/jumbo-9000.pcap
+              skbsim inspect --skb --gro --rx-path napi-alloc-skb -c 20 samples/tcp-bulk.pcap
             """
     )
 
@@ -46,21 +50,41 @@ struct Inspect: ParsableCommand {
 
     func runWithSkbs() throws {
         let events = PacketEventBuffer()
-        let sim = simulation.makeSim(sink: events)
-        try CaptureRun.run(capture: capture, sim: sim, progress: false, opened: { reader in
+        var lines: [String] = []
+        var currentPacket = -1
+        var noMemBefore = 0
+        var sim: SkbSim?
+        try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: events), progress: false, opened: { reader, run in
+            sim = run.sim
             print(Inspect.headerLine(reader))
-        }, released: { _ in
-            print("    events:")
-            for line in events.render() { print("      " + line) }
-        }) { packet, skb, linkType in
+        }, before: { packet, linkType in
+            currentPacket = packet.index
+            noMemBefore = sim?.rxNoMemDrops ?? 0
             let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
             print(InspectLine.format(packet: packet, headers: headers))
-            guard let skb else {
-                print("    skb: none (allocation failed, dropped with NOMEM)")
-                return
+        }, after: { _ in
+            if lines.isEmpty {
+                if let sim, sim.rxNoMemDrops > noMemBefore {
+                    print("    skb: none (allocation failed, dropped with NOMEM)")
+                } else if simulation.gro {
+                    print("    skb: held or merged by GRO (delivered later)")
+                }
             }
-            for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { print("    " + line) }
-        }
+            for line in lines { print(line) }
+            lines.removeAll()
+            print("    events:")
+            for line in events.render() { print("      " + line) }
+        }, observe: { sim, skb in
+            // Every skb netif_receive_skb gets while this packet is processed:
+            // normally the packet's own; with --gro a super-packet, or skbs
+            // GRO held since an earlier packet.
+            let s = try sim.skb(skb)
+            if Int(s.packet) != currentPacket {
+                let segs = try sim.shinfo(skb).gsoSegs
+                lines.append("    skb of packet \(s.packet) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
+            }
+            for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import KernelMemory
+import Release
 import SkbModel
 
 /// `skbsim pagemap`: an SVG of every page the page_frag caches used.
@@ -38,22 +39,34 @@ struct PageMap: ParsableCommand {
     }
 
     func run() throws {
-        let sim = simulation.makeSim()
-        let recorder = PageMapRecorder(sim: sim)
+        var recorder: PageMapRecorder?
         var liveAtEnd: Set<UInt64> = []
-        let summary = try CaptureRun.run(capture: capture, sim: sim, beforeDrain: {
+        // Flows of the packets whose skb may still come up (GRO holds it);
+        // forgotten whenever GRO holds nothing.
+        var flows: [Int: FlowKey] = [:]
+        var held: (() -> Int)?
+        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { _, run in
+            recorder = PageMapRecorder(sim: run.sim)
+            let sim = run.sim
+            held = { sim.gro.heldCount }
+        }, before: { packet, linkType in
+            if let flow = HeaderDecoder.decode(packet.bytes, linkType: linkType).flow { flows[packet.index] = flow }
+        }, after: { _ in
+            if held?() == 0 { flows.removeAll(keepingCapacity: true) }
+        }, observe: { sim, skb in
+            let packet = Int(try sim.skb(skb).packet)
+            try recorder?.record(skb: skb, packet: packet, flow: flows[packet])
+        }, beforeDrain: { sim in
             // Whatever page_frag memory is still allocated before the caches
             // are drained: the model's own account of live fragments.
             for object in sim.memory.leakReport().objects where object.owner.hasPrefix("page_frag:") {
                 liveAtEnd.insert(object.address.raw)
             }
-        }) { packet, skb, linkType in
-            guard let skb else { return }
-            let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
-            try recorder.record(skb: skb, packet: packet.index, flow: headers.flow)
-        }
+        })
+        guard let recorder else { return }
         recorder.finish(liveAtEnd: liveAtEnd)
         let title = "\(capture.path == "-" ? "stdin" : capture.path): \(summary.packets) packets on \(simulation.rxPath.rawValue)"
+            + (simulation.gro ? " with GRO" : "")
         let svg = PageMapSVG(recorder: recorder, title: title, maxPages: maxPages).render()
         try OutputFile.write(svg, to: output)
     }

@@ -1,14 +1,26 @@
 import ArgumentParser
 import KernelMemory
+import Release
 import SkbModel
 import Trace
 
-/// Model options shared by the subcommands that build skbs:
-/// `[--rx-path PATH] [--max-skb-frags N] [--mtu N]`.
+/// Model options shared by every subcommand that runs a capture through the
+/// model (`inspect --skb`, `pagemap`, `export`, `stats`, `trace`); they
+/// become the `PacketRunOptions` of the Release module's packet-run driver.
 struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("rx-path"), help: ArgumentHelp(
         "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak.", valueName: "PATH"))
     var rxPathName: String = RxPath.netdevAllocSkb.rawValue
+
+    @Flag(help: "Run GRO (napi_gro_receive, flushed at each NAPI poll's end and at the end of the capture).")
+    var gro = false
+
+    @Option(name: .customLong("napi-budget"), help: ArgumentHelp("Packets per NAPI poll (1…65536); GRO is flushed at each poll's end.", valueName: "N"))
+    var napiBudget: Int = 64
+
+    @Option(name: .customLong("release-order"), help: ArgumentHelp(
+        "Release stage order: kernel, or seed (the seed document's skb_release, per-frag destructors included).", valueName: "ORDER"))
+    var releaseOrderName: String = ReleaseOrder.kernel.rawValue
 
     @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp(
         "CONFIG_MAX_SKB_FRAGS (17…45): sizes skb_shared_info and the frags per skb.", valueName: "N"))
@@ -19,11 +31,67 @@ struct SimulationOptions: ParsableArguments {
         valueName: "N"))
     var mtu: Int = 1500
 
+    @Option(name: .customLong("memory"), help: ArgumentHelp(
+        "Simulated memory, a multiple of 4K from 1M to 4G, e.g. 32M (the default), 256M, 1G.", valueName: "SIZE"))
+    var memoryText: String = "32M"
+
+    @Option(name: .customLong("fail-page-nth"), help: ArgumentHelp("fail_page_alloc: fail the Nth page allocation (N ≥ 1).", valueName: "N"))
+    var failPageNth: Int?
+
+    @Option(name: .customLong("fail-page-prob"), help: ArgumentHelp("fail_page_alloc: fail each page allocation with probability P (0…1).", valueName: "P"))
+    var failPageProb: Double?
+
+    @Option(name: .customLong("fail-slab-nth"), help: ArgumentHelp("failslab: fail the Nth slab allocation (N ≥ 1).", valueName: "N"))
+    var failSlabNth: Int?
+
+    @Option(name: .customLong("fail-slab-prob"), help: ArgumentHelp("failslab: fail each slab allocation with probability P (0…1).", valueName: "P"))
+    var failSlabProb: Double?
+
+    @Option(name: .customLong("fault-seed"), help: ArgumentHelp("Seed of the --fail-*-prob random numbers (default 1).", valueName: "S"))
+    var faultSeed: UInt64 = 1
+
+    @Option(name: .customLong("drop-reasons"), help: ArgumentHelp("Kernel profile of enum skb_drop_reason: 6.14 (default) or 6.8.", valueName: "KERNEL"))
+    var dropReasonsName: String = SkbDropReasonTable.default.kernel
+
+    @Option(name: .customLong("socket-queue"), help: ArgumentHelp(
+        "The receiving socket keeps up to N skbs queued before its reader consumes the oldest (0…1000000; 0 = consume at once).",
+        valueName: "N"))
+    var socketQueue: Int = 0
+
+    @Option(name: .customLong("rcvbuf"), help: ArgumentHelp(
+        "sk_rcvbuf of the receiving socket (net.core.rmem_default, 212992); SIZE suffixes accepted.", valueName: "BYTES"))
+    var rcvbufText: String = "212992"
+
     func validate() throws {
         guard RxPath(rawValue: rxPathName) != nil else {
             throw ValidationError("--rx-path must be one of \(RxPath.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rxPathName)'")
         }
         try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu)
+        guard (1...65536).contains(napiBudget) else { throw ValidationError("--napi-budget must be between 1 and 65536, got \(napiBudget)") }
+        guard ReleaseOrder(rawValue: releaseOrderName) != nil else {
+            throw ValidationError("--release-order must be kernel or seed, got '\(releaseOrderName)'")
+        }
+        guard let memory = SimulationOptions.parseSize(memoryText) else {
+            throw ValidationError("--memory must be a size such as 32M or 1G, got '\(memoryText)'")
+        }
+        guard (1 << 20 ... 4 << 30).contains(memory), memory % 4096 == 0 else {
+            throw ValidationError("--memory must be a multiple of 4K between 1M and 4G, got '\(memoryText)'")
+        }
+        if failPageNth != nil && failPageProb != nil { throw ValidationError("--fail-page-nth and --fail-page-prob cannot be combined") }
+        if failSlabNth != nil && failSlabProb != nil { throw ValidationError("--fail-slab-nth and --fail-slab-prob cannot be combined") }
+        for (name, n) in [("--fail-page-nth", failPageNth), ("--fail-slab-nth", failSlabNth)] {
+            if let n, n < 1 { throw ValidationError("\(name) must be a positive number, got \(n)") }
+        }
+        for (name, p) in [("--fail-page-prob", failPageProb), ("--fail-slab-prob", failSlabProb)] {
+            if let p, !(0...1).contains(p) { throw ValidationError("\(name) must be a probability between 0 and 1, got \(p)") }
+        }
+        guard SimulationOptions.dropReasonTable(dropReasonsName) != nil else {
+            throw ValidationError("--drop-reasons must be one of \(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")), got '\(dropReasonsName)'")
+        }
+        guard (0...1_000_000).contains(socketQueue) else { throw ValidationError("--socket-queue must be between 0 and 1000000, got \(socketQueue)") }
+        guard let rcvbuf = SimulationOptions.parseSize(rcvbufText), (1...(1 << 31)).contains(rcvbuf) else {
+            throw ValidationError("--rcvbuf must be a byte count between 1 and 2G, got '\(rcvbufText)'")
+        }
     }
 
     static func validate(maxSkbFrags: Int, mtu: Int) throws {
@@ -36,13 +104,57 @@ struct SimulationOptions: ParsableArguments {
     }
 
     var rxPath: RxPath { RxPath(rawValue: rxPathName) ?? .netdevAllocSkb }
+    var releaseOrder: ReleaseOrder { ReleaseOrder(rawValue: releaseOrderName) ?? .kernel }
 
-    func makeSim(sink: (any EventSink)? = nil) -> SkbSim {
-        SimulationOptions.makeSim(rxPath: rxPath, maxSkbFrags: maxSkbFrags, mtu: mtu, sink: sink)
+    /// The drop-reason table of a kernel profile name ("6.14", "6.8"; "v6.8" too).
+    static func dropReasonTable(_ name: String) -> SkbDropReasonTable? {
+        let bare = name.hasPrefix("v") ? String(name.dropFirst()) : name
+        return SkbDropReasonTable.all.first { $0.kernel == bare }
     }
 
-    /// A simulation with x86_64 defaults and these knobs. The simulated memory
-    /// grows with MAX_SKB_FRAGS so that jumbo frames on scatter-gather paths fit.
+    /// Bytes of "4096", "512K", "32M", "1G" (binary units; "KB"/"KiB"/"MB"/... too).
+    static func parseSize(_ text: String) -> Int? {
+        var t = Substring(text.uppercased())
+        if t.hasSuffix("IB") { t = t.dropLast(2) } else if t.hasSuffix("B"), let unit = t.dropLast().last, "KMG".contains(unit) { t = t.dropLast() }
+        var shift = 0
+        switch t.last {
+        case "K": shift = 10
+        case "M": shift = 20
+        case "G": shift = 30
+        default: break
+        }
+        if shift > 0 { t = t.dropLast() }
+        guard !t.isEmpty, t.allSatisfy(\.isNumber), let n = Int(t), n <= (Int.max >> 31) else { return nil }
+        return n << shift
+    }
+
+    /// The packet-run options for these flags; `sink` gets the event stream.
+    func runOptions(sink: (any EventSink)? = nil) -> PacketRunOptions {
+        var o = PacketRunOptions()
+        o.rxPath = rxPath
+        o.gro = gro
+        o.napiBudget = napiBudget
+        o.releaseOrder = releaseOrder
+        // The seed's skb_release calls per-frag destructors: the seed order runs them.
+        o.seedFragDestructors = releaseOrder == .seed
+        o.dropReasons = dropReasonTable
+        o.maxSkbFrags = maxSkbFrags
+        o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
+        o.skbOptions.rxPath = rxPath
+        o.skbOptions.rxBufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
+        if let n = failPageNth { o.pageFailure = .nth(n) }
+        if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }
+        if let n = failSlabNth { o.slabFailure = .nth(n) }
+        if let p = failSlabProb { o.slabFailure = .probability(p, seed: faultSeed) }
+        o.socketQueueDepth = socketQueue
+        o.socketRcvbuf = SimulationOptions.parseSize(rcvbufText) ?? 212_992
+        o.sink = sink
+        return o
+    }
+
+    var dropReasonTable: SkbDropReasonTable { SimulationOptions.dropReasonTable(dropReasonsName) ?? .default }
+
+    /// A simulation with x86_64 defaults and these knobs (`layout`).
     static func makeSim(rxPath: RxPath, maxSkbFrags: Int, mtu: Int, sink: (any EventSink)? = nil) -> SkbSim {
         var config = KernelConfig()
         config.maxSkbFrags = maxSkbFrags

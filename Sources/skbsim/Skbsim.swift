@@ -22,7 +22,7 @@ struct Skbsim: ParsableCommand {
             Each packet of a pcap or pcapng capture, read through libpcap, becomes an \
             sk_buff built the way a driver's receive path builds it.
             """,
-        subcommands: [Inspect.self, Layout.self, PageMap.self, Export.self]
+        subcommands: [Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self]
     )
 
     static func main() {

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Release
+import SkbModel
+
+/// `skbsim stats`: run a capture through the packet-run driver and print its
+/// `RunStatistics`.
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a capture through the model and print the run's statistics.",
+        discussion: """
+            Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
+            refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
+            the bytes the pages offered (waste); truesize/len of each delivered skb \
+            (mean, p50, p99, max); drops by reason; peak simulated memory and \
+            sk_rmem_alloc; injected allocation failures; GRO merges and flushes with \
+            --gro; the checker's verdict (KASAN reports, kmemleak). Exit status 1 when \
+            the checker found a leak or a memory bug (the statistics are printed first, \
+            the reports go to standard error). --json prints one object (schema in \
+            docs/cli.md).
+
+            Examples:
+              skbsim stats samples/tcp-bulk.pcap
+              skbsim stats --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim stats --json --rx-path build-skb -r samples/jumbo-9000.pcap
+              skbsim stats --fail-page-prob 0.05 --fault-seed 7 samples/tcp-bulk.pcap
+              skbsim stats --release-order seed --drop-reasons 6.8 samples/udp-dns.pcap 'udp port 53'
+            """
+    )
+
+    @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
+    var json = false
+
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var capture: CaptureOptions
+
+    func run() throws {
+        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), check: false)
+        let stats = summary.statistics
+        if json {
+            print(Stats.json(stats, capture: capture.path == "-" ? "stdin" : capture.path, linkType: summary.linkTypeName))
+        } else {
+            print("capture:               \(capture.path == "-" ? "stdin" : capture.path) (link-type \(summary.linkTypeName))")
+            print(stats)
+        }
+        try CaptureRun.verdict(stats)
+    }
+
+    /// The `--json` object; keys in a fixed order (docs/cli.md).
+    static func json(_ s: RunStatistics, capture: String, linkType: String) -> String {
+        var o = JSONObject()
+        o.add("v", 1)
+        o.add("capture", capture)
+        o.add("link_type", linkType)
+        o.add("kernel", s.kernel)
+        o.add("rx_path", s.rxPath)
+        o.add("gro", s.gro)
+        o.add("release_order", s.releaseOrder)
+        o.add("packets", s.packets)
+        o.add("bytes", s.bytes)
+        o.add("skbs_allocated", s.skbsAllocated)
+        o.add("delivered", s.delivered)
+        o.add("consumed", Int(s.consumed))
+        var pf = JSONObject()
+        pf.add("refills", s.pageFragRefills)
+        pf.add("order3_pages", s.pagesOrder3)
+        pf.add("order0_pages", s.pagesOrder0)
+        pf.add("reuses", s.pageFragReuses)
+        pf.add("bytes_handed_out", s.pageFragBytesHandedOut)
+        pf.add("bytes_of_pages", s.pageFragBytesOfPages)
+        pf.add("waste", s.pageFragWaste)
+        o.add("page_frag", pf)
+        var ratio = JSONObject()
+        ratio.add("count", Int(s.truesizeRatio.count))
+        ratio.add("mean", s.truesizeRatio.mean)
+        ratio.add("p50", s.truesizeRatio.quantile(0.5))
+        ratio.add("p99", s.truesizeRatio.quantile(0.99))
+        ratio.add("max", s.truesizeRatio.max)
+        o.add("truesize_len", ratio)
+        var drops = JSONObject()
+        drops.add("total", Int(s.totalDrops))
+        var byReason = JSONObject()
+        for d in s.drops { byReason.add(d.reason, Int(d.count)) }
+        drops.add("by_reason", byReason)
+        o.add("drops", drops)
+        o.add("frag_list_member_frees", Int(s.fragListMemberFrees))
+        o.add("hook_drops", Int(s.hookDrops))
+        o.add("peak_memory_bytes", s.peakMemoryBytes)
+        o.add("peak_sk_rmem_alloc", s.peakSocketRmem)
+        var injected = JSONObject()
+        injected.add("page", s.injectedPageFailures)
+        injected.add("slab", s.injectedSlabFailures)
+        o.add("injected_failures", injected)
+        if let g = s.groStatistics {
+            var gro = JSONObject()
+            gro.add("merges", s.groMerges)
+            var merged = JSONObject()
+            for m in GROMergeStrategy.allCases { merged.add(RunStatistics.name(m), g.merged[Int(m.rawValue)]) }
+            gro.add("merges_by_strategy", merged)
+            gro.add("flushes", s.groFlushes)
+            var flushed = JSONObject()
+            for c in GROFlushCause.allCases { flushed.add(c.description, g.flushed[Int(c.rawValue)]) }
+            gro.add("flushes_by_cause", flushed)
+            gro.add("held", g.held)
+            gro.add("normal", g.normal)
+            gro.add("polls", g.polls)
+            o.add("gro_stats", gro)
+        } else {
+            o.addNull("gro_stats")
+        }
+        let v = s.verdict
+        var checker = JSONObject()
+        checker.add("clean", v.isClean)
+        checker.add("summary", "\(v)")
+        checker.add("kasan_reports", v.reports.count)
+        checker.add("leaks", v.leaks.objects.count)
+        checker.add("warnings", v.findings.count)
+        checker.add("model_bugs", v.modelErrors.count)
+        o.add("checker", checker)
+        return o.text
+    }
+}
+
+extension JSONObject {
+    mutating func add(_ key: String, _ value: Int) { int(key, value) }
+    mutating func add(_ key: String, _ value: Bool) { raw(key, value ? "true" : "false") }
+    mutating func add(_ key: String, _ value: String) { string(key, value) }
+    mutating func add(_ key: String, _ value: JSONObject) { raw(key, value.text) }
+    mutating func addNull(_ key: String) { null(key) }
+    /// Rounded to 3 decimals; non-finite values become null.
+    mutating func add(_ key: String, _ value: Double) {
+        guard value.isFinite else { return null(key) }
+        let r = (value * 1000).rounded() / 1000
+        raw(key, r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r))
+    }
+}
