@@ -88,7 +88,7 @@ public final class SkbFixture {
 
     /// `kfree_skb_reason` each skb with `reason`.
     public func dropAll(_ skbs: [SkbID], reason: SkbDropReason = .notSpecified) throws {
-        for skb in skbs { try sim.kfree_skb_reason(skb, reason.rawValue) }
+        for skb in skbs { try sim.kfree_skb_reason(skb, reason) }
     }
 }
 

@@ -154,7 +154,7 @@ enum RunFixtures {
         #7 pkt 0 skb 0 ffff888000000000 00:00:00.000000000 consume_skb location=consume_skb
         #8 pkt 0 skb 0 ffff888000000000 00:00:00.000000000 skb_release_head_state(destructor=1) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
         #9 pkt 0 skb 0 ffff888000000000 00:00:00.000000000 skb_kfree_head(head=0xffff888000004000, free_kind=1) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
-        #10 pkt 0 skb 0 ffff888000000000 00:00:00.000000000 kfree_skbmem(cache=0, fclone=0) len 84 data_len 0 truesize 960 headroom 78 nr_frags 107 proto 0x0800
+        #10 pkt 0 skb 0 ffff888000000000 00:00:00.000000000 kfree_skbmem(cache=0, fclone=0) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
 
         """
 
