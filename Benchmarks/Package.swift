@@ -43,6 +43,8 @@ let package = Package(
                 "CBarePcap",
                 .product(name: "Capture", package: "skbsim"),
                 .product(name: "KernelMemory", package: "skbsim"),
+                .product(name: "SkbModel", package: "skbsim"),
+                .product(name: "Release", package: "skbsim"),
                 .product(name: "SampleKit", package: "skbsim"),
                 .product(name: "Trace", package: "skbsim"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

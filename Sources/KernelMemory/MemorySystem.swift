@@ -43,23 +43,23 @@ public final class MemorySystem {
     public let minWatermarkPages: Int
 
     /// Failure injection for the page allocator (`fail_page_alloc`).
-    public var failPageAlloc = FaultInjection(minOrder: 1)
+    @exclusivity(unchecked) public var failPageAlloc = FaultInjection(minOrder: 1)
     /// Failure injection for slab allocations (`failslab`).
-    public var failSlab = FaultInjection(minOrder: 0)
+    @exclusivity(unchecked) public var failSlab = FaultInjection(minOrder: 0)
     /// Low-memory mode: the zone behaves as if free pages were at the min
     /// watermark, so only reserve (`__GFP_MEMALLOC`) allocations succeed and
     /// their pages are pfmemalloc. Lets tests create pressure without
     /// actually filling RAM.
-    public var lowMemoryMode = false
+    @exclusivity(unchecked) public var lowMemoryMode = false
 
     /// Allocation-failure warnings (`warn_alloc`, `slab_out_of_memory`, WARNs)
     /// in the kernel's wording; `__GFP_NOWARN` suppresses the allocator's.
-    public internal(set) var warnings: [String] = []
+    @exclusivity(unchecked) public internal(set) var warnings: [String] = []
     /// The checker's findings (KASAN / VM_BUG_ON style), in order.
-    public internal(set) var checker = Checker()
+    @exclusivity(unchecked) public internal(set) var checker = Checker()
 
     // Slab state (cold path; plain arrays).
-    @usableFromInline var caches: ContiguousArray<KmemCache> = []
+    @exclusivity(unchecked) @usableFromInline var caches: ContiguousArray<KmemCache> = []
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
     @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
     @usableFromInline var fragCacheNames: [String] = []

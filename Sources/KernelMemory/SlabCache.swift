@@ -156,24 +156,33 @@ extension MemorySystem {
             }
         }
         let s = Int(slot)
-        let per = caches[ci].objectsPerSlab
-        let obj = Int(caches[ci].slabs[s].freeHead)
-        let meta = s * per + obj
-        caches[ci].slabs[s].freeHead = caches[ci].objects[meta].nextFree
-        if caches[ci].slabs[s].inuse == 0 { caches[ci].emptySlabs -= 1 }
-        caches[ci].slabs[s].inuse += 1
-        if caches[ci].slabs[s].freeHead < 0 {
-            caches[ci].slabs[s].inPartial = false
-            if let i = caches[ci].partial.lastIndex(of: slot) { caches[ci].partial.remove(at: i) }
+        let packet = ctx.pointee.packet
+        // One uniqueness check per array for the whole update (nested
+        // `caches[ci].objects[meta].x = ...` checks both arrays per store).
+        let (off, full) = caches.withUnsafeMutableBufferPointer { cs -> (Int, Bool) in
+            let c = cs.baseAddress.unsafelyUnwrapped + ci
+            let per = c.pointee.objectsPerSlab, size = c.pointee.size
+            return c.pointee.slabs.withUnsafeMutableBufferPointer { slabs -> (Int, Bool) in
+                c.pointee.objects.withUnsafeMutableBufferPointer { objects -> (Int, Bool) in
+                    let obj = Int(slabs[s].freeHead)
+                    let meta = s * per + obj
+                    slabs[s].freeHead = objects[meta].nextFree
+                    if slabs[s].inuse == 0 { c.pointee.emptySlabs -= 1 }
+                    slabs[s].inuse += 1
+                    let full = slabs[s].freeHead < 0
+                    if full { slabs[s].inPartial = false }
+                    objects[meta].live = true
+                    objects[meta].allocEvent = event
+                    objects[meta].allocPacket = packet
+                    objects[meta].requested = UInt32(requested)
+                    objects[meta].allocatedBy = caller
+                    c.pointee.activeObjects += 1
+                    c.pointee.allocations += 1
+                    return ((Int(slabs[s].pfn) << pageShift) + obj * size, full)
+                }
+            }
         }
-        caches[ci].objects[meta].live = true
-        caches[ci].objects[meta].allocEvent = event
-        caches[ci].objects[meta].allocPacket = ctx.pointee.packet
-        caches[ci].objects[meta].requested = UInt32(requested)
-        caches[ci].objects[meta].allocatedBy = caller
-        caches[ci].activeObjects += 1
-        caches[ci].allocations += 1
-        let off = (Int(caches[ci].slabs[s].pfn) << pageShift) + obj * caches[ci].size
+        if full, let i = caches[ci].partial.lastIndex(of: slot) { caches[ci].partial.remove(at: i) }
         unpoisonObject(off, requested: requested, size: caches[ci].size)
         if gfp.contains(.__GFP_ZERO) { (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: caches[ci].objectSize) }
         return KernelAddress(KernelAddress.directMapBase + UInt64(off))
@@ -248,23 +257,32 @@ extension MemorySystem {
             return
         }
         let event = nextEvent()
-        caches[ci].objects[meta].live = false
-        caches[ci].objects[meta].freeEvent = event
-        caches[ci].objects[meta].freePacket = ctx.pointee.packet
-        caches[ci].objects[meta].freedBy = op
-        caches[ci].objects[meta].nextFree = caches[ci].slabs[s].freeHead
-        caches[ci].slabs[s].freeHead = Int32(obj)
-        caches[ci].slabs[s].inuse -= 1
-        caches[ci].activeObjects -= 1
-        caches[ci].frees += 1
+        let packet = ctx.pointee.packet
+        // One uniqueness check per array (see slabAlloc).
+        let (inPartial, inuse) = caches.withUnsafeMutableBufferPointer { cs -> (Bool, Int32) in
+            let c = cs.baseAddress.unsafelyUnwrapped + ci
+            return c.pointee.slabs.withUnsafeMutableBufferPointer { slabs -> (Bool, Int32) in
+                c.pointee.objects.withUnsafeMutableBufferPointer { objects -> (Bool, Int32) in
+                    objects[meta].live = false
+                    objects[meta].freeEvent = event
+                    objects[meta].freePacket = packet
+                    objects[meta].freedBy = op
+                    objects[meta].nextFree = slabs[s].freeHead
+                    slabs[s].freeHead = Int32(obj)
+                    slabs[s].inuse -= 1
+                    c.pointee.activeObjects -= 1
+                    c.pointee.frees += 1
+                    let wasPartial = slabs[s].inPartial
+                    slabs[s].inPartial = true
+                    return (wasPartial, slabs[s].inuse)
+                }
+            }
+        }
         let off = offsetInArena(addr)
         if poisonOnFree { poisonObject(off, caches[ci].objectSize) }
         (shadow + off / Shadow.granule).update(repeating: Shadow.slabFree, count: size / Shadow.granule)
-        if !caches[ci].slabs[s].inPartial {
-            caches[ci].slabs[s].inPartial = true
-            caches[ci].partial.append(Int32(s))
-        }
-        if caches[ci].slabs[s].inuse == 0 {
+        if !inPartial { caches[ci].partial.append(Int32(s)) }
+        if inuse == 0 {
             caches[ci].emptySlabs += 1
             if caches[ci].emptySlabs > KmemCache.minPartial { discardSlab(ci, s) }
         }

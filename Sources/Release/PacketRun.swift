@@ -131,15 +131,17 @@ public final class PacketRun {
     let preRoutingAtReceive: Bool
     let hasHooks: Bool
 
-    var packets = 0
-    var bytes = 0
-    var delivered = 0
-    var consumed: UInt64 = 0
-    var inPoll = 0
-    var ratio = RatioHistogram()
-    var peakUsedPages = 0
-    var modelErrors: [String] = []
-    var finished: RunStatistics?
+    // Per-packet state of a single-threaded driver: no dynamic exclusivity
+    // checks (swift_beginAccess, ~80 instructions each) on it.
+    @exclusivity(unchecked) var packets = 0
+    @exclusivity(unchecked) var bytes = 0
+    @exclusivity(unchecked) var delivered = 0
+    @exclusivity(unchecked) var consumed: UInt64 = 0
+    @exclusivity(unchecked) var inPoll = 0
+    @exclusivity(unchecked) var ratio = RatioHistogram()
+    @exclusivity(unchecked) var peakUsedPages = 0
+    @exclusivity(unchecked) var modelErrors: [String] = []
+    @exclusivity(unchecked) var finished: RunStatistics?
 
     public init(options: PacketRunOptions) throws(PacketRunError) {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }

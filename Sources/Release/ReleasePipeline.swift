@@ -29,26 +29,26 @@ public struct ReleaseFinding: Sendable, Hashable, CustomStringConvertible {
 public final class ReleasePipeline {
     public let sim: SkbSim
     /// The stages, in order. Add, remove or reorder freely.
-    public var stages: [ReleaseStage]
+    @exclusivity(unchecked) public var stages: [ReleaseStage]
     /// Netfilter hooks (used by the seed order's `.hook` stage and by `PacketRun` at receive).
-    public var hooks = NetfilterHooks()
+    @exclusivity(unchecked) public var hooks = NetfilterHooks()
     /// Seed mode only: the non-existent `skb_shinfo(skb)->destructor[i]`,
     /// called by the `.fragDestructors` stage with (skb, frag index).
-    public var seedFragDestructor: ((SkbID, Int) -> Void)?
+    @exclusivity(unchecked) public var seedFragDestructor: ((SkbID, Int) -> Void)?
     /// Simulated sockets (`SkbDestructor.sockRfree(socket:)` indexes them).
-    public internal(set) var sockets: [SimSocket] = []
-    public private(set) var findings: [ReleaseFinding] = []
+    @exclusivity(unchecked) public internal(set) var sockets: [SimSocket] = []
+    @exclusivity(unchecked) public private(set) var findings: [ReleaseFinding] = []
 
     /// Top-level frees by reason value (frag_list members, which the
     /// kernel traces with NOT_SPECIFIED, are counted in `listMemberFrees`).
     /// Index = raw value; values past the table's MAX land in the last slot.
-    public private(set) var reasonCounts: ContiguousArray<UInt64>
-    public private(set) var listMemberFrees: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var reasonCounts: ContiguousArray<UInt64>
+    @exclusivity(unchecked) public private(set) var listMemberFrees: UInt64 = 0
     /// Hook verdicts seen (accept, drop).
-    public private(set) var hookAccepts: UInt64 = 0
-    public private(set) var hookDrops: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var hookAccepts: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var hookDrops: UInt64 = 0
 
-    private var depth = 0
+    @exclusivity(unchecked) private var depth = 0
 
     public init(sim: SkbSim, order: ReleaseOrder = .kernel) {
         self.sim = sim

@@ -21,11 +21,11 @@ import Trace
 /// Not thread-safe (one CPU with bottom halves disabled).
 public final class SkbSim {
     public let memory: MemorySystem
-    public var options: SkbOptions
+    @exclusivity(unchecked) public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
-    public var sink: (any EventSink)?
+    @exclusivity(unchecked) public var sink: (any EventSink)?
     /// The NAPI instance's GRO state and options (`napiGroReceive`).
-    public var gro = GROEngine()
+    @exclusivity(unchecked) public var gro = GROEngine()
 
     /// Per-CPU `netdev_alloc_cache` (used by `__netdev_alloc_skb`).
     public let netdevAllocCache: PageFragCacheID
@@ -34,17 +34,17 @@ public final class SkbSim {
     /// The model driver's RX ring buffers (build_skb and scatter-gather drivers).
     public let rxBufferCache: PageFragCacheID
 
-    @usableFromInline var skbs: ContiguousArray<SkBuff> = []
-    @usableFromInline var freeSlots: ContiguousArray<UInt32> = []
+    @exclusivity(unchecked) @usableFromInline var skbs: ContiguousArray<SkBuff> = []
+    @exclusivity(unchecked) @usableFromInline var freeSlots: ContiguousArray<UInt32> = []
     /// Per slot: the `struct sk_buff *` of the slot's last freed occupant.
-    @usableFromInline var freedAddr: ContiguousArray<KernelAddress> = []
-    @usableFromInline var sequence: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var freedAddr: ContiguousArray<KernelAddress> = []
+    @exclusivity(unchecked) @usableFromInline var sequence: UInt64 = 0
     /// Timestamp of the packet being processed.
-    public var currentTimestamp: Int64 = 0
+    @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
     /// Live skbs in the pool.
-    public private(set) var liveCount = 0
+    @exclusivity(unchecked) public private(set) var liveCount = 0
     /// Receive attempts that failed to allocate (dropped with NOMEM).
-    public internal(set) var rxNoMemDrops = 0
+    @exclusivity(unchecked) public internal(set) var rxNoMemDrops = 0
 
     /// The `enum skb_drop_reason` of the simulated kernel: the one source of
     /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same

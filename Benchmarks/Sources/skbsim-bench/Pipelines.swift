@@ -1,5 +1,8 @@
 import Capture
 import KernelMemory
+import Release
+import SkbModel
+import Trace
 
 // MARK: - The plug-in boundary
 
@@ -42,10 +45,54 @@ struct PipelineContext {
 enum SkbPipelineRows {
     static func run(_ row: SkbRow, _ bench: StreamingBench) throws -> StreamResult? {
         switch row {
-        case .noSink: return nil  // pending: SkbModel rx path + release
-        case .gro: return nil  // pending: SkbModel GRO
-        case .jsonLinesToDevNull: return nil  // pending: SkbModel + Trace.JSONLinesEventSink(TraceOutput(path: "/dev/null"))
+        case .noSink: return try bench.measure { SkbRun($0, row: .noSink) }
+        case .gro: return try bench.measure { SkbRun($0, row: .gro) }
+        case .jsonLinesToDevNull: return try bench.measure { SkbRun($0, row: .jsonLinesToDevNull) }
         }
+    }
+}
+
+/// Rows (2)-(4): `PacketRun` (the CLI's driver) with its default rx path
+/// (netdev_alloc_skb), GRO off/on, no sink or JSON Lines to /dev/null.
+///
+/// Simulated RAM is 16 MiB instead of the default 32 MiB: it changes only
+/// the capacity (the pipeline holds at most a NAPI poll's worth of skbs),
+/// never a number; `verify()` fails the run if any receive failed to
+/// allocate (`rxNoMemDrops`) or the checker reports anything.
+final class SkbRun: PacketPipeline {
+    static let memorySize = 16 << 20
+    let run: PacketRun
+    let linkType: LinkType
+    var stats: RunStatistics?
+
+    init(_ context: PipelineContext, row: SkbRow) {
+        var o = PacketRunOptions()
+        o.memorySize = Self.memorySize
+        o.gro = row == .gro
+        if row == .jsonLinesToDevNull {
+            do { o.sink = JSONLinesEventSink(output: try TraceOutput(path: "/dev/null")) } catch { fatalError("\(error)") }
+        }
+        do { run = try PacketRun(options: o) } catch { fatalError("\(error)") }
+        linkType = context.linkType
+    }
+
+    @inline(__always)
+    func process(_ packet: CapturedPacket) { run.process(packet, linkType: linkType) }
+
+    func finish() -> Int {
+        let s = run.finish()
+        stats = s
+        return s.delivered &+ s.packets
+    }
+
+    func verify() -> String? {
+        guard let s = stats else { return "not finished" }
+        var problems: [String] = []
+        if !s.verdict.isClean { problems.append("checker: \(s.verdict)\n\(s.verdict.fullText)") }
+        if run.sim.rxNoMemDrops > 0 { problems.append("\(run.sim.rxNoMemDrops) receives failed to allocate") }
+        if s.totalDrops > 0 { problems.append("\(s.totalDrops) drops") }
+        if s.injectedPageFailures + s.injectedSlabFailures > 0 { problems.append("injected failures") }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 }
 

@@ -2,7 +2,7 @@
 //
 //   swift run -c release --package-path Benchmarks skbsim-bench \
 //       [--packets N] [--scale 1,4] [--rounds R] [--warmup N]
-//       [--only bare,decode,copy,skb,pagefrag,rss] [--capture FILE] [--keep]
+//       [--only bare,decode,copy,skb,gro,jsonl,pagefrag,rss] [--capture FILE] [--keep]
 //
 // Generates a capture (not timed), then runs every selected variant
 // back-to-back in each of R rounds (rotating the order) and reports medians
@@ -26,7 +26,7 @@ struct Options {
     var rounds = 3
     var warmup = 10_000
     var pairs = 20_000_000
-    var only: Set<String> = ["bare", "decode", "copy", "skb", "pagefrag", "rss"]
+    var only: Set<String> = ["bare", "decode", "copy", "skb", "gro", "jsonl", "pagefrag", "rss"]
     var capture: String?
     var keep = false
     var child: [String: String]?
@@ -35,7 +35,7 @@ struct Options {
 func usage() -> Never {
     print("""
         usage: skbsim-bench [--packets N] [--scale 1,4] [--rounds R] [--warmup N] [--pairs N]
-                            [--only bare,decode,copy,skb,pagefrag,rss] [--capture FILE] [--keep]
+                            [--only bare,decode,copy,skb,gro,jsonl,pagefrag,rss] [--capture FILE] [--keep]
         """)
     exit(2)
 }
@@ -59,7 +59,9 @@ func parse(_ arguments: [String]) -> Options {
         case "--warmup": options.warmup = int()
         case "--pairs": options.pairs = int()
         case "--scale": options.scales = value().split(separator: ",").map { (text: Substring) -> Int in guard let n = Int(text) else { usage() }; return n }
-        case "--only": options.only = Set(value().split(separator: ",").map(String.init))
+        case "--only":
+            options.only = Set(value().split(separator: ",").map(String.init))
+            if options.only.contains("skb") { options.only.formUnion(["gro", "jsonl"]) }
         case "--capture": options.capture = value()
         case "--keep": options.keep = true
         case "--child":
@@ -80,14 +82,22 @@ func parse(_ arguments: [String]) -> Options {
 
 enum Variant: String, CaseIterable {
     case bare, decode, copy
+    // Rows (2)-(4), selected together by `--only skb` (or one by one).
+    case skb, gro, jsonl
 
     var label: String {
         switch self {
         case .bare: "(1) bare C libpcap loop (pcap_next_ex, -O2)"
         case .decode: "(2a) CaptureReader + HeaderDecoder.decode"
         case .copy: "(2b) (2a) + page_frag_alloc/copyIn/free"
+        case .skb: SkbRow.noSink.label
+        case .gro: SkbRow.gro.label
+        case .jsonl: SkbRow.jsonLinesToDevNull.label
         }
     }
+
+    /// Whether the peak-RSS children run it.
+    var inRSS: Bool { self != .jsonl }
 
     func run(path: String, warmup: Int, countMallocs: Bool) throws -> StreamResult {
         let bench = StreamingBench(path: path, warmup: warmup, countMallocs: countMallocs)
@@ -95,6 +105,9 @@ enum Variant: String, CaseIterable {
         case .bare: return measureBare(path: path)
         case .decode: return try bench.measure { DecodeOnly($0) }
         case .copy: return try bench.measure { DecodeCopyPageFrag($0) }
+        case .skb: return try SkbPipelineRows.run(.noSink, bench)!
+        case .gro: return try SkbPipelineRows.run(.gro, bench)!
+        case .jsonl: return try SkbPipelineRows.run(.jsonLinesToDevNull, bench)!
         }
     }
 }
@@ -178,16 +191,6 @@ for round in 0..<options.rounds {
     print("round \(round + 1): " + selected.map { "\($0.rawValue) \(fixed(thisRound[$0]!.nsPerPacket, 1)) ns" }.joined(separator: ", "))
 }
 
-// MARK: Skb pipeline rows (pending until SkbModel lands)
-
-var skbResults: [(SkbRow, StreamResult?)] = []
-if options.only.contains("skb") {
-    let bench = StreamingBench(path: capturePath, warmup: options.warmup, countMallocs: countMallocs)
-    for row in SkbRow.allCases {
-        skbResults.append((row, try SkbPipelineRows.run(row, bench)))
-    }
-}
-
 // MARK: page_frag pairs
 
 var pairResults: [(String, StreamResult)] = []
@@ -203,7 +206,7 @@ var rss: [Variant: [Int: (Int, Int)]] = [:]
 if options.only.contains("rss") {
     for scale in options.scales {
         let path = scale == 1 ? capturePath : generate(options.packets * scale, name: "bench-\(scale)x.pcap").path
-        for variant in selected {
+        for variant in selected where variant.inRSS {
             let resultFile = directory + "/rss-\(variant.rawValue)-\(scale).txt"
             let status = runChild(["--child", "variant=\(variant.rawValue),capture=\(path),result=\(resultFile)"])
             precondition(status == 0, "child for \(variant) at \(scale)x failed (status \(status))")
@@ -232,15 +235,6 @@ for variant in selected {
         rss[variant]?[1].map { mb($0.1) } ?? "-",
     ])
 }
-for (row, result) in skbResults {
-    if let result {
-        let bare = median(results[.bare]!.map(\.packetsPerSecond))
-        rows.append([row.label, grouped(result.packets), fixed(result.nsPerPacket, 1), grouped(Int(result.packetsPerSecond)),
-                     fixed(result.packetsPerSecond / bare, 3), result.mallocsPerPacket.map { fixed($0, 3) } ?? "n/a", "-"])
-    } else {
-        rows.append([row.label, "pending skb pipeline", "", "", "", "", ""])
-    }
-}
 for (label, result) in pairResults {
     rows.append([label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair", grouped(Int(result.packetsPerSecond)) + "/s",
                  "", result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", ""])
@@ -262,7 +256,7 @@ print("mallocs/packet: heap allocations in the measured window / packets, total 
 if !rss.isEmpty {
     print("")
     print("peak RSS (VmHWM; ru_maxrss in brackets, which Linux carries over from the spawning parent), one child process per run, whole capture streamed:")
-    for variant in selected {
+    for variant in selected where variant.inRSS {
         let cells = options.scales.map { scale in
             rss[variant]?[scale].map { "\(scale)x \(mb($0.1)) [\(mb($0.0))]" } ?? "\(scale)x -"
         }
