@@ -9,7 +9,7 @@
 //                                  ▼
 //   KernelMemory ──▶ SkbModel ──▶ (Release, Trace) ──▶ skbsim (CLI)
 //   KernelMemory ──▶ KernelReference ──▶ KernelProbe
-//   SkbModel + KernelReference ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
+//   SkbModel + KernelReference (+ SampleKit flows) ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
 //   SampleKit ──▶ skbsim-samples (generates samples/)
 //
 // Benchmarks live in their own package under Benchmarks/ so that `swift test`
@@ -60,7 +60,7 @@ let package = Package(
         // allocation rules, written apart from the model (only KernelConfig numbers).
         .target(name: "KernelReference", dependencies: ["KernelMemory"]),
         // Model vs KernelReference rows and docs/fidelity.md.
-        .target(name: "Fidelity", dependencies: ["SkbModel", "KernelMemory", "KernelReference"]),
+        .target(name: "Fidelity", dependencies: ["SkbModel", "KernelMemory", "KernelReference", "Capture", "SampleKit", "Trace"]),
         .executableTarget(name: "skbsim-fidelity", dependencies: ["Fidelity", "KernelReference", "KernelMemory"]),
         .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
         .executableTarget(

@@ -29,15 +29,25 @@ public struct TCPRow: Sendable {
     public var ok: Bool { kernel == model }
 }
 
-/// GRO-on rows. HOOK: when the GRO engine (`SkbSim.napiGroReceive(_:deliver:)`,
-/// `napiGroFlush(deliver:)`, `GROOptions`) lands, add `AllocScenario(gro: true)`
-/// rows here with expectations from `skb_gro_receive` (net/core/gro.c): frags
-/// merge, head-frag steal (truesize `SKB_DATA_ALIGN(sizeof(struct sk_buff))`
-/// left on the stolen skb) and frag_list merge. Until then there are no GRO-on
-/// rows, and the table says so.
-public enum FidelityGRO {
-    public static let pendingNote = "GRO on: pending — the GRO engine (`SkbSim.napiGroReceive`) is not on this branch yet; no GRO-on rows are generated or claimed."
-    public static func rows(_ profile: KernelProfile) -> [FidelityRow] { [] }
+/// One GRO-on scenario: the kernel's outcome next to the model's.
+public struct GRORow: Sendable {
+    public var profile: KernelProfile
+    public var scenario: GROScenario
+    public var expected: GROFacts
+    public var sources: [Citation]
+    public var model: GROFacts?
+    public var error: String?
+    public var ok: Bool { model == expected }
+}
+
+/// One drop reason of one list: the model's number vs the kernel's.
+public struct DropReasonRow: Sendable {
+    public var table: String
+    public var commit: String
+    public var name: String
+    public var kernel: Int
+    public var model: Int
+    public var ok: Bool { kernel == model }
 }
 
 public enum FidelityTable {
@@ -53,7 +63,32 @@ public enum FidelityTable {
             } catch {
                 return FidelityRow(profile: profile, scenario: s, expected: e, model: nil, error: "\(error)")
             }
-        } + FidelityGRO.rows(profile)
+        }
+    }
+
+    /// GRO on: every `GROScenario` on a fresh model of `profile`.
+    public static func groRows(_ profile: KernelProfile, driver: DriverModel = DriverModel()) -> [GRORow] {
+        let reference = KernelExpectations(profile, driver: driver)
+        return GROScenario.all.map { s in
+            let e = reference.expectGRO(s)
+            do {
+                return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources,
+                              model: try ModelObserver.observeGRO(s, profile, driver: driver), error: nil)
+            } catch {
+                return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources, model: nil, error: "\(error)")
+            }
+        }
+    }
+
+    /// The drop-reason lists the profiles use (Trace's tables by key) and the
+    /// numbers a simulation on each gives, against `DropReasonReference`.
+    public static func dropReasonRows() -> [DropReasonRow] {
+        [KernelProfile.DropReasonList.v6_8, .netNextDec2024].flatMap { list in
+            let model = ModelObserver.dropReasons(table: list.table)
+            return (DropReasonReference.values(commit: list.commit) ?? []).map {
+                DropReasonRow(table: list.table, commit: list.commit, name: $0.name, kernel: $0.value, model: model[$0.name] ?? -1)
+            }
+        }
     }
 
     /// UDP payloads of the live table: the probe's standard sizes and each boundary

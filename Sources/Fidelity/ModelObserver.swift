@@ -1,6 +1,9 @@
+import Capture
 import KernelMemory
 import KernelReference
+import SampleKit
 import SkbModel
+import Trace
 
 public struct FidelityError: Error, CustomStringConvertible {
     public var description: String
@@ -49,7 +52,7 @@ public enum ModelObserver {
     /// The model's skb for a scenario (freed again; caches drained).
     public static func observe(_ scenario: AllocScenario, _ profile: KernelProfile,
                                driver: DriverModel = DriverModel()) throws -> SkbFacts {
-        precondition(!scenario.gro, "GRO-on rows are pending the GRO engine")
+        precondition(!scenario.gro, "GRO-on rows are GROScenario rows (observeGRO)")
         let sim = sim(profile, driver: driver)
         let L = scenario.length
         let id: SkbID?
@@ -66,6 +69,8 @@ public enum ModelObserver {
         let f = try facts(sim, id)
         try sim.kfree_skb(id)
         sim.drainCaches()
+        if let r = sim.memory.checker.reports.first { throw FidelityError(description: "\(scenario): checker: \(r)") }
+        try sim.memory.expectNoLeaks()
         return f
     }
 
@@ -95,5 +100,63 @@ public enum ModelObserver {
         try sim.kfree_skb(id)
         sim.memory.page_frag_cache_drain(pf)
         return t
+    }
+
+    /// The `GROScenario` on a fresh model: GRO on (`GROOptions(enabled: true,
+    /// napiBudget: 0)`), the segments built by SampleKit's `TCPFlow`, each
+    /// received on the path (`SkbSim.receive`) and passed to `napiGroReceive`,
+    /// then `napiGroFlush`. Reads the first delivered skb; then frees
+    /// everything and drains the caches: any checker report or leak is an error.
+    public static func observeGRO(_ s: GROScenario, _ profile: KernelProfile,
+                                  driver: DriverModel = DriverModel()) throws -> GROFacts {
+        let sim = sim(profile, driver: driver)
+        switch s.path {
+        case .netdevAllocSkb: sim.options.rxPath = .netdevAllocSkb
+        case .napiAllocSkb: sim.options.rxPath = .napiAllocSkb
+        case .buildSkb: sim.options.rxPath = .buildSkb
+        case .sgCopybreak, .sgHeaderSplit: sim.options.rxPath = .scatterGather
+        }
+        sim.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
+        sim.gro.options = GROOptions(enabled: true, napiBudget: 0)
+        var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
+                           server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
+                           mtu: s.payload + 52 > 1500 ? 9000 : 1500, timestamps: true)
+        var delivered: [SkbID] = []
+        for k in 0..<s.segments {
+            let frame = flow.send(TCPFlow.pattern(count: s.payload, seed: UInt32(k)), from: .serverToClient)
+            guard frame.count == s.frameLength else { throw FidelityError(description: "\(s): frame of \(frame.count) bytes") }
+            sim.beginPacket(index: k, timestampNanoseconds: 0)
+            let got = try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet) }
+            guard let skb = got else { throw FidelityError(description: "\(s): model allocation failed") }
+            try sim.napiGroReceive(skb) { delivered.append($0) }
+        }
+        try sim.napiGroFlush { delivered.append($0) }
+        guard let first = delivered.first else { throw FidelityError(description: "\(s): nothing delivered") }
+        let p = try sim.skb(first)
+        let sh = try sim.shinfo(first)
+        var list = 0
+        var next = sh.fragList
+        while let n = next {
+            list += 1
+            next = try sim.skb(n).next
+        }
+        let facts = GROFacts(merges: sim.gro.statistics.merged, gsoSize: Int(sh.gsoSize), gsoSegs: Int(sh.gsoSegs),
+                             len: Int(p.len), dataLen: Int(p.dataLen), nrFrags: sh.nrFrags, fragList: list,
+                             truesize: Int(p.truesize), delivered: delivered.count)
+        for skb in delivered { try sim.consume_skb(skb) }
+        sim.drainCaches()
+        if let r = sim.memory.checker.reports.first { throw FidelityError(description: "\(s): checker: \(r)") }
+        try sim.memory.expectNoLeaks()
+        return facts
+    }
+
+    /// The numbers a simulation with Trace's drop-reason table `table` gives
+    /// the reasons of `DropReasonReference.names` (via `SkbModelDropReasons`,
+    /// the model's own lookup).
+    public static func dropReasons(table: String) -> [String: Int] {
+        guard let t = SkbDropReasonTable.named(table) else { return [:] }
+        let r = SkbSim(dropReasons: t).reasons
+        return ["NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
+                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue)]
     }
 }

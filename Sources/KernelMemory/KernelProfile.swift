@@ -9,7 +9,7 @@
 ///   page_frag algorithm (count-up v6.13+, count-down ≤ v6.12);
 /// - `version`: the rx kmalloc threshold of `__netdev_alloc_skb` /
 ///   `napi_alloc_skb` (small-head cache v6.14+, `SKB_WITH_OVERHEAD(1024)`
-///   before) and the drop-reason numbering.
+///   before), napi's 1 KiB page fragments (v6.1–v6.13) and the drop-reason list.
 public struct KernelProfile: Hashable, Sendable {
     /// `major.minor` of a kernel release.
     public struct Version: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -29,15 +29,28 @@ public struct KernelProfile: Hashable, Sendable {
         public var description: String { "\(major).\(minor)" }
     }
 
-    /// Which numbering of `enum skb_drop_reason` the kernel uses. The numbers
-    /// are not ABI: new reasons are inserted mid-list (e.g. `SOCKET_CLOSE`
-    /// after `NO_SOCKET` in 6.13), so only names are stable.
-    public enum DropReasonNumbering: String, Hashable, Sendable {
-        /// `include/net/dropreason-core.h` of about v6.8/6.9 (NOT_SPECIFIED 2,
-        /// NO_SOCKET 3, NOMEM 63): the numbers the model emits.
-        case v6_8 = "v6.8/6.9"
-        /// Later kernels: reasons inserted mid-list, only names match.
-        case namesOnly = "names only (≥ v6.10 inserts reasons mid-list)"
+    /// Which `enum skb_drop_reason` list (include/net/dropreason-core.h) the
+    /// model of this profile numbers its drop reasons with, and how far those
+    /// numbers are verified for the profile's release. The numbers are not
+    /// ABI: reasons are inserted mid-list between releases.
+    public struct DropReasonList: Hashable, Sendable {
+        /// Key of the list in Trace's `SkbDropReasonTable.named(_:)` ("6.8", "6.14").
+        public var table: String
+        /// torvalds/linux commit the list was read from.
+        public var commit: String
+        /// What is verified for this profile's release.
+        public var verified: String
+
+        /// `include/net/dropreason-core.h` at 03c11eb3b16d (v6.8/v6.9 list, MAX 87, NOMEM 63).
+        public static let v6_8 = DropReasonList(
+            table: "6.8", commit: "03c11eb3b16d",
+            verified: "exact: the list of v6.8/v6.9 (none of the v6.10+ additions)")
+        /// `include/net/dropreason-core.h` at a42d71e322a8: net-next of December
+        /// 2024 (MAX 109, NOMEM 72), after v6.13's merge window, before the
+        /// January 2025 SOCKET_* regrouping (SOCKET_CLOSE inserted after
+        /// NO_SOCKET, SOCKET_FILTER/SOCKET_RCVBUFF moved up) that v6.14 released with.
+        public static let netNextDec2024 = DropReasonList(
+            table: "6.14", commit: "a42d71e322a8", verified: "")
     }
 
     /// Short identifier ("distro-x86_64-6.18").
@@ -71,13 +84,23 @@ public struct KernelProfile: Hashable, Sendable {
     /// v6.1–v6.13 on 4 KiB pages (commit dbae2b062824 "net: skb: introduce and use a
     /// single page frag cache", reverted in v6.14): `napi_alloc_skb` serves padded
     /// lengths up to `SKB_WITH_OVERHEAD(1024)` from a 1 KiB slice of an order-0 page
-    /// (`page_frag_alloc_1k`) instead of kmalloc. Not implemented by the model.
+    /// (`page_frag_alloc_1k`) instead of kmalloc. The revert (6bc7e4eb0499, with
+    /// 14ad6ed30a10) landed in v6.14-rc4; stable updates may carry it too.
+    /// Model: `SkbOptions.napiSmallPageFrag1k`.
     public var napiUsesSmallPageFrag1k: Bool {
         version >= Version(6, 1) && version < Version(6, 14) && config.pageSize == 4096
     }
 
-    public var dropReasonNumbering: DropReasonNumbering {
-        version <= Version(6, 9) ? .v6_8 : .namesOnly
+    /// The drop-reason list of this profile (see `DropReasonList`). No list
+    /// of a released 6.12, 6.13 or 6.14+ kernel is stored; the nearest stored
+    /// list is used and `verified` says which numbers hold.
+    public var dropReasons: DropReasonList {
+        if version <= Version(6, 9) { return .v6_8 }
+        var l = DropReasonList.netNextDec2024
+        l.verified = version <= Version(6, 13)
+            ? "NOT_SPECIFIED … TCP_FLAGS (2–27, e.g. NETFILTER_DROP 8, SOCKET_RCVBUFF 16): the same in the 6.8 list and in a42d71e322a8, so in every release between (reasons are only inserted); later numbers (NOMEM) not verified for v\(version)"
+            : "NOT_SPECIFIED 2 and NO_SOCKET 3 only: after a42d71e322a8, net-next (January 2025, for v6.14) inserted SOCKET_CLOSE after NO_SOCKET and moved the SOCKET_* reasons up, so later numbers differ in v\(version); no 6.14+ list is stored"
+        return l
     }
 }
 

@@ -37,7 +37,7 @@ public struct DriverModel: Hashable, Sendable {
 public struct AllocScenario: Hashable, Sendable, CustomStringConvertible {
     public var path: AllocPath
     public var length: Int
-    /// GRO on: no rows yet (see `FidelityGRO` in the Fidelity target).
+    /// Always false for the allocation rows; GRO-on rows are `GROScenario`s.
     public var gro: Bool
 
     public init(path: AllocPath, length: Int, gro: Bool = false) {

@@ -67,7 +67,7 @@ public struct KernelExpectations: Sendable {
     }
 
     public func expect(_ s: AllocScenario) -> Expectation {
-        precondition(!s.gro, "GRO-on expectations are pending the GRO engine")
+        precondition(!s.gro, "GRO-on expectations are expectGRO(_:) of a GROScenario")
         let L = s.length
         let B = driver.rxBufferSize
         switch s.path {

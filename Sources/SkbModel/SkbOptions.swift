@@ -11,6 +11,11 @@ public struct SkbOptions: Sendable, Hashable {
     }
 
     public var rxKmallocThreshold: RxKmallocThreshold = .smallHeadCache
+    /// v6.1–v6.13 on 4 KiB pages (`NAPI_HAS_SMALL_PAGE_FRAG`): `napi_alloc_skb`
+    /// serves padded lengths up to `SKB_WITH_OVERHEAD(1024)` from
+    /// `page_frag_alloc_1k` (1 KiB slices of an order-0 page, truesize
+    /// `SKB_TRUESIZE(SKB_WITH_OVERHEAD(1024))`) instead of kmalloc. Off = v6.14+.
+    public var napiSmallPageFrag1k = false
     /// `skb_kfree_head` after the CVE-2026-31429 fix (commit 0f42e3f4fe2a,
     /// 6.18.23 / 7.0): always `kfree(head)`. False models v6.3 up to the fix:
     /// `kmem_cache_free(skb_small_head_cache)` when `end == SKB_SMALL_HEAD_HEADROOM`.

@@ -153,7 +153,10 @@ extension SkbSim {
     /// as `netdev_alloc_skb` with NET_SKB_PAD + NET_IP_ALIGN and the per-CPU
     /// `napi_alloc_cache`.
     public func napi_alloc_skb(_ length: Int) -> SkbID? {
-        rxAllocSkb(length, pad: config.netSkbPad + config.netIpAlign, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
+        if options.napiSmallPageFrag1k && length + config.netSkbPad + config.netIpAlign <= config.skbWithOverhead(1024) {
+            return napiAllocSkbSmallFrag(length)
+        }
+        return rxAllocSkb(length, pad: config.netSkbPad + config.netIpAlign, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
                    flags: [.rx, .napi], "napi_alloc_skb")
     }
 

@@ -33,6 +33,9 @@ public final class SkbSim {
     public let napiAllocCache: PageFragCacheID
     /// The model driver's RX ring buffers (build_skb and scatter-gather drivers).
     public let rxBufferCache: PageFragCacheID
+    /// Per-CPU `napi_alloc_cache.page_small` (`page_frag_alloc_1k`, used only
+    /// with `options.napiSmallPageFrag1k`).
+    public let napiSmallPageCache: PageFragCacheID
 
     @exclusivity(unchecked) @usableFromInline var skbs: ContiguousArray<SkBuff> = []
     @exclusivity(unchecked) @usableFromInline var freeSlots: ContiguousArray<UInt32> = []
@@ -72,6 +75,7 @@ public final class SkbSim {
         netdevAllocCache = memory.pageFragCacheCreate(name: "netdev_alloc_cache")
         napiAllocCache = memory.pageFragCacheCreate(name: "napi_alloc_cache")
         rxBufferCache = memory.pageFragCacheCreate(name: "rx_ring")
+        napiSmallPageCache = memory.pageFragCacheCreate(name: "napi_alloc_cache.page_small")
         skbs.reserveCapacity(256)
         freeSlots.reserveCapacity(256)
         freedAddr.reserveCapacity(256)
@@ -98,6 +102,7 @@ public final class SkbSim {
         memory.page_frag_cache_drain(netdevAllocCache)
         memory.page_frag_cache_drain(napiAllocCache)
         memory.page_frag_cache_drain(rxBufferCache)
+        memory.page_frag_1k_drain(napiSmallPageCache)
     }
 
     // MARK: Pool

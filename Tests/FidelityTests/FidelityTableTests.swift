@@ -20,8 +20,43 @@ import KernelReference
         }
         // A documented divergence must still be one (else the doc's explanation is stale).
         for r in rows where r.knownDivergence != nil { #expect(!r.ok, "\(profile.name) \(r.scenario) now matches") }
-        // 6.18 profiles: no divergence at all.
-        if profile.version >= KernelProfile.Version(6, 14) { #expect(rows.filter { !$0.ok }.isEmpty) }
+        // No divergence is documented any more (page_frag_alloc_1k is modelled): every row matches.
+        #expect(FidelityRow.knownDivergences.isEmpty)
+        #expect(rows.filter { !$0.ok }.isEmpty)
+    }
+
+    /// GRO on: every path × segment size on every profile, model (which must
+    /// also free cleanly) against skb_gro_receive's rules.
+    @Test(arguments: KernelProfile.all)
+    func groRowsMatch(_ profile: KernelProfile) {
+        let rows = FidelityTable.groRows(profile)
+        #expect(rows.count == GROScenario.all.count)
+        for r in rows where !r.ok {
+            Issue.record("\(profile.name) \(r.scenario): kernel \(r.expected) — model \(r.model.map { "\($0)" } ?? r.error ?? "?")")
+        }
+        // The rows exercise every skb_gro_receive outcome somewhere.
+        let merged = rows.reduce([0, 0, 0]) { a, r in zip(a, r.expected.merges).map { $0 + $1 } }
+        #expect(merged[1] > 0 && merged[2] > 0)
+        #expect(rows.contains { $0.expected.delivered > 1 })   // -E2BIG at 64 KiB
+        #expect(rows.contains { $0.expected.nrFrags == profile.config.maxSkbFrags && $0.expected.fragList > 0 })
+    }
+
+    /// v6.1–v6.13: napi_alloc_skb's small heads are 1 KiB page_frag_1k slices, so
+    /// short segments are head-stolen by GRO; v6.14+: kmalloc heads, frag_list.
+    @Test func napiSmallFragChangesGRO() {
+        let s = GROScenario(path: .napiAllocSkb, payload: 100, segments: 8)
+        #expect(KernelExpectations(.distroX86_64_v6_13).expectGRO(s).facts.merges == [0, 7, 0])
+        #expect(KernelExpectations(.distroX86_64).expectGRO(s).facts.merges == [0, 0, 7])
+    }
+
+    @Test func dropReasonRowsMatch() {
+        let rows = FidelityTable.dropReasonRows()
+        #expect(rows.count == 8)
+        for r in rows { #expect(r.ok, "\(r.table) \(r.name): kernel \(r.kernel) model \(r.model)") }
+        // The profiles' simulations use the profiles' lists.
+        for p in KernelProfile.all {
+            #expect(ModelObserver.sim(p).dropReasonTable.kernel == p.dropReasonTable.kernel)
+        }
     }
 
     @Test(arguments: [KernelProfile.distroX86_64, .firecracker6_18])
