@@ -72,41 +72,6 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     /// out), arg1: bytes handed out and not yet freed.
     case pageFragCounter
 
-    public var description: String {
-        switch self {
-        case .skbAlloc: "skb_alloc"
-        case .headAlloc: "head_alloc"
-        case .fragAlloc: "frag_alloc"
-        case .dataCopy: "data_copy"
-        case .headersSet: "headers_set"
-        case .put: "put"
-        case .push: "push"
-        case .pull: "pull"
-        case .reserve: "reserve"
-        case .trim: "trim"
-        case .expandHead: "expand_head"
-        case .pullTail: "pull_tail"
-        case .linearize: "linearize"
-        case .clone: "clone"
-        case .copy: "copy"
-        case .unshare: "unshare"
-        case .get: "get"
-        case .addRxFrag: "add_rx_frag"
-        case .coalesceRxFrag: "coalesce_rx_frag"
-        case .groHold: "gro_hold"
-        case .groMerge: "gro_merge"
-        case .groFlush: "gro_flush"
-        case .hookVerdict: "hook_verdict"
-        case .destructor: "destructor"
-        case .unref: "unref"
-        case .dataUnref: "data_unref"
-        case .fragUnref: "frag_unref"
-        case .listFree: "list_free"
-        case .headFree: "head_free"
-        case .skbFree: "skb_free"
-        case .drop: "drop"
-        case .consume: "consume"
-        case .pageFragCounter: "page_frag_counter"
-        }
-    }
+    /// The kind's name (`staticName`, see SkbEventArgument.swift).
+    public var description: String { staticName.description }
 }
