@@ -86,7 +86,8 @@ let package = Package(
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
-        // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers.
-        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit"]),
+        // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;
+        // fault injection through PacketRun (Release) and skb-operation regressions (SkbModel).
+        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit", "Release", "SkbModel", "KernelMemory", "Trace"]),
     ]
 )

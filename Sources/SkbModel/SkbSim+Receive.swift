@@ -18,9 +18,11 @@ extension SkbSim {
     /// As `receive(_:linkType:path:)` for raw frame bytes in the current packet context.
     public func receive(bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
         let headers = HeaderDecoder.decode(bytes, linkType: linkType)
+        rxDropTraced = false
         guard let skb = try driverReceive(bytes, path ?? options.rxPath) else {
             rxNoMemDrops += 1
-            emitDetached(.drop, "rx_alloc_failed", reason: reasons.nomem.rawValue, arg0: UInt64(bytes.count))
+            // One NOMEM drop per packet: on the partly built skb if there was one, else detached.
+            if !rxDropTraced { emitDetached(.drop, "rx_alloc_failed", reason: reasons.nomem.rawValue, arg0: UInt64(bytes.count)) }
             return nil
         }
         try setHeaders(skb, headers, linkType)
@@ -43,6 +45,14 @@ extension SkbSim {
         case .scatterGather:
             return try sgReceive(bytes)
         }
+    }
+
+    /// A receive that ran out of memory after its skb was allocated: the
+    /// partly built skb is dropped with `SKB_DROP_REASON_NOMEM` (the packet's
+    /// one drop event; `receive` then emits no detached one).
+    func rxFreeNoMem(_ skb: SkbID) throws(SkbError) {
+        try kfree_skb_reason(skb, reasons.nomem)
+        rxDropTraced = true
     }
 
     /// One ring buffer of `options.rxBufferSize` bytes (GFP_ATOMIC).
@@ -71,7 +81,7 @@ extension SkbSim {
         __skb_put(i, first)
         emit(.dataCopy, i, "dma", UInt64(first), UInt64(pad))
         guard try appendRxBuffers(i, bytes, from: first) else {
-            try kfree_skb(skb)
+            try rxFreeNoMem(skb)
             return nil
         }
         return skb
@@ -84,7 +94,7 @@ extension SkbSim {
         // The NIC wrote the frame into ring buffers; the first one is
         // needed now (headers are copied out of it).
         guard let buf0 = allocRxBuffer() else {
-            try kfree_skb(skb)
+            try rxFreeNoMem(skb)
             return nil
         }
         let len0 = min(bytes.count, bufSize)
@@ -98,14 +108,14 @@ extension SkbSim {
         if len0 > headlen {
             guard try attachRxBuffer(i, &curr, buf0 + headlen, size: len0 - headlen, truesize: bufSize) else {
                 memory.page_frag_free(buf0)
-                try kfree_skb(skb)
+                try rxFreeNoMem(skb)
                 return nil
             }
         } else {
             memory.page_frag_free(buf0)  // all copied: the buffer goes back
         }
         guard try appendRxBuffers(i, bytes, from: len0, curr: curr) else {
-            try kfree_skb(skb)
+            try rxFreeNoMem(skb)
             return nil
         }
         return skb

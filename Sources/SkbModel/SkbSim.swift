@@ -48,6 +48,8 @@ public final class SkbSim {
     @exclusivity(unchecked) public private(set) var liveCount = 0
     /// Receive attempts that failed to allocate (dropped with NOMEM).
     @exclusivity(unchecked) public internal(set) var rxNoMemDrops = 0
+    /// The failing receive already traced its NOMEM drop on a partly built skb.
+    @exclusivity(unchecked) var rxDropTraced = false
 
     /// The `enum skb_drop_reason` of the simulated kernel: the one source of
     /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same
