@@ -195,7 +195,7 @@ struct FaultInjectionTests {
             flows[k].now = t
             for f in flows[k].close(from: .serverToClient) { record(f) }
         }
-        FileManager.default.createFile(atPath: path, contents: Data(writer.bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(writer.bytes))
         return path
     }()
 
