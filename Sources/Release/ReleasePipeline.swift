@@ -29,7 +29,12 @@ public struct ReleaseFinding: Sendable, Hashable, CustomStringConvertible {
 public final class ReleasePipeline {
     public let sim: SkbSim
     /// The stages, in order. Add, remove or reorder freely.
-    @exclusivity(unchecked) public var stages: [ReleaseStage]
+    @exclusivity(unchecked) public var stages: [ReleaseStage] {
+        didSet { isKernelOrder = Self.isKernelOrder(stages) }
+    }
+    /// `stages` is exactly `ReleaseOrder.kernel`'s: `release` runs them as
+    /// straight-line code (`releaseKernelOrder`), no per-stage dispatch.
+    @exclusivity(unchecked) private var isKernelOrder = false
     /// Netfilter hooks (used by the seed order's `.hook` stage and by `PacketRun` at receive).
     @exclusivity(unchecked) public var hooks = NetfilterHooks()
     /// Seed mode only: the non-existent `skb_shinfo(skb)->destructor[i]`,
@@ -53,6 +58,7 @@ public final class ReleasePipeline {
     public init(sim: SkbSim, order: ReleaseOrder = .kernel) {
         self.sim = sim
         self.stages = order.stages
+        isKernelOrder = Self.isKernelOrder(stages)
         reasonCounts = ContiguousArray(repeating: 0, count: Int(sim.dropReasonTable.maxValue) + 1)
     }
 
@@ -206,6 +212,19 @@ public final class ReleasePipeline {
         reasonCounts[i] &+= 1
     }
 
+    static func isKernelOrder(_ stages: [ReleaseStage]) -> Bool {
+        let kernel: [ReleaseStage] = ReleaseOrder.kernel.stages
+        guard stages.count == kernel.count else { return false }
+        for (a, b) in zip(stages, kernel) {
+            switch (a, b) {
+            case (.unref, .unref), (.trace, .trace), (.destructor, .destructor), (.dataUnref, .dataUnref),
+                 (.fragUnref, .fragUnref), (.listFree, .listFree), (.headFree, .headFree), (.skbFree, .skbFree): continue
+            default: return false
+            }
+        }
+        return true
+    }
+
     /// Run the stages on `skb`.
     func release(_ skb: SkbID, _ reason: SkbDropReason, _ fn: StaticString) throws(SkbError) {
         // A stale handle (double free): the model's entry point reports the
@@ -214,6 +233,7 @@ public final class ReleasePipeline {
             if reason == sim.reasons.consumed { try sim.consume_skb(skb) } else { try sim.kfree_skb_reason(skb, reason) }
             return
         }
+        if isKernelOrder { return try releaseKernelOrder(skb, reason, fn) }
         var dataHeld = false
         for stage in stages {
             if dataHeld && stage.isDataStage { continue }
@@ -265,6 +285,34 @@ public final class ReleasePipeline {
                 }
             }
         }
+    }
+
+    /// `ReleaseOrder.kernel`'s stages as straight-line code: the same calls,
+    /// in the same order, with the same early exits as the loop in `release`.
+    private func releaseKernelOrder(_ skb: SkbID, _ reason: SkbDropReason, _ fn: StaticString) throws(SkbError) {
+        // .unref
+        if try !sim.skbUnref(skb) { return }
+        // .trace
+        if reason == sim.reasons.consumed {
+            try sim.trace(.consume, skb, fn, reason: reason.rawValue)
+        } else {
+            try sim.trace(.drop, skb, fn, reason: reason.rawValue)
+        }
+        if depth == 0 { count(reason) } else { listMemberFrees &+= 1 }
+        // .destructor
+        let truesize = Int(try sim.skb(skb).truesize)
+        let d = try sim.skbReleaseHeadState(skb)
+        if d != .none { runDestructor(d, truesize: truesize) }
+        // .dataUnref; while clones hold the data, the data stages are skipped
+        if try sim.skbDataUnref(skb) {
+            // .fragUnref, .listFree, .headFree
+            try sim.skbReleaseFrags(skb)
+            try freeFragList(skb)
+            try sim.skbFreeHead(skb)
+            try sim.skbClearPpRecycle(skb)
+        }
+        // .skbFree
+        try sim.kfreeSkbmem(skb)
     }
 
     /// `kfree_skb_list_reason(frag_list, reason)` from `skb_release_data`:

@@ -37,10 +37,12 @@ public final class SkbSim {
     /// with `options.napiSmallPageFrag1k`).
     public let napiSmallPageCache: PageFragCacheID
 
-    @exclusivity(unchecked) @usableFromInline var skbs: ContiguousArray<SkBuff> = []
-    @exclusivity(unchecked) @usableFromInline var freeSlots: ContiguousArray<UInt32> = []
+    // The skb pool: pointer storage (`PodStorage`, released in `deinit`),
+    // so per-field stores carry no uniqueness or bounds checks.
+    @exclusivity(unchecked) @usableFromInline var skbs = PodStorage<SkBuff>(capacity: 256)
+    @exclusivity(unchecked) @usableFromInline var freeSlots = PodStorage<UInt32>(capacity: 256)
     /// Per slot: the `struct sk_buff *` of the slot's last freed occupant.
-    @exclusivity(unchecked) @usableFromInline var freedAddr: ContiguousArray<KernelAddress> = []
+    @exclusivity(unchecked) @usableFromInline var freedAddr = PodStorage<KernelAddress>(capacity: 256)
     @exclusivity(unchecked) @usableFromInline var sequence: UInt64 = 0
     /// Timestamp of the packet being processed.
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
@@ -78,9 +80,12 @@ public final class SkbSim {
         napiAllocCache = memory.pageFragCacheCreate(name: "napi_alloc_cache")
         rxBufferCache = memory.pageFragCacheCreate(name: "rx_ring")
         napiSmallPageCache = memory.pageFragCacheCreate(name: "napi_alloc_cache.page_small")
-        skbs.reserveCapacity(256)
-        freeSlots.reserveCapacity(256)
-        freedAddr.reserveCapacity(256)
+    }
+
+    deinit {
+        skbs.deallocate()
+        freeSlots.deallocate()
+        freedAddr.deallocate()
     }
 
     public var config: KernelConfig { memory.config }
