@@ -75,8 +75,8 @@ public final class PerfettoEventSink: EventSink {
         let stage = event.kind.stage
         let open = state >> 4
         if open != stage.rawValue &+ 1 {
-            if open != 0 { end(skb, at: t - 2, stageName: SkbEventStage(rawValue: open - 1)!) }
-            beginStage(skb, stage, at: t - 1)
+            if open != 0 { stageMark("E", skb, SkbEventStage(rawValue: open - 1)!, at: t - 2) }
+            stageMark("B", skb, stage, at: t - 1)
             state = (state & 0x0f) | ((stage.rawValue &+ 1) << 4)
         }
         switch event.kind {
@@ -84,7 +84,7 @@ public final class PerfettoEventSink: EventSink {
         default: complete(event, at: t)
         }
         if event.kind == .skbFree {
-            end(skb, at: t + 6, stageName: stage)
+            stageMark("E", skb, stage, at: t + 6)
             endOuter(skb, at: t + 7, aliveAtEnd: false)
             state &= 1
         }
@@ -133,7 +133,7 @@ public final class PerfettoEventSink: EventSink {
     private func closeAlive(_ skb: UInt32, _ state: UInt8, at t: Int64) {
         guard state & 2 != 0 else { return }
         let open = state >> 4
-        if open != 0 { end(skb, at: t + 6, stageName: SkbEventStage(rawValue: open - 1)!) }
+        if open != 0 { stageMark("E", skb, SkbEventStage(rawValue: open - 1)!, at: t + 6) }
         endOuter(skb, at: t + 7, aliveAtEnd: true)
     }
 
@@ -186,16 +186,9 @@ public final class PerfettoEventSink: EventSink {
         output.append("\"}}")
     }
 
-    private func beginStage(_ skb: UInt32, _ stage: SkbEventStage, at t: Int64) {
-        head("B", at: t)
-        tid(skb)
-        output.append(",\"name\":\"")
-        output.append(stageName(stage))
-        output.append("\"}")
-    }
-
-    private func end(_ skb: UInt32, at t: Int64, stageName stage: SkbEventStage) {
-        head("E", at: t)
+    /// A stage span's begin (`"B"`) or end (`"E"`) on the skb's track.
+    private func stageMark(_ ph: StaticString, _ skb: UInt32, _ stage: SkbEventStage, at t: Int64) {
+        head(ph, at: t)
         tid(skb)
         output.append(",\"name\":\"")
         output.append(stageName(stage))
