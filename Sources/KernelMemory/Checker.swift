@@ -63,15 +63,45 @@ public struct MemoryLeakError: Error, CustomStringConvertible {
 // MARK: - Fragment tracking (hot path)
 
 extension MemorySystem {
+    /// Fill `n` shadow bytes at `p` with `code`. Fragments up to 256 bytes
+    /// (n <= 32) get two to four overlapping inline stores instead of a
+    /// memset call; larger runs go to memset.
+    @inlinable @inline(__always)
+    func fillShadow(_ p: UnsafeMutablePointer<UInt8>, count n: Int, _ code: UInt8) {
+        let raw = UnsafeMutableRawPointer(p)
+        if n >= 8 {
+            let w = UInt64(code) &* 0x0101_0101_0101_0101
+            if n <= 16 {
+                raw.storeBytes(of: w, as: UInt64.self)
+                raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
+            } else if n <= 32 {
+                raw.storeBytes(of: w, as: UInt64.self)
+                raw.storeBytes(of: w, toByteOffset: 8, as: UInt64.self)
+                raw.storeBytes(of: w, toByteOffset: n &- 16, as: UInt64.self)
+                raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
+            } else {
+                p.update(repeating: code, count: n)
+            }
+        } else if n >= 4 {
+            let w = UInt32(code) &* 0x0101_0101
+            raw.storeBytes(of: w, as: UInt32.self)
+            raw.storeBytes(of: w, toByteOffset: n &- 4, as: UInt32.self)
+        } else if n > 0 {
+            p[0] = code
+            p[n &>> 1] = code
+            p[n &- 1] = code
+        }
+    }
+
     /// Record a fragment handed out and open its shadow.
     @inlinable @inline(__always)
     func trackFragAlloc(_ addr: KernelAddress, _ size: Int, _ cache: UInt16) {
         let event = nextEvent()
         guard _fastPath(size > 0) else { return }
         let off = offsetInArena(addr)
-        let first = off >> 3, last = (off + size - 1) >> 3
-        (shadow + first).update(repeating: Shadow.accessible, count: last - first + 1)
-        fragments.insert(addr: addr.raw, size: size, cache: cache, page: Int(pages[off >> pageShift].head),
+        let first = off &>> 3, last = (off &+ size &- 1) &>> 3
+        fillShadow(shadow + first, count: last &- first &+ 1, Shadow.accessible)
+        fragments.insert(addr: addr.raw, offset: off, size: size, cache: cache, page: Int(pages[off &>> pageShift].head),
                          pages: pages, event: event, packet: ctx.pointee.packet)
     }
 
@@ -79,7 +109,7 @@ extension MemorySystem {
     /// must be skipped (double or invalid free, already reported).
     @inlinable @inline(__always)
     func trackFragFree(_ addr: KernelAddress, _ head: Int) -> Bool {
-        let r = fragments.find(addr.raw)
+        let r = fragments.find(addr.raw, offset: offsetInArena(addr))
         if _fastPath(r >= 0 && fragments.records[Int(r)].live) {
             retireFragment(Int(r))
             return true
@@ -92,14 +122,21 @@ extension MemorySystem {
         let rec = fragments.records + r
         rec.pointee.refs -= 1
         guard rec.pointee.refs == 0 else { return }
+        poisonRetired(rec)
+    }
+
+    /// The last reference of fragment `rec` is gone: mark it freed and
+    /// poison its shadow.
+    @inlinable @inline(__always)
+    func poisonRetired(_ rec: UnsafeMutablePointer<FragRecord>) {
         rec.pointee.live = false
         rec.pointee.freeEvent = nextEvent()
         rec.pointee.freePacket = ctx.pointee.packet
         // Poison only granules entirely inside the fragment: a neighbour
         // may share the boundary granules (fragments are not 8-aligned).
         let start = offsetInArena(KernelAddress(rec.pointee.addr))
-        let first = (start + 7) >> 3, end = (start + Int(rec.pointee.size)) >> 3
-        if end > first { (shadow + first).update(repeating: Shadow.fragFree, count: end - first) }
+        let first = (start &+ 7) &>> 3, end = (start &+ Int(rec.pointee.size)) &>> 3
+        fillShadow(shadow + first, count: end &- first, Shadow.fragFree)
     }
 
     @usableFromInline func trackFragFreeSlow(_ addr: KernelAddress, _ head: Int, exact: Int32) -> Bool {
@@ -123,7 +160,7 @@ extension MemorySystem {
     public func page_frag_ref(_ addr: KernelAddress) {
         guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
         let head = Int(pages[virtToPage(addr).index].head)
-        var r = fragments.find(addr.raw)
+        var r = fragments.find(addr.raw, offset: offsetInArena(addr))
         if r < 0 { r = fragments.containing(addr.raw, page: head, pages) }
         if r >= 0 && fragments.records[Int(r)].live { fragments.records[Int(r)].refs += 1 }
         getPage(PFN(head))

@@ -93,7 +93,7 @@ public final class MemorySystem {
         freeCounts.initialize(repeating: 0, count: KernelConfig.maxPageOrder + 1)
         fragCaches = .allocate(capacity: MemorySystem.maxPageFragCaches)
         fragCaches.initialize(repeating: PageFragCache(), count: MemorySystem.maxPageFragCaches)
-        fragments = FragmentTable(capacity: config.maxTrackedFragments)
+        fragments = FragmentTable(capacity: config.maxTrackedFragments, memoryBytes: config.memorySize)
 
         if poisonOnFree { arena.initializeMemory(as: UInt8.self, repeating: Poison.page, count: config.memorySize) }
         else { arena.initializeMemory(as: UInt8.self, repeating: 0, count: config.memorySize) }

@@ -156,20 +156,54 @@ extension MemorySystem {
 
     /// `__page_frag_alloc_align(nc, fragsz, gfp, align_mask)`, in the
     /// algorithm chosen by `KernelConfig.pageFragAlgorithm`.
+    ///
+    /// Inline fast path: the cache holds a page and the fragment fits (the
+    /// first pass of the kernel's loop, both algorithms). Refill, reuse and
+    /// failure go out of line (`pageFragAllocSlow`).
     @inlinable public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
         let c = fragCaches + Int(nc.raw)
+        let encoded = c.pointee.encodedPage
+        if _fastPath(encoded != 0) {
+            var offset: Int
+            if _fastPath(!legacyPageFrag) {
+                // __ALIGN_KERNEL_MASK(nc->offset, ~align_mask)
+                offset = Int((c.pointee.offset &+ ~alignMask) & alignMask)
+                guard _fastPath(offset &+ fragsz <= pageSize &<< Int(encoded & PageFragCache.orderMask)) else {
+                    return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)
+                }
+                c.pointee.offset = UInt32(truncatingIfNeeded: offset &+ fragsz)
+            } else {
+                offset = Int(c.pointee.offset) &- fragsz
+                guard _fastPath(offset >= 0) else { return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask) }
+                offset &= Int(alignMask)
+                c.pointee.offset = UInt32(truncatingIfNeeded: offset)
+            }
+            c.pointee.pagecntBias -= 1
+            let addr = KernelAddress((encoded & ~UInt64(0xfff)) &+ UInt64(offset))
+            c.pointee.stats.allocations &+= 1
+            c.pointee.stats.bytes &+= fragsz
+            trackFragAlloc(addr, fragsz, nc.raw)
+            return addr
+        }
+        return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)
+    }
+
+    /// The whole of `__page_frag_alloc_align` when the fast path does not
+    /// apply: no page yet, or the fragment does not fit.
+    @usableFromInline @inline(never)
+    func pageFragAllocSlow(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
         let addr = legacyPageFrag
-            ? pageFragAllocLegacy(c, nc.raw, fragsz, gfp, alignMask)
-            : pageFragAllocCountUp(c, nc.raw, fragsz, gfp, alignMask)
+            ? pageFragAllocLegacy(c, id, fragsz, gfp, alignMask)
+            : pageFragAllocCountUp(c, id, fragsz, gfp, alignMask)
         guard let addr else { return nil }
         c.pointee.stats.allocations &+= 1
         c.pointee.stats.bytes &+= fragsz
-        trackFragAlloc(addr, fragsz, nc.raw)
+        trackFragAlloc(addr, fragsz, id)
         return addr
     }
 
     /// v6.13+: offset counts up; align before the fit check.
-    @inlinable func pageFragAllocCountUp(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
+    @usableFromInline func pageFragAllocCountUp(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
         if _slowPath(c.pointee.encodedPage == 0) {
             guard refillAndBias(c, id, gfp) else { return nil }
         }
@@ -197,7 +231,7 @@ extension MemorySystem {
 
     /// ≤ 6.12: offset counts down from `size`; the align mask is applied to
     /// the result after the fit check.
-    @inlinable func pageFragAllocLegacy(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
+    @usableFromInline func pageFragAllocLegacy(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
         if _slowPath(c.pointee.encodedPage == 0) {
             guard refillAndBias(c, id, gfp) else { return nil }
             c.pointee.offset = c.pointee.legacySize
@@ -266,8 +300,32 @@ extension MemorySystem {
     /// `page_frag_free(addr)`: `put_page` on `virt_to_head_page(addr)`;
     /// any address inside the fragment works; knows nothing of the cache.
     /// The checker reports (and skips) double and invalid frees.
+    ///
+    /// Inline fast path: `addr` is the start of a live fragment holding its
+    /// last reference and the page keeps other references (the cache's
+    /// bias at least). Everything else goes to `pageFragFreeSlow`.
     @inlinable public func page_frag_free(_ addr: KernelAddress) {
-        guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "page_frag_free", isWrite: true, isFree: true); return }
+        let off = offsetInArena(addr)
+        if _fastPath(isValid(addr)) {
+            let head = Int(pages[off &>> pageShift].head)
+            let r = fragments.find(addr.raw, offset: off)
+            if _fastPath(r >= 0) {
+                let rec = fragments.records + Int(r)
+                let page = pages + head
+                if _fastPath(rec.pointee.live && rec.pointee.refs == 1 && page.pointee.refcount > 1) {
+                    rec.pointee.refs = 0
+                    poisonRetired(rec)
+                    page.pointee.refcount &-= 1
+                    return
+                }
+            }
+        }
+        pageFragFreeSlow(addr)
+    }
+
+    @usableFromInline @inline(never)
+    func pageFragFreeSlow(_ addr: KernelAddress) {
+        guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_free", isWrite: true, isFree: true); return }
         let head = Int(pages[virtToPage(addr).index].head)
         guard trackFragFree(addr, head) else { return }
         if _slowPath(pages[head].refcount <= 0) { reportRefcountUnderflow(head, op: "page_frag_free", sub: 1); return }
