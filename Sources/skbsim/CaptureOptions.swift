@@ -13,6 +13,10 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customShort("n"), help: "Print addresses and ports as numbers (always the case; accepted for tcpdump habit).")
     var numeric = false
 
+    @Flag(name: .customLong("no-read-ahead"), help: ArgumentHelp(
+        "Read the capture on the main thread instead of a background thread (same results, one core)."))
+    var noReadAhead = false
+
     @Argument(help: ArgumentHelp("The capture file (unless -r is given), then a BPF filter expression.", valueName: "FILE] [EXPRESSION"))
     var words: [String] = []
 
@@ -36,5 +40,17 @@ struct CaptureOptions: ParsableArguments {
 
     func openReader() throws -> CaptureReader {
         try CaptureReader(path: path, filter: filter)
+    }
+
+    /// Whether libpcap reads on a background thread (`ReadAheadReader`),
+    /// the default: it hands packets over a batch at a time.
+    var readAhead: Bool { !noReadAhead }
+
+    /// The reader the options ask for: read-ahead unless `--no-read-ahead`,
+    /// or `streaming` and the input is standard input (so that each packet
+    /// is handled as soon as it arrives, not when a batch is full).
+    func openSource(streaming: Bool = false) throws -> any PacketSource {
+        let reader = try openReader()
+        return readAhead && !(streaming && path == "-") ? ReadAheadReader(reader) : reader
     }
 }

@@ -17,6 +17,9 @@ import Trace
 /// (`PacketRunOptions.onDeliver`: after GRO, before the socket and the
 /// release), then `after(packet)`. An error thrown by `observe` stops the run
 /// after the packet. `beforeDrain` is the last look at live memory.
+/// Packets are read by a `ReadAheadReader` (libpcap on a background thread,
+/// a batch ahead) unless `--no-read-ahead`; both readers give the same
+/// packets and errors, so the output does not depend on it.
 /// With `check` a leak or a checker report throws `InputError` carrying the
 /// kmemleak / KASAN text (exit status 1).
 enum CaptureRun {
@@ -30,7 +33,8 @@ enum CaptureRun {
     @discardableResult
     static func run(
         capture: CaptureOptions, options: PacketRunOptions, progress: Bool = true, check: Bool = true,
-        opened: (CaptureReader, PacketRun) throws -> Void = { _, _ in },
+        streaming: Bool = false,
+        opened: (any PacketSource, PacketRun) throws -> Void = { _, _ in },
         before: (CapturedPacket, LinkType) throws -> Void = { _, _ in },
         after: (CapturedPacket) throws -> Void = { _ in },
         observe: ((SkbSim, SkbID) throws -> Void)? = nil,
@@ -45,7 +49,27 @@ enum CaptureRun {
             }
         }
         if let beforeDrain { options.beforeDrain = beforeDrain }
-        let reader = try capture.openReader()
+        // Opened here, on this thread, so that open and filter errors come
+        // first; with read-ahead libpcap then runs on its own thread.
+        // `streaming` from stdin: each packet as soon as it arrives.
+        let direct = try capture.openReader()
+        if capture.readAhead && !(streaming && capture.path == "-") {
+            return try drive(ReadAheadReader(direct), capture: capture, options: options, progress: progress, check: check,
+                             opened: opened, before: before, after: after, observerError: { observerError })
+        }
+        return try drive(direct, capture: capture, options: options, progress: progress, check: check,
+                         opened: opened, before: before, after: after, observerError: { observerError })
+    }
+
+    /// The run over one kind of reader (specialised for each, so that the
+    /// per-packet `next()` is a direct call).
+    private static func drive<Source: PacketSource>(
+        _ reader: Source, capture: CaptureOptions, options: PacketRunOptions, progress: Bool, check: Bool,
+        opened: (any PacketSource, PacketRun) throws -> Void,
+        before: (CapturedPacket, LinkType) throws -> Void,
+        after: (CapturedPacket) throws -> Void,
+        observerError: () -> (any Error)?
+    ) throws -> Summary {
         let run: PacketRun
         do { run = try PacketRun(options: options) } catch { throw InputError(description: error.description) }
         try opened(reader, run)
@@ -55,13 +79,13 @@ enum CaptureRun {
         try reader.forEachPacket(limit: capture.count) { packet in
             try before(packet, linkType)
             run.process(packet, linkType: linkType)
-            if let observerError { throw observerError }
+            if let error = observerError() { throw error }
             try after(packet)
             bar?.update(packet.deliveredIndex + 1)
         }
         bar?.finish()
         let statistics = run.finish()
-        if let observerError { throw observerError }
+        if let error = observerError() { throw error }
         if check { try verdict(statistics) }
         return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics)
     }

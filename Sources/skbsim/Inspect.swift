@@ -35,7 +35,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         if skb { return try runWithSkbs() }
-        let reader = try capture.openReader()
+        let reader = try capture.openSource(streaming: true)
         print(Inspect.headerLine(reader))
         try reader.forEachPacket(limit: capture.count) { packet in
             let headers = HeaderDecoder.decode(packet.bytes, linkType: reader.linkType)
@@ -43,7 +43,7 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    static func headerLine(_ reader: CaptureReader) -> String {
+    static func headerLine(_ reader: any PacketSource) -> String {
         let name = reader.path == "-" ? "stdin" : reader.path
         return "reading from file \(name), link-type \(reader.linkTypeName), snapshot length \(reader.snaplen)"
     }
@@ -54,7 +54,7 @@ struct Inspect: ParsableCommand {
         var currentPacket = -1
         var noMemBefore = 0
         var sim: SkbSim?
-        try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: events), progress: false, opened: { reader, run in
+        try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: events), progress: false, streaming: true, opened: { reader, run in
             sim = run.sim
             print(Inspect.headerLine(reader))
         }, before: { packet, linkType in
