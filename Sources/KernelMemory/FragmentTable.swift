@@ -98,10 +98,10 @@ struct FragmentTable {
         state.pointee.freeHead = p.pointee.next
         state.pointee.used &+= 1
         p.pointee.addr = addr
+        // freeEvent/freePacket are read only once the record is no longer
+        // live, and retiring sets them first: no need to clear them here.
         p.pointee.allocEvent = event
-        p.pointee.freeEvent = 0
         p.pointee.allocPacket = packet
-        p.pointee.freePacket = -1
         p.pointee.size = UInt32(truncatingIfNeeded: size)
         p.pointee.refs = 1
         p.pointee.next = pages[page].fragList

@@ -102,7 +102,8 @@ extension MemorySystem {
     }
 
     /// `page_frag_alloc(nc, fragsz, gfp)`: `align_mask = ~0u`.
-    @inlinable public func page_frag_alloc(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP) -> KernelAddress? {
+    @inlinable @inline(__always)
+    public func page_frag_alloc(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP) -> KernelAddress? {
         __page_frag_alloc_align(nc, fragsz, gfp, alignMask: ~0)
     }
 
@@ -160,7 +161,8 @@ extension MemorySystem {
     /// Inline fast path: the cache holds a page and the fragment fits (the
     /// first pass of the kernel's loop, both algorithms). Refill, reuse and
     /// failure go out of line (`pageFragAllocSlow`).
-    @inlinable public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
+    @inlinable @inline(__always)
+    public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
         let c = fragCaches + Int(nc.raw)
         let encoded = c.pointee.encodedPage
         if _fastPath(encoded != 0) {
@@ -304,7 +306,8 @@ extension MemorySystem {
     /// Inline fast path: `addr` is the start of a live fragment holding its
     /// last reference and the page keeps other references (the cache's
     /// bias at least). Everything else goes to `pageFragFreeSlow`.
-    @inlinable public func page_frag_free(_ addr: KernelAddress) {
+    @inlinable @inline(__always)
+    public func page_frag_free(_ addr: KernelAddress) {
         let off = offsetInArena(addr)
         if _fastPath(isValid(addr)) {
             let head = Int(pages[off &>> pageShift].head)
