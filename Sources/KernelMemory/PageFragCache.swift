@@ -184,7 +184,9 @@ extension MemorySystem {
             let addr = KernelAddress((encoded & ~UInt64(0xfff)) &+ UInt64(offset))
             c.pointee.stats.allocations &+= 1
             c.pointee.stats.bytes &+= fragsz
-            trackFragAlloc(addr, fragsz, nc.raw)
+            // The cache's page is the head page (allocated with __GFP_COMP or order 0).
+            trackFragAlloc(addr, fragsz, nc.raw,
+                           page: Int(truncatingIfNeeded: ((encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> UInt64(pageShift)))
             return addr
         }
         return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)
@@ -310,14 +312,14 @@ extension MemorySystem {
     public func page_frag_free(_ addr: KernelAddress) {
         let off = offsetInArena(addr)
         if _fastPath(isValid(addr)) {
-            let head = Int(pages[off &>> pageShift].head)
             let r = fragments.find(addr.raw, offset: off)
             if _fastPath(r >= 0) {
                 let rec = fragments.records + Int(r)
-                let page = pages + head
-                if _fastPath(rec.pointee.live && rec.pointee.refs == 1 && page.pointee.refcount > 1) {
+                // rec.page is virt_to_head_page(addr): addr is the fragment's start.
+                let page = pages + Int(rec.pointee.page)
+                if _fastPath(rec.pointee.refs == 1 && page.pointee.refcount > 1) {
                     rec.pointee.refs = 0
-                    poisonRetired(rec)
+                    poisonRetired(rec, offset: off)
                     page.pointee.refcount &-= 1
                     return
                 }
