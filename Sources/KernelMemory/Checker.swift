@@ -96,12 +96,18 @@ extension MemorySystem {
     /// Record a fragment handed out and open its shadow.
     @inlinable @inline(__always)
     func trackFragAlloc(_ addr: KernelAddress, _ size: Int, _ cache: UInt16) {
+        trackFragAlloc(addr, size, cache, page: Int(pages[virtToPage(addr).index].head))
+    }
+
+    /// `trackFragAlloc` when the caller knows the head page.
+    @inlinable @inline(__always)
+    func trackFragAlloc(_ addr: KernelAddress, _ size: Int, _ cache: UInt16, page: Int) {
         let event = nextEvent()
         guard _fastPath(size > 0) else { return }
         let off = offsetInArena(addr)
         let first = off &>> 3, last = (off &+ size &- 1) &>> 3
         fillShadow(shadow + first, count: last &- first &+ 1, Shadow.accessible)
-        fragments.insert(addr: addr.raw, offset: off, size: size, cache: cache, page: Int(pages[off &>> pageShift].head),
+        fragments.insert(addr: addr.raw, offset: off, size: size, cache: cache, page: page,
                          pages: pages, event: event, packet: ctx.pointee.packet)
     }
 
@@ -122,19 +128,18 @@ extension MemorySystem {
         let rec = fragments.records + r
         rec.pointee.refs -= 1
         guard rec.pointee.refs == 0 else { return }
-        poisonRetired(rec)
+        poisonRetired(rec, offset: offsetInArena(KernelAddress(rec.pointee.addr)))
     }
 
-    /// The last reference of fragment `rec` is gone: mark it freed and
-    /// poison its shadow.
+    /// The last reference of fragment `rec` (refs now 0, so no longer
+    /// live) is gone: record the free and poison its shadow. `start` is the
+    /// fragment's arena offset.
     @inlinable @inline(__always)
-    func poisonRetired(_ rec: UnsafeMutablePointer<FragRecord>) {
-        rec.pointee.live = false
+    func poisonRetired(_ rec: UnsafeMutablePointer<FragRecord>, offset start: Int) {
         rec.pointee.freeEvent = nextEvent()
         rec.pointee.freePacket = ctx.pointee.packet
         // Poison only granules entirely inside the fragment: a neighbour
         // may share the boundary granules (fragments are not 8-aligned).
-        let start = offsetInArena(KernelAddress(rec.pointee.addr))
         let first = (start &+ 7) &>> 3, end = (start &+ Int(rec.pointee.size)) &>> 3
         fillShadow(shadow + first, count: end &- first, Shadow.fragFree)
     }

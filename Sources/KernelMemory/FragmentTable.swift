@@ -7,15 +7,19 @@ struct FragRecord {
     @usableFromInline var allocPacket: Int64 = -1
     @usableFromInline var freePacket: Int64 = -1
     @usableFromInline var size: UInt32 = 0
-    /// Fragment references: 1 from `page_frag_alloc`, +1 per `page_frag_ref`.
+    /// Fragment references: 1 from `page_frag_alloc`, +1 per `page_frag_ref`;
+    /// 0 once freed.
     @usableFromInline var refs: UInt32 = 0
+    /// Head page of the fragment (`virt_to_head_page`).
+    @usableFromInline var page: Int32 = -1
     /// Next record of the same page (or next free record in the pool).
     @usableFromInline var next: Int32 = -1
     /// Next record starting in the same index block (fragments < 64 B).
     @usableFromInline var chain: Int32 = -1
     @usableFromInline var cache: UInt16 = 0
-    @usableFromInline var live: Bool = false
     @inlinable init() {}
+    /// Handed out and not yet freed (by every reference).
+    @inlinable var live: Bool { refs != 0 }
 }
 
 /// Fixed-capacity, allocation-free tracking of page_frag fragments.
@@ -83,7 +87,6 @@ struct FragmentTable {
                 let p = records + Int(r)
                 p.pointee.size = UInt32(truncatingIfNeeded: size)
                 p.pointee.cache = cache
-                p.pointee.live = true
                 p.pointee.refs = 1
                 p.pointee.allocEvent = event
                 p.pointee.allocPacket = packet
@@ -98,16 +101,16 @@ struct FragmentTable {
         state.pointee.freeHead = p.pointee.next
         state.pointee.used &+= 1
         p.pointee.addr = addr
+        // freeEvent/freePacket are read only once the record is no longer
+        // live, and retiring sets them first: no need to clear them here.
         p.pointee.allocEvent = event
-        p.pointee.freeEvent = 0
         p.pointee.allocPacket = packet
-        p.pointee.freePacket = -1
         p.pointee.size = UInt32(truncatingIfNeeded: size)
         p.pointee.refs = 1
+        p.pointee.page = Int32(truncatingIfNeeded: page)
         p.pointee.next = pages[page].fragList
         p.pointee.chain = head
         p.pointee.cache = cache
-        p.pointee.live = true
         pages[page].fragList = idx
         slot.pointee = idx
         return true
@@ -120,9 +123,9 @@ struct FragmentTable {
         var r = first, last = first, n = 0
         while r >= 0 {
             let p = records + Int(r)
+            // Records on the free list are unreachable (no slot, no page list)
+            // and fully rewritten by `insert`: only the slot needs clearing.
             index[Int(truncatingIfNeeded: p.pointee.addr &- KernelAddress.directMapBase) &>> FragmentTable.blockShift] = -1
-            p.pointee.live = false
-            p.pointee.chain = -1
             last = r
             n += 1
             r = p.pointee.next

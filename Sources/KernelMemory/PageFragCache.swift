@@ -102,7 +102,8 @@ extension MemorySystem {
     }
 
     /// `page_frag_alloc(nc, fragsz, gfp)`: `align_mask = ~0u`.
-    @inlinable public func page_frag_alloc(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP) -> KernelAddress? {
+    @inlinable @inline(__always)
+    public func page_frag_alloc(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP) -> KernelAddress? {
         __page_frag_alloc_align(nc, fragsz, gfp, alignMask: ~0)
     }
 
@@ -160,7 +161,8 @@ extension MemorySystem {
     /// Inline fast path: the cache holds a page and the fragment fits (the
     /// first pass of the kernel's loop, both algorithms). Refill, reuse and
     /// failure go out of line (`pageFragAllocSlow`).
-    @inlinable public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
+    @inlinable @inline(__always)
+    public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
         let c = fragCaches + Int(nc.raw)
         let encoded = c.pointee.encodedPage
         if _fastPath(encoded != 0) {
@@ -182,7 +184,9 @@ extension MemorySystem {
             let addr = KernelAddress((encoded & ~UInt64(0xfff)) &+ UInt64(offset))
             c.pointee.stats.allocations &+= 1
             c.pointee.stats.bytes &+= fragsz
-            trackFragAlloc(addr, fragsz, nc.raw)
+            // The cache's page is the head page (allocated with __GFP_COMP or order 0).
+            trackFragAlloc(addr, fragsz, nc.raw,
+                           page: Int(truncatingIfNeeded: ((encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> UInt64(pageShift)))
             return addr
         }
         return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)
@@ -304,17 +308,18 @@ extension MemorySystem {
     /// Inline fast path: `addr` is the start of a live fragment holding its
     /// last reference and the page keeps other references (the cache's
     /// bias at least). Everything else goes to `pageFragFreeSlow`.
-    @inlinable public func page_frag_free(_ addr: KernelAddress) {
+    @inlinable @inline(__always)
+    public func page_frag_free(_ addr: KernelAddress) {
         let off = offsetInArena(addr)
         if _fastPath(isValid(addr)) {
-            let head = Int(pages[off &>> pageShift].head)
             let r = fragments.find(addr.raw, offset: off)
             if _fastPath(r >= 0) {
                 let rec = fragments.records + Int(r)
-                let page = pages + head
-                if _fastPath(rec.pointee.live && rec.pointee.refs == 1 && page.pointee.refcount > 1) {
+                // rec.page is virt_to_head_page(addr): addr is the fragment's start.
+                let page = pages + Int(rec.pointee.page)
+                if _fastPath(rec.pointee.refs == 1 && page.pointee.refcount > 1) {
                     rec.pointee.refs = 0
-                    poisonRetired(rec)
+                    poisonRetired(rec, offset: off)
                     page.pointee.refcount &-= 1
                     return
                 }

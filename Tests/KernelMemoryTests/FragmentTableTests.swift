@@ -50,7 +50,7 @@ import Testing
         #expect(f.find(8192 + 6) == -1)
         // Reinserting the same start overwrites that record, no new one.
         let r2 = f.find(8192 + 24)
-        f.table.records[Int(r2)].live = false
+        f.table.records[Int(r2)].refs = 0
         #expect(f.insert(8192 + 24, size: 12, page: 2, event: 99))
         #expect(f.find(8192 + 24) == r2 && f.table.records[Int(r2)].live && f.table.records[Int(r2)].allocEvent == 99)
         #expect(f.table.state.pointee.used == 5)
