@@ -16,8 +16,17 @@ struct StreamResult {
     /// measured window; nil when the interposer is not active.
     var mallocs: Int?
     var check: Int = 0
+    /// CPU time of the whole process (every thread) over the same window:
+    /// with read-ahead two threads work, so it can exceed `nanoseconds`.
+    var cpuNanoseconds: Int64 = 0
+    /// CPU time of the measuring (consumer) thread alone.
+    var mainThreadCpuNanoseconds: Int64 = 0
 
     var nsPerPacket: Double { Double(nanoseconds) / Double(max(packets, 1)) }
+    var cpuNsPerPacket: Double { Double(cpuNanoseconds) / Double(max(packets, 1)) }
+    var mainThreadCpuNsPerPacket: Double { Double(mainThreadCpuNanoseconds) / Double(max(packets, 1)) }
+    /// Cores busy on average: process CPU time / wall-clock time.
+    var cores: Double { Double(cpuNanoseconds) / Double(max(nanoseconds, 1)) }
     var packetsPerSecond: Double { Double(packets) * 1e9 / Double(max(nanoseconds, 1)) }
     var mallocsPerPacket: Double? { mallocs.map { Double($0) / Double(max(packets, 1)) } }
 }
@@ -57,13 +66,31 @@ func blackHole<T>(_ value: T) {}
 
 func monotonicNanos() -> Int64 { bare_monotonic_ns() }
 
-/// (1) The C baseline.
+/// CPU time used by the process so far, all threads (CLOCK_PROCESS_CPUTIME_ID).
+func processCPUNanos() -> Int64 { cpuNanos(CLOCK_PROCESS_CPUTIME_ID) }
+
+/// CPU time used by the calling thread so far (CLOCK_THREAD_CPUTIME_ID).
+func threadCPUNanos() -> Int64 { cpuNanos(CLOCK_THREAD_CPUTIME_ID) }
+
+private func cpuNanos(_ clock: clockid_t) -> Int64 {
+    var ts = timespec()
+    clock_gettime(clock, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// (1) The C baseline. Its CPU time includes opening the file (outside
+/// its clock), a few microseconds.
 func measureBare(path: String) -> StreamResult {
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
+    let cpu = processCPUNanos()
+    let threadCpu = threadCPUNanos()
     let ns = bare_pcap_loop(path, &packets, &bytes)
+    let threadCpuElapsed = threadCPUNanos() - threadCpu
+    let cpuElapsed = processCPUNanos() - cpu
     precondition(ns >= 0, "bare_pcap_loop failed on \(path)")
-    return StreamResult(packets: Int(packets), bytes: Int(bytes), nanoseconds: ns, mallocs: nil)
+    return StreamResult(packets: Int(packets), bytes: Int(bytes), nanoseconds: ns, mallocs: nil, cpuNanoseconds: cpuElapsed,
+                        mainThreadCpuNanoseconds: threadCpuElapsed)
 }
 
 /// Streams a capture through a `PacketPipeline`.
@@ -72,11 +99,20 @@ struct StreamingBench {
     /// Packets processed before the clock and the malloc counters start.
     var warmup: Int
     var countMallocs: Bool
+    /// Read with `ReadAheadReader` (libpcap on a second thread) instead of
+    /// `CaptureReader`; the reader thread's mallocs and CPU time count too.
+    var readAhead = false
 
     /// Opens the capture, warms up on the first `warmup` packets, then times
     /// (and counts mallocs over) the rest of the file and `finish()`.
     func measure<P: PacketPipeline>(_ make: (PipelineContext) -> P) throws -> StreamResult {
-        let reader = try CaptureReader(path: path)
+        if readAhead {
+            return try measure(ReadAheadReader(path: path), make)
+        }
+        return try measure(CaptureReader(path: path), make)
+    }
+
+    func measure<Source: PacketSource, P: PacketPipeline>(_ reader: Source, _ make: (PipelineContext) -> P) throws -> StreamResult {
         var pipeline = make(PipelineContext(path: path, linkType: reader.linkType, snaplen: reader.snaplen))
         var warmed = 0
         while warmed < warmup, let packet = try reader.next() {
@@ -84,6 +120,8 @@ struct StreamingBench {
             warmed += 1
         }
         if countMallocs { MallocCounter.start() }
+        let cpu = processCPUNanos()
+        let threadCpu = threadCPUNanos()
         let start = monotonicNanos()
         var packets = 0
         var bytes = 0
@@ -94,11 +132,14 @@ struct StreamingBench {
         }
         let check = pipeline.finish()
         let elapsed = monotonicNanos() - start
+        let threadCpuElapsed = threadCPUNanos() - threadCpu
+        let cpuElapsed = processCPUNanos() - cpu
         let mallocs = countMallocs ? MallocCounter.stop().mallocs : nil
         if let problem = pipeline.verify() {
             fatalError("\(P.self) failed its checks: \(problem)")
         }
-        return StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check)
+        return StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
+                            cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
     }
 }
 

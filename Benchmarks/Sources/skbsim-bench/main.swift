@@ -2,11 +2,13 @@
 //
 //   swift run -c release --package-path Benchmarks skbsim-bench \
 //       [--packets N] [--scale 1,4] [--rounds R] [--warmup N]
-//       [--only bare,decode,copy,skb,gro,jsonl,pagefrag,rss] [--capture FILE] [--keep]
+//       [--only bare,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
 //
 // Generates a capture (not timed), then runs every selected variant
 // back-to-back in each of R rounds (rotating the order) and reports medians
-// and same-round ratios to the C baseline. See docs/performance.md.
+// and same-round ratios to the C baseline. Rows marked -ra read with
+// ReadAheadReader (libpcap on a second thread); the CPU column is the whole
+// process's CPU time, so it shows when two cores are busy. See docs/performance.md.
 
 import CBarePcap
 import Capture
@@ -27,7 +29,7 @@ struct Options {
     var warmup = 10_000
     var pairs = 20_000_000
     var pairSizes = [1920, 75]
-    var only: Set<String> = ["bare", "decode", "copy", "skb", "gro", "jsonl", "pagefrag", "rss"]
+    var only: Set<String> = ["bare", "decode", "copy", "skb", "gro", "jsonl", "decode-ra", "skb-ra", "gro-ra", "jsonl-ra", "pagefrag", "rss"]
     var capture: String?
     var keep = false
     var child: [String: String]?
@@ -36,7 +38,8 @@ struct Options {
 func usage() -> Never {
     print("""
         usage: skbsim-bench [--packets N] [--scale 1,4] [--rounds R] [--warmup N] [--pairs N] [--pair-sizes 1920,75]
-                            [--only bare,decode,copy,skb,gro,jsonl,pagefrag,rss] [--capture FILE] [--keep]
+                            [--only bare,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
+          ra = decode-ra,skb-ra,gro-ra,jsonl-ra (the read-ahead rows); skb = skb,gro,jsonl
         """)
     exit(2)
 }
@@ -64,6 +67,8 @@ func parse(_ arguments: [String]) -> Options {
         case "--only":
             options.only = Set(value().split(separator: ",").map(String.init))
             if options.only.contains("skb") { options.only.formUnion(["gro", "jsonl"]) }
+            if options.only.contains("skb-ra") { options.only.formUnion(["gro-ra", "jsonl-ra"]) }
+            if options.only.contains("ra") { options.only.formUnion(["decode-ra", "skb-ra", "gro-ra", "jsonl-ra"]) }
         case "--capture": options.capture = value()
         case "--keep": options.keep = true
         case "--child":
@@ -83,9 +88,17 @@ func parse(_ arguments: [String]) -> Options {
 // MARK: Variants
 
 enum Variant: String, CaseIterable {
-    case bare, decode, copy
-    // Rows (2)-(4), selected together by `--only skb` (or one by one).
-    case skb, gro, jsonl
+    case bare, decode
+    case decodeRA = "decode-ra"
+    case copy
+    // Rows (2)-(4), selected together by `--only skb` (or one by one), each
+    // followed by its read-ahead twin (`--only skb-ra`, or `ra` for all).
+    case skb
+    case skbRA = "skb-ra"
+    case gro
+    case groRA = "gro-ra"
+    case jsonl
+    case jsonlRA = "jsonl-ra"
 
     var label: String {
         switch self {
@@ -95,21 +108,27 @@ enum Variant: String, CaseIterable {
         case .skb: SkbRow.noSink.label
         case .gro: SkbRow.gro.label
         case .jsonl: SkbRow.jsonLinesToDevNull.label
+        case .decodeRA: "(2a-ra) (2a) with ReadAheadReader"
+        case .skbRA: "(2ra) (2) with ReadAheadReader"
+        case .groRA: "(3ra) (3) with ReadAheadReader"
+        case .jsonlRA: "(4ra) (4) with ReadAheadReader"
         }
     }
 
     /// Whether the peak-RSS children run it.
-    var inRSS: Bool { self != .jsonl }
+    var inRSS: Bool { self != .jsonl && self != .jsonlRA }
+
+    var readAhead: Bool { [.decodeRA, .skbRA, .groRA, .jsonlRA].contains(self) }
 
     func run(path: String, warmup: Int, countMallocs: Bool) throws -> StreamResult {
-        let bench = StreamingBench(path: path, warmup: warmup, countMallocs: countMallocs)
+        let bench = StreamingBench(path: path, warmup: warmup, countMallocs: countMallocs, readAhead: readAhead)
         switch self {
         case .bare: return measureBare(path: path)
-        case .decode: return try bench.measure { DecodeOnly($0) }
+        case .decode, .decodeRA: return try bench.measure { DecodeOnly($0) }
         case .copy: return try bench.measure { DecodeCopyPageFrag($0) }
-        case .skb: return try SkbPipelineRows.run(.noSink, bench)!
-        case .gro: return try SkbPipelineRows.run(.gro, bench)!
-        case .jsonl: return try SkbPipelineRows.run(.jsonLinesToDevNull, bench)!
+        case .skb, .skbRA: return try SkbPipelineRows.run(.noSink, bench)!
+        case .gro, .groRA: return try SkbPipelineRows.run(.gro, bench)!
+        case .jsonl, .jsonlRA: return try SkbPipelineRows.run(.jsonLinesToDevNull, bench)!
         }
     }
 }
@@ -227,7 +246,7 @@ if options.only.contains("rss") {
 
 func mb(_ kib: Int) -> String { fixed(Double(kib) / 1024, 1) + " MB" }
 
-let header = ["variant", "packets", "ns/packet", "packets/s", "ratio to (1)", "mallocs/packet", "peak RSS (VmHWM, 1x)"]
+let header = ["variant", "packets", "ns/packet", "packets/s", "ratio to (1)", "CPU ns/packet: all (main) [cores]", "mallocs/packet", "peak RSS (VmHWM, 1x)"]
 var rows: [[String]] = []
 for variant in selected {
     let runs = results[variant]!
@@ -236,15 +255,17 @@ for variant in selected {
     rows.append([
         variant.label, grouped(runs[0].packets), fixed(ns, 1), grouped(Int(1e9 / ns)),
         variant == .bare ? "1.000" : fixed(median(ratios[variant]!), 3),
+        fixed(median(runs.map(\.cpuNsPerPacket)), 1) + " (" + fixed(median(runs.map(\.mainThreadCpuNsPerPacket)), 1) + ") ["
+            + fixed(median(runs.map(\.cores)), 2) + "]",
         variant == .bare ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
         rss[variant]?[1].map { mb($0.1) } ?? "-",
     ])
 }
 for (label, pair) in pairResults {
     let result = pair.stream
-    rows.append([label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair (cpu " + fixed(pair.cpuNsPerPair, 1) + ")",
+    rows.append([label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair",
                  grouped(Int(result.packetsPerSecond)) + "/s",
-                 "", result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", ""])
+                 "", fixed(pair.cpuNsPerPair, 1) + "/pair (thread)", result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", ""])
 }
 
 var widths = header.map(\.count)
@@ -258,6 +279,8 @@ print("|" + widths.enumerated().map { String(repeating: "-", count: $0.element +
 rows.forEach { print(line($0)) }
 print("")
 print("ns/packet: median of \(options.rounds) rounds; ratio: median of same-round packets/s ratios (target >= 0.700);")
+print("CPU ns/packet: process CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID) / packets, median; (main) = the consuming")
+print("  thread alone (CLOCK_THREAD_CPUTIME_ID); cores = process CPU time / wall time (above 1: the read-ahead thread ran in parallel).")
 print("mallocs/packet: heap allocations in the measured window / packets, total in brackets (target 0.000).")
 
 if !rss.isEmpty {
