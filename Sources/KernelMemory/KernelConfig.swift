@@ -52,7 +52,7 @@ public struct KernelConfig: Hashable, Sendable {
 
     /// `sizeof(struct skb_shared_info)`: 40 bytes of fields, the 8-byte
     /// `destructor_arg`, then `MAX_SKB_FRAGS` 16-byte `skb_frag_t`.
-    public var sizeofSharedInfo: Int { 48 + 16 * maxSkbFrags }
+    @inlinable public var sizeofSharedInfo: Int { 48 + 16 * maxSkbFrags }
 
     /// `SKB_TRUESIZE(x)`.
     @inlinable
@@ -73,9 +73,9 @@ public enum PageFragAlgorithm: Hashable, Sendable {
 
 extension KernelConfig {
     /// `PAGE_SHIFT`.
-    public var pageShift: Int { pageSize.trailingZeroBitCount }
+    @inlinable public var pageShift: Int { pageSize.trailingZeroBitCount }
     /// Number of simulated pages.
-    public var pageCount: Int { memorySize / pageSize }
+    @inlinable public var pageCount: Int { memorySize / pageSize }
     /// `MAX_PAGE_ORDER` (`include/linux/mmzone.h`, default 10).
     public static let maxPageOrder = 10
     /// `PAGE_ALLOC_COSTLY_ORDER` (3): SLUB's `slub_max_order` default.
@@ -88,41 +88,41 @@ extension KernelConfig {
     }
 
     /// `PAGE_FRAG_CACHE_MAX_SIZE = __ALIGN_MASK(32768, ~PAGE_MASK)`.
-    public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
+    @inlinable public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
     /// `PAGE_FRAG_CACHE_MAX_ORDER = get_order(PAGE_FRAG_CACHE_MAX_SIZE)`: 3 on 4 KiB pages.
-    public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
+    @inlinable public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
 
     /// `get_order(size)`: smallest order whose block holds `size` bytes.
-    public func getOrder(_ size: Int) -> Int {
+    @inlinable public func getOrder(_ size: Int) -> Int {
         var order = 0
         while (pageSize << order) < size { order += 1 }
         return order
     }
 
     /// `KMALLOC_MAX_CACHE_SIZE` = `1 << (PAGE_SHIFT + 1)` for SLUB (8 KiB).
-    public var kmallocMaxCacheSize: Int { pageSize << 1 }
+    @inlinable public var kmallocMaxCacheSize: Int { pageSize << 1 }
     /// `KMALLOC_MAX_SIZE` = `1 << (MAX_PAGE_ORDER + PAGE_SHIFT)` (4 MiB).
-    public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
+    @inlinable public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
 
     /// `NET_SKB_PAD = max(32, L1_CACHE_BYTES)`.
-    public var netSkbPad: Int { max(32, cacheLineSize) }
+    @inlinable public var netSkbPad: Int { max(32, cacheLineSize) }
     /// `SKB_HEAD_ALIGN(x)`.
-    public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
     /// `SKB_WITH_OVERHEAD(x)`.
-    public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
     /// `GRO_MAX_HEAD = MAX_HEADER + 128`.
-    public var groMaxHead: Int { maxHeader + 128 }
+    @inlinable public var groMaxHead: Int { maxHeader + 128 }
     /// `MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER)` (`include/net/tcp.h`).
-    public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
+    @inlinable public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
     /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+): 704 on a
     /// distro x86_64 config; plus `L1_CACHE_BYTES` when a power of two.
-    public var skbSmallHeadCacheSize: Int {
+    @inlinable public var skbSmallHeadCacheSize: Int {
         let size = skbHeadAlign(max(maxTcpHeader, groMaxHead + netSkbPad + netIpAlign))
         return size & (size - 1) == 0 ? size + cacheLineSize : size
     }
     /// `SKB_SMALL_HEAD_HEADROOM = SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`.
-    public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
+    @inlinable public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
     /// `sizeof(struct sk_buff_fclones)`: two sk_buffs plus `refcount_t fclone_ref`,
     /// padded to the struct's 8-byte alignment.
-    public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }
+    @inlinable public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }
 }
