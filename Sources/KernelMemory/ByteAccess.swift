@@ -47,18 +47,23 @@ extension MemorySystem {
             o = lim
         }
         // The whole granules [o, end & ~7): shadow bytes [g, gEnd), 32 at a
-        // time (256 bytes of memory), then 8, then one by one from the
-        // first word with a non-zero byte.
+        // time (256 bytes of memory), then 8, then the last (up to 7) with
+        // one word overlapping bytes already seen to be zero; one by one
+        // only from a word with a non-zero byte.
         var g = o >> 3
         let gEnd = end >> 3
         let sh = UnsafeRawPointer(shadow)
-        while g + 32 <= gEnd {
-            let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
-                | sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
-            if w != 0 { break }
-            g += 32
+        if gEnd - g >= 8 {
+            while g + 32 <= gEnd {
+                let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
+                    | sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
+                if w != 0 { break }
+                g += 32
+            }
+            while g + 8 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == 0 { g += 8 }
+            // [gEnd - 8, g) were all zero, so this word covers [g, gEnd).
+            if g < gEnd && g + 8 > gEnd && sh.loadUnaligned(fromByteOffset: gEnd - 8, as: UInt64.self) == 0 { g = gEnd }
         }
-        while g + 8 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == 0 { g += 8 }
         while g < gEnd {
             let code = shadow[g]
             if code != 0 {

@@ -91,7 +91,7 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     // A mix of shadow codes: live objects with partial granules, redzones,
     // freed objects, free pages, the last page of RAM.
     var live: [KernelAddress] = []
-    for size in [1, 3, 13, 24, 60, 100, 232, 700, 1500] {
+    for size in [1, 3, 13, 24, 60, 100, 232, 700, 1500, 1700] {
         live.append(try #require(m.kmalloc(size, .GFP_KERNEL)))
         let freed = try #require(m.kmalloc(size, .GFP_KERNEL))
         m.kfree(freed)
@@ -100,16 +100,20 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     var rng = SplitMix64(seed: 8)
     var starts: [KernelAddress] = live.flatMap { p in (-16...40).map { p + $0 } }
     starts += (0..<64).map { lastPage + 4096 - 1 - $0 }
+    // The definition: the first byte whose shadow says it is not accessible.
+    func byteByByte(_ start: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
+        let off = m.offsetInArena(start)
+        for o in off..<(off + size) { if let code = m.badShadow(at: o) { return (start + (o - off), code) } }
+        return nil
+    }
     for start in starts {
-        for size in 0...72 {
+        var sizes = Array(0...72)
+        for _ in 0..<8 { sizes.append(Int(rng.next() % 2100)) }
+        for size in sizes {
             guard m.isValid(start), size == 0 || m.isValid(start + (size - 1)) else { continue }
-            let fast = m.firstBadByte(start, size), slow = m.firstBadByteSlow(start, size)
-            #expect(fast?.0 == slow?.0 && fast?.1 == slow?.1, "firstBadByte(\(start), \(size))")
-        }
-        let size = Int(rng.next() % 600)
-        if m.isValid(start + max(size - 1, 0)) {
-            let fast = m.firstBadByte(start, size), slow = m.firstBadByteSlow(start, size)
-            #expect(fast?.0 == slow?.0 && fast?.1 == slow?.1)
+            let fast = m.firstBadByte(start, size), slow = m.firstBadByteSlow(start, size), ref = byteByByte(start, size)
+            #expect(fast?.0 == ref?.0 && fast?.1 == ref?.1, "firstBadByte(\(start), \(size))")
+            #expect(slow?.0 == ref?.0 && slow?.1 == ref?.1, "firstBadByteSlow(\(start), \(size))")
         }
     }
     for p in live { m.kfree(p) }
