@@ -8,11 +8,11 @@ public struct KernelConfig: Hashable, Sendable {
     /// `PAGE_SIZE`.
     public var pageSize: Int = 4096
     /// `SMP_CACHE_BYTES` = `L1_CACHE_BYTES`.
-    public var cacheLineSize: Int = 64
+    public var cacheLineSize: Int = 64 { didSet { updateDerived() } }
     /// `CONFIG_MAX_SKB_FRAGS` (net/Kconfig: 17...45, default 17).
-    public var maxSkbFrags: Int = 17
+    public var maxSkbFrags: Int = 17 { didSet { updateDerived() } }
     /// `sizeof(struct sk_buff)`; 232 on a typical x86_64 distro config (6.x).
-    public var sizeofSkBuff: Int = 232
+    public var sizeofSkBuff: Int = 232 { didSet { updateDerived() } }
 
     // MARK: Memory model
 
@@ -38,11 +38,27 @@ public struct KernelConfig: Hashable, Sendable {
     public var maxTrackedFragments: Int = 1 << 16
     /// `MAX_HEADER` (`include/linux/netdevice.h`): 176 on a distro config
     /// with tunnels and Hyper-V; 32 for a minimal config.
-    public var maxHeader: Int = 176
+    public var maxHeader: Int = 176 { didSet { updateDerived() } }
     /// `NET_IP_ALIGN`: 0 on x86_64 (`arch/x86/include/asm/processor.h`).
-    public var netIpAlign: Int = 0
+    public var netIpAlign: Int = 0 { didSet { updateDerived() } }
 
-    public init() {}
+    /// `skbSmallHeadCacheSize` and `SKB_TRUESIZE`'s overhead, computed from
+    /// the fields above whenever one of them is set: the rx path reads them
+    /// for every packet, and the full macro chain costs ~45 instructions.
+    @usableFromInline var derived = Derived()
+
+    @usableFromInline
+    struct Derived: Hashable, Sendable {
+        @usableFromInline var skbSmallHeadCacheSize = 0
+        @usableFromInline var truesizeOverhead = 0
+    }
+
+    public init() { updateDerived() }
+
+    mutating func updateDerived() {
+        derived.skbSmallHeadCacheSize = computeSkbSmallHeadCacheSize()
+        derived.truesizeOverhead = skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
+    }
 
     /// `SKB_DATA_ALIGN(x)`: round up to `SMP_CACHE_BYTES`.
     @inlinable
@@ -57,7 +73,7 @@ public struct KernelConfig: Hashable, Sendable {
     /// `SKB_TRUESIZE(x)`.
     @inlinable
     public func skbTruesize(_ x: Int) -> Int {
-        x + skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
+        x + derived.truesizeOverhead  // skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
     }
 }
 
@@ -116,7 +132,9 @@ extension KernelConfig {
     @inlinable public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
     /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+): 704 on a
     /// distro x86_64 config; plus `L1_CACHE_BYTES` when a power of two.
-    @inlinable public var skbSmallHeadCacheSize: Int {
+    @inlinable public var skbSmallHeadCacheSize: Int { derived.skbSmallHeadCacheSize }
+
+    func computeSkbSmallHeadCacheSize() -> Int {
         let size = skbHeadAlign(max(maxTcpHeader, groMaxHead + netSkbPad + netIpAlign))
         return size & (size - 1) == 0 ? size + cacheLineSize : size
     }

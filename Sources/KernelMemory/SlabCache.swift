@@ -196,7 +196,7 @@ extension MemorySystem {
             slab.pointee.inPartial = false
             partialRemove(ci, slot)
         }
-        let off = (Int(slab.pointee.pfn) << pageShift) + obj * size
+        let off = (Int(slab.pointee.pfn) &<< pageShift) &+ obj &* size
         unpoisonObject(off, requested: requested, size: size)
         if gfp.contains(.__GFP_ZERO) { (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: c.pointee.objectSize) }
         return KernelAddress(KernelAddress.directMapBase + UInt64(off))
@@ -309,7 +309,7 @@ extension MemorySystem {
     @inlinable
     func slabFree(_ ci: Int, _ head: Int, _ addr: KernelAddress, op: StaticString) {
         let off = offsetInArena(addr)
-        let slabOff = off - (head << pageShift)
+        let slabOff = off &- (head &<< pageShift)
         let c = caches.pointer(ci)
         let size = c.pointee.size, per = c.pointee.objectsPerSlab
         let obj = slabOff / size
