@@ -6,12 +6,32 @@
 extension MemorySystem {
     /// `kasan_check_range`: nil if every byte of [addr, addr+size) is
     /// accessible, else the first bad address and its shadow code.
+    /// Precondition: the range lies inside RAM (callers check `isValid`).
     ///
-    /// Like KASAN, the partial granules at the two ends are checked with one
+    /// Fast path: a range touching at most 8 granules (any access of up to
+    /// 57 bytes: every field load/store and a 32-byte shinfo clear) is good
+    /// when one word of shadow, masked to those granules, is all zero. Any
+    /// non-zero code sends it to `firstBadByteSlow`, which finds the exact
+    /// first bad byte, so reports are the same as without the fast path.
+    @inlinable @inline(__always) func firstBadByte(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
+        let off = offsetInArena(addr)
+        let g0 = off &>> 3
+        let n = ((off &+ size &- 1) &>> 3) &- g0 &+ 1
+        if _fastPath(size > 0 && n <= 8) {
+            // The shadow has `Shadow.slack` bytes past its end, so the load
+            // stays inside the allocation; bytes past granule n are masked.
+            let w = UInt64(littleEndian: UnsafeRawPointer(shadow).loadUnaligned(fromByteOffset: g0, as: UInt64.self))
+            let mask = n == 8 ? UInt64.max : (1 &<< UInt64(truncatingIfNeeded: n &* 8)) &- 1
+            if w & mask == 0 { return nil }
+        }
+        return firstBadByteSlow(addr, size)
+    }
+
+    /// `firstBadByte` for any size: like KASAN, the partial granules at the two ends are checked with one
     /// shadow byte each and the whole granules in between by their shadow
     /// bytes, 32 granules (256 bytes of memory) per four 64-bit loads while
     /// all are zero.
-    @inlinable func firstBadByte(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
+    @usableFromInline @inline(never) func firstBadByteSlow(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
         let off = offsetInArena(addr)
         let end = off + size
         var o = off
@@ -27,18 +47,23 @@ extension MemorySystem {
             o = lim
         }
         // The whole granules [o, end & ~7): shadow bytes [g, gEnd), 32 at a
-        // time (256 bytes of memory), then 8, then one by one from the
-        // first word with a non-zero byte.
+        // time (256 bytes of memory), then 8, then the last (up to 7) with
+        // one word overlapping bytes already seen to be zero; one by one
+        // only from a word with a non-zero byte.
         var g = o >> 3
         let gEnd = end >> 3
         let sh = UnsafeRawPointer(shadow)
-        while g + 32 <= gEnd {
-            let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
-                | sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
-            if w != 0 { break }
-            g += 32
+        if gEnd - g >= 8 {
+            while g + 32 <= gEnd {
+                let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
+                    | sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
+                if w != 0 { break }
+                g += 32
+            }
+            while g + 8 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == 0 { g += 8 }
+            // [gEnd - 8, g) were all zero, so this word covers [g, gEnd).
+            if g < gEnd && g + 8 > gEnd && sh.loadUnaligned(fromByteOffset: gEnd - 8, as: UInt64.self) == 0 { g = gEnd }
         }
-        while g + 8 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == 0 { g += 8 }
         while g < gEnd {
             let code = shadow[g]
             if code != 0 {
@@ -149,5 +174,33 @@ extension MemorySystem {
     public func rawLoad<T: FixedWidthInteger>(_ type: T.Type, at addr: KernelAddress) -> T {
         guard isValid(addr) && isValid(addr + (MemoryLayout<T>.size - 1)) else { return 0 }
         return T(littleEndian: (arena + offsetInArena(addr)).loadUnaligned(as: T.self))
+    }
+
+    /// Unchecked little-endian store: the counterpart of `rawLoad` for
+    /// initialising memory the caller itself has just allocated (and so
+    /// unpoisoned), e.g. the fields `__finalize_skb_around` writes into a
+    /// fresh head. No shadow check and no report, so it costs one store.
+    ///
+    /// Invariant (the caller's duty; asserted in debug builds): every byte
+    /// of the range is accessible, i.e. a checked store could not report.
+    /// Never use it on memory reached through model state that may be stale
+    /// (a freed head, a dangling frag): only the checked accessors
+    /// (`withUnsafeMutableBytes`, `copyIn`, `memset`) report those. A range
+    /// outside RAM traps.
+    @inlinable
+    public func rawStore<T: FixedWidthInteger>(_ value: T, at addr: KernelAddress) {
+        precondition(isValid(addr) && isValid(addr + (MemoryLayout<T>.size - 1)), "rawStore outside simulated RAM")
+        assert(firstBadByte(addr, MemoryLayout<T>.size) == nil, "rawStore to memory the checker would flag")
+        (arena + offsetInArena(addr)).storeBytes(of: value.littleEndian, as: T.self)
+    }
+
+    /// Unchecked `memset(addr, value, count)`, under `rawStore`'s invariant:
+    /// only for bytes the caller has just allocated. A range outside RAM traps.
+    @inlinable
+    public func rawSet(_ addr: KernelAddress, _ value: UInt8, count: Int) {
+        guard count > 0 else { return }
+        precondition(isValid(addr) && isValid(addr + (count - 1)), "rawSet outside simulated RAM")
+        assert(firstBadByte(addr, count) == nil, "rawSet on memory the checker would flag")
+        (arena + offsetInArena(addr)).initializeMemory(as: UInt8.self, repeating: value, count: count)
     }
 }

@@ -8,11 +8,11 @@ public struct KernelConfig: Hashable, Sendable {
     /// `PAGE_SIZE`.
     public var pageSize: Int = 4096
     /// `SMP_CACHE_BYTES` = `L1_CACHE_BYTES`.
-    public var cacheLineSize: Int = 64
+    public var cacheLineSize: Int = 64 { didSet { updateDerived() } }
     /// `CONFIG_MAX_SKB_FRAGS` (net/Kconfig: 17...45, default 17).
-    public var maxSkbFrags: Int = 17
+    public var maxSkbFrags: Int = 17 { didSet { updateDerived() } }
     /// `sizeof(struct sk_buff)`; 232 on a typical x86_64 distro config (6.x).
-    public var sizeofSkBuff: Int = 232
+    public var sizeofSkBuff: Int = 232 { didSet { updateDerived() } }
 
     // MARK: Memory model
 
@@ -38,11 +38,27 @@ public struct KernelConfig: Hashable, Sendable {
     public var maxTrackedFragments: Int = 1 << 16
     /// `MAX_HEADER` (`include/linux/netdevice.h`): 176 on a distro config
     /// with tunnels and Hyper-V; 32 for a minimal config.
-    public var maxHeader: Int = 176
+    public var maxHeader: Int = 176 { didSet { updateDerived() } }
     /// `NET_IP_ALIGN`: 0 on x86_64 (`arch/x86/include/asm/processor.h`).
-    public var netIpAlign: Int = 0
+    public var netIpAlign: Int = 0 { didSet { updateDerived() } }
 
-    public init() {}
+    /// `skbSmallHeadCacheSize` and `SKB_TRUESIZE`'s overhead, computed from
+    /// the fields above whenever one of them is set: the rx path reads them
+    /// for every packet, and the full macro chain costs ~45 instructions.
+    @usableFromInline var derived = Derived()
+
+    @usableFromInline
+    struct Derived: Hashable, Sendable {
+        @usableFromInline var skbSmallHeadCacheSize = 0
+        @usableFromInline var truesizeOverhead = 0
+    }
+
+    public init() { updateDerived() }
+
+    mutating func updateDerived() {
+        derived.skbSmallHeadCacheSize = computeSkbSmallHeadCacheSize()
+        derived.truesizeOverhead = skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
+    }
 
     /// `SKB_DATA_ALIGN(x)`: round up to `SMP_CACHE_BYTES`.
     @inlinable
@@ -52,12 +68,12 @@ public struct KernelConfig: Hashable, Sendable {
 
     /// `sizeof(struct skb_shared_info)`: 40 bytes of fields, the 8-byte
     /// `destructor_arg`, then `MAX_SKB_FRAGS` 16-byte `skb_frag_t`.
-    public var sizeofSharedInfo: Int { 48 + 16 * maxSkbFrags }
+    @inlinable public var sizeofSharedInfo: Int { 48 + 16 * maxSkbFrags }
 
     /// `SKB_TRUESIZE(x)`.
     @inlinable
     public func skbTruesize(_ x: Int) -> Int {
-        x + skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
+        x + derived.truesizeOverhead  // skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
     }
 }
 
@@ -73,9 +89,9 @@ public enum PageFragAlgorithm: Hashable, Sendable {
 
 extension KernelConfig {
     /// `PAGE_SHIFT`.
-    public var pageShift: Int { pageSize.trailingZeroBitCount }
+    @inlinable public var pageShift: Int { pageSize.trailingZeroBitCount }
     /// Number of simulated pages.
-    public var pageCount: Int { memorySize / pageSize }
+    @inlinable public var pageCount: Int { memorySize / pageSize }
     /// `MAX_PAGE_ORDER` (`include/linux/mmzone.h`, default 10).
     public static let maxPageOrder = 10
     /// `PAGE_ALLOC_COSTLY_ORDER` (3): SLUB's `slub_max_order` default.
@@ -88,41 +104,43 @@ extension KernelConfig {
     }
 
     /// `PAGE_FRAG_CACHE_MAX_SIZE = __ALIGN_MASK(32768, ~PAGE_MASK)`.
-    public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
+    @inlinable public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
     /// `PAGE_FRAG_CACHE_MAX_ORDER = get_order(PAGE_FRAG_CACHE_MAX_SIZE)`: 3 on 4 KiB pages.
-    public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
+    @inlinable public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
 
     /// `get_order(size)`: smallest order whose block holds `size` bytes.
-    public func getOrder(_ size: Int) -> Int {
+    @inlinable public func getOrder(_ size: Int) -> Int {
         var order = 0
         while (pageSize << order) < size { order += 1 }
         return order
     }
 
     /// `KMALLOC_MAX_CACHE_SIZE` = `1 << (PAGE_SHIFT + 1)` for SLUB (8 KiB).
-    public var kmallocMaxCacheSize: Int { pageSize << 1 }
+    @inlinable public var kmallocMaxCacheSize: Int { pageSize << 1 }
     /// `KMALLOC_MAX_SIZE` = `1 << (MAX_PAGE_ORDER + PAGE_SHIFT)` (4 MiB).
-    public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
+    @inlinable public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
 
     /// `NET_SKB_PAD = max(32, L1_CACHE_BYTES)`.
-    public var netSkbPad: Int { max(32, cacheLineSize) }
+    @inlinable public var netSkbPad: Int { max(32, cacheLineSize) }
     /// `SKB_HEAD_ALIGN(x)`.
-    public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
     /// `SKB_WITH_OVERHEAD(x)`.
-    public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
     /// `GRO_MAX_HEAD = MAX_HEADER + 128`.
-    public var groMaxHead: Int { maxHeader + 128 }
+    @inlinable public var groMaxHead: Int { maxHeader + 128 }
     /// `MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER)` (`include/net/tcp.h`).
-    public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
+    @inlinable public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
     /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+): 704 on a
     /// distro x86_64 config; plus `L1_CACHE_BYTES` when a power of two.
-    public var skbSmallHeadCacheSize: Int {
+    @inlinable public var skbSmallHeadCacheSize: Int { derived.skbSmallHeadCacheSize }
+
+    func computeSkbSmallHeadCacheSize() -> Int {
         let size = skbHeadAlign(max(maxTcpHeader, groMaxHead + netSkbPad + netIpAlign))
         return size & (size - 1) == 0 ? size + cacheLineSize : size
     }
     /// `SKB_SMALL_HEAD_HEADROOM = SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`.
-    public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
+    @inlinable public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
     /// `sizeof(struct sk_buff_fclones)`: two sk_buffs plus `refcount_t fclone_ref`,
     /// padded to the struct's 8-byte alignment.
-    public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }
+    @inlinable public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }
 }

@@ -7,15 +7,30 @@ extension MemorySystem {
     /// index 1 is kmalloc-96, 2 is kmalloc-192, 3 is kmalloc-8.
     static let kmallocSizes: [Int] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
 
-    /// `kmalloc_index(size)`: 0 for size 0, else the class index.
-    public func kmallocIndex(_ size: Int) -> Int {
-        if size == 0 { return 0 }
-        if size <= 8 { return 3 }
-        if size > 64 && size <= 96 { return 1 }
-        if size > 128 && size <= 192 { return 2 }
-        var i = 4
-        while (8 << (i - 3)) < size { i += 1 }
-        return i
+    /// `kmalloc_size_index[24]` (`mm/slab_common.c`, KMALLOC_MIN_SIZE 8):
+    /// the class index of sizes 1...192 by `(size - 1) / 8`, packed four
+    /// bits an entry so the lookup is two constants, a shift and a mask:
+    /// {3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2}.
+    @usableFromInline static let sizeIndexLow: UInt64 = 0x7777_1111_6666_5543
+    @usableFromInline static let sizeIndexHigh: UInt64 = 0x2222_2222
+
+    /// `kmalloc_index(size)`: 0 for size 0, else the class index:
+    /// `kmalloc_size_index[(size - 1) / 8]` up to 192 bytes (as
+    /// `kmalloc_slab` looks it up), `fls(size - 1)` above.
+    @inlinable public func kmallocIndex(_ size: Int) -> Int {
+        if size <= 0 { return 0 }
+        if size <= 192 {
+            let i = (size &- 1) &>> 3
+            let packed = i < 16 ? MemorySystem.sizeIndexLow : MemorySystem.sizeIndexHigh
+            return Int(truncatingIfNeeded: (packed &>> UInt64((i & 15) &* 4)) & 0xF)
+        }
+        return Int.bitWidth &- (size &- 1).leadingZeroBitCount
+    }
+
+    /// Size of kmalloc class `index` (`kmalloc_info[index].size`): 96 and
+    /// 192 at 1 and 2, `1 << index` from 3 (kmalloc-8) on.
+    @inlinable static func kmallocClassSize(_ index: Int) -> Int {
+        index >= 3 ? 1 &<< index : (index == 1 ? 96 : index == 2 ? 192 : 0)
     }
 
     /// Display name of a kmalloc size class ("kmalloc-96", "kmalloc-2k").
@@ -39,23 +54,27 @@ extension MemorySystem {
     /// 0 for 0; the class size up to KMALLOC_MAX_CACHE_SIZE; `PAGE_SIZE <<
     /// get_order(size)` up to KMALLOC_MAX_SIZE; `size` itself above that
     /// (the allocation will fail anyway).
-    public func kmallocSizeRoundup(_ size: Int) -> Int {
+    @inlinable public func kmallocSizeRoundup(_ size: Int) -> Int {
         if size == 0 { return 0 }
-        if size <= config.kmallocMaxCacheSize { return MemorySystem.kmallocSizes[kmallocIndex(size)] }
+        if _fastPath(size <= pageSize << 1) { return MemorySystem.kmallocClassSize(kmallocIndex(size)) }  // KMALLOC_MAX_CACHE_SIZE
+        return kmallocLargeRoundup(size)
+    }
+
+    @usableFromInline func kmallocLargeRoundup(_ size: Int) -> Int {
         if size > config.kmallocMaxSize { return size }
         return pageSize << config.getOrder(size)
     }
 
     /// `kmalloc(size, gfp)`. Returns `ZERO_SIZE_PTR` for 0 and nil on failure.
-    public func kmalloc(_ size: Int, _ gfp: GFP) -> KernelAddress? {
+    @inlinable public func kmalloc(_ size: Int, _ gfp: GFP) -> KernelAddress? {
         if size == 0 { return .zeroSizePointer }
-        if size > config.kmallocMaxCacheSize { return kmallocLarge(size, gfp) }
-        let id = kmallocCacheByIndex[kmallocIndex(size)]!
+        if _slowPath(size > pageSize << 1) { return kmallocLarge(size, gfp) }  // > KMALLOC_MAX_CACHE_SIZE
+        let id = kmallocCacheByIndex[kmallocIndex(size)].unsafelyUnwrapped
         return slabAlloc(Int(id.raw), gfp, requested: size, caller: "kmalloc")
     }
 
     /// `__kmalloc_large_node`: `alloc_pages(gfp | __GFP_COMP, get_order(size))`.
-    func kmallocLarge(_ size: Int, _ gfp: GFP) -> KernelAddress? {
+    @usableFromInline func kmallocLarge(_ size: Int, _ gfp: GFP) -> KernelAddress? {
         guard size <= config.kmallocMaxSize else {
             if !gfp.contains(.__GFP_NOWARN) { warnings.append("WARNING: kmalloc: size \(size) > KMALLOC_MAX_SIZE") }
             return nil
@@ -84,14 +103,19 @@ extension MemorySystem {
     /// `kfree(obj)`: any slab object (any cache, as SLUB allows) or a large
     /// kmalloc. NULL and ZERO_SIZE_PTR are ignored. Invalid and double frees
     /// are reported and skipped.
-    public func kfree(_ addr: KernelAddress?) {
+    @inlinable public func kfree(_ addr: KernelAddress?) {
         guard let addr, addr != .zeroSizePointer else { return }
-        guard isValid(addr) else { reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true); return }
+        guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true); return }
         let head = Int(pages[virtToPage(addr).index].head)
-        if pages[head].flags & PageFlag.slab != 0 {
+        if _fastPath(pages[head].flags & PageFlag.slab != 0) {
             slabFree(Int(pages[head].ownerID), head, addr, op: "kfree")
             return
         }
+        kfreeNonSlab(addr, head)
+    }
+
+    /// `kfree` of a large kmalloc, or an invalid or double free.
+    @usableFromInline func kfreeNonSlab(_ addr: KernelAddress, _ head: Int) {
         if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue && pages[head].refcount > 0 {
             guard addr == pageAddress(PFN(head)) else { reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc"); return }
             // free_large_kmalloc: put the folio.

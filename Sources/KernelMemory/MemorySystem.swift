@@ -16,7 +16,10 @@ public final class MemorySystem {
     @usableFromInline let arena: UnsafeMutableRawPointer
     /// mem_map: one `Page` per PFN.
     @usableFromInline let pages: UnsafeMutablePointer<Page>
-    /// KASAN shadow: one byte per 8-byte granule of the arena.
+    /// KASAN shadow: one byte per 8-byte granule of the arena, plus
+    /// `Shadow.slack` bytes past the end so `firstBadByte` may load a whole
+    /// word of shadow for a range near the end of RAM (the extra bytes are
+    /// masked off, never read as codes).
     @usableFromInline let shadow: UnsafeMutablePointer<UInt8>
     /// Scalar state touched on hot paths (event counter, packet index, ...).
     @usableFromInline let ctx: UnsafeMutablePointer<Context>
@@ -58,8 +61,9 @@ public final class MemorySystem {
     /// The checker's findings (KASAN / VM_BUG_ON style), in order.
     @exclusivity(unchecked) public internal(set) var checker = Checker()
 
-    // Slab state (cold path; plain arrays).
-    @exclusivity(unchecked) @usableFromInline var caches: ContiguousArray<KmemCache> = []
+    /// Slab caches (`KmemCacheID` indexes them), in unmanaged storage so the
+    /// slab fast paths update metadata without uniqueness checks.
+    @exclusivity(unchecked) @usableFromInline var caches = SlabPool<KmemCache>()
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
     @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
     @usableFromInline var fragCacheNames: [String] = []
@@ -83,8 +87,8 @@ public final class MemorySystem {
         pages = .allocate(capacity: pageCount)
         pages.initialize(repeating: Page(), count: pageCount)
         let shadowBytes = config.memorySize / Shadow.granule
-        shadow = .allocate(capacity: shadowBytes)
-        shadow.initialize(repeating: Shadow.pageFree, count: shadowBytes)
+        shadow = .allocate(capacity: shadowBytes + Shadow.slack)
+        shadow.initialize(repeating: Shadow.pageFree, count: shadowBytes + Shadow.slack)
         ctx = .allocate(capacity: 1)
         ctx.initialize(to: Context())
         freeLists = .allocate(capacity: KernelConfig.maxPageOrder + 1)
@@ -125,6 +129,8 @@ public final class MemorySystem {
         freeCounts.deallocate()
         fragCaches.deallocate()
         fragments.deallocate()
+        for i in 0..<caches.count { caches[i].deallocate() }
+        caches.deallocate()
     }
 }
 

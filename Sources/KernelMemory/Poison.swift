@@ -27,4 +27,6 @@ enum Shadow {
     @usableFromInline static let fragFree: UInt8 = 0xF1       // skbsim: freed page_frag fragment
     @usableFromInline static let fragUnused: UInt8 = 0xF2     // skbsim: page_frag page, not yet handed out
     @usableFromInline static let granule = 8
+    /// Shadow bytes allocated past the arena's last granule (see `MemorySystem.shadow`).
+    @usableFromInline static let slack = 8
 }

@@ -53,6 +53,9 @@ struct SlabRecord {
 /// object indexes (SLUB's freelist order without CONFIG_SLAB_FREELIST_RANDOM),
 /// empty slabs kept up to `min_partial` (5, as `/sys/kernel/slab/*/min_partial`
 /// shows on Linux 6.18) and freed beyond.
+///
+/// The metadata lives in `SlabPool`s (unmanaged, index-addressed), freed by
+/// `MemorySystem.deinit` through `deallocate()`.
 @usableFromInline
 struct KmemCache {
     @usableFromInline var name: String
@@ -60,10 +63,13 @@ struct KmemCache {
     @usableFromInline var size: Int
     @usableFromInline var order: Int
     @usableFromInline var objectsPerSlab: Int
-    @usableFromInline var slabs: ContiguousArray<SlabRecord> = []
-    @usableFromInline var objects: ContiguousArray<ObjectMeta> = []
-    @usableFromInline var partial: ContiguousArray<Int32> = []
-    @usableFromInline var freeSlots: ContiguousArray<Int32> = []
+    @usableFromInline var slabs = SlabPool<SlabRecord>()
+    /// Object records, slab slot `s` owning `[s * objectsPerSlab, (s + 1) * objectsPerSlab)`.
+    @usableFromInline var objects = SlabPool<ObjectMeta>()
+    /// Partial slab slots; the last one is allocated from.
+    @usableFromInline var partial = SlabPool<Int32>()
+    /// Slab slots whose slab was discarded, for reuse.
+    @usableFromInline var freeSlots = SlabPool<Int32>()
     @usableFromInline var emptySlabs = 0
     @usableFromInline var activeObjects = 0
     @usableFromInline var numSlabs = 0
@@ -71,6 +77,21 @@ struct KmemCache {
     @usableFromInline var frees = 0
     @usableFromInline var failures = 0
     @usableFromInline static let minPartial = 5
+
+    init(name: String, objectSize: Int, size: Int, order: Int, objectsPerSlab: Int) {
+        self.name = name
+        self.objectSize = objectSize
+        self.size = size
+        self.order = order
+        self.objectsPerSlab = objectsPerSlab
+    }
+
+    mutating func deallocate() {
+        slabs.deallocate()
+        objects.deallocate()
+        partial.deallocate()
+        freeSlots.deallocate()
+    }
 }
 
 extension MemorySystem {
@@ -113,90 +134,132 @@ extension MemorySystem {
     public var slabInfos: [SlabInfo] { (0..<caches.count).map { slabInfo(KmemCacheID(raw: UInt16($0))) } }
 
     /// `kmem_cache_alloc(s, gfp)`.
+    @inlinable
     public func kmemCacheAlloc(_ id: KmemCacheID, _ gfp: GFP) -> KernelAddress? {
         slabAlloc(Int(id.raw), gfp, requested: caches[Int(id.raw)].objectSize, caller: "kmem_cache_alloc")
     }
 
     /// `kmem_cache_free(s, obj)`. Freeing into the wrong cache warns like
     /// `cache_from_obj` ("Wrong slab cache") and frees into the object's cache.
+    @inlinable
     public func kmemCacheFree(_ id: KmemCacheID, _ addr: KernelAddress?) {
         guard let addr else { return }
-        guard isValid(addr) else { reportWild(addr, size: 0, op: "kmem_cache_free", isWrite: true, isFree: true); return }
+        guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kmem_cache_free", isWrite: true, isFree: true); return }
         let head = Int(pages[virtToPage(addr).index].head)
-        guard pages[head].flags & PageFlag.slab != 0 else {
+        guard _fastPath(pages[head].flags & PageFlag.slab != 0) else {
             reportInvalidFree(addr, op: "kmem_cache_free", why: "not a slab object")
             return
         }
         let real = Int(pages[head].ownerID)
-        if real != Int(id.raw) {
-            warnings.append("cache_from_obj: Wrong slab cache. \(caches[Int(id.raw)].name) but object is from \(caches[real].name)")
-        }
+        if _slowPath(real != Int(id.raw)) { warnWrongCache(Int(id.raw), real) }
         slabFree(real, head, addr, op: "kmem_cache_free")
     }
 
-    @usableFromInline func slabAlloc(_ ci: Int, _ gfp: GFP, requested: Int, caller: StaticString) -> KernelAddress? {
+    @usableFromInline @inline(never) func warnWrongCache(_ wanted: Int, _ real: Int) {
+        warnings.append("cache_from_obj: Wrong slab cache. \(caches[wanted].name) but object is from \(caches[real].name)")
+    }
+
+    /// `slab_alloc_node` fast path: the object at the head of the last
+    /// partial slab's free list. A new slab, failure injection and the
+    /// out-of-memory warning are out of line.
+    @inlinable
+    func slabAlloc(_ ci: Int, _ gfp: GFP, requested: Int, caller: StaticString) -> KernelAddress? {
         let event = nextEvent()
-        if failSlab.isArmed && failSlab.shouldFail(gfp: gfp, order: 0) {
+        if _slowPath(failSlab.isArmed) && failSlab.shouldFail(gfp: gfp, order: 0) {
             caches[ci].failures += 1
             return nil
         }
-        let allowReserves = gfpPfmemallocAllowed(gfp)
-        var slot: Int32 = -1
-        if let top = caches[ci].partial.last, !caches[ci].slabs[Int(top)].pfmemalloc || allowReserves {
-            slot = top
-        } else {
-            slot = newSlab(ci, gfp)
-            if slot < 0 {
-                caches[ci].failures += 1
-                if !gfp.contains(.__GFP_NOWARN) {
-                    let c = caches[ci]
-                    warnings.append("SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.getOrder(c.size))")
-                }
-                return nil
-            }
+        let c = caches.pointer(ci)
+        let np = c.pointee.partial.count
+        var slot: Int32 = np > 0 ? c.pointee.partial[np - 1] : -1
+        if _slowPath(slot < 0 || (c.pointee.slabs[Int(slot)].pfmemalloc && !gfpPfmemallocAllowed(gfp))) {
+            slot = slabAllocNewSlab(ci, gfp)
+            if slot < 0 { return nil }
         }
         let s = Int(slot)
-        let packet = ctx.pointee.packet
-        // One uniqueness check per array for the whole update (nested
-        // `caches[ci].objects[meta].x = ...` checks both arrays per store).
-        let (off, full) = caches.withUnsafeMutableBufferPointer { cs -> (Int, Bool) in
-            let c = cs.baseAddress.unsafelyUnwrapped + ci
-            let per = c.pointee.objectsPerSlab, size = c.pointee.size
-            return c.pointee.slabs.withUnsafeMutableBufferPointer { slabs -> (Int, Bool) in
-                c.pointee.objects.withUnsafeMutableBufferPointer { objects -> (Int, Bool) in
-                    let obj = Int(slabs[s].freeHead)
-                    let meta = s * per + obj
-                    slabs[s].freeHead = objects[meta].nextFree
-                    if slabs[s].inuse == 0 { c.pointee.emptySlabs -= 1 }
-                    slabs[s].inuse += 1
-                    let full = slabs[s].freeHead < 0
-                    if full { slabs[s].inPartial = false }
-                    objects[meta].live = true
-                    objects[meta].allocEvent = event
-                    objects[meta].allocPacket = packet
-                    objects[meta].requested = UInt32(requested)
-                    objects[meta].allocatedBy = caller
-                    c.pointee.activeObjects += 1
-                    c.pointee.allocations += 1
-                    return ((Int(slabs[s].pfn) << pageShift) + obj * size, full)
-                }
+        let size = c.pointee.size
+        let slab = c.pointee.slabs.pointer(s)
+        let obj = Int(slab.pointee.freeHead)
+        let meta = c.pointee.objects.pointer(s * c.pointee.objectsPerSlab + obj)
+        slab.pointee.freeHead = meta.pointee.nextFree
+        if slab.pointee.inuse == 0 { c.pointee.emptySlabs -= 1 }
+        slab.pointee.inuse += 1
+        meta.pointee.live = true
+        meta.pointee.allocEvent = event
+        meta.pointee.allocPacket = ctx.pointee.packet
+        meta.pointee.requested = UInt32(truncatingIfNeeded: requested)
+        meta.pointee.allocatedBy = caller
+        c.pointee.activeObjects += 1
+        c.pointee.allocations += 1
+        if slab.pointee.freeHead < 0 {
+            // Full: off the partial list (it is the last entry).
+            slab.pointee.inPartial = false
+            partialRemove(ci, slot)
+        }
+        let off = (Int(slab.pointee.pfn) &<< pageShift) &+ obj &* size
+        unpoisonObject(off, requested: requested, size: size)
+        if gfp.contains(.__GFP_ZERO) { (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: c.pointee.objectSize) }
+        return KernelAddress(KernelAddress.directMapBase + UInt64(off))
+    }
+
+    /// Removes slab slot `slot` from cache `ci`'s partial list.
+    @inlinable func partialRemove(_ ci: Int, _ slot: Int32) {
+        let c = caches.pointer(ci)
+        let n = c.pointee.partial.count
+        if n > 0 && c.pointee.partial[n - 1] == slot {
+            c.pointee.partial.count = n - 1  // Int32 elements: nothing to deinitialise
+        } else if let i = c.pointee.partial.lastIndex(of: slot) {
+            c.pointee.partial.remove(at: i)
+        }
+    }
+
+    /// Slow path of `slabAlloc`: no usable partial slab, take a new one.
+    /// Returns its slot, or -1 after counting (and reporting) the failure.
+    @usableFromInline @inline(never) func slabAllocNewSlab(_ ci: Int, _ gfp: GFP) -> Int32 {
+        let slot = newSlab(ci, gfp)
+        if slot < 0 {
+            caches[ci].failures += 1
+            if !gfp.contains(.__GFP_NOWARN) {
+                let c = caches[ci]
+                warnings.append("SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.getOrder(c.size))")
             }
         }
-        if full, let i = caches[ci].partial.lastIndex(of: slot) { caches[ci].partial.remove(at: i) }
-        unpoisonObject(off, requested: requested, size: caches[ci].size)
-        if gfp.contains(.__GFP_ZERO) { (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: caches[ci].objectSize) }
-        return KernelAddress(KernelAddress.directMapBase + UInt64(off))
+        return slot
     }
 
     /// KASAN-style unpoison: `requested` bytes accessible (a partial last
     /// granule records how many), the rest of the object a slab redzone.
-    @usableFromInline func unpoisonObject(_ off: Int, requested: Int, size: Int) {
+    @inlinable func unpoisonObject(_ off: Int, requested: Int, size: Int) {
         let g = off / Shadow.granule
         let full = requested / Shadow.granule
-        (shadow + g).update(repeating: Shadow.accessible, count: full)
+        fillShadow(g, Shadow.accessible, count: full)
         var done = full
         if requested % Shadow.granule != 0 { shadow[g + full] = UInt8(requested % Shadow.granule); done += 1 }
-        (shadow + g + done).update(repeating: Shadow.slabRedzone, count: size / Shadow.granule - done)
+        fillShadow(g + done, Shadow.slabRedzone, count: size / Shadow.granule - done)
+    }
+
+    /// Sets `count` shadow bytes from granule `g` to `code`. Up to 32 bytes
+    /// (256 bytes of memory, an sk_buff) with a few overlapping word stores
+    /// instead of a `memset` call; more with `memset`.
+    @inlinable @inline(__always) func fillShadow(_ g: Int, _ code: UInt8, count n: Int) {
+        let p = UnsafeMutableRawPointer(shadow + g)
+        let word = UInt64(code) &* 0x0101_0101_0101_0101
+        if n >= 8 {
+            if n > 32 { p.initializeMemory(as: UInt8.self, repeating: code, count: n); return }
+            p.storeBytes(of: word, as: UInt64.self)
+            if n > 16 {
+                p.storeBytes(of: word, toByteOffset: 8, as: UInt64.self)
+                p.storeBytes(of: word, toByteOffset: n - 16, as: UInt64.self)
+            }
+            p.storeBytes(of: word, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            p.storeBytes(of: UInt32(truncatingIfNeeded: word), as: UInt32.self)
+            p.storeBytes(of: UInt32(truncatingIfNeeded: word), toByteOffset: n - 4, as: UInt32.self)
+        } else if n > 0 {
+            p.storeBytes(of: code, as: UInt8.self)
+            p.storeBytes(of: code, toByteOffset: n - 1, as: UInt8.self)
+            if n == 3 { p.storeBytes(of: code, toByteOffset: 1, as: UInt8.self) }
+        }
     }
 
     /// `allocate_slab`: pages from the buddy allocator (compound), objects
@@ -214,7 +277,7 @@ extension MemorySystem {
         } else {
             slot = Int32(caches[ci].slabs.count)
             caches[ci].slabs.append(SlabRecord())
-            caches[ci].objects.append(contentsOf: repeatElement(ObjectMeta(), count: per))
+            caches[ci].objects.append(repeating: ObjectMeta(), count: per)
         }
         pages[pfn.index].next = slot
         let base = Int(slot) * per
@@ -237,59 +300,53 @@ extension MemorySystem {
     }
 
     /// SLUB's free poison: `object_size - 1` bytes of `POISON_FREE`, then `POISON_END`.
-    @usableFromInline func poisonObject(_ off: Int, _ objectSize: Int) {
+    @inlinable func poisonObject(_ off: Int, _ objectSize: Int) {
         (arena + off).initializeMemory(as: UInt8.self, repeating: Poison.free, count: objectSize - 1)
         (arena + off + objectSize - 1).storeBytes(of: Poison.end, as: UInt8.self)
     }
 
     /// Free an object of cache `ci` on slab head page `head`.
-    @usableFromInline func slabFree(_ ci: Int, _ head: Int, _ addr: KernelAddress, op: StaticString) {
-        let slabOff = offsetInArena(addr) - (head << pageShift)
-        let size = caches[ci].size
-        guard slabOff % size == 0, slabOff / size < caches[ci].objectsPerSlab else {
+    @inlinable
+    func slabFree(_ ci: Int, _ head: Int, _ addr: KernelAddress, op: StaticString) {
+        let off = offsetInArena(addr)
+        let slabOff = off &- (head &<< pageShift)
+        let c = caches.pointer(ci)
+        let size = c.pointee.size, per = c.pointee.objectsPerSlab
+        let obj = slabOff / size
+        guard _fastPath(slabOff - obj * size == 0 && obj < per) else {
             reportInvalidFree(addr, op: op, why: "not at the start of an object")
             return
         }
-        let s = Int(pages[head].next), per = caches[ci].objectsPerSlab, obj = slabOff / size
-        let meta = s * per + obj
-        guard caches[ci].objects[meta].live else {
+        let s = Int(pages[head].next)
+        let meta = c.pointee.objects.pointer(s * per + obj)
+        guard _fastPath(meta.pointee.live) else {
             reportDoubleFree(addr, op: op)
             return
         }
         let event = nextEvent()
-        let packet = ctx.pointee.packet
-        // One uniqueness check per array (see slabAlloc).
-        let (inPartial, inuse) = caches.withUnsafeMutableBufferPointer { cs -> (Bool, Int32) in
-            let c = cs.baseAddress.unsafelyUnwrapped + ci
-            return c.pointee.slabs.withUnsafeMutableBufferPointer { slabs -> (Bool, Int32) in
-                c.pointee.objects.withUnsafeMutableBufferPointer { objects -> (Bool, Int32) in
-                    objects[meta].live = false
-                    objects[meta].freeEvent = event
-                    objects[meta].freePacket = packet
-                    objects[meta].freedBy = op
-                    objects[meta].nextFree = slabs[s].freeHead
-                    slabs[s].freeHead = Int32(obj)
-                    slabs[s].inuse -= 1
-                    c.pointee.activeObjects -= 1
-                    c.pointee.frees += 1
-                    let wasPartial = slabs[s].inPartial
-                    slabs[s].inPartial = true
-                    return (wasPartial, slabs[s].inuse)
-                }
-            }
-        }
-        let off = offsetInArena(addr)
-        if poisonOnFree { poisonObject(off, caches[ci].objectSize) }
-        (shadow + off / Shadow.granule).update(repeating: Shadow.slabFree, count: size / Shadow.granule)
-        if !inPartial { caches[ci].partial.append(Int32(s)) }
-        if inuse == 0 {
-            caches[ci].emptySlabs += 1
-            if caches[ci].emptySlabs > KmemCache.minPartial { discardSlab(ci, s) }
+        let slab = c.pointee.slabs.pointer(s)
+        meta.pointee.live = false
+        meta.pointee.freeEvent = event
+        meta.pointee.freePacket = ctx.pointee.packet
+        meta.pointee.freedBy = op
+        meta.pointee.nextFree = slab.pointee.freeHead
+        slab.pointee.freeHead = Int32(truncatingIfNeeded: obj)
+        slab.pointee.inuse -= 1
+        c.pointee.activeObjects -= 1
+        c.pointee.frees += 1
+        let wasPartial = slab.pointee.inPartial
+        slab.pointee.inPartial = true
+        if poisonOnFree { poisonObject(off, c.pointee.objectSize) }
+        fillShadow(off / Shadow.granule, Shadow.slabFree, count: size / Shadow.granule)
+        if !wasPartial { c.pointee.partial.append(Int32(truncatingIfNeeded: s)) }
+        if slab.pointee.inuse == 0 {
+            c.pointee.emptySlabs += 1
+            if c.pointee.emptySlabs > KmemCache.minPartial { discardSlab(ci, s) }
         }
     }
 
     /// `discard_slab`: give an empty slab's pages back.
-    @usableFromInline func discardSlab(_ ci: Int, _ s: Int) {
+    @usableFromInline @inline(never) func discardSlab(_ ci: Int, _ s: Int) {
         if let i = caches[ci].partial.firstIndex(of: Int32(s)) { caches[ci].partial.remove(at: i) }
         let pfn = Int(caches[ci].slabs[s].pfn)
         caches[ci].slabs[s] = SlabRecord()

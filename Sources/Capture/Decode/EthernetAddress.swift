@@ -12,8 +12,6 @@ public struct EthernetAddress: Hashable, Sendable {
 
     /// Reads six octets at `offset`; the caller has checked the bounds.
     init(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
-        var v: UInt64 = 0
-        for i in 0..<6 { v = v << 8 | UInt64(bytes[offset + i]) }
-        value = v
+        value = bytes.be48(offset)
     }
 }

@@ -26,25 +26,39 @@ public enum HeaderDecoder {
     /// Decodes `bytes` captured on a `linkType` interface. `hostAddress`, when
     /// known, lets unicast frames to other MACs be classed PACKET_OTHERHOST,
     /// as `eth_type_trans` does against `dev->dev_addr`.
+    @inlinable
     public static func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
                               hostAddress: EthernetAddress? = nil) -> PacketHeaders {
         var headers = PacketHeaders()
+        decode(bytes, linkType: linkType, hostAddress: hostAddress, into: &headers)
+        return headers
+    }
+
+    /// `decode(_:linkType:hostAddress:)` into caller-owned storage: `headers`
+    /// is reset and filled in place, so a per-packet loop that keeps one
+    /// `PacketHeaders` pays no copy of the (few hundred byte) struct. The
+    /// result is identical to the returning form.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
+                              hostAddress: EthernetAddress? = nil, into headers: inout PacketHeaders) {
+        headers = PacketHeaders()
+        // Literal DLT values (see `LinkType`): no static-property accessor
+        // per packet.
         switch linkType.dlt {
-        case LinkType.ethernet.dlt:
+        case 1:  // DLT_EN10MB
             decodeEthernet(bytes, into: &headers, hostAddress: hostAddress)
-        case LinkType.linuxSLL.dlt:
+        case 113:  // DLT_LINUX_SLL
             decodeLinuxSLL(bytes, into: &headers)
-        case LinkType.linuxSLL2.dlt:
+        case 276:  // DLT_LINUX_SLL2
             decodeLinuxSLL2(bytes, into: &headers)
-        case LinkType.raw.dlt, 14, 101, LinkType.ipv4.dlt, LinkType.ipv6.dlt:
-            // DLT_RAW is 12 on Linux, 14 on OpenBSD; 101 is its LINKTYPE.
+        case 12, 14, 101, 228, 229:
+            // DLT_RAW is 12 on Linux, 14 on OpenBSD; 101 is its LINKTYPE;
+            // DLT_IPV4, DLT_IPV6.
             decodeRawIP(bytes, into: &headers)
-        case LinkType.null.dlt, LinkType.loop.dlt:
+        case 0, 108:  // DLT_NULL, DLT_LOOP
             decodeLoopback(bytes, into: &headers)
         default:
             headers.stop = DecodeStop(offset: 0, reason: .unsupportedLinkType(linkType.dlt))
         }
-        return headers
     }
 
     /// Convenience for tests and tools; `decode(_:linkType:)` on the array's storage.
@@ -67,7 +81,7 @@ public enum HeaderDecoder {
         h.macLength = 14
         let destination = EthernetAddress(bytes, at: 0)
         if destination.isMulticast {
-            h.pktType = destination == .broadcast ? .broadcast : .multicast
+            h.pktType = destination.value == 0xFFFF_FFFF_FFFF ? .broadcast : .multicast
         } else if let hostAddress, destination != hostAddress {
             h.pktType = .otherHost
         }

@@ -54,5 +54,5 @@ public struct PacketHeaders: Sendable, Hashable {
     /// nil when every header present was decoded.
     public var stop: DecodeStop?
 
-    public init() {}
+    @inlinable public init() {}
 }
