@@ -156,7 +156,7 @@ public final class PacketRun {
     @exclusivity(unchecked) var delivered = 0
     @exclusivity(unchecked) var consumed: UInt64 = 0
     @exclusivity(unchecked) var inPoll = 0
-    @exclusivity(unchecked) var ratio = RatioHistogram()
+    @exclusivity(unchecked) var ratio = RatioRecorder()
     @exclusivity(unchecked) var peakUsedPages = 0
     @exclusivity(unchecked) var modelErrors: [String] = []
     @exclusivity(unchecked) var finished: RunStatistics?
@@ -197,6 +197,8 @@ public final class PacketRun {
         preRoutingAtReceive = options.preRoutingAtReceive ?? (options.releaseOrder == .kernel)
         socket = pipeline.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
     }
+
+    deinit { ratio.deallocate() }
 
     /// Run a whole capture file.
     public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
@@ -331,7 +333,7 @@ public final class PacketRun {
             stats.pageFragBytesOfPages += st.refillsHighOrder * memory.config.pageFragCacheMaxSize
                 + st.refillsOrder0 * memory.config.pageSize + st.reuses * reuseSize
         }
-        stats.truesizeRatio = ratio
+        stats.truesizeRatio = RatioHistogram(ratio)
         stats.drops = drops
         stats.fragListMemberFrees = pipeline.listMemberFrees
         stats.hookDrops = pipeline.hookDrops

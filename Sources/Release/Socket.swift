@@ -36,7 +36,7 @@ public struct SimSocket {
         ring.initialize(repeating: SkbID(index: 0, generation: 0), count: ringCapacity)
     }
 
-    mutating func enqueue(_ skb: SkbID) -> Bool {
+    @inline(__always) mutating func enqueue(_ skb: SkbID) -> Bool {
         guard queued < ringCapacity else { return false }
         var slot = ringHead + queued
         if slot >= ringCapacity { slot -= ringCapacity }
@@ -45,7 +45,7 @@ public struct SimSocket {
         return true
     }
 
-    mutating func dequeue() -> SkbID? {
+    @inline(__always) mutating func dequeue() -> SkbID? {
         guard queued > 0 else { return nil }
         let s = ring[ringHead]
         ringHead += 1

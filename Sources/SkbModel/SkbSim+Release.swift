@@ -192,11 +192,11 @@ extension SkbSim {
     }
 
     @usableFromInline func skbReleaseFragsLoadingFragList(_ i: Int) -> SkbID? {
-        let sh = shinfo(at: i)
+        let sh = skbs[i].endPointer
         // nr_frags (offset 2) and frag_list (offsets 8..<16) in one look.
-        if memory.isAccessible(sh.address, count: SharedInfo.fragListOffset + 8)
-            && memory.rawLoad(UInt8.self, at: sh.address + SharedInfo.nrFragsOffset) == 0 {
-            return SharedInfo.decode(memory.rawLoad(UInt64.self, at: sh.address + SharedInfo.fragListOffset))
+        if memory.isAccessible(sh, count: SharedInfo.fragListOffset + 8)
+            && memory.rawLoad(UInt8.self, at: sh + SharedInfo.nrFragsOffset) == 0 {
+            return SharedInfo.decode(memory.rawLoad(UInt64.self, at: sh + SharedInfo.fragListOffset))
         }
         skbReleaseFrags(i)
         return shinfo(at: i).fragList

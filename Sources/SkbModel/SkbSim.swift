@@ -169,7 +169,7 @@ public final class SkbSim {
         return i
     }
 
-    @usableFromInline func releaseSlot(_ i: Int) {
+    @usableFromInline @inline(__always) func releaseSlot(_ i: Int) {
         freedAddr[i] = skbs[i].skbaddr
         skbs[i].live = false
         skbs[i].generation &+= 1
