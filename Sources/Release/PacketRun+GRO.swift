@@ -15,20 +15,24 @@ import SkbModel
 extension PacketRun {
     /// SkbModel's GRO engine.
     public static var defaultGRO: GROEntryPoints? {
-        GROEntryPoints(
+        var e = GROEntryPoints(
             receive: { sim, skb, deliver throws(SkbError) in try sim.napiGroReceive(skb, deliver: deliver) },
             flush: { sim, deliver throws(SkbError) in try sim.napiGroFlush(deliver: deliver) },
             pollEnd: { sim, deliver throws(SkbError) in try sim.napiPollEnd(deliver: deliver) })
+        e.isSkbModelEngine = true
+        return e
     }
 
     /// `napi_gro_receive(napi, skb)`.
     func groReceive(_ skb: SkbID) throws(SkbError) {
+        if groIsSkbModel { return try sim.napiGroReceive(skb) { s throws(SkbError) in try self.netifReceive(s) } }
         guard let gro = options.groEntryPoints else { try netifReceive(skb); return }
         try gro.receive(sim, skb) { s throws(SkbError) in try self.netifReceive(s) }
     }
 
     /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
     func groPollEnd() throws(SkbError) {
+        if groIsSkbModel { return try sim.napiPollEnd { s throws(SkbError) in try self.netifReceive(s) } }
         guard let gro = options.groEntryPoints else { return }
         try gro.pollEnd(sim) { s throws(SkbError) in try self.netifReceive(s) }
     }

@@ -32,11 +32,20 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 public struct GROEntryPoints {
     /// `napi_gro_receive(napi, skb)`; `deliver` = `netif_receive_skb` for
     /// whatever GRO sends up (normal or flushed skbs).
-    public var receive: (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+    public var receive: (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+        didSet { isSkbModelEngine = false }
+    }
     /// `napi_gro_flush` at the end of the capture.
-    public var flush: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+    public var flush: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+        didSet { isSkbModelEngine = false }
+    }
     /// The end of a NAPI poll of `napiBudget` packets; defaults to `flush`.
-    public var pollEnd: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void
+    public var pollEnd: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+        didSet { isSkbModelEngine = false }
+    }
+    /// These are `PacketRun.defaultGRO`'s (SkbModel's engine) and were not
+    /// replaced: `PacketRun` then calls the engine directly.
+    var isSkbModelEngine = false
 
     public init(receive: @escaping (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
                 flush: @escaping (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
@@ -130,6 +139,15 @@ public final class PacketRun {
     public let socket: UInt32
     let preRoutingAtReceive: Bool
     let hasHooks: Bool
+    // Per-packet options as plain stored lets (not loaded out of `options`,
+    // which holds closures and arrays).
+    let gro: Bool
+    let napiBudget: Int
+    let rxPath: RxPath
+    let socketQueueDepth: Int
+    /// `groEntryPoints` is `defaultGRO`: call SkbModel's engine directly
+    /// (no closure context retained per packet).
+    let groIsSkbModel: Bool
 
     // Per-packet state of a single-threaded driver: no dynamic exclusivity
     // checks (swift_beginAccess, ~80 instructions each) on it.
@@ -138,7 +156,7 @@ public final class PacketRun {
     @exclusivity(unchecked) var delivered = 0
     @exclusivity(unchecked) var consumed: UInt64 = 0
     @exclusivity(unchecked) var inPoll = 0
-    @exclusivity(unchecked) var ratio = RatioHistogram()
+    @exclusivity(unchecked) var ratio = RatioRecorder()
     @exclusivity(unchecked) var peakUsedPages = 0
     @exclusivity(unchecked) var modelErrors: [String] = []
     @exclusivity(unchecked) var finished: RunStatistics?
@@ -146,6 +164,11 @@ public final class PacketRun {
     public init(options: PacketRunOptions) throws(PacketRunError) {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
         self.options = options
+        gro = options.gro
+        napiBudget = options.napiBudget
+        rxPath = options.rxPath
+        socketQueueDepth = options.socketQueueDepth
+        groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
         let memory = MemorySystem(config: options.kernelConfig)
         switch options.pageFailure {
         case .nth(let n)?: memory.failPageAlloc.failNth = n; memory.failPageAlloc.minOrder = 0
@@ -175,6 +198,8 @@ public final class PacketRun {
         socket = pipeline.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
     }
 
+    deinit { ratio.deallocate() }
+
     /// Run a whole capture file.
     public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
         let run = try PacketRun(options: options)
@@ -202,13 +227,13 @@ public final class PacketRun {
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model (rxNoMemDrops, a NOMEM drop event).
-            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: options.rxPath) {
-                if options.gro { try groReceive(skb) } else { try netifReceive(skb) }
+            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath) {
+                if gro { try groReceive(skb) } else { try netifReceive(skb) }
             }
             inPoll += 1
-            if inPoll >= options.napiBudget {
+            if inPoll >= napiBudget {
                 inPoll = 0
-                if options.gro { try groPollEnd() }
+                if gro { try groPollEnd() }
             }
         } catch {
             recordModelError(error)
@@ -240,21 +265,22 @@ public final class PacketRun {
     /// consumes down to `socketQueueDepth`.
     func deliver(_ skb: SkbID) throws(SkbError) {
         let s = try sim.skb(skb)
+        let truesize = s.truesize, len = s.len
         let sk = Int(socket)
-        if pipeline.sockets[sk].rmemAlloc + Int(s.truesize) > pipeline.sockets[sk].rcvbuf {
+        if pipeline.socketTable[sk].rmemAlloc + Int(truesize) > pipeline.socketTable[sk].rcvbuf {
             try pipeline.kfree_skb_reason(skb, sim.reasons.socketRcvbuff)
             return
         }
-        if s.len > 0 { ratio.record(Double(s.truesize) / Double(s.len)) }
+        if len > 0 { ratio.record(Double(truesize) / Double(len)) }
         delivered += 1
         try pipeline.skb_set_owner_r(skb, socket: socket)
-        _ = pipeline.sockets[sk].enqueue(skb)
-        while pipeline.sockets[sk].queued > options.socketQueueDepth { try readOne() }
+        _ = pipeline.socketTable[sk].enqueue(skb)
+        while pipeline.socketTable[sk].queued > socketQueueDepth { try readOne() }
     }
 
     /// The reader: dequeue the oldest skb and `consume_skb` it.
     func readOne() throws(SkbError) {
-        guard let skb = pipeline.sockets[Int(socket)].dequeue() else { return }
+        guard let skb = pipeline.socketTable[Int(socket)].dequeue() else { return }
         try pipeline.consume_skb(skb)
         consumed += 1
     }
@@ -267,7 +293,7 @@ public final class PacketRun {
         if let finished { return finished }
         do throws(SkbError) {
             if options.gro { try groFlush() }
-            while pipeline.sockets[Int(socket)].queued > 0 { try readOne() }
+            while pipeline.socketTable[Int(socket)].queued > 0 { try readOne() }
         } catch {
             recordModelError(error)
         }
@@ -307,12 +333,12 @@ public final class PacketRun {
             stats.pageFragBytesOfPages += st.refillsHighOrder * memory.config.pageFragCacheMaxSize
                 + st.refillsOrder0 * memory.config.pageSize + st.reuses * reuseSize
         }
-        stats.truesizeRatio = ratio
+        stats.truesizeRatio = RatioHistogram(ratio)
         stats.drops = drops
         stats.fragListMemberFrees = pipeline.listMemberFrees
         stats.hookDrops = pipeline.hookDrops
         stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize
-        stats.peakSocketRmem = pipeline.sockets[Int(socket)].peakRmemAlloc
+        stats.peakSocketRmem = pipeline.socket(socket).peakRmemAlloc
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
         if options.gro { stats.groStatistics = sim.gro.statistics }

@@ -41,13 +41,21 @@ public final class ReleasePipeline {
     /// called by the `.fragDestructors` stage with (skb, frag index).
     @exclusivity(unchecked) public var seedFragDestructor: ((SkbID, Int) -> Void)?
     /// Simulated sockets (`SkbDestructor.sockRfree(socket:)` indexes them).
-    @exclusivity(unchecked) public internal(set) var sockets: [SimSocket] = []
+    @exclusivity(unchecked) var socketTable = SocketTable()
+    /// Snapshots of the simulated sockets, in id order.
+    public var sockets: [SimSocket] { socketTable.all }
+    /// A snapshot of socket `id`.
+    public func socket(_ id: UInt32) -> SimSocket { socketTable[Int(id)] }
     @exclusivity(unchecked) public private(set) var findings: [ReleaseFinding] = []
 
     /// Top-level frees by reason value (frag_list members, which the
     /// kernel traces with NOT_SPECIFIED, are counted in `listMemberFrees`).
     /// Index = raw value; values past the table's MAX land in the last slot.
-    @exclusivity(unchecked) public private(set) var reasonCounts: ContiguousArray<UInt64>
+    /// A snapshot (the counters live in pointer storage: no array
+    /// uniqueness check per free).
+    public var reasonCounts: ContiguousArray<UInt64> { ContiguousArray(UnsafeBufferPointer(start: reasonCounters, count: reasonSlots)) }
+    private let reasonCounters: UnsafeMutablePointer<UInt64>
+    private let reasonSlots: Int
     @exclusivity(unchecked) public private(set) var listMemberFrees: UInt64 = 0
     /// Hook verdicts seen (accept, drop).
     @exclusivity(unchecked) public private(set) var hookAccepts: UInt64 = 0
@@ -59,7 +67,14 @@ public final class ReleasePipeline {
         self.sim = sim
         self.stages = order.stages
         isKernelOrder = Self.isKernelOrder(stages)
-        reasonCounts = ContiguousArray(repeating: 0, count: Int(sim.dropReasonTable.maxValue) + 1)
+        reasonSlots = Int(sim.dropReasonTable.maxValue) + 1
+        reasonCounters = .allocate(capacity: reasonSlots)
+        reasonCounters.initialize(repeating: 0, count: reasonSlots)
+    }
+
+    deinit {
+        reasonCounters.deallocate()
+        socketTable.deallocate()
     }
 
     /// The stage names in order, e.g. "unref trace destructor ...".
@@ -116,8 +131,8 @@ public final class ReleasePipeline {
     /// A new simulated socket with `sk_rcvbuf = rcvbuf` and room for `queueCapacity` queued skbs.
     @discardableResult
     public func makeSocket(rcvbuf: Int = 212_992, queueCapacity: Int = 64) -> UInt32 {
-        let id = UInt32(sockets.count)
-        sockets.append(SimSocket(id: id, rcvbuf: rcvbuf, capacity: queueCapacity))
+        let id = UInt32(socketTable.count)
+        socketTable.append(SimSocket(id: id, rcvbuf: rcvbuf, capacity: queueCapacity))
         return id
     }
 
@@ -132,15 +147,15 @@ public final class ReleasePipeline {
             return Int(s.truesize)
         }
         let i = Int(socket)
-        sockets[i].rmemAlloc += truesize
-        sockets[i].charged += 1
-        if sockets[i].rmemAlloc > sockets[i].peakRmemAlloc { sockets[i].peakRmemAlloc = sockets[i].rmemAlloc }
+        socketTable[i].rmemAlloc += truesize
+        socketTable[i].charged += 1
+        if socketTable[i].rmemAlloc > socketTable[i].peakRmemAlloc { socketTable[i].peakRmemAlloc = socketTable[i].rmemAlloc }
     }
 
     /// `skb_orphan(skb)`: run and clear the destructor now.
     public func skb_orphan(_ skb: SkbID) throws(SkbError) {
         let s = try sim.skb(skb)
-        guard s.destructor != .none else { return }
+        guard !s.destructor.isNone else { return }
         let d = try sim.skbReleaseHeadState(skb)
         runDestructor(d, truesize: Int(s.truesize))
     }
@@ -149,22 +164,26 @@ public final class ReleasePipeline {
     /// `skb->destructor(skb)` without clearing it would. `sock_rfree`
     /// uncharges `truesize` from its socket; going below zero is reported.
     public func runDestructor(_ d: SkbDestructor, truesize: Int) {
-        guard case .sockRfree(let sid) = d, Int(sid) < sockets.count else { return }
+        guard case .sockRfree(let sid) = d, Int(sid) < socketTable.count else { return }
         let i = Int(sid)
-        sockets[i].rmemAlloc -= truesize
-        sockets[i].uncharged += 1
-        if sockets[i].rmemAlloc < 0 {
-            findings.append(ReleaseFinding(kind: .rmemUnderflow, packet: sim.currentPacket, text: """
-                WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
-                sock_rfree: sk_rmem_alloc of socket \(sid) is \(sockets[i].rmemAlloc) after uncharging truesize \(truesize) \
-                (\(sockets[i].uncharged) uncharges for \(sockets[i].charged) charges: skb->destructor run twice?) in packet \(sim.currentPacket)
-                """))
-        }
+        socketTable[i].rmemAlloc -= truesize
+        socketTable[i].uncharged += 1
+        if _slowPath(socketTable[i].rmemAlloc < 0) { rmemUnderflow(sid, truesize) }
+    }
+
+    /// `sock_rfree` took `sk_rmem_alloc` below zero: the WARN at close, now.
+    private func rmemUnderflow(_ sid: UInt32, _ truesize: Int) {
+        let s = socketTable[Int(sid)]
+        findings.append(ReleaseFinding(kind: .rmemUnderflow, packet: sim.currentPacket, text: """
+            WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
+            sock_rfree: sk_rmem_alloc of socket \(sid) is \(s.rmemAlloc) after uncharging truesize \(truesize) \
+            (\(s.uncharged) uncharges for \(s.charged) charges: skb->destructor run twice?) in packet \(sim.currentPacket)
+            """))
     }
 
     /// Check every socket as `inet_sock_destruct` does at close.
     public func closeSockets() {
-        for s in sockets where s.rmemAlloc != 0 && !findings.contains(where: { $0.kind == .rmemUnderflow }) {
+        for s in socketTable.all where s.rmemAlloc != 0 && !findings.contains(where: { $0.kind == .rmemUnderflow }) {
             findings.append(ReleaseFinding(kind: .rmemNotZeroAtClose, packet: sim.currentPacket, text: """
                 WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
                 socket \(s.id) closed with sk_rmem_alloc \(s.rmemAlloc) (\(s.charged) charges, \(s.uncharged) uncharges)
@@ -208,8 +227,8 @@ public final class ReleasePipeline {
     // MARK: Running the stages
 
     func count(_ reason: SkbDropReason) {
-        let i = min(Int(reason.rawValue), reasonCounts.count - 1)
-        reasonCounts[i] &+= 1
+        let i = min(Int(reason.rawValue), reasonSlots - 1)
+        reasonCounters[i] &+= 1
     }
 
     static func isKernelOrder(_ stages: [ReleaseStage]) -> Bool {
@@ -256,7 +275,7 @@ public final class ReleasePipeline {
             case .destructor:
                 let truesize = Int(try sim.skb(skb).truesize)
                 let d = try sim.skbReleaseHeadState(skb)
-                if d != .none { runDestructor(d, truesize: truesize) }
+                if !d.isNone { runDestructor(d, truesize: truesize) }
             case .fragDestructors:
                 if let cb = seedFragDestructor {
                     let n = try sim.shinfo(skb).nrFrags
@@ -302,12 +321,11 @@ public final class ReleasePipeline {
         // .destructor
         let truesize = Int(try sim.skb(skb).truesize)
         let d = try sim.skbReleaseHeadState(skb)
-        if d != .none { runDestructor(d, truesize: truesize) }
+        if !d.isNone { runDestructor(d, truesize: truesize) }
         // .dataUnref; while clones hold the data, the data stages are skipped
         if try sim.skbDataUnref(skb) {
-            // .fragUnref, .listFree, .headFree
-            try sim.skbReleaseFrags(skb)
-            try freeFragList(skb)
+            // .fragUnref, .listFree (its frag_list read done with the frags'), .headFree
+            if let list = try sim.skbReleaseFragsLoadingFragList(skb) { try freeFragList(skb, list) }
             try sim.skbFreeHead(skb)
             try sim.skbClearPpRecycle(skb)
         }
@@ -320,6 +338,11 @@ public final class ReleasePipeline {
     /// with NOT_SPECIFIED whatever the parent's reason (the kernel quirk).
     func freeFragList(_ skb: SkbID) throws(SkbError) {
         guard let list = try sim.shinfo(skb).fragList else { return }
+        try freeFragList(skb, list)
+    }
+
+    /// `freeFragList` with `skb`'s frag_list already read.
+    func freeFragList(_ skb: SkbID, _ list: SkbID) throws(SkbError) {
         let reason = sim.reasons.notSpecified
         try sim.trace(.listFree, skb, "kfree_skb_list_reason", arg0: UInt64(sim.fragListCount(list)), reason: reason.rawValue)
         depth += 1

@@ -24,6 +24,14 @@ public struct RatioHistogram: Sendable {
         if ratio > max { max = ratio }
     }
 
+    /// A histogram with `recorder`'s contents.
+    init(_ recorder: RatioRecorder) {
+        buckets = ContiguousArray(UnsafeBufferPointer(start: recorder.buckets, count: Self.maxRatio * Self.bucketsPerUnit + 1))
+        count = recorder.count
+        sum = recorder.sum
+        max = recorder.max
+    }
+
     public var mean: Double { count == 0 ? 0 : sum / Double(count) }
 
     /// The upper edge of the bucket holding the q-quantile (q in 0...1),
@@ -38,6 +46,34 @@ public struct RatioHistogram: Sendable {
         }
         return max
     }
+}
+
+/// `RatioHistogram.record` for a per-packet driver: the buckets behind one
+/// pointer (no array uniqueness check per record). The owner calls
+/// `deallocate()` once; `RatioHistogram(recorder)` takes a snapshot.
+struct RatioRecorder {
+    let buckets: UnsafeMutablePointer<UInt64>
+    private(set) var count: UInt64 = 0
+    private(set) var sum: Double = 0
+    private(set) var max: Double = 0
+    private static let lastBucket = RatioHistogram.maxRatio * RatioHistogram.bucketsPerUnit
+
+    init() {
+        buckets = .allocate(capacity: Self.lastBucket + 1)
+        buckets.initialize(repeating: 0, count: Self.lastBucket + 1)
+    }
+
+    /// As `RatioHistogram.record`.
+    @inline(__always)
+    mutating func record(_ ratio: Double) {
+        let b = Swift.min(Int(ratio * Double(RatioHistogram.bucketsPerUnit)), Self.lastBucket)
+        buckets[b] &+= 1
+        count &+= 1
+        sum += ratio
+        if ratio > max { max = ratio }
+    }
+
+    func deallocate() { buckets.deallocate() }
 }
 
 /// What the memory checker and the release layer concluded about a run.

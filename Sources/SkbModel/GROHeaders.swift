@@ -22,6 +22,27 @@ struct GROSegment {
     var offset: Int { networkLength + tcpLength }
 }
 
+/// The first bytes after `skb->data`, read raw once the checker has passed
+/// them all (`SkbSim.groParse`'s fast path).
+struct GROHeaderWindow {
+    /// Enough for IPv4 + a full TCP header with options (20 + 60) and
+    /// IPv6 + a few extension headers; longer headers take the checked path.
+    static let size = 128
+    let bytes: UnsafeRawBufferPointer
+    var count: Int { bytes.count }
+
+    enum Result {
+        case parsed(GROSegment)
+        /// The skb cannot be aggregated (`groParse` returns nil).
+        case notAggregated
+        /// A byte past the window or a pull is needed.
+        case needsCheckedPath
+    }
+
+    @inline(__always) func u8(_ off: Int) -> UInt8 { bytes[off] }
+    @inline(__always) func be16(_ off: Int) -> UInt16 { UInt16(bytes[off]) << 8 | UInt16(bytes[off + 1]) }
+}
+
 /// TCP flag bits (byte 13 of the header).
 enum TCPBits {
     static let fin: UInt8 = 0x01, syn: UInt8 = 0x02, rst: UInt8 = 0x04, psh: UInt8 = 0x08
@@ -53,8 +74,26 @@ extension SkbSim {
     func groBytesEqual(_ a: KernelAddress, _ b: KernelAddress, _ n: Int) -> Bool {
         guard n > 0 else { return true }
         return memory.withUnsafeBytes(at: a, count: n) { x in
-            memory.withUnsafeBytes(at: b, count: n) { y in x.elementsEqual(y) }
+            memory.withUnsafeBytes(at: b, count: n) { y in SkbSim.bytesEqual(x, y) }
         }
+    }
+
+    /// `memcmp(x, y, n) == 0` for equal-length buffers, 8 bytes at a time
+    /// (`elementsEqual` goes byte by byte through the generic iterator).
+    @inline(__always) static func bytesEqual(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        let n = x.count
+        guard n == y.count else { return false }
+        guard n > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
+        var k = 0
+        while k + 8 <= n {
+            if xp.loadUnaligned(fromByteOffset: k, as: UInt64.self) != yp.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k += 8
+        }
+        while k < n {
+            if xp.load(fromByteOffset: k, as: UInt8.self) != yp.load(fromByteOffset: k, as: UInt8.self) { return false }
+            k += 1
+        }
+        return true
     }
 
     /// `skb_gro_header` for a linear-header skb: the first `n` bytes after
@@ -71,6 +110,91 @@ extension SkbSim {
     /// bad TCP doff): it goes up unmerged (`GRO_NORMAL`). Sets the skb's
     /// network/transport header offsets as the GRO path does.
     func groParse(_ i: Int) throws(SkbError) -> GROSegment? {
+        // Fast path: the first bytes of the linear data are accessible (the
+        // checker would pass every read), so parse them raw with one look;
+        // anything else (short headlen, pulls, poisoned bytes) takes the
+        // checked path below, which reports exactly as before.
+        let window = min(Int(skbs[i].headlen), GROHeaderWindow.size)
+        let d = skbs[i].dataPointer
+        if window > 0 && memory.isAccessible(d, count: window) {
+            let fast = memory.withUnsafeBytes(at: d, count: window) { groParseRaw(i, GROHeaderWindow(bytes: $0)) }
+            switch fast {
+            case .parsed(let seg):
+                skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)
+                skbs[i].transportHeader = UInt16(truncatingIfNeeded: Int(skbs[i].data) + seg.networkLength)
+                var seg = seg
+                if shinfo(at: i).hasFragList { seg.flush = true }
+                return seg
+            case .notAggregated: return nil
+            case .needsCheckedPath: break
+            }
+        }
+        return try groParseChecked(i)
+    }
+
+    /// `groParseChecked` on raw header bytes, without side effects: the
+    /// same tests in the same order; `.needsCheckedPath` when a test needs a
+    /// byte outside the window or a pull.
+    func groParseRaw(_ i: Int, _ w: GROHeaderWindow) -> GROHeaderWindow.Result {
+        let proto = skbs[i].protocolType
+        let headlen = Int(skbs[i].headlen)
+        let len = Int(skbs[i].len)
+        let v6: Bool
+        var nh: Int
+        var flush = false
+        // groMayPull(i, n) is true without a pull when headlen >= n.
+        @inline(__always) func mayPull(_ n: Int) -> Bool? {
+            if headlen >= n { return n <= w.count ? true : nil }
+            return len < n ? false : nil
+        }
+        if proto == 0x0800 {
+            guard let ok = mayPull(20) else { return .needsCheckedPath }
+            guard ok else { return .notAggregated }
+            guard w.u8(0) == 0x45 else { return .notAggregated }
+            let fragOff = w.be16(6)
+            guard fragOff & 0x3FFF == 0 else { return .notAggregated }
+            var sum: UInt32 = 0
+            for k in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(w.be16(k)) }
+            while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+            guard sum == 0xFFFF else { return .notAggregated }
+            guard w.u8(9) == 6 else { return .notAggregated }
+            flush = Int(w.be16(2)) != len || fragOff & ~0x4000 != 0
+            v6 = false
+            nh = 20
+        } else if proto == 0x86DD {
+            guard let ok = mayPull(40) else { return .needsCheckedPath }
+            guard ok else { return .notAggregated }
+            guard w.u8(0) >> 4 == 6 else { return .notAggregated }
+            flush = Int(w.be16(4)) != len - 40
+            var next = w.u8(6)
+            nh = 40
+            var hops = 0
+            while next == 0 || next == 43 || next == 60 {
+                guard hops < 8 else { return .notAggregated }
+                guard let ok = mayPull(nh + 8) else { return .needsCheckedPath }
+                guard ok else { return .notAggregated }
+                let hlen = (Int(w.u8(nh + 1)) + 1) * 8
+                next = w.u8(nh)
+                nh += hlen
+                hops += 1
+            }
+            guard next == 6 else { return .notAggregated }
+            v6 = true
+        } else {
+            return .notAggregated
+        }
+        guard let ok = mayPull(nh + 20) else { return .needsCheckedPath }
+        guard ok else { return .notAggregated }
+        let doff = Int(w.u8(nh + 12) >> 4) * 4
+        guard doff >= 20 else { return .notAggregated }
+        guard let ok2 = mayPull(nh + doff) else { return .needsCheckedPath }
+        guard ok2 else { return .notAggregated }
+        return .parsed(GROSegment(v6: v6, networkLength: nh, tcpLength: doff, len: len - nh - doff,
+                                  flush: flush, flags: w.u8(nh + 13)))
+    }
+
+    /// The checked parse (every read through the checker, pulls as needed).
+    func groParseChecked(_ i: Int) throws(SkbError) -> GROSegment? {
         let proto = skbs[i].protocolType
         let v6: Bool
         var nh: Int

@@ -133,6 +133,12 @@ public enum SkbDestructor: Hashable, Sendable {
     /// A user-defined tag.
     case custom(tag: UInt32)
 
+    /// `destructor == NULL`, without the derived (out-of-line) `==`.
+    @inlinable public var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+
     /// Numeric code for `SkbEvent.arg0` of `.destructor` events:
     /// 0 none, 1 sock_rfree, 2 sock_wfree, 3 tcp_wfree, 4 sock_edemux, 5 custom.
     public var code: UInt64 {

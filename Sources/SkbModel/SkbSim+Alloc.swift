@@ -9,11 +9,11 @@ extension SkbSim {
     /// (`__GFP_NOMEMALLOC | __GFP_NOWARN`); retry with them if gfp allows.
     /// Returns the head, its real size, and whether reserves were used.
     public func kmalloc_reserve(_ size: Int, _ gfp: GFP) -> (head: KernelAddress, size: Int, pfmemalloc: Bool)? {
-        let obj = config.skbHeadAlign(size)
+        let obj = sizes.headAlign(size)
         let notNormal: GFP = [.__GFP_DMA, .__GFP_RECLAIMABLE, .__GFP_ACCOUNT]
         let first = gfp.union([.__GFP_NOMEMALLOC, .__GFP_NOWARN])
-        if obj <= config.skbSmallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
-            let real = config.skbSmallHeadCacheSize
+        if obj <= sizes.smallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
+            let real = sizes.smallHeadCacheSize
             if let a = memory.kmemCacheAlloc(memory.skbSmallHeadCache, first) { return (a, real, false) }
             guard memory.gfpPfmemallocAllowed(gfp), let a = memory.kmemCacheAlloc(memory.skbSmallHeadCache, gfp) else { return nil }
             return (a, real, true)
@@ -29,8 +29,8 @@ extension SkbSim {
     /// users = 1, head = data, tail = 0, mac/transport unset, shinfo zeroed
     /// up to dataref and dataref = 1.
     func finalizeSkbAround(_ i: Int, _ data: KernelAddress, _ size: Int) {
-        let end = config.skbWithOverhead(size)
-        skbs[i].truesize = UInt32(config.skbTruesize(end))
+        let end = sizes.withOverhead(size)
+        skbs[i].truesize = UInt32(sizes.truesize(end))
         skbs[i].users = 1
         skbs[i].head = data
         skbs[i].data = 0
@@ -99,14 +99,14 @@ extension SkbSim {
     /// The rx kmalloc bound of `__netdev_alloc_skb` / `napi_alloc_skb`.
     var rxKmallocBound: Int {
         switch options.rxKmallocThreshold {
-        case .smallHeadCache: config.skbWithOverhead(config.skbSmallHeadCacheSize)
-        case .withOverhead1024: config.skbWithOverhead(1024)
+        case .smallHeadCache: sizes.rxKmallocBoundSmallHead
+        case .withOverhead1024: sizes.rxKmallocBound1024
         }
     }
 
     /// Whether the rx allocators take the kmalloc path for a padded `len`.
     func rxUsesKmalloc(_ len: Int, _ gfp: GFP) -> Bool {
-        len <= rxKmallocBound || len > config.skbWithOverhead(config.pageSize)
+        len <= rxKmallocBound || len > sizes.withOverheadPage
             || !gfp.isDisjoint(with: [.__GFP_DIRECT_RECLAIM, .__GFP_DMA])
     }
 
@@ -146,7 +146,7 @@ extension SkbSim {
     /// per-CPU `netdev_alloc_cache` with head_frag = 1. Then
     /// `skb_reserve(NET_SKB_PAD)`. nil on allocation failure.
     public func netdev_alloc_skb(_ length: Int, _ gfp: GFP = .GFP_ATOMIC) -> SkbID? {
-        rxAllocSkb(length, pad: config.netSkbPad, gfp, cache: netdevAllocCache, flags: .rx, "__netdev_alloc_skb")
+        rxAllocSkb(length, pad: sizes.netSkbPad, gfp, cache: netdevAllocCache, flags: .rx, "__netdev_alloc_skb")
     }
 
     /// `napi_alloc_skb(napi, len)` (v6.9+: always GFP_ATOMIC | __GFP_NOWARN):
@@ -156,7 +156,7 @@ extension SkbSim {
         if options.napiSmallPageFrag1k && length + config.netSkbPad + config.netIpAlign <= config.skbWithOverhead(1024) {
             return napiAllocSkbSmallFrag(length)
         }
-        return rxAllocSkb(length, pad: config.netSkbPad + config.netIpAlign, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
+        return rxAllocSkb(length, pad: sizes.napiPad, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
                    flags: [.rx, .napi], "napi_alloc_skb")
     }
 
@@ -167,7 +167,7 @@ extension SkbSim {
             guard let s = __alloc_skb(len, gfp, flags) else { return nil }
             skb = s
         } else {
-            let fragLen = config.skbHeadAlign(len)
+            let fragLen = sizes.headAlign(len)
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
             guard let skbaddr = memory.kmemCacheAlloc(memory.skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
                 memory.page_frag_free(data)  // skb_free_frag

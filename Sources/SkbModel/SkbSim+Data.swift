@@ -43,7 +43,7 @@ extension SkbSim {
     }
 
     /// `__skb_put`: no checks beyond the model's own bounds.
-    func __skb_put(_ i: Int, _ len: Int) {
+    @inline(__always) func __skb_put(_ i: Int, _ len: Int) {
         skbs[i].tail &+= UInt32(len)
         skbs[i].len &+= UInt32(len)
         emit(.put, i, "__skb_put", UInt64(len))
@@ -75,7 +75,7 @@ extension SkbSim {
         return try __skb_pull(i, len)
     }
 
-    func __skb_pull(_ i: Int, _ len: Int) throws(SkbError) -> KernelAddress {
+    @inline(__always) func __skb_pull(_ i: Int, _ len: Int) throws(SkbError) -> KernelAddress {
         let newLen = Int(skbs[i].len) - len
         if newLen < Int(skbs[i].dataLen) {
             throw SkbError(.bug, "__skb_pull(len=\(len))\nkernel BUG at include/linux/skbuff.h: __skb_pull into paged data (len:\(skbs[i].len) data_len:\(skbs[i].dataLen))")

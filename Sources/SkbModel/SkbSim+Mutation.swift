@@ -8,7 +8,7 @@ extension SkbSim {
     /// header offsets, `protocolType`, `mark`, `destructor`, `sk`, ...).
     /// Lengths change only through the operations below.
     @discardableResult
-    public func modify<R>(_ id: SkbID, _ body: (inout SkBuff) -> R) throws(SkbError) -> R {
+    @inlinable public func modify<R>(_ id: SkbID, _ body: (inout SkBuff) -> R) throws(SkbError) -> R {
         let i = try slot(id, "skb")
         return body(&skbs[i])
     }
@@ -43,7 +43,7 @@ extension SkbSim {
 
     /// Record an arbitrary event on an skb (e.g. GRO's `.groMerge`) with
     /// the skb's current fields; free when no sink is attached.
-    public func trace(_ kind: Trace.SkbEventKind, _ id: SkbID, _ function: StaticString, arg0: UInt64 = 0, arg1: UInt64 = 0,
+    @inlinable public func trace(_ kind: Trace.SkbEventKind, _ id: SkbID, _ function: StaticString, arg0: UInt64 = 0, arg1: UInt64 = 0,
                       reason: UInt32 = 0) throws(SkbError) {
         let i = try slot(id, "trace")
         emit(kind, i, function, arg0, arg1, reason: reason)

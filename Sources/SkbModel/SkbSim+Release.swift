@@ -80,9 +80,9 @@ extension SkbSim {
 
     /// `skb_unref(skb)`: true when this was the last user. users == 1 is the
     /// fast path (no atomic); else decrement and report whether it hit 0.
-    public func skbUnref(_ id: SkbID) throws(SkbError) -> Bool { skbUnref(try slot(id, "skb_unref")) }
+    @inlinable public func skbUnref(_ id: SkbID) throws(SkbError) -> Bool { skbUnref(try slot(id, "skb_unref")) }
 
-    func skbUnref(_ i: Int) -> Bool {
+    @usableFromInline func skbUnref(_ i: Int) -> Bool {
         if skbs[i].users == 1 { return true }
         if skbs[i].users <= 0 {
             memory.reportWarning(.refcountUnderflow, operation: "skb_unref", address: skbs[i].skbaddr,
@@ -108,12 +108,12 @@ extension SkbSim {
     /// extensions: not modelled). Returns the destructor that ran (`.none`
     /// if there was none) so a caller can do its accounting (`sock_rfree`).
     @discardableResult
-    public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) -> SkbDestructor { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
+    @inlinable public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) -> SkbDestructor { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
 
     @discardableResult
-    func skbReleaseHeadState(_ i: Int) -> SkbDestructor {
+    @usableFromInline func skbReleaseHeadState(_ i: Int) -> SkbDestructor {
         let d = skbs[i].destructor
-        if d != .none {
+        if !d.isNone {
             emit(.destructor, i, "skb_release_head_state", d.code)
             skbs[i].destructor = .none
             skbs[i].sk = nil
@@ -129,9 +129,9 @@ extension SkbSim {
     /// freed), or a dataref smaller than the bias, is a dataref underflow:
     /// reported (`WARNING: ... dataref underflow`) and answered false, so
     /// nothing is freed twice.
-    public func skbDataUnref(_ id: SkbID) throws(SkbError) -> Bool { skbDataUnref(try slot(id, "skb_data_unref")) }
+    @inlinable public func skbDataUnref(_ id: SkbID) throws(SkbError) -> Bool { skbDataUnref(try slot(id, "skb_data_unref")) }
 
-    func skbDataUnref(_ i: Int) -> Bool {
+    @usableFromInline func skbDataUnref(_ i: Int) -> Bool {
         if _slowPath(skbs[i].dataReleased) {
             memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
                                  message: "skb_release_data: dataref underflow: the data of skb \(id(i)) was already released (head \(skbs[i].head))")
@@ -174,12 +174,32 @@ extension SkbSim {
 
     /// The frag unref loop of `skb_release_data`: `__skb_frag_unref` for
     /// frags[0..<nr_frags] (no kmap, no per-frag destructor).
-    public func skbReleaseFrags(_ id: SkbID) throws(SkbError) { skbReleaseFrags(try slot(id, "skb_release_data")) }
+    @inlinable public func skbReleaseFrags(_ id: SkbID) throws(SkbError) { skbReleaseFrags(try slot(id, "skb_release_data")) }
 
-    func skbReleaseFrags(_ i: Int) {
+    @usableFromInline func skbReleaseFrags(_ i: Int) {
         let sh = shinfo(at: i)
         let n = sh.nrFrags
         for k in 0..<n { fragUnref(sh.frag(k), i, k) }
+    }
+
+    /// `.fragUnref` then the `frag_list` read of `.listFree`, for a driver
+    /// of the stages (`ReleasePipeline`): `skbReleaseFrags(id)` followed by
+    /// `shinfo(id).fragList`. With no frags and an accessible shinfo, one
+    /// checker look covers both fields; otherwise the two checked accesses
+    /// run as before, so the checker's reports are the same either way.
+    @inlinable public func skbReleaseFragsLoadingFragList(_ id: SkbID) throws(SkbError) -> SkbID? {
+        skbReleaseFragsLoadingFragList(try slot(id, "skb_release_data"))
+    }
+
+    @usableFromInline func skbReleaseFragsLoadingFragList(_ i: Int) -> SkbID? {
+        let sh = skbs[i].endPointer
+        // nr_frags (offset 2) and frag_list (offsets 8..<16) in one look.
+        if memory.isAccessible(sh, count: SharedInfo.fragListOffset + 8)
+            && memory.rawLoad(UInt8.self, at: sh + SharedInfo.nrFragsOffset) == 0 {
+            return SharedInfo.decode(memory.rawLoad(UInt64.self, at: sh + SharedInfo.fragListOffset))
+        }
+        skbReleaseFrags(i)
+        return shinfo(at: i).fragList
     }
 
     /// Live skbs on a `next` chain starting at `first`.
@@ -191,21 +211,21 @@ extension SkbSim {
     }
 
     /// `skb->pp_recycle = 0` (the exit of `skb_release_data`).
-    public func skbClearPpRecycle(_ id: SkbID) throws(SkbError) { skbs[try slot(id, "skb_release_data")].ppRecycle = false }
+    @inlinable public func skbClearPpRecycle(_ id: SkbID) throws(SkbError) { skbs[try slot(id, "skb_release_data")].ppRecycle = false }
 
     /// `skb_free_head(skb)`: `skb_free_frag` (`page_frag_free`) for a
     /// head_frag head, else `skb_kfree_head`: before the CVE-2026-31429 fix
     /// `kmem_cache_free(skb_small_head_cache)` when end ==
     /// SKB_SMALL_HEAD_HEADROOM, otherwise (and always after it) `kfree`.
-    public func skbFreeHead(_ id: SkbID) throws(SkbError) { skbFreeHead(try slot(id, "skb_free_head")) }
+    @inlinable public func skbFreeHead(_ id: SkbID) throws(SkbError) { skbFreeHead(try slot(id, "skb_free_head")) }
 
-    func skbFreeHead(_ i: Int) {
+    @usableFromInline func skbFreeHead(_ i: Int) {
         let head = skbs[i].head
         skbs[i].dataReleased = true
         if skbs[i].headFrag {
             emit(.headFree, i, "skb_free_frag", head.raw, 0)
             memory.page_frag_free(head)
-        } else if !options.kfreeHeadAlways && Int(skbs[i].end) == config.skbSmallHeadHeadroom {
+        } else if !options.kfreeHeadAlways && Int(skbs[i].end) == sizes.smallHeadHeadroom {
             emit(.headFree, i, "skb_kfree_head", head.raw, 2)
             memory.kmemCacheFree(memory.skbSmallHeadCache, head)
         } else {
@@ -218,9 +238,9 @@ extension SkbSim {
     /// (skbuff_cache); ORIG → free the fclones block if fclone_ref is 1,
     /// else decrement; CLONE → decrement, free the block at 0. The pool slot
     /// is released either way (its handle becomes stale).
-    public func kfreeSkbmem(_ id: SkbID) throws(SkbError) { kfreeSkbmem(try slot(id, "kfree_skbmem")) }
+    @inlinable public func kfreeSkbmem(_ id: SkbID) throws(SkbError) { kfreeSkbmem(try slot(id, "kfree_skbmem")) }
 
-    func kfreeSkbmem(_ i: Int) {
+    @usableFromInline func kfreeSkbmem(_ i: Int) {
         let addr = skbs[i].skbaddr
         emit(.skbFree, i, "kfree_skbmem", skbs[i].fclone == .unavailable ? 0 : 1, UInt64(skbs[i].fclone.rawValue))
         switch skbs[i].fclone {

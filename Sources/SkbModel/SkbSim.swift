@@ -21,6 +21,8 @@ import Trace
 /// Not thread-safe (one CPU with bottom halves disabled).
 public final class SkbSim {
     public let memory: MemorySystem
+    /// `memory.config`'s derived sizes, computed once (see `SkbSizes`).
+    @usableFromInline let sizes: SkbSizes
     @exclusivity(unchecked) public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
     @exclusivity(unchecked) public var sink: (any EventSink)?
@@ -72,6 +74,7 @@ public final class SkbSim {
     public init(memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil,
                 dropReasons: SkbDropReasonTable = .default) {
         self.memory = memory
+        self.sizes = SkbSizes(memory.config)
         self.options = options
         self.sink = sink
         self.dropReasonTable = dropReasons
@@ -115,16 +118,16 @@ public final class SkbSim {
     // MARK: Pool
 
     /// Snapshot of a live skb.
-    public func skb(_ id: SkbID) throws(SkbError) -> SkBuff { skbs[try slot(id, "skb")] }
+    @inlinable public func skb(_ id: SkbID) throws(SkbError) -> SkBuff { skbs[try slot(id, "skb")] }
 
     /// Whether `id` names a live skb.
-    public func isLive(_ id: SkbID) -> Bool {
+    @inlinable public func isLive(_ id: SkbID) -> Bool {
         let i = Int(id.index)
         return i < skbs.count && skbs[i].live && skbs[i].generation == id.generation
     }
 
     /// `skb_shinfo(skb)`.
-    public func shinfo(_ id: SkbID) throws(SkbError) -> SharedInfo { shinfo(at: try slot(id, "skb_shinfo")) }
+    @inlinable public func shinfo(_ id: SkbID) throws(SkbError) -> SharedInfo { shinfo(at: try slot(id, "skb_shinfo")) }
 
     @inlinable func shinfo(at i: Int) -> SharedInfo { SharedInfo(memory: memory, address: skbs[i].endPointer) }
 
@@ -166,7 +169,7 @@ public final class SkbSim {
         return i
     }
 
-    @usableFromInline func releaseSlot(_ i: Int) {
+    @usableFromInline @inline(__always) func releaseSlot(_ i: Int) {
         freedAddr[i] = skbs[i].skbaddr
         skbs[i].live = false
         skbs[i].generation &+= 1
@@ -176,7 +179,7 @@ public final class SkbSim {
 
     // MARK: Events
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func emit(_ kind: SkbEventKind, _ i: Int, _ function: StaticString, _ arg0: UInt64 = 0, _ arg1: UInt64 = 0, reason: UInt32 = 0) {
         if let sink { emitSlow(sink, kind, i, function, arg0, arg1, reason) }
     }
