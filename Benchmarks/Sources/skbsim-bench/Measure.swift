@@ -69,7 +69,8 @@ func monotonicNanos() -> Int64 { bare_monotonic_ns() }
 /// CPU time used by the process so far, all threads (CLOCK_PROCESS_CPUTIME_ID).
 func processCPUNanos() -> Int64 { cpuNanos(CLOCK_PROCESS_CPUTIME_ID) }
 
-/// CPU time used by the calling thread so far (CLOCK_THREAD_CPUTIME_ID).
+/// CPU time used by the calling thread so far (CLOCK_THREAD_CPUTIME_ID): unlike
+/// wall time it does not count time the thread spent preempted on a busy machine.
 func threadCPUNanos() -> Int64 { cpuNanos(CLOCK_THREAD_CPUTIME_ID) }
 
 private func cpuNanos(_ clock: clockid_t) -> Int64 {
@@ -141,14 +142,6 @@ struct StreamingBench {
         return StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
                             cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
     }
-}
-
-/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): unlike wall
-/// time it does not count time the thread spent preempted on a busy machine.
-func threadCPUNanos() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
 /// One (5) row: wall-clock and thread-CPU time of the same run.
