@@ -69,19 +69,18 @@ extension MemorySystem {
     @inlinable @inline(__always)
     func fillShadow(_ p: UnsafeMutablePointer<UInt8>, count n: Int, _ code: UInt8) {
         let raw = UnsafeMutableRawPointer(p)
-        if n >= 8 {
-            let w = UInt64(code) &* 0x0101_0101_0101_0101
-            if n <= 16 {
-                raw.storeBytes(of: w, as: UInt64.self)
-                raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
-            } else if n <= 32 {
-                raw.storeBytes(of: w, as: UInt64.self)
-                raw.storeBytes(of: w, toByteOffset: 8, as: UInt64.self)
-                raw.storeBytes(of: w, toByteOffset: n &- 16, as: UInt64.self)
-                raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
-            } else {
-                p.update(repeating: code, count: n)
-            }
+        let w = UInt64(code) &* 0x0101_0101_0101_0101
+        // One compare per size class.
+        if n > 32 {
+            p.update(repeating: code, count: n)
+        } else if UInt(bitPattern: n &- 8) <= 8 {     // 8...16
+            raw.storeBytes(of: w, as: UInt64.self)
+            raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
+        } else if UInt(bitPattern: n &- 17) <= 15 {   // 17...32
+            raw.storeBytes(of: w, as: UInt64.self)
+            raw.storeBytes(of: w, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: w, toByteOffset: n &- 16, as: UInt64.self)
+            raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
         } else if n >= 4 {
             let w = UInt32(code) &* 0x0101_0101
             raw.storeBytes(of: w, as: UInt32.self)

@@ -186,7 +186,7 @@ extension MemorySystem {
             c.pointee.stats.bytes &+= fragsz
             // The cache's page is the head page (allocated with __GFP_COMP or order 0).
             trackFragAlloc(addr, fragsz, nc.raw,
-                           page: Int(truncatingIfNeeded: ((encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> UInt64(pageShift)))
+                           page: Int(truncatingIfNeeded: (encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> pageShift)
             return addr
         }
         return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)

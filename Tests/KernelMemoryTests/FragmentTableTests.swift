@@ -141,4 +141,35 @@ import Testing
         #expect(m.freePages == m.totalPages)
         #expect(m.trackedFragments.used == 0)
     }
+
+    /// The inline fast paths of page_frag_alloc/page_frag_free hand over to
+    /// the general code exactly at their edges: extra references, the last
+    /// page reference, double frees; one event per alloc and per free.
+    @Test(arguments: [PageFragAlgorithm.countUp, .legacyCountDown])
+    func fastPathEdges(algorithm: PageFragAlgorithm) throws {
+        var config = KernelConfig()
+        config.pageFragAlgorithm = algorithm
+        let m = MemorySystem(config: config)
+        let nc = m.pageFragCacheCreate(name: "t")
+        let a = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))     // refill: slow path
+        var e = m.eventCount
+        let b = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))     // fast path
+        #expect(m.eventCount == e + 1)
+        m.page_frag_ref(a)
+        e = m.eventCount
+        m.page_frag_free(a)                                             // refs 2 -> 1: no free event, still live
+        #expect(m.eventCount == e && m.isAccessible(a, count: 75) && m.checker.reports.isEmpty)
+        m.page_frag_free(a)                                             // last reference: retired, poisoned
+        #expect(m.eventCount == e + 1 && !m.isAccessible(a + 8, count: 8))
+        m.page_frag_free(a)
+        #expect(m.checker.reports.last?.kind == .doubleFree && m.checker.reports.count == 1)
+        let page = m.virtToHeadPage(b)
+        m.page_frag_cache_drain(nc)
+        #expect(m.pageRefCount(page) == 1)                                 // only b's reference is left
+        m.page_frag_free(b)                                             // last page reference: page freed
+        #expect(m.freePages == m.totalPages && m.checker.reports.count == 1)
+        #expect(m.trackedFragments.used == 0)
+        _ = m.withUnsafeBytes(at: b, count: 4) { $0.count }
+        #expect(m.checker.reports.last?.kind == .useAfterFree)
+    }
 }
