@@ -16,6 +16,10 @@ import Musl
 /// same `CaptureError` after the last good packet. Open and filter errors
 /// are thrown by `init`, on the calling thread.
 ///
+/// When no batch is ready and the reader thread is not filling one (it has
+/// not been scheduled), the consumer fills the next batch itself, so a
+/// loaded machine costs it no more than reading directly.
+///
 /// A packet's `bytes` are valid until the next call to `next()`.
 /// Releasing the reader before the end stops the thread and joins it (on a
 /// pipe that can wait for libpcap's pending `read`). If no thread can be
@@ -94,6 +98,10 @@ public final class ReadAheadReader: PacketSource {
     /// Whether a background thread reads the capture.
     public var isThreaded: Bool { thread != nil }
 
+    /// Batches the consumer read itself because none was ready and the
+    /// reader thread was not filling one (all of them in synchronous mode).
+    public var batchesReadByConsumer: Int { ring.consumerFills }
+
     /// Packets returned so far.
     public var packetsDelivered: Int { cursor.pointee.deliveredBefore + cursor.pointee.position }
 
@@ -152,9 +160,10 @@ public final class ReadAheadReader: PacketSource {
             let next = held + 1 == ring.batchCount ? 0 : held + 1
             if thread != nil {
                 if held >= 0 { ReadAheadRing.post(ring.free) }
-                ReadAheadRing.wait(ring.filled)
+                if !ring.takeOrFill(next) { ReadAheadRing.wait(ring.filled) }
             } else {
-                ring.fill(next)
+                _ = ring.fillNext()
+                ring.consumerFills += 1
             }
             let batch = ring.batches[next]
             cursor.pointee.deliveredBefore += cursor.pointee.count

@@ -44,13 +44,17 @@ struct ReadAheadBatch {
 }
 
 /// The ring between libpcap's thread and the consumer: `batches` slots and
-/// two counting semaphores (`free` slots for the reader thread, `filled`
-/// ones for the consumer), taken and given once per batch. glibc's
-/// semaphores only enter the kernel when a thread has to sleep.
+/// two counting semaphores (`free` slots, `filled` ones), taken and given
+/// once per batch. glibc's semaphores only enter the kernel when a thread
+/// has to sleep.
 ///
-/// The `CaptureReader` is used by exactly one thread at a time: the reader
-/// thread while it runs, or the consumer (synchronous mode, when no thread
-/// could be started); `ReadAheadReader.deinit` joins the thread first.
+/// Batches are filled in ring order under `lock`, which guards the
+/// `CaptureReader`, `nextToFill` and `finished`: by the reader thread, or
+/// by the consumer itself when it finds no batch filled and the reader
+/// thread is not filling one (it was not scheduled: on a busy machine the
+/// consumer then reads as a `CaptureReader` would instead of sleeping).
+/// Whoever fills a batch first takes a `free` token, so the ring never
+/// overwrites the batch the consumer holds.
 @usableFromInline
 final class ReadAheadRing {
     let reader: CaptureReader
@@ -59,6 +63,15 @@ final class ReadAheadRing {
     let batchPackets: Int
     let free: UnsafeMutablePointer<sem_t>
     let filled: UnsafeMutablePointer<sem_t>
+    /// Guards `reader`, `pending`, `nextToFill` and `finished`.
+    let lock: UnsafeMutablePointer<pthread_mutex_t>
+    /// The batch the next fill goes to.
+    private var nextToFill = 0
+    /// Whether the batch with the end has been filled.
+    private var finished = false
+    /// Batches the consumer filled itself (in `takeOrFill`); read by the
+    /// consumer only.
+    var consumerFills = 0
     /// Set by the consumer when it stops early.
     let cancelled = Atomic<Bool>(false)
     /// Reader-thread state: a packet read that did not fit in the previous
@@ -85,6 +98,8 @@ final class ReadAheadRing {
         filled = .allocate(capacity: 1)
         sem_init(free, 0, UInt32(options.batches))
         sem_init(filled, 0, 0)
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
     }
 
     deinit {
@@ -98,6 +113,8 @@ final class ReadAheadRing {
         sem_destroy(filled)
         free.deallocate()
         filled.deallocate()
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
     }
 
     @usableFromInline
@@ -115,23 +132,53 @@ final class ReadAheadRing {
     /// The reader thread: fill each free batch in turn until the capture
     /// ends, fails or the consumer cancels.
     func produce() {
-        var i = 0
         while true {
             Self.wait(free)
-            if cancelled.load(ordering: .acquiring) { return }
-            fill(i)
-            let done = batches[i].end != nil
+            pthread_mutex_lock(lock)
+            if finished || cancelled.load(ordering: .acquiring) {
+                pthread_mutex_unlock(lock)
+                return
+            }
+            let done = fillNext()
+            pthread_mutex_unlock(lock)
             Self.post(filled)
             if done { return }
-            i = i + 1 == batchCount ? 0 : i + 1
         }
+    }
+
+    /// The consumer's turn: batch `i` is the one it needs next. Returns
+    /// true once it is filled and owned by the consumer: filled by the reader
+    /// thread (a `filled` token), or by the consumer here when the reader
+    /// thread is not at it; false when the reader thread is filling it
+    /// (then wait for `filled`).
+    @usableFromInline
+    func takeOrFill(_ i: Int) -> Bool {
+        if sem_trywait(filled) == 0 { return true }
+        guard pthread_mutex_trylock(lock) == 0 else { return false }
+        defer { pthread_mutex_unlock(lock) }
+        // nextToFill == i: no batch is filled and not taken. The free token
+        // may be held by the reader thread, about to fill `i` itself.
+        guard !finished && nextToFill == i && sem_trywait(free) == 0 else { return false }
+        _ = fillNext()
+        consumerFills += 1
+        return true
+    }
+
+    /// Fills `nextToFill` (with `lock` held, or in synchronous mode); true
+    /// when that batch ends the capture.
+    @usableFromInline
+    func fillNext() -> Bool {
+        let i = nextToFill
+        fill(i)
+        nextToFill = i + 1 == batchCount ? 0 : i + 1
+        finished = batches[i].end != nil
+        return finished
     }
 
     /// Reads packets into batch `i` until it is full, the next packet does
     /// not fit, or the capture ends (then `end` is set after the packets,
     /// so the error surfaces at the same place in the sequence).
-    @usableFromInline
-    func fill(_ i: Int) {
+    private func fill(_ i: Int) {
         let batch = batches + i
         batch.pointee.count = 0
         batch.pointee.usedBytes = 0

@@ -178,6 +178,42 @@ struct ReadAheadTests {
         #expect(outcome.error?.description.hasPrefix("stdin: packet 40: truncated dump file") == true)
     }
 
+    /// Consumers of different speeds, so that batches are filled by the
+    /// reader thread and, when it is not at it, by the consumer itself.
+    @Test func slowAndFastConsumersSeeTheSamePackets() throws {
+        let directory = try TemporaryDirectory()
+        let bytes = Self.capture(good: 2000, tail: [1, 0, 0])
+        let path = try directory.write("mixed.pcap", bytes)
+        let expected = Self.drain(try CaptureReader(path: path))
+        var consumerFills = 0
+        for round in 0..<24 {
+            let reader = try ReadAheadReader(
+                path: path, options: ReadAheadOptions(batchPackets: 1 + round % 4, batchBytes: 4096, batches: 2 + round % 3))
+            var outcome = Outcome()
+            do {
+                while let packet = try reader.next() {
+                    outcome.packets.append(Seen(packet))
+                    // Every few packets, give the reader thread time to run.
+                    if round % 2 == 1 && packet.index % 97 == 0 { usleep(200) }
+                }
+            } catch {
+                outcome.error = error
+                do { _ = try reader.next() } catch let again { outcome.endRepeats = again == error }
+            }
+            #expect(outcome == expected, "round \(round)")
+            consumerFills += reader.batchesReadByConsumer
+        }
+        // Not asserted (it depends on scheduling): how often the consumer read.
+        print("read-ahead stress: \(consumerFills) batches read by the consumer")
+    }
+
+    @Test func synchronousModeReadsEveryBatchOnTheConsumer() throws {
+        let path = Self.samplesDirectory + "/tcp-bulk.pcap"
+        let reader = ReadAheadReader(try CaptureReader(path: path), options: ReadAheadOptions(batchPackets: 10), threaded: false)
+        let packets = Self.drain(reader).packets.count
+        #expect(packets > 0 && reader.batchesReadByConsumer == (packets + 9) / 10 + (packets % 10 == 0 ? 1 : 0))
+    }
+
     // MARK: Early stop
 
     /// Stopping early joins the reader thread: it drops its reference to the
