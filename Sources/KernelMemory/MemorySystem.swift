@@ -172,7 +172,7 @@ extension MemorySystem {
 
     /// `page_address()` / `__va(PFN_PHYS(pfn))`.
     @inlinable public func pageAddress(_ pfn: PFN) -> KernelAddress {
-        KernelAddress(KernelAddress.directMapBase &+ (UInt64(pfn.raw) << UInt64(pageShift)))
+        KernelAddress(KernelAddress.directMapBase &+ (UInt64(truncatingIfNeeded: pfn.raw) &<< UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// Whether `addr` lies inside the simulated direct map.
@@ -181,8 +181,8 @@ extension MemorySystem {
     }
 
     /// `virt_to_page()`: the page holding `addr` (precondition: valid address).
-    @inlinable public func virtToPage(_ addr: KernelAddress) -> PFN {
-        PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) >> UInt64(pageShift)))
+    @inlinable @inline(__always) public func virtToPage(_ addr: KernelAddress) -> PFN {
+        PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) &>> UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// `virt_to_head_page()`: `compound_head(virt_to_page(addr))`.
