@@ -67,7 +67,7 @@ public final class MemorySystem {
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
     @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
     @usableFromInline var fragCacheNames: [String] = []
-    var standardCaches = StandardCaches()
+    @usableFromInline var standardCaches = StandardCaches()
 
     public init(config: KernelConfig = KernelConfig()) {
         precondition(config.pageSize.nonzeroBitCount == 1 && config.pageSize >= 4096, "PAGE_SIZE must be a power of two >= 4096")
