@@ -136,20 +136,20 @@ extension MemorySystem {
     /// accepted by `kmemCache(named:)` as a documented alias): sk_buff
     /// structs, `SLAB_HWCACHE_ALIGN` (object 232, stride 256 on x86_64).
     public internal(set) var skbuffCache: KmemCacheID {
-        get { standardCaches.skbuff }
+        @inlinable get { standardCaches.skbuff }
         set { standardCaches.skbuff = newValue }
     }
     /// Seed-document alias of `skbuffCache`.
-    public var skbuffHeadCache: KmemCacheID { skbuffCache }
+    @inlinable public var skbuffHeadCache: KmemCacheID { skbuffCache }
     /// `skbuff_fclone_cache`: `struct sk_buff_fclones` (two sk_buffs +
     /// `fclone_ref`), `SLAB_HWCACHE_ALIGN`.
     public internal(set) var skbuffFcloneCache: KmemCacheID {
-        get { standardCaches.fclone }
+        @inlinable get { standardCaches.fclone }
         set { standardCaches.fclone = newValue }
     }
     /// `skbuff_small_head` (v6.3+): objects of `SKB_SMALL_HEAD_CACHE_SIZE`.
     public internal(set) var skbSmallHeadCache: KmemCacheID {
-        get { standardCaches.smallHead }
+        @inlinable get { standardCaches.smallHead }
         set { standardCaches.smallHead = newValue }
     }
     /// `kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)]`, nil above 8 KiB.
@@ -160,7 +160,7 @@ extension MemorySystem {
 
 @usableFromInline
 struct StandardCaches {
-    var skbuff = KmemCacheID(raw: 0)
-    var fclone = KmemCacheID(raw: 0)
-    var smallHead = KmemCacheID(raw: 0)
+    @usableFromInline var skbuff = KmemCacheID(raw: 0)
+    @usableFromInline var fclone = KmemCacheID(raw: 0)
+    @usableFromInline var smallHead = KmemCacheID(raw: 0)
 }

@@ -67,7 +67,7 @@ public final class MemorySystem {
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
     @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
     @usableFromInline var fragCacheNames: [String] = []
-    var standardCaches = StandardCaches()
+    @usableFromInline var standardCaches = StandardCaches()
 
     public init(config: KernelConfig = KernelConfig()) {
         precondition(config.pageSize.nonzeroBitCount == 1 && config.pageSize >= 4096, "PAGE_SIZE must be a power of two >= 4096")
@@ -172,7 +172,7 @@ extension MemorySystem {
 
     /// `page_address()` / `__va(PFN_PHYS(pfn))`.
     @inlinable public func pageAddress(_ pfn: PFN) -> KernelAddress {
-        KernelAddress(KernelAddress.directMapBase &+ (UInt64(pfn.raw) << UInt64(pageShift)))
+        KernelAddress(KernelAddress.directMapBase &+ (UInt64(truncatingIfNeeded: pfn.raw) &<< UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// Whether `addr` lies inside the simulated direct map.
@@ -181,8 +181,8 @@ extension MemorySystem {
     }
 
     /// `virt_to_page()`: the page holding `addr` (precondition: valid address).
-    @inlinable public func virtToPage(_ addr: KernelAddress) -> PFN {
-        PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) >> UInt64(pageShift)))
+    @inlinable @inline(__always) public func virtToPage(_ addr: KernelAddress) -> PFN {
+        PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) &>> UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// `virt_to_head_page()`: `compound_head(virt_to_page(addr))`.
