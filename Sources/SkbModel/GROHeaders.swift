@@ -22,14 +22,15 @@ struct GROSegment {
     var offset: Int { networkLength + tcpLength }
 }
 
-/// The first bytes after `skb->data`, read raw once the checker has passed
-/// them all (`SkbSim.groParse`'s fast path).
+/// The first `count` bytes after `skb->data`, read raw once the checker
+/// has found them all accessible (`SkbSim.groParse`'s fast path).
 struct GROHeaderWindow {
-    /// Enough for IPv4 + a full TCP header with options (20 + 60) and
-    /// IPv6 + a few extension headers; longer headers take the checked path.
-    static let size = 128
-    let bytes: UnsafeRawBufferPointer
-    var count: Int { bytes.count }
+    /// IPv4 + the longest TCP header (20 + 60), IPv6 + TCP with 40 bytes
+    /// of options; longer headers take the checked path.
+    static let size = 80
+    let reader: GRORawReader
+    let base: KernelAddress
+    let count: Int
 
     enum Result {
         case parsed(GROSegment)
@@ -39,8 +40,8 @@ struct GROHeaderWindow {
         case needsCheckedPath
     }
 
-    @inline(__always) func u8(_ off: Int) -> UInt8 { bytes[off] }
-    @inline(__always) func be16(_ off: Int) -> UInt16 { UInt16(bytes[off]) << 8 | UInt16(bytes[off + 1]) }
+    @inline(__always) func u8(_ off: Int) -> UInt8 { reader.u8(base + off) }
+    @inline(__always) func be16(_ off: Int) -> UInt16 { reader.be16(base + off) }
 }
 
 /// TCP flag bits (byte 13 of the header).
@@ -116,9 +117,8 @@ extension SkbSim {
         // checked path below, which reports exactly as before.
         let window = min(Int(skbs[i].headlen), GROHeaderWindow.size)
         let d = skbs[i].dataPointer
-        if window > 0 && memory.isAccessible(d, count: window) {
-            let fast = memory.withUnsafeBytes(at: d, count: window) { groParseRaw(i, GROHeaderWindow(bytes: $0)) }
-            switch fast {
+        if window > 0 && !groCheckedReadsOnly && memory.isAccessible(d, count: window) {
+            switch groParseRaw(i, GROHeaderWindow(reader: GRORawReader(memory: memory), base: d, count: window)) {
             case .parsed(let seg):
                 skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)
                 skbs[i].transportHeader = UInt16(truncatingIfNeeded: Int(skbs[i].data) + seg.networkLength)
