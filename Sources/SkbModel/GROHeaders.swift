@@ -41,6 +41,19 @@ struct GROHeaderWindow {
     }
 
     @inline(__always) func u8(_ off: Int) -> UInt8 { reader.u8(base + off) }
+
+    /// `ip_fast_csum(iph, 5) == 0` on the first 20 bytes: their one's
+    /// complement sum folds to 0xFFFF. Summed as 32-bit little-endian
+    /// chunks: the folded sum is the byte swap of the big-endian 16-bit one
+    /// (RFC 1071), and 0xFFFF is its own swap.
+    @inline(__always) func ipv4HeaderChecksumOK() -> Bool {
+        let a = reader.memory.rawLoad(UInt64.self, at: base)
+        let b = reader.memory.rawLoad(UInt64.self, at: base + 8)
+        let c = reader.memory.rawLoad(UInt32.self, at: base + 16)
+        var sum = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32) &+ UInt64(c)
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+        return sum == 0xFFFF
+    }
     @inline(__always) func be16(_ off: Int) -> UInt16 { reader.be16(base + off) }
 }
 
@@ -153,10 +166,7 @@ extension SkbSim {
             guard w.u8(0) == 0x45 else { return .notAggregated }
             let fragOff = w.be16(6)
             guard fragOff & 0x3FFF == 0 else { return .notAggregated }
-            var sum: UInt32 = 0
-            for k in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(w.be16(k)) }
-            while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
-            guard sum == 0xFFFF else { return .notAggregated }
+            guard w.ipv4HeaderChecksumOK() else { return .notAggregated }
             guard w.u8(9) == 6 else { return .notAggregated }
             flush = Int(w.be16(2)) != len || fragOff & ~0x4000 != 0
             v6 = false

@@ -53,3 +53,32 @@ import Testing
         #expect(fast.reports == 0)
     }
 }
+
+/// `GROHeaderWindow.ipv4HeaderChecksumOK` (32-bit chunks) against the
+/// header checksum test as written, 16-bit big-endian words.
+@Test func ipv4ChecksumChunksMatchWords() throws {
+    let memory = MemorySystem()
+    let addr = try #require(memory.kmalloc(64, .GFP_KERNEL))
+    var rng = SystemRandomNumberGenerator()
+    for round in 0..<4000 {
+        var h = (0..<20).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        if round % 8 == 1 { h = [UInt8](repeating: 0, count: 20) }
+        if round % 8 == 2 { h = [UInt8](repeating: 0xFF, count: 20) }
+        if round % 2 == 0 {
+            // A valid header: set the checksum field (bytes 10-11) from the rest.
+            h[10] = 0; h[11] = 0
+            var s: UInt32 = 0
+            for k in stride(from: 0, to: 20, by: 2) { s &+= UInt32(h[k]) << 8 | UInt32(h[k + 1]) }
+            while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
+            let c = ~UInt16(s)
+            h[10] = UInt8(c >> 8); h[11] = UInt8(truncatingIfNeeded: c)
+        }
+        h.withUnsafeBytes { _ = memory.copyIn(to: addr, from: $0) }
+        var sum: UInt32 = 0
+        for k in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(h[k]) << 8 | UInt32(h[k + 1]) }
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+        let w = GROHeaderWindow(reader: GRORawReader(memory: memory), base: addr, count: 20)
+        #expect(w.ipv4HeaderChecksumOK() == (sum == 0xFFFF), "header \(h)")
+    }
+    memory.kfree(addr)
+}
