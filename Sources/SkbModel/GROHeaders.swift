@@ -22,14 +22,15 @@ struct GROSegment {
     var offset: Int { networkLength + tcpLength }
 }
 
-/// The first bytes after `skb->data`, read raw once the checker has passed
-/// them all (`SkbSim.groParse`'s fast path).
+/// The first `count` bytes after `skb->data`, read raw once the checker
+/// has found them all accessible (`SkbSim.groParse`'s fast path).
 struct GROHeaderWindow {
-    /// Enough for IPv4 + a full TCP header with options (20 + 60) and
-    /// IPv6 + a few extension headers; longer headers take the checked path.
-    static let size = 128
-    let bytes: UnsafeRawBufferPointer
-    var count: Int { bytes.count }
+    /// IPv4 + the longest TCP header (20 + 60), IPv6 + TCP with 40 bytes
+    /// of options; longer headers take the checked path.
+    static let size = 80
+    let reader: GRORawReader
+    let base: KernelAddress
+    let count: Int
 
     enum Result {
         case parsed(GROSegment)
@@ -39,8 +40,21 @@ struct GROHeaderWindow {
         case needsCheckedPath
     }
 
-    @inline(__always) func u8(_ off: Int) -> UInt8 { bytes[off] }
-    @inline(__always) func be16(_ off: Int) -> UInt16 { UInt16(bytes[off]) << 8 | UInt16(bytes[off + 1]) }
+    @inline(__always) func u8(_ off: Int) -> UInt8 { reader.u8(base + off) }
+
+    /// `ip_fast_csum(iph, 5) == 0` on the first 20 bytes: their one's
+    /// complement sum folds to 0xFFFF. Summed as 32-bit little-endian
+    /// chunks: the folded sum is the byte swap of the big-endian 16-bit one
+    /// (RFC 1071), and 0xFFFF is its own swap.
+    @inline(__always) func ipv4HeaderChecksumOK() -> Bool {
+        let a = reader.memory.rawLoad(UInt64.self, at: base)
+        let b = reader.memory.rawLoad(UInt64.self, at: base + 8)
+        let c = reader.memory.rawLoad(UInt32.self, at: base + 16)
+        var sum = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32) &+ UInt64(c)
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+        return sum == 0xFFFF
+    }
+    @inline(__always) func be16(_ off: Int) -> UInt16 { reader.be16(base + off) }
 }
 
 /// TCP flag bits (byte 13 of the header).
@@ -116,9 +130,8 @@ extension SkbSim {
         // checked path below, which reports exactly as before.
         let window = min(Int(skbs[i].headlen), GROHeaderWindow.size)
         let d = skbs[i].dataPointer
-        if window > 0 && memory.isAccessible(d, count: window) {
-            let fast = memory.withUnsafeBytes(at: d, count: window) { groParseRaw(i, GROHeaderWindow(bytes: $0)) }
-            switch fast {
+        if window > 0 && !groCheckedReadsOnly && memory.isAccessible(d, count: window) {
+            switch groParseRaw(i, GROHeaderWindow(reader: GRORawReader(memory: memory), base: d, count: window)) {
             case .parsed(let seg):
                 skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)
                 skbs[i].transportHeader = UInt16(truncatingIfNeeded: Int(skbs[i].data) + seg.networkLength)
@@ -153,10 +166,7 @@ extension SkbSim {
             guard w.u8(0) == 0x45 else { return .notAggregated }
             let fragOff = w.be16(6)
             guard fragOff & 0x3FFF == 0 else { return .notAggregated }
-            var sum: UInt32 = 0
-            for k in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(w.be16(k)) }
-            while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
-            guard sum == 0xFFFF else { return .notAggregated }
+            guard w.ipv4HeaderChecksumOK() else { return .notAggregated }
             guard w.u8(9) == 6 else { return .notAggregated }
             flush = Int(w.be16(2)) != len || fragOff & ~0x4000 != 0
             v6 = false

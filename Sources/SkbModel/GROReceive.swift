@@ -129,26 +129,64 @@ extension SkbSim {
     /// tests: the first held skb of the same flow in the bucket.
     func groLookup(_ i: Int, _ seg: GROSegment, _ bucket: Int) -> Int? {
         let d = skbs[i].dataPointer
-        for k in 0..<gro.counts[bucket] {
+        let count = gro.counts[bucket]
+        guard count > 0 else { return nil }
+        // The bytes of `i` the tests may read: its MAC header, its network
+        // header and the ports (one span when they are in order).
+        let iOK = !groCheckedReadsOnly && groHeadersAccessible(i, network: (skbs[i].data, seg.networkLength + 4), transport: nil, mac: true)
+        for k in 0..<count {
             let p = Int(gro.slots[gro.slotIndex(bucket, k)].skb.index)
             let ps = skbs[p]
             guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else { continue }
-            if skbs[i].macHeader != SkBuff.unsetHeader && ps.macHeader != SkBuff.unsetHeader && skbs[i].macLen > 0 {
-                guard groBytesEqual(ps.head + Int(ps.macHeader), skbs[i].head + Int(skbs[i].macHeader), Int(skbs[i].macLen)) else { continue }
-            }
-            let nh2 = ps.head + Int(ps.networkHeader)
-            let th2 = ps.head + Int(ps.transportHeader)
-            if seg.v6 {
-                guard (groBE32(d) ^ groBE32(nh2)) & 0xF00F_FFFF == 0, groBytesEqual(d + 8, nh2 + 8, 32),
-                      groU8(d + 6) == groU8(nh2 + 6), Int(ps.transportHeader) - Int(ps.networkHeader) == seg.networkLength,
-                      groBytesEqual(d + 40, nh2 + 40, seg.networkLength - 40) else { continue }
+            let same: Bool
+            if iOK && groHeadersAccessible(p, network: (UInt32(ps.networkHeader), seg.networkLength),
+                                           transport: (UInt32(ps.transportHeader), 4), mac: true) {
+                same = groSameFlow(GRORawReader(memory: memory), i, d, p, seg)
             } else {
-                guard groU8(d + 9) == groU8(nh2 + 9), groBytesEqual(d + 12, nh2 + 12, 8) else { continue }
+                same = groSameFlow(GROCheckedReader(sim: self), i, d, p, seg)
             }
-            guard groBytesEqual(d + seg.networkLength, th2, 4) else { continue }   // ports
-            return k
+            if same { return k }
         }
         return nil
+    }
+
+    /// Whether the checker would pass reads of skb `s`'s bytes
+    /// `[network.0, +network.1)` and `[transport.0, +transport.1)` (head
+    /// offsets), and with `mac` of its MAC header: one look at the span from
+    /// the first to the last byte when the parts are in order, else one per part.
+    @inline(__always)
+    func groHeadersAccessible(_ s: Int, network: (UInt32, Int), transport: (UInt32, Int)?, mac: Bool) -> Bool {
+        let head = skbs[s].head
+        var lo = Int(network.0)
+        var hi = lo + network.1
+        if let t = transport {
+            if Int(t.0) >= lo { hi = max(hi, Int(t.0) + t.1) } else if !groAccessible(head + Int(t.0), t.1) { return false }
+        }
+        let m = skbs[s].macHeader
+        if mac && m != SkBuff.unsetHeader {
+            let ml = Int(skbs[s].macLen)
+            if Int(m) <= lo && Int(m) + ml >= lo - 64 { lo = Int(m) } else if !groAccessible(head + Int(m), ml) { return false }
+        }
+        return groAccessible(head + lo, hi - lo)
+    }
+
+    /// One candidate of `groLookup`, past the hash, protocol and mac_len tests.
+    @inline(__always)
+    func groSameFlow<R: GROHeaderReader>(_ r: R, _ i: Int, _ d: KernelAddress, _ p: Int, _ seg: GROSegment) -> Bool {
+        let ps = skbs[p]
+        if skbs[i].macHeader != SkBuff.unsetHeader && ps.macHeader != SkBuff.unsetHeader && skbs[i].macLen > 0 {
+            guard r.equal(ps.head + Int(ps.macHeader), skbs[i].head + Int(skbs[i].macHeader), Int(skbs[i].macLen)) else { return false }
+        }
+        let nh2 = ps.head + Int(ps.networkHeader)
+        let th2 = ps.head + Int(ps.transportHeader)
+        if seg.v6 {
+            guard (r.be32(d) ^ r.be32(nh2)) & 0xF00F_FFFF == 0, r.equal(d + 8, nh2 + 8, 32),
+                  r.u8(d + 6) == r.u8(nh2 + 6), Int(ps.transportHeader) - Int(ps.networkHeader) == seg.networkLength,
+                  r.equal(d + 40, nh2 + 40, seg.networkLength - 40) else { return false }
+        } else {
+            guard r.u8(d + 9) == r.u8(nh2 + 9), r.equal(d + 12, nh2 + 12, 8) else { return false }
+        }
+        return r.equal(d + seg.networkLength, th2, 4)   // ports
     }
 
     /// `tcp_gro_receive`'s flush tests against the held `p` (before
@@ -156,28 +194,40 @@ extension SkbSim {
     /// The kernel ORs all tests; when several hold, the cause reported is the
     /// first of: TCP header, TCP options, oversize, seq gap, network.
     func groCompare(_ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
+        // The bytes the tests may read: `i`'s network + TCP header, the
+        // first 9 bytes of `p`'s network header (up to the IPv4 TTL) and its
+        // TCP header as long as `i`'s.
+        if !groCheckedReadsOnly && groAccessible(skbs[i].dataPointer, seg.offset)
+            && groHeadersAccessible(p, network: (UInt32(skbs[p].networkHeader), 9), transport: (UInt32(skbs[p].transportHeader), seg.tcpLength), mac: false) {
+            return groCompare(GRORawReader(memory: memory), i, seg, p, h, &fixed)
+        }
+        return groCompare(GROCheckedReader(sim: self), i, seg, p, h, &fixed)
+    }
+
+    @inline(__always)
+    func groCompare<R: GROHeaderReader>(_ r: R, _ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
         let d = skbs[i].dataPointer
         let th = d + seg.networkLength
         let th2 = skbs[p].head + Int(skbs[p].transportHeader)
         let nh2 = skbs[p].head + Int(skbs[p].networkHeader)
         // CWR; flag word (doff, flags other than CWR/FIN/PSH, window); ack_seq.
         let mask: UInt32 = ~(UInt32(TCPBits.cwr | TCPBits.fin | TCPBits.psh) << 16)
-        if seg.flags & TCPBits.cwr != 0 || (groBE32(th + 12) ^ groBE32(th2 + 12)) & mask != 0 || groBE32(th + 8) != groBE32(th2 + 8) {
+        if seg.flags & TCPBits.cwr != 0 || (r.be32(th + 12) ^ r.be32(th2 + 12)) & mask != 0 || r.be32(th + 8) != r.be32(th2 + 8) {
             return .tcpHeader
         }
-        for k in stride(from: 20, to: seg.tcpLength, by: 4) where groBE32(th + k) != groBE32(th2 + k) { return .tcpOptions }
+        for k in stride(from: 20, to: seg.tcpLength, by: 4) where r.be32(th + k) != r.be32(th2 + k) { return .tcpOptions }
         let mss = Int(shinfo(at: p).gsoSize)
         if seg.len == 0 || seg.len - 1 >= mss { return .oversize }
-        let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(groU8(th2 + 12) >> 4) * 4
+        let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(r.u8(th2 + 12) >> 4) * 4
         let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)   // skb_gro_len(p)
-        if groBE32(th2 + 4) &+ pLen != groBE32(th + 4) { return .seqGap }
+        if r.be32(th2 + 4) &+ pLen != r.be32(th + 4) { return .seqGap }
         // gro_receive_network_flush
         if seg.v6 {
-            if (groBE32(d) ^ groBE32(nh2)) & 0x0FF0_0000 != 0 || groU8(d + 7) != groU8(nh2 + 7) { return .network }
+            if (r.be32(d) ^ r.be32(nh2)) & 0x0FF0_0000 != 0 || r.u8(d + 7) != r.u8(nh2 + 7) { return .network }
         } else {
-            let df = groBE16(d + 6) & 0x4000
-            if groU8(d + 8) != groU8(nh2 + 8) || groU8(d + 1) != groU8(nh2 + 1) || df != groBE16(nh2 + 6) & 0x4000 { return .network }
-            let ipidOffset = groBE16(d + 4) &- groBE16(nh2 + 4)
+            let df = r.be16(d + 6) & 0x4000
+            if r.u8(d + 8) != r.u8(nh2 + 8) || r.u8(d + 1) != r.u8(nh2 + 1) || df != r.be16(nh2 + 6) & 0x4000 { return .network }
+            let ipidOffset = r.be16(d + 4) &- r.be16(nh2 + 4)
             if h.count == 1 && df != 0 && ipidOffset == 0 { fixed = true }
             if ipidOffset != (fixed ? 0 : h.count) { return .network }
         }

@@ -54,6 +54,10 @@ public final class SkbSim {
     @exclusivity(unchecked) public internal(set) var rxNoMemDrops = 0
     /// The failing receive already traced its NOMEM drop on a partly built skb.
     @exclusivity(unchecked) var rxDropTraced = false
+    /// Tests only: GRO reads every header byte through the checker (no
+    /// raw reads after one look, see `GROHeaderReader`), to show both give
+    /// the same results.
+    @exclusivity(unchecked) var groCheckedReadsOnly = false
 
     /// The `enum skb_drop_reason` of the simulated kernel: the one source of
     /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same
