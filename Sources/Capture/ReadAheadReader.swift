@@ -52,6 +52,8 @@ public final class ReadAheadReader: PacketSource {
         @usableFromInline var count = 0
         /// Packets in the batches before the held one.
         @usableFromInline var deliveredBefore = 0
+        /// Batches taken so far.
+        @usableFromInline var batchesTaken = 0
         /// The end, once the held batch is the last.
         @usableFromInline var end: ReadAheadEnd? = nil
         init() {}
@@ -101,6 +103,9 @@ public final class ReadAheadReader: PacketSource {
     /// Batches the consumer read itself because none was ready and the
     /// reader thread was not filling one (all of them in synchronous mode).
     public var batchesReadByConsumer: Int { ring.consumerFills }
+
+    /// Batches taken so far, however they were filled.
+    public var batchesRead: Int { cursor.pointee.batchesTaken }
 
     /// Packets returned so far.
     public var packetsDelivered: Int { cursor.pointee.deliveredBefore + cursor.pointee.position }
@@ -167,6 +172,7 @@ public final class ReadAheadReader: PacketSource {
             }
             let batch = ring.batches[next]
             cursor.pointee.deliveredBefore += cursor.pointee.count
+            cursor.pointee.batchesTaken += 1
             cursor.pointee.batch = next
             cursor.pointee.records = UnsafePointer(batch.records)
             cursor.pointee.bytes = UnsafeRawPointer(batch.bytes)

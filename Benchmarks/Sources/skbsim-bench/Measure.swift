@@ -21,6 +21,9 @@ struct StreamResult {
     var cpuNanoseconds: Int64 = 0
     /// CPU time of the measuring (consumer) thread alone.
     var mainThreadCpuNanoseconds: Int64 = 0
+    /// Read-ahead only: batches the consumer filled itself (the reader
+    /// thread was not at it) and all batches, over the whole file.
+    var consumerBatches: (filled: Int, total: Int)? = nil
 
     var nsPerPacket: Double { Double(nanoseconds) / Double(max(packets, 1)) }
     var cpuNsPerPacket: Double { Double(cpuNanoseconds) / Double(max(packets, 1)) }
@@ -139,8 +142,12 @@ struct StreamingBench {
         if let problem = pipeline.verify() {
             fatalError("\(P.self) failed its checks: \(problem)")
         }
-        return StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
-                            cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
+        var result = StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
+                                  cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
+        if let ahead = reader as? ReadAheadReader {
+            result.consumerBatches = (ahead.batchesReadByConsumer, ahead.batchesRead)
+        }
+        return result
     }
 }
 

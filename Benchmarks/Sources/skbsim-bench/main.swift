@@ -282,6 +282,15 @@ print("ns/packet: median of \(options.rounds) rounds; ratio: median of same-roun
 print("CPU ns/packet: process CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID) / packets, median; (main) = the consuming")
 print("  thread alone (CLOCK_THREAD_CPUTIME_ID); cores = process CPU time / wall time (above 1: the read-ahead thread ran in parallel).")
 print("mallocs/packet: heap allocations in the measured window / packets, total in brackets (target 0.000).")
+let consumerShares = selected.compactMap { variant -> String? in
+    let runs = results[variant]!.compactMap(\.consumerBatches)
+    guard !runs.isEmpty else { return nil }
+    let filled = runs.map(\.filled).reduce(0, +), total = runs.map(\.total).reduce(0, +)
+    return "\(variant.rawValue) \(fixed(100 * Double(filled) / Double(max(total, 1)), 1))%"
+}
+if !consumerShares.isEmpty {
+    print("read-ahead batches the consumer read itself (reader thread not scheduled), all rounds: " + consumerShares.joined(separator: ", "))
+}
 
 if !rss.isEmpty {
     print("")
