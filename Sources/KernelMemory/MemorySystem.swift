@@ -65,9 +65,11 @@ public final class MemorySystem {
     /// slab fast paths update metadata without uniqueness checks.
     @exclusivity(unchecked) @usableFromInline var caches = SlabPool<KmemCache>()
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
-    @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
+    @exclusivity(unchecked) @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
     @usableFromInline var fragCacheNames: [String] = []
-    @usableFromInline var standardCaches = StandardCaches()
+    /// Read by inlinable getters in other modules: unchecked, so no
+    /// dynamic exclusivity check (`swift_beginAccess`) per read.
+    @exclusivity(unchecked) @usableFromInline var standardCaches = StandardCaches()
 
     public init(config: KernelConfig = KernelConfig()) {
         precondition(config.pageSize.nonzeroBitCount == 1 && config.pageSize >= 4096, "PAGE_SIZE must be a power of two >= 4096")
