@@ -115,7 +115,7 @@ extension MemorySystem {
     @inlinable @inline(__always)
     func trackFragFree(_ addr: KernelAddress, _ head: Int) -> Bool {
         let r = fragments.find(addr.raw, offset: offsetInArena(addr))
-        if _fastPath(r >= 0 && fragments.records[Int(r)].live) {
+        if _fastPath(r != 0 && fragments.records[Int(r)].live) {
             retireFragment(Int(r))
             return true
         }
@@ -144,7 +144,7 @@ extension MemorySystem {
     }
 
     @usableFromInline func trackFragFreeSlow(_ addr: KernelAddress, _ head: Int, exact: Int32) -> Bool {
-        if exact >= 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
+        if exact != 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
         guard pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue else { return true }
         let r = fragments.containing(addr.raw, page: head, pages)
         if r >= 0 {
@@ -165,8 +165,8 @@ extension MemorySystem {
         guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
         let head = Int(pages[virtToPage(addr).index].head)
         var r = fragments.find(addr.raw, offset: offsetInArena(addr))
-        if r < 0 { r = fragments.containing(addr.raw, page: head, pages) }
-        if r >= 0 && fragments.records[Int(r)].live { fragments.records[Int(r)].refs += 1 }
+        if r == 0 { r = fragments.containing(addr.raw, page: head, pages) }
+        if r > 0 && fragments.records[Int(r)].live { fragments.records[Int(r)].refs += 1 }
         getPage(PFN(head))
     }
 

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The checker's record of one page_frag fragment (64 bytes: one cache line).
 @usableFromInline
 struct FragRecord {
@@ -14,8 +22,8 @@ struct FragRecord {
     @usableFromInline var page: Int32 = -1
     /// Next record of the same page (or next free record in the pool).
     @usableFromInline var next: Int32 = -1
-    /// Next record starting in the same index block (fragments < 64 B).
-    @usableFromInline var chain: Int32 = -1
+    /// Next record starting in the same index block (fragments < 64 B), 0 if none.
+    @usableFromInline var chain: Int32 = 0
     @usableFromInline var cache: UInt16 = 0
     @inlinable init() {}
     /// Handed out and not yet freed (by every reference).
@@ -36,41 +44,53 @@ struct FragRecord {
 /// double free or a use-after-free name the "Freed by" event. Every block of
 /// a page belongs to that page, so a purge clears the index slots of the
 /// page's records and splices the whole page list onto the free list.
+///
+/// Both arrays come from `calloc` and are never initialised wholesale:
+/// record 0 is a sentinel, so a zero index slot or `chain` means "none", and
+/// records are handed out from a high-water mark once the free list is
+/// empty. Only the parts a simulation touches become resident (the index is
+/// 1/16 of simulated RAM). Page and free lists (`next`) end with -1, like
+/// `Page.fragList`.
 @usableFromInline
 struct FragmentTable {
     @usableFromInline let records: UnsafeMutablePointer<FragRecord>
-    /// Record chain head per 64-byte block of RAM, -1 if none.
+    /// Record chain head per 64-byte block of RAM, 0 if none.
     @usableFromInline let index: UnsafeMutablePointer<Int32>
-    @usableFromInline let state: UnsafeMutablePointer<(freeHead: Int32, used: Int, untracked: Int)>
+    /// Free-list head (-1 if empty), records in use, fragments handed out
+    /// untracked (pool exhausted), records never used yet start at `fresh`.
+    @usableFromInline let state: UnsafeMutablePointer<(freeHead: Int32, used: Int, untracked: Int, fresh: Int32)>
     @usableFromInline let capacity: Int
     @usableFromInline let blocks: Int
     @usableFromInline static let blockShift = 6
 
     /// `capacity` records for `memoryBytes` of simulated RAM.
     init(capacity: Int, memoryBytes: Int) {
-        self.capacity = max(capacity, 16)
-        records = .allocate(capacity: self.capacity)
-        records.initialize(repeating: FragRecord(), count: self.capacity)
-        for i in 0..<self.capacity { records[i].next = i + 1 < self.capacity ? Int32(i + 1) : -1 }
+        self.capacity = min(max(capacity, 16), Int(Int32.max) - 1)
+        // Record 0 is the "none" sentinel: capacity + 1 slots.
         blocks = max(memoryBytes >> FragmentTable.blockShift, 1)
-        index = .allocate(capacity: blocks)
-        index.initialize(repeating: -1, count: blocks)
+        // FragRecord and Int32 are trivial types: zeroed memory is a valid
+        // value of each, and every record is fully written before first use.
+        guard let r = calloc(self.capacity + 1, MemoryLayout<FragRecord>.stride), let i = calloc(blocks, MemoryLayout<Int32>.stride) else {
+            fatalError("FragmentTable: out of memory")
+        }
+        records = r.bindMemory(to: FragRecord.self, capacity: self.capacity + 1)
+        index = i.bindMemory(to: Int32.self, capacity: blocks)
         state = .allocate(capacity: 1)
-        state.initialize(to: (0, 0, 0))
+        state.initialize(to: (-1, 0, 0, 1))
     }
 
     func deallocate() {
-        records.deallocate()
-        index.deallocate()
+        free(records)
+        free(index)
         state.deallocate()
     }
 
     /// Record index for a fragment starting exactly at `addr` (arena offset
-    /// `off`), or -1.
+    /// `off`), or 0.
     @inlinable @inline(__always)
     func find(_ addr: UInt64, offset off: Int) -> Int32 {
         var r = index[off &>> FragmentTable.blockShift]
-        while r >= 0 && records[Int(r)].addr != addr { r = records[Int(r)].chain }
+        while r != 0 && records[Int(r)].addr != addr { r = records[Int(r)].chain }
         return r
     }
 
@@ -80,9 +100,9 @@ struct FragmentTable {
                 event: UInt64, packet: Int64) -> Bool {
         let slot = index + (off &>> FragmentTable.blockShift)
         let head = slot.pointee
-        if _slowPath(head >= 0) {
+        if _slowPath(head != 0) {
             let r = find(addr, offset: off)
-            if r >= 0 {
+            if r != 0 {
                 // Same start reused within the page: overwrite the old record.
                 let p = records + Int(r)
                 p.pointee.size = UInt32(truncatingIfNeeded: size)
@@ -95,8 +115,11 @@ struct FragmentTable {
                 return true
             }
         }
-        let idx = state.pointee.freeHead
-        if _slowPath(idx < 0) { state.pointee.untracked += 1; return false }
+        var idx = state.pointee.freeHead
+        if _slowPath(idx < 0) {
+            idx = FragmentTable.growFreeList(records, state, capacity)
+            if idx < 0 { state.pointee.untracked += 1; return false }
+        }
         let p = records + Int(idx)
         state.pointee.freeHead = p.pointee.next
         state.pointee.used &+= 1
@@ -116,6 +139,23 @@ struct FragmentTable {
         return true
     }
 
+    /// Free list empty: link up to 256 never-used records into it (touching
+    /// only those). Returns the new head, -1 if the pool is exhausted.
+    /// Static, with only what it needs, so that inlined callers need not
+    /// materialise the whole table.
+    @usableFromInline @inline(never)
+    static func growFreeList(_ records: UnsafeMutablePointer<FragRecord>,
+                             _ state: UnsafeMutablePointer<(freeHead: Int32, used: Int, untracked: Int, fresh: Int32)>,
+                             _ capacity: Int) -> Int32 {
+        let first = Int(state.pointee.fresh)
+        let end = min(first + 256, capacity + 1)
+        guard first < end else { return -1 }
+        for i in first..<end { records[i].next = i + 1 < end ? Int32(i + 1) : -1 }
+        state.pointee.fresh = Int32(end)
+        state.pointee.freeHead = Int32(first)
+        return Int32(first)
+    }
+
     /// Drop every record of a page (page reused by its cache, or freed).
     @usableFromInline func purgePage(_ page: Int, _ pages: UnsafeMutablePointer<Page>) {
         let first = pages[page].fragList
@@ -125,7 +165,7 @@ struct FragmentTable {
             let p = records + Int(r)
             // Records on the free list are unreachable (no slot, no page list)
             // and fully rewritten by `insert`: only the slot needs clearing.
-            index[Int(truncatingIfNeeded: p.pointee.addr &- KernelAddress.directMapBase) &>> FragmentTable.blockShift] = -1
+            index[Int(truncatingIfNeeded: p.pointee.addr &- KernelAddress.directMapBase) &>> FragmentTable.blockShift] = 0
             last = r
             n += 1
             r = p.pointee.next

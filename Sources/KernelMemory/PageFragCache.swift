@@ -313,7 +313,7 @@ extension MemorySystem {
         let off = offsetInArena(addr)
         if _fastPath(isValid(addr)) {
             let r = fragments.find(addr.raw, offset: off)
-            if _fastPath(r >= 0) {
+            if _fastPath(r != 0) {
                 let rec = fragments.records + Int(r)
                 // rec.page is virt_to_head_page(addr): addr is the fragment's start.
                 let page = pages + Int(rec.pointee.page)

@@ -26,14 +26,14 @@ import Testing
     @Test func insertFindAndMiss() {
         let f = Fixture()
         defer { f.release() }
-        #expect(f.find(4096) == -1)
+        #expect(f.find(4096) == 0)
         #expect(f.insert(4096, size: 1920, page: 1))
         #expect(f.insert(4096 + 1920, size: 1920, page: 1))
         let r = f.find(4096)
-        #expect(r >= 0 && f.table.records[Int(r)].size == 1920 && f.table.records[Int(r)].live)
-        #expect(f.find(4096 + 1920) >= 0 && f.find(4096 + 1920) != r)
+        #expect(r > 0 && f.table.records[Int(r)].size == 1920 && f.table.records[Int(r)].live)
+        #expect(f.find(4096 + 1920) > 0 && f.find(4096 + 1920) != r)
         // Inside a fragment but not its start: no exact record.
-        #expect(f.find(4096 + 64) == -1)
+        #expect(f.find(4096 + 64) == 0)
         #expect(f.table.containing(f.addr(4096 + 64), page: 1, f.pages) == r)
         #expect(f.table.state.pointee.used == 2)
     }
@@ -45,9 +45,9 @@ import Testing
         for i in 0..<5 { #expect(f.insert(8192 + i * 12, size: 12, page: 2, event: UInt64(i + 1))) }
         for i in 0..<5 {
             let r = f.find(8192 + i * 12)
-            #expect(r >= 0 && f.table.records[Int(r)].allocEvent == UInt64(i + 1))
+            #expect(r > 0 && f.table.records[Int(r)].allocEvent == UInt64(i + 1))
         }
-        #expect(f.find(8192 + 6) == -1)
+        #expect(f.find(8192 + 6) == 0)
         // Reinserting the same start overwrites that record, no new one.
         let r2 = f.find(8192 + 24)
         f.table.records[Int(r2)].refs = 0
@@ -63,8 +63,8 @@ import Testing
         for i in 0..<3 { f.insert(12288 + i * 10, size: 10, page: 3) }
         f.table.purgePage(1, f.pages)
         #expect(f.pages[1].fragList == -1)
-        for i in 0..<4 { #expect(f.find(4096 + i * 100) == -1) }
-        for i in 0..<3 { #expect(f.find(12288 + i * 10) >= 0) }
+        for i in 0..<4 { #expect(f.find(4096 + i * 100) == 0) }
+        for i in 0..<3 { #expect(f.find(12288 + i * 10) > 0) }
         #expect(f.table.state.pointee.used == 3)
         // The purged records are reusable: fill the pool to capacity.
         for i in 0..<61 { #expect(f.insert(16384 + i * 64, size: 64, page: 4)) }
@@ -75,7 +75,7 @@ import Testing
         #expect(f.table.state.pointee.used == 0)
         // A purged block starts a fresh chain (no link to recycled records).
         #expect(f.insert(12288 + 10, size: 10, page: 3))
-        #expect(f.find(12288) == -1 && f.find(12288 + 20) == -1 && f.find(12288 + 10) >= 0)
+        #expect(f.find(12288) == 0 && f.find(12288 + 20) == 0 && f.find(12288 + 10) > 0)
     }
 
     @Test func doubleFreeOfSmallFragmentIsReported() throws {
@@ -171,5 +171,24 @@ import Testing
         #expect(m.trackedFragments.used == 0)
         _ = m.withUnsafeBytes(at: b, count: 4) { $0.count }
         #expect(m.checker.reports.last?.kind == .useAfterFree)
+    }
+
+    /// Records are taken from the pool lazily, 256 at a time, up to
+    /// `maxTrackedFragments`; past it fragments are handed out untracked.
+    @Test func poolGrowsToCapacityThenStopsTracking() throws {
+        var config = KernelConfig()
+        config.maxTrackedFragments = 600
+        let m = MemorySystem(config: config)
+        let nc = m.pageFragCacheCreate(name: "t")
+        let frags = try (0..<700).map { _ in try #require(m.page_frag_alloc(nc, 20, .GFP_ATOMIC)) }
+        #expect(m.trackedFragments.used == 600 && m.trackedFragments.untracked == 100)
+        // Tracked ones are still judged exactly: a double free of the 300th.
+        m.page_frag_free(frags[299])
+        m.page_frag_free(frags[299])
+        #expect(m.checker.reports.count == 1 && m.checker.reports[0].kind == .doubleFree)
+        for (i, a) in frags.enumerated() where i != 299 { m.page_frag_free(a) }
+        #expect(m.checker.reports.count == 1)
+        m.page_frag_cache_drain(nc)
+        #expect(m.freePages == m.totalPages && m.trackedFragments.used == 0)
     }
 }
