@@ -14,8 +14,8 @@ extension SkbSim {
         let first = gfp.union([.__GFP_NOMEMALLOC, .__GFP_NOWARN])
         if obj <= sizes.smallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
             let real = sizes.smallHeadCacheSize
-            if let a = memory.kmemCacheAlloc(memory.skbSmallHeadCache, first) { return (a, real, false) }
-            guard memory.gfpPfmemallocAllowed(gfp), let a = memory.kmemCacheAlloc(memory.skbSmallHeadCache, gfp) else { return nil }
+            if let a = memory.kmemCacheAlloc(skbSmallHeadCache, first) { return (a, real, false) }
+            guard memory.gfpPfmemallocAllowed(gfp), let a = memory.kmemCacheAlloc(skbSmallHeadCache, gfp) else { return nil }
             return (a, real, true)
         }
         let real = memory.kmallocSizeRoundup(obj)
@@ -69,7 +69,7 @@ extension SkbSim {
     /// Returns nil when either allocation fails (nothing leaks).
     public func __alloc_skb(_ size: Int, _ gfp: GFP, _ flags: SkbAllocFlags = []) -> SkbID? {
         let fclone = flags.contains(.fclone)
-        let cache = fclone ? memory.skbuffFcloneCache : memory.skbuffCache
+        let cache = fclone ? skbuffFcloneCache : skbuffCache
         var sgfp = gfp
         sgfp.remove(.__GFP_DMA)
         guard let skbaddr = memory.kmemCacheAlloc(cache, sgfp) else { return nil }
@@ -128,7 +128,7 @@ extension SkbSim {
         // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
         // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
         guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
-        guard let skbaddr = memory.kmemCacheAlloc(memory.skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
+        guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
         finalizeSkbAround(i, data, fragSize)
@@ -169,7 +169,7 @@ extension SkbSim {
         } else {
             let fragLen = sizes.headAlign(len)
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
-            guard let skbaddr = memory.kmemCacheAlloc(memory.skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
+            guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
                 memory.page_frag_free(data)  // skb_free_frag
                 return nil
             }

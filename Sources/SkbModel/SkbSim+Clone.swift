@@ -69,7 +69,7 @@ extension SkbSim {
         } else {
             var g = gfp
             if skbs[o].pfmemalloc { g.insert(.__GFP_MEMALLOC) }
-            guard let a = memory.kmemCacheAlloc(memory.skbuffCache, g) else { return nil }
+            guard let a = memory.kmemCacheAlloc(skbuffCache, g) else { return nil }
             addr = a
             state = .unavailable
         }

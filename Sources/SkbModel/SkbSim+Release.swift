@@ -227,7 +227,7 @@ extension SkbSim {
             memory.page_frag_free(head)
         } else if !options.kfreeHeadAlways && Int(skbs[i].end) == sizes.smallHeadHeadroom {
             emit(.headFree, i, "skb_kfree_head", head.raw, 2)
-            memory.kmemCacheFree(memory.skbSmallHeadCache, head)
+            memory.kmemCacheFree(skbSmallHeadCache, head)
         } else {
             emit(.headFree, i, "skb_kfree_head", head.raw, 1)
             memory.kfree(head)
@@ -245,16 +245,16 @@ extension SkbSim {
         emit(.skbFree, i, "kfree_skbmem", skbs[i].fclone == .unavailable ? 0 : 1, UInt64(skbs[i].fclone.rawValue))
         switch skbs[i].fclone {
         case .unavailable:
-            memory.kmemCacheFree(memory.skbuffCache, addr)
+            memory.kmemCacheFree(skbuffCache, addr)
         case .orig:
             let r = fcloneRef(orig: addr)
-            if r == 1 { memory.kmemCacheFree(memory.skbuffFcloneCache, addr) }
+            if r == 1 { memory.kmemCacheFree(skbuffFcloneCache, addr) }
             else { setFcloneRef(orig: addr, r &- 1) }
         case .clone:
             let orig = addr - config.sizeofSkBuff
             let r = fcloneRef(orig: orig) &- 1
             setFcloneRef(orig: orig, r)
-            if r == 0 { memory.kmemCacheFree(memory.skbuffFcloneCache, orig) }
+            if r == 0 { memory.kmemCacheFree(skbuffFcloneCache, orig) }
         }
         releaseSlot(i)
     }

@@ -23,6 +23,12 @@ public final class SkbSim {
     public let memory: MemorySystem
     /// `memory.config`'s derived sizes, computed once (see `SkbSizes`).
     @usableFromInline let sizes: SkbSizes
+    /// `memory.skbuffCache`, `.skbuffFcloneCache`, `.skbSmallHeadCache`:
+    /// created once by `MemorySystem.init`; read here as plain lets (an
+    /// inlined read of the class property is a dynamic exclusivity check).
+    @usableFromInline let skbuffCache: KmemCacheID
+    @usableFromInline let skbuffFcloneCache: KmemCacheID
+    @usableFromInline let skbSmallHeadCache: KmemCacheID
     @exclusivity(unchecked) public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
     @exclusivity(unchecked) public var sink: (any EventSink)?
@@ -79,6 +85,9 @@ public final class SkbSim {
                 dropReasons: SkbDropReasonTable = .default) {
         self.memory = memory
         self.sizes = SkbSizes(memory.config)
+        skbuffCache = memory.skbuffCache
+        skbuffFcloneCache = memory.skbuffFcloneCache
+        skbSmallHeadCache = memory.skbSmallHeadCache
         self.options = options
         self.sink = sink
         self.dropReasonTable = dropReasons
