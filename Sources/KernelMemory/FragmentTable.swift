@@ -45,7 +45,8 @@ struct FragRecord {
 /// a page belongs to that page, so a purge clears the index slots of the
 /// page's records and splices the whole page list onto the free list.
 ///
-/// Both arrays come from `calloc` and are never initialised wholesale:
+/// Both arrays are anonymous mappings (zero pages, faulted in on first
+/// write, whatever malloc's mmap threshold) and never initialised wholesale:
 /// record 0 is a sentinel, so a zero index slot or `chain` means "none", and
 /// records are handed out from a high-water mark once the free list is
 /// empty. Only the parts a simulation touches become resident (the index is
@@ -62,6 +63,16 @@ struct FragmentTable {
     @usableFromInline let capacity: Int
     @usableFromInline let blocks: Int
     @usableFromInline static let blockShift = 6
+    let recordBytes: Int
+    let indexBytes: Int
+
+    /// Zero-filled, lazily backed memory.
+    static func mapZeroed(_ bytes: Int) -> UnsafeMutableRawPointer {
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            fatalError("FragmentTable: mmap of \(bytes) bytes failed")
+        }
+        return p
+    }
 
     /// `capacity` records for `memoryBytes` of simulated RAM.
     init(capacity: Int, memoryBytes: Int) {
@@ -70,18 +81,17 @@ struct FragmentTable {
         blocks = max(memoryBytes >> FragmentTable.blockShift, 1)
         // FragRecord and Int32 are trivial types: zeroed memory is a valid
         // value of each, and every record is fully written before first use.
-        guard let r = calloc(self.capacity + 1, MemoryLayout<FragRecord>.stride), let i = calloc(blocks, MemoryLayout<Int32>.stride) else {
-            fatalError("FragmentTable: out of memory")
-        }
-        records = r.bindMemory(to: FragRecord.self, capacity: self.capacity + 1)
-        index = i.bindMemory(to: Int32.self, capacity: blocks)
+        recordBytes = (self.capacity + 1) * MemoryLayout<FragRecord>.stride
+        indexBytes = blocks * MemoryLayout<Int32>.stride
+        records = FragmentTable.mapZeroed(recordBytes).bindMemory(to: FragRecord.self, capacity: self.capacity + 1)
+        index = FragmentTable.mapZeroed(indexBytes).bindMemory(to: Int32.self, capacity: blocks)
         state = .allocate(capacity: 1)
         state.initialize(to: (-1, 0, 0, 1))
     }
 
     func deallocate() {
-        free(records)
-        free(index)
+        munmap(UnsafeMutableRawPointer(records), recordBytes)
+        munmap(UnsafeMutableRawPointer(index), indexBytes)
         state.deallocate()
     }
 
