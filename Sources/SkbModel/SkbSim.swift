@@ -23,6 +23,8 @@ public final class SkbSim {
     public let memory: MemorySystem
     /// `memory.config`'s derived sizes, computed once (see `SkbSizes`).
     @usableFromInline let sizes: SkbSizes
+    /// GFP combinations of the allocation paths, built once (see `SkbGFPMasks`).
+    @usableFromInline let gfp = SkbGFPMasks()
     /// `memory.skbuffCache`, `.skbuffFcloneCache`, `.skbSmallHeadCache`:
     /// created once by `MemorySystem.init`; read here as plain lets (an
     /// inlined read of the class property is a dynamic exclusivity check).
