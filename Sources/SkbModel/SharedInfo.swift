@@ -110,6 +110,14 @@ public struct SharedInfo {
         dataref = 1
     }
 
+    /// `initialize()` on a head the model has just allocated: the same bytes
+    /// through `rawSet`/`rawStore` (no shadow check, which could not report
+    /// on memory that was unpoisoned by its own allocation).
+    @inlinable func initializeFresh() {
+        memory.rawSet(address, 0, count: SharedInfo.datarefOffset)
+        memory.rawStore(UInt32(1), at: address + SharedInfo.datarefOffset)
+    }
+
     /// `frag_list` pointer encoding: 0 = NULL, else (generation << 32) | (index + 1).
     @inlinable static func encode(_ id: SkbID?) -> UInt64 {
         guard let id else { return 0 }

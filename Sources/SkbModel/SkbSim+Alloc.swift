@@ -27,8 +27,11 @@ extension SkbSim {
     /// `__finalize_skb_around(skb, data, size)`: `size` is the whole buffer;
     /// end = size - SKB_DATA_ALIGN(shinfo), truesize = SKB_TRUESIZE(end),
     /// users = 1, head = data, tail = 0, mac/transport unset, shinfo zeroed
-    /// up to dataref and dataref = 1.
-    func finalizeSkbAround(_ i: Int, _ data: KernelAddress, _ size: Int) {
+    /// up to dataref and dataref = 1. `freshHead`: the model itself has just
+    /// allocated `data` (kmalloc_reserve, page_frag_alloc), so the shinfo
+    /// writes cannot hit poisoned memory and skip the checker; a head handed
+    /// in by a caller (`build_skb`) is written through the checked path.
+    func finalizeSkbAround(_ i: Int, _ data: KernelAddress, _ size: Int, freshHead: Bool = false) {
         let end = sizes.withOverhead(size)
         skbs[i].truesize = UInt32(sizes.truesize(end))
         skbs[i].users = 1
@@ -38,7 +41,7 @@ extension SkbSim {
         skbs[i].end = UInt32(end)
         skbs[i].macHeader = SkBuff.unsetHeader
         skbs[i].transportHeader = SkBuff.unsetHeader
-        shinfo(at: i).initialize()
+        if freshHead { shinfo(at: i).initializeFresh() } else { shinfo(at: i).initialize() }
     }
 
     /// Address of `fclone_ref` in the `struct sk_buff_fclones` block whose
@@ -79,7 +82,7 @@ extension SkbSim {
         }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
-        finalizeSkbAround(i, head, real)
+        finalizeSkbAround(i, head, real, freshHead: true)
         skbs[i].pfmemalloc = pfmemalloc
         if fclone {
             skbs[i].fclone = .orig
@@ -175,7 +178,7 @@ extension SkbSim {
             }
             let i = newSlot()
             skbs[i].skbaddr = skbaddr
-            finalizeSkbAround(i, data, fragLen)
+            finalizeSkbAround(i, data, fragLen, freshHead: true)
             skbs[i].pfmemalloc = memory.page_frag_cache_is_pfmemalloc(cache)
             skbs[i].headFrag = true
             emit(.skbAlloc, i, fn, 0, 0)
