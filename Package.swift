@@ -5,7 +5,7 @@
 //
 // Module graph (data flows one way, top to bottom):
 //
-//   CPcap ──▶ Capture ─────────────┐
+//   CPcap, CMappedFile ──▶ Capture ─┐
 //                                  ▼
 //   KernelMemory ──▶ SkbModel ──▶ (Release, Trace) ──▶ skbsim (CLI)
 //   KernelMemory ──▶ KernelReference ──▶ KernelProbe
@@ -23,6 +23,9 @@ let package = Package(
         .executable(name: "skbsim-samples", targets: ["skbsim-samples"]),
         .executable(name: "skbsim-fidelity", targets: ["skbsim-fidelity"]),
         .library(name: "Capture", targets: ["Capture"]),
+        // The mmap-window stream Capture reads files through (the benchmark's
+        // bare C loop uses it for its second baseline).
+        .library(name: "CMappedFile", targets: ["CMappedFile"]),
         .library(name: "KernelMemory", targets: ["KernelMemory"]),
         .library(name: "SampleKit", targets: ["SampleKit"]),
         .library(name: "KernelProbe", targets: ["KernelProbe"]),
@@ -45,7 +48,10 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        .target(name: "Capture", dependencies: ["CPcap"]),
+        // Capture files read through a sliding mmap window (a stdio cookie
+        // stream handed to pcap_fopen_offline): no read(2) per stdio refill.
+        .target(name: "CMappedFile"),
+        .target(name: "Capture", dependencies: ["CPcap", "CMappedFile"]),
         .target(name: "KernelMemory"),
         // Lifecycle events and their sinks; below the model so it can emit them.
         .target(name: "Trace"),
@@ -75,7 +81,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "SampleKit"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CMappedFile", "SampleKit"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),

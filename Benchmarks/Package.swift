@@ -32,6 +32,7 @@ let package = Package(
         // The baseline: a bare pcap_next_ex loop in C, timed inside C.
         .target(
             name: "CBarePcap",
+            dependencies: [.product(name: "CMappedFile", package: "skbsim")],
             path: "Sources/CBarePcap",
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pcap")]

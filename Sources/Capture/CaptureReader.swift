@@ -1,3 +1,4 @@
+import CMappedFile
 import CPcap
 
 #if canImport(Glibc)
@@ -87,7 +88,8 @@ public final class CaptureReader {
     ) throws(CaptureError) {
         // For stdin, read a duplicate of descriptor 0 so that the reader
         // owns (and closes) its stream like any other, leaving stdin open.
-        let stream = path == "-" ? Self.duplicateStandardInput() : fopen(path, "rb")
+        var descriptor: Int32 = -1
+        let stream = path == "-" ? Self.duplicateStandardInput() : Self.openFile(path, descriptor: &descriptor)
         guard let stream else {
             let code = errno
             throw CaptureError(
@@ -96,19 +98,32 @@ public final class CaptureReader {
                 message: "cannot open: " + String(cString: strerror(code))
             )
         }
-        try self.init(stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords)
+        try self.init(stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords,
+                      descriptor: descriptor >= 0 ? descriptor : nil)
+    }
+
+    /// A regular file through the mmap-window stream (`skbsim_mapped_fopen`:
+    /// each stdio refill is a memcpy from the page cache, no `read` syscall);
+    /// anything else (a FIFO, a device) with `fopen`. Either way libpcap
+    /// parses the bytes.
+    private static func openFile(_ path: String, descriptor: inout Int32) -> UnsafeMutablePointer<FILE>? {
+        if let stream = skbsim_mapped_fopen(path, &descriptor) { return stream }
+        guard errno == ENOTSUP else { return nil }
+        descriptor = -1
+        return fopen(path, "rb")
     }
 
     /// Reads from an already open stream, which the reader takes over: it is
     /// closed on failure and in `deinit`. `name` is used in messages. Only a
     /// stream positioned at offset 0 of a seekable file gets its header
-    /// peeked at and byte offsets reported.
+    /// peeked at and byte offsets reported. `descriptor`: the file's
+    /// descriptor when `fileno(stream)` has none (the mmap-window stream).
     init(
         stream: UnsafeMutablePointer<FILE>, name: String, filter: String? = nil,
-        oversizedRecords: OversizedRecordPolicy = .truncate
+        oversizedRecords: OversizedRecordPolicy = .truncate, descriptor: Int32? = nil
     ) throws(CaptureError) {
         let seekable = ftello(stream) == 0
-        let header = seekable ? Self.peekHeader(stream) : nil
+        let header = seekable ? Self.peekHeader(descriptor ?? fileno(stream)) : nil
 
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard
@@ -302,10 +317,10 @@ public final class CaptureReader {
 
     /// The first bytes of the file, read with `pread` so that the stream's
     /// position (which libpcap is about to use) does not move.
-    private static func peekHeader(_ stream: UnsafeMutablePointer<FILE>) -> SavefileHeader? {
+    private static func peekHeader(_ descriptor: Int32) -> SavefileHeader? {
         var prefix: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes
         return withUnsafeMutableBytes(of: &prefix) { buffer in
-            let count = pread(fileno(stream), buffer.baseAddress, buffer.count, 0)
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, 0)
             guard count > 0 else { return nil }
             return SavefileHeader(prefix: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }

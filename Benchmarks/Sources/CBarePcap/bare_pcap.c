@@ -1,5 +1,6 @@
 #include "bare_pcap.h"
 
+#include <mapped_file.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <time.h>
@@ -10,13 +11,7 @@ int64_t bare_monotonic_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t bare_pcap_loop(const char *path, uint64_t *packets, uint64_t *bytes) {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (p == NULL) {
-        fprintf(stderr, "bare_pcap_loop: %s\n", errbuf);
-        return -1;
-    }
+static int64_t loop(pcap_t *p, uint64_t *packets, uint64_t *bytes) {
     struct pcap_pkthdr *header;
     const u_char *data;
     uint64_t count = 0, sum = 0;
@@ -36,6 +31,32 @@ int64_t bare_pcap_loop(const char *path, uint64_t *packets, uint64_t *bytes) {
     *packets = count;
     *bytes = sum;
     return elapsed;
+}
+
+int64_t bare_pcap_loop(const char *path, uint64_t *packets, uint64_t *bytes) {
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        fprintf(stderr, "bare_pcap_loop: %s\n", errbuf);
+        return -1;
+    }
+    return loop(p, packets, bytes);
+}
+
+int64_t bare_pcap_loop_mapped(const char *path, uint64_t *packets, uint64_t *bytes) {
+    char errbuf[PCAP_ERRBUF_SIZE];
+    FILE *stream = skbsim_mapped_fopen(path, NULL);
+    if (stream == NULL) {
+        perror("bare_pcap_loop_mapped");
+        return -1;
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        fprintf(stderr, "bare_pcap_loop_mapped: %s\n", errbuf);
+        fclose(stream);
+        return -1;
+    }
+    return loop(p, packets, bytes);
 }
 
 const char *bare_pcap_version(void) { return pcap_lib_version(); }

@@ -2,7 +2,7 @@
 //
 //   swift run -c release --package-path Benchmarks skbsim-bench \
 //       [--packets N] [--scale 1,4] [--rounds R] [--warmup N]
-//       [--only bare,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
+//       [--only bare,bare-mapped,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
 //
 // Generates a capture (not timed), then runs every selected variant
 // back-to-back in each of R rounds (rotating the order) and reports medians
@@ -29,7 +29,7 @@ struct Options {
     var warmup = 10_000
     var pairs = 20_000_000
     var pairSizes = [1920, 75]
-    var only: Set<String> = ["bare", "decode", "copy", "skb", "gro", "jsonl", "decode-ra", "skb-ra", "gro-ra", "jsonl-ra", "pagefrag", "rss"]
+    var only: Set<String> = ["bare", "bare-mapped", "decode", "copy", "skb", "gro", "jsonl", "decode-ra", "skb-ra", "gro-ra", "jsonl-ra", "pagefrag", "rss"]
     var capture: String?
     var keep = false
     var child: [String: String]?
@@ -38,7 +38,7 @@ struct Options {
 func usage() -> Never {
     print("""
         usage: skbsim-bench [--packets N] [--scale 1,4] [--rounds R] [--warmup N] [--pairs N] [--pair-sizes 1920,75]
-                            [--only bare,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
+                            [--only bare,bare-mapped,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
           ra = decode-ra,skb-ra,gro-ra,jsonl-ra (the read-ahead rows); skb = skb,gro,jsonl
         """)
     exit(2)
@@ -88,7 +88,9 @@ func parse(_ arguments: [String]) -> Options {
 // MARK: Variants
 
 enum Variant: String, CaseIterable {
-    case bare, decode
+    case bare
+    case bareMapped = "bare-mapped"
+    case decode
     case decodeRA = "decode-ra"
     case copy
     // Rows (2)-(4), selected together by `--only skb` (or one by one), each
@@ -103,6 +105,7 @@ enum Variant: String, CaseIterable {
     var label: String {
         switch self {
         case .bare: "(1) bare C libpcap loop (pcap_next_ex, -O2)"
+        case .bareMapped: "(1m) (1) over CaptureReader's mmap stream"
         case .decode: "(2a) CaptureReader + HeaderDecoder.decode"
         case .copy: "(2b) (2a) + page_frag_alloc/copyIn/free"
         case .skb: SkbRow.noSink.label
@@ -124,6 +127,7 @@ enum Variant: String, CaseIterable {
         let bench = StreamingBench(path: path, warmup: warmup, countMallocs: countMallocs, readAhead: readAhead)
         switch self {
         case .bare: return measureBare(path: path)
+        case .bareMapped: return measureBare(path: path, mapped: true)
         case .decode, .decodeRA: return try bench.measure { DecodeOnly($0) }
         case .copy: return try bench.measure { DecodeCopyPageFrag($0) }
         case .skb, .skbRA: return try SkbPipelineRows.run(.noSink, bench)!
@@ -257,7 +261,7 @@ for variant in selected {
         variant == .bare ? "1.000" : fixed(median(ratios[variant]!), 3),
         fixed(median(runs.map(\.cpuNsPerPacket)), 1) + " (" + fixed(median(runs.map(\.mainThreadCpuNsPerPacket)), 1) + ") ["
             + fixed(median(runs.map(\.cores)), 2) + "]",
-        variant == .bare ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
+        variant == .bare || variant == .bareMapped ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
         rss[variant]?[1].map { mb($0.1) } ?? "-",
     ])
 }

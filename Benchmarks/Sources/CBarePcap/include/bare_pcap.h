@@ -13,6 +13,11 @@
 /// goes to stderr).
 int64_t bare_pcap_loop(const char *path, uint64_t *packets, uint64_t *bytes);
 
+/// The same loop over the stream skbsim's CaptureReader reads regular files
+/// through (`skbsim_mapped_fopen`: 4 MiB mmap windows, no read(2) per stdio
+/// refill), to show how much of the reader's speed is that stream.
+int64_t bare_pcap_loop_mapped(const char *path, uint64_t *packets, uint64_t *bytes);
+
 /// pcap_lib_version().
 const char *bare_pcap_version(void);
 
