@@ -31,6 +31,14 @@ static int map_window(mapped_file *f, off_t offset) {
         f->window = NULL;
         f->base = -1;
     }
+    // A file that shrank since open: touching a mapped page past its new end
+    // raises SIGBUS, so map only what is there now (read then ends early and
+    // libpcap reports a truncated record, as it would with read(2)). A
+    // truncation while a window is mapped can still fault: such a file is
+    // being rewritten under the reader.
+    struct stat st;
+    if (fstat(f->fd, &st) == 0 && st.st_size < f->size) f->size = st.st_size;
+    if (offset >= f->size) return -1;
     off_t left = f->size - base;
     size_t length = (size_t)(left < WINDOW_SIZE ? left : WINDOW_SIZE);
     void *p = mmap(NULL, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f->fd, base);
@@ -48,8 +56,9 @@ static ssize_t mapped_read(void *cookie, char *buf, size_t size) {
     while (done < size && f->position < f->size) {
         if (f->window == NULL || f->position < f->base || f->position >= f->base + (off_t)f->length) {
             if (map_window(f, f->position) != 0) {
+                if (f->position >= f->size) break;  // the file shrank: end of file
                 // Fall back to pread for this piece (mapping failed: address
-                // space, a file that shrank under us).
+                // space exhausted).
                 ssize_t n = pread(f->fd, buf + done, size - done, f->position);
                 if (n <= 0) return done > 0 ? (ssize_t)done : n;
                 f->position += n;
