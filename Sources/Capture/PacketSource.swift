@@ -17,6 +17,16 @@ public protocol PacketSource: AnyObject {
     /// The next packet that passes the filter, or `nil` at the end of the
     /// file; after an error every later call throws it again.
     func next() throws(CaptureError) -> CapturedPacket?
+    /// `HeaderDecoder.decode(packet.bytes, linkType: linkType)` of the packet
+    /// the last `next()` returned, when the source has already computed it
+    /// (a `ReadAheadReader` with `decodeHeaders`); valid until the next
+    /// call. nil otherwise: decode it yourself.
+    var decodedHeaders: UnsafePointer<PacketHeaders>? { get }
+}
+
+extension CaptureReader {
+    /// `CaptureReader` never decodes.
+    @inlinable public var decodedHeaders: UnsafePointer<PacketHeaders>? { nil }
 }
 
 extension PacketSource {

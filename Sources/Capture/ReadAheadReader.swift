@@ -47,6 +47,7 @@ public final class ReadAheadReader: PacketSource {
         /// The batch the consumer holds, -1 before the first.
         @usableFromInline var batch = -1
         @usableFromInline var records: UnsafePointer<ReadAheadRecord>? = nil
+        @usableFromInline var headers: UnsafePointer<PacketHeaders>? = nil
         @usableFromInline var bytes: UnsafeRawPointer? = nil
         @usableFromInline var position = 0
         @usableFromInline var count = 0
@@ -152,6 +153,15 @@ public final class ReadAheadReader: PacketSource {
         )
     }
 
+    /// With `ReadAheadOptions.decodeHeaders`: the headers of the packet the
+    /// last `next()` returned, decoded on the reader thread; valid until the
+    /// next call. nil without that option or before the first packet.
+    @inlinable
+    public var decodedHeaders: UnsafePointer<PacketHeaders>? {
+        guard let headers = cursor.pointee.headers, cursor.pointee.position > 0 else { return nil }
+        return headers + (cursor.pointee.position - 1)
+    }
+
     /// Hands the consumed batch back and takes the next one; at the end
     /// returns nil or throws, every time it is called again.
     @usableFromInline
@@ -175,6 +185,7 @@ public final class ReadAheadReader: PacketSource {
             cursor.pointee.batchesTaken += 1
             cursor.pointee.batch = next
             cursor.pointee.records = UnsafePointer(batch.records)
+            cursor.pointee.headers = batch.headers.map { UnsafePointer($0) }
             cursor.pointee.bytes = UnsafeRawPointer(batch.bytes)
             cursor.pointee.count = batch.count
             cursor.pointee.end = batch.end

@@ -35,6 +35,8 @@ struct ReadAheadEnd {
 @usableFromInline
 struct ReadAheadBatch {
     @usableFromInline var records: UnsafeMutablePointer<ReadAheadRecord>
+    /// Each record's decoded headers (`ReadAheadOptions.decodeHeaders`), else nil.
+    @usableFromInline var headers: UnsafeMutablePointer<PacketHeaders>?
     @usableFromInline var bytes: UnsafeMutableRawPointer
     var byteCapacity: Int
     @usableFromInline var count = 0
@@ -89,8 +91,14 @@ final class ReadAheadRing {
         let byteCapacity = max(options.batchBytes, largest)
         batches = .allocate(capacity: options.batches)
         for i in 0..<options.batches {
+            var headers: UnsafeMutablePointer<PacketHeaders>?
+            if options.decodeHeaders {
+                headers = .allocate(capacity: options.batchPackets)
+                headers!.initialize(repeating: PacketHeaders(), count: options.batchPackets)
+            }
             (batches + i).initialize(to: ReadAheadBatch(
                 records: .allocate(capacity: options.batchPackets),
+                headers: headers,
                 bytes: .allocate(byteCount: byteCapacity, alignment: 16),
                 byteCapacity: byteCapacity))
         }
@@ -105,6 +113,10 @@ final class ReadAheadRing {
     deinit {
         for i in 0..<batchCount {
             batches[i].records.deallocate()
+            if let headers = batches[i].headers {
+                headers.deinitialize(count: batchPackets)
+                headers.deallocate()
+            }
             batches[i].bytes.deallocate()
         }
         batches.deinitialize(count: batchCount)
@@ -223,6 +235,9 @@ final class ReadAheadRing {
         }
         if length > 0 {
             (batch.pointee.bytes + start).copyMemory(from: packet.bytes.baseAddress!, byteCount: length)
+        }
+        if let headers = batch.pointee.headers {
+            HeaderDecoder.decode(packet.bytes, linkType: reader.linkType, into: &headers[batch.pointee.count])
         }
         batch.pointee.records[batch.pointee.count] = ReadAheadRecord(
             index: packet.index, deliveredIndex: packet.deliveredIndex, timestamp: packet.timestamp,

@@ -215,19 +215,21 @@ public final class PacketRun {
     }
 
     /// One captured packet.
-    public func process(_ packet: CapturedPacket, linkType: LinkType) {
+    /// `decoded`: the packet's headers when its source decoded them already
+    /// (`PacketSource.decodedHeaders`).
+    public func process(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
-        process(bytes: packet.bytes, linkType: linkType)
+        process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
     }
 
     /// One frame in the current packet context (`sim.beginPacket` first).
-    public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType) {
+    public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         packets += 1
         bytes += frame.count
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model (rxNoMemDrops, a NOMEM drop event).
-            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath) {
+            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath, decoded: decoded) {
                 if gro { try groReceive(skb) } else { try netifReceive(skb) }
             }
             inPoll += 1

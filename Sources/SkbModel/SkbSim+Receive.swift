@@ -15,9 +15,20 @@ extension SkbSim {
         return try receive(bytes: packet.bytes, linkType: linkType, path: path)
     }
 
-    /// As `receive(_:linkType:path:)` for raw frame bytes in the current packet context.
-    public func receive(bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
-        let headers = HeaderDecoder.decode(bytes, linkType: linkType)
+    /// As `receive(_:linkType:path:)` for raw frame bytes in the current
+    /// packet context. `decoded`: `HeaderDecoder.decode(bytes, linkType:)`
+    /// of these bytes when the caller has it already (a read-ahead source
+    /// decodes on its own thread); nil decodes here.
+    public func receive(bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil,
+                        decoded: UnsafePointer<PacketHeaders>? = nil) throws(SkbError) -> SkbID? {
+        if let decoded { return try receive(bytes, linkType, path, decoded) }
+        var headers = HeaderDecoder.decode(bytes, linkType: linkType)
+        return try receive(bytes, linkType, path, &headers)
+    }
+
+    @inline(__always)
+    func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
+                 _ headers: UnsafePointer<PacketHeaders>) throws(SkbError) -> SkbID? {
         rxDropTraced = false
         guard let skb = try driverReceive(bytes, path ?? options.rxPath) else {
             rxNoMemDrops += 1
@@ -25,7 +36,7 @@ extension SkbSim {
             if !rxDropTraced { emitDetached(.drop, "rx_alloc_failed", reason: reasons.nomem.rawValue, arg0: UInt64(bytes.count)) }
             return nil
         }
-        try setHeaders(skb, headers, linkType)
+        try setHeaders(skb, headers.pointee, linkType)
         return skb
     }
 

@@ -54,7 +54,8 @@ enum CaptureRun {
         // `streaming` from stdin: each packet as soon as it arrives.
         let direct = try capture.openReader()
         if capture.readAhead && !(streaming && capture.path == "-") {
-            return try drive(ReadAheadReader(direct), capture: capture, options: options, progress: progress, check: check,
+            // The reader thread decodes too, so the model's thread does not.
+            return try drive(ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture, options: options, progress: progress, check: check,
                              opened: opened, before: before, after: after, observerError: { observerError })
         }
         return try drive(direct, capture: capture, options: options, progress: progress, check: check,
@@ -78,7 +79,7 @@ enum CaptureRun {
         defer { bar?.finish() }
         try reader.forEachPacket(limit: capture.count) { packet in
             try before(packet, linkType)
-            run.process(packet, linkType: linkType)
+            run.process(packet, linkType: linkType, decoded: reader.decodedHeaders)
             if let error = observerError() { throw error }
             try after(packet)
             bar?.update(packet.deliveredIndex + 1)

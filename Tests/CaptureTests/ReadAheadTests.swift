@@ -214,6 +214,38 @@ struct ReadAheadTests {
         #expect(packets > 0 && reader.batchesReadByConsumer == (packets + 9) / 10 + (packets % 10 == 0 ? 1 : 0))
     }
 
+    // MARK: Headers decoded on the reader thread
+
+    /// With `decodeHeaders`, every packet's `decodedHeaders` is what
+    /// `HeaderDecoder` gives on the consumer's side, at every batch size and
+    /// with the consumer filling batches itself; without it, and from a
+    /// `CaptureReader`, there are none.
+    @Test(arguments: [1, 7, 256])
+    func decodedHeadersMatchTheDecoder(batchPackets: Int) throws {
+        for name in Self.sampleFiles where !name.hasPrefix("broken-") {
+            let path = Self.samplesDirectory + "/" + name
+            for threaded in [true, false] {
+                let reader = ReadAheadReader(try CaptureReader(path: path),
+                                             options: ReadAheadOptions(batchPackets: batchPackets, batches: 2, decodeHeaders: true),
+                                             threaded: threaded)
+                #expect(reader.decodedHeaders == nil)
+                var count = 0
+                while let packet = try reader.next() {
+                    let decoded = try #require(reader.decodedHeaders, "\(name) #\(packet.index)")
+                    #expect(decoded.pointee == HeaderDecoder.decode(packet.bytes, linkType: reader.linkType), "\(name) #\(packet.index)")
+                    count += 1
+                }
+                #expect(count > 0)
+            }
+            let plain = ReadAheadReader(try CaptureReader(path: path))
+            _ = try plain.next()
+            #expect(plain.decodedHeaders == nil)
+            let direct = try CaptureReader(path: path)
+            _ = try direct.next()
+            #expect(direct.decodedHeaders == nil)
+        }
+    }
+
     // MARK: Early stop
 
     /// Stopping early joins the reader thread: it drops its reference to the

@@ -112,7 +112,13 @@ struct StreamingBench {
     /// (and counts mallocs over) the rest of the file and `finish()`.
     func measure<P: PacketPipeline>(_ make: (PipelineContext) -> P) throws -> StreamResult {
         if readAhead {
-            return try measure(ReadAheadReader(path: path), make)
+            // As the CLI does: the reader thread decodes the headers too.
+            var ring = ReadAheadOptions(decodeHeaders: true)
+            if let e = getenv("SKBSIM_BENCH_RA") {  // "packets,bytes,batches": ring-size experiments
+                let v = String(cString: e).split(separator: ",").compactMap { Int($0) }
+                if v.count == 3 { ring = ReadAheadOptions(batchPackets: v[0], batchBytes: v[1], batches: v[2], decodeHeaders: true) }
+            }
+            return try measure(ReadAheadReader(path: path, options: ring), make)
         }
         return try measure(CaptureReader(path: path), make)
     }
@@ -121,7 +127,7 @@ struct StreamingBench {
         var pipeline = make(PipelineContext(path: path, linkType: reader.linkType, snaplen: reader.snaplen))
         var warmed = 0
         while warmed < warmup, let packet = try reader.next() {
-            pipeline.process(packet)
+            pipeline.process(packet, decoded: reader.decodedHeaders)
             warmed += 1
         }
         if countMallocs { MallocCounter.start() }
@@ -131,7 +137,7 @@ struct StreamingBench {
         var packets = 0
         var bytes = 0
         while let packet = try reader.next() {
-            pipeline.process(packet)
+            pipeline.process(packet, decoded: reader.decodedHeaders)
             packets += 1
             bytes &+= packet.captureLength
         }

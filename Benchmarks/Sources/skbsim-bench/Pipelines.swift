@@ -14,8 +14,9 @@ import Trace
 /// generic over them, so the per-packet call is specialised and inlined (no
 /// existential dispatch in the measured loop).
 protocol PacketPipeline {
-    /// Processes one packet. `packet.bytes` is valid only during the call.
-    mutating func process(_ packet: CapturedPacket)
+    /// Processes one packet. `packet.bytes` is valid only during the call;
+    /// `decoded`: its headers, when the read-ahead thread decoded them.
+    mutating func process(_ packet: CapturedPacket, decoded: UnsafePointer<PacketHeaders>?)
     /// End of capture: flush what is held back (GRO), release everything.
     /// Measured. Returns a value derived from the work (kept so the
     /// optimiser cannot drop it).
@@ -77,7 +78,9 @@ final class SkbRun: PacketPipeline {
     }
 
     @inline(__always)
-    func process(_ packet: CapturedPacket) { run.process(packet, linkType: linkType) }
+    func process(_ packet: CapturedPacket, decoded: UnsafePointer<PacketHeaders>?) {
+        run.process(packet, linkType: linkType, decoded: decoded)
+    }
 
     func finish() -> Int {
         let s = run.finish()
@@ -118,8 +121,8 @@ struct DecodeOnly: PacketPipeline {
     init(_ context: PipelineContext) { linkType = context.linkType }
 
     @inline(__always)
-    mutating func process(_ packet: CapturedPacket) {
-        let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
+    mutating func process(_ packet: CapturedPacket, decoded: UnsafePointer<PacketHeaders>?) {
+        let headers = decoded?.pointee ?? HeaderDecoder.decode(packet.bytes, linkType: linkType)
         acc &+= (headers.transportHeader ?? 0) &+ Int(headers.networkProtocol)
     }
 
@@ -149,7 +152,7 @@ struct DecodeCopyPageFrag: PacketPipeline {
     }
 
     @inline(__always)
-    mutating func process(_ packet: CapturedPacket) {
+    mutating func process(_ packet: CapturedPacket, decoded: UnsafePointer<PacketHeaders>?) {
         let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
         acc &+= (headers.transportHeader ?? 0) &+ Int(headers.networkProtocol)
         let size = config.skbHeadAlign(packet.captureLength + pad)

@@ -111,7 +111,7 @@ enum Variant: String, CaseIterable {
         case .skb: SkbRow.noSink.label
         case .gro: SkbRow.gro.label
         case .jsonl: SkbRow.jsonLinesToDevNull.label
-        case .decodeRA: "(2a-ra) (2a) with ReadAheadReader"
+        case .decodeRA: "(2a-ra) (2a), read + decode on 2nd thread"
         case .skbRA: "(2ra) (2) with ReadAheadReader"
         case .groRA: "(3ra) (3) with ReadAheadReader"
         case .jsonlRA: "(4ra) (4) with ReadAheadReader"
