@@ -228,21 +228,6 @@ public final class CaptureReader {
         }
     }
 
-    /// Calls `body` for each packet that passes the filter, at most `limit`
-    /// of them (like tcpdump `-c`); returns how many were delivered.
-    ///
-    /// Throws a `CaptureError` when reading fails, or whatever `body` throws.
-    /// `body` must not keep `packet.bytes` beyond its return.
-    @discardableResult
-    public func forEachPacket(limit: Int? = nil, _ body: (CapturedPacket) throws -> Void) throws -> Int {
-        var delivered = 0
-        while limit.map({ delivered < $0 }) ?? true, let packet = try next() {
-            try body(packet)
-            delivered += 1
-        }
-        return delivered
-    }
-
     /// Why a record with these lengths is invalid, or `nil` if it is fine.
     /// Counts records libpcap truncated to the snapshot length, and sets
     /// where the next record starts.

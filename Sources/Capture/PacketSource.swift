@@ -32,6 +32,8 @@ extension CaptureReader {
 extension PacketSource {
     /// Calls `body` for each packet that passes the filter, at most `limit`
     /// of them (like tcpdump `-c`); returns how many were delivered.
+    ///
+    /// Throws a `CaptureError` when reading fails, or whatever `body` throws.
     /// `body` must not keep `packet.bytes` beyond its return.
     @inlinable
     @discardableResult
