@@ -104,7 +104,9 @@ FILE *skbsim_mapped_fopen(const char *path, int *fd_out) {
     if (fd < 0) return NULL;
     struct stat st;
     if (fstat(fd, &st) != 0) { int e = errno; close(fd); errno = e; return NULL; }
-    if (!S_ISREG(st.st_mode)) { close(fd); errno = ENOTSUP; return NULL; }
+    // Not a regular file, or one that claims to be empty (procfs and the
+    // like report size 0 and still have bytes): leave it to read(2).
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) { close(fd); errno = ENOTSUP; return NULL; }
     mapped_file *f = calloc(1, sizeof *f);
     if (!f) { close(fd); errno = ENOMEM; return NULL; }
     f->fd = fd;

@@ -61,6 +61,9 @@ struct MappedFileTests {
         var descriptor: Int32 = -1
         #expect(skbsim_mapped_fopen("/dev/null", &descriptor) == nil)
         #expect(errno == ENOTSUP)
+        let empty = try directory.write("empty.pcap", [])
+        #expect(skbsim_mapped_fopen(empty, &descriptor) == nil)
+        #expect(errno == ENOTSUP)
         #expect(skbsim_mapped_fopen(directory.path + "/absent", &descriptor) == nil)
         #expect(errno == ENOENT)
     }

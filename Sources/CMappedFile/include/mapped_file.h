@@ -10,8 +10,8 @@
 /// whatever the file size.
 ///
 /// Returns NULL with errno set if the file cannot be opened; with errno =
-/// ENOTSUP if it is not a regular file (a pipe, a device), which callers
-/// read with fopen instead. `*fd_out` receives the descriptor (owned by the
+/// ENOTSUP if it is not a regular file (a pipe, a device) or has size 0,
+/// which callers read with fopen instead. `*fd_out` receives the descriptor (owned by the
 /// stream, closed by fclose) for pread.
 FILE *skbsim_mapped_fopen(const char *path, int *fd_out);
 
