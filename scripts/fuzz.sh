@@ -44,7 +44,7 @@ case $target in
     skbops) modules=(KernelMemory Trace Capture SkbModel) ;;
     *) modules=() ;;
 esac
-inputs=("Fuzz/$target" Sources/Capture Sources/CPcap scripts/fuzz.sh)
+inputs=("Fuzz/$target" Sources/Capture Sources/CPcap Sources/CMappedFile scripts/fuzz.sh)
 for m in "${modules[@]}"; do inputs+=("Sources/$m"); done
 
 # Rebuild when the harness, a source it is built from or this script is newer than the binary.
@@ -52,16 +52,19 @@ if [[ ! -x "$binary" ]] || [[ -n "$(find "${inputs[@]}" -newer "$binary" -print 
     echo "fuzz.sh: building $binary" >&2
     # lld: gold warns about every ASan helper symbol it cannot export.
     common=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6
-            -I Sources/CPcap -module-cache-path "$build/module-cache")
+            -I Sources/CPcap -I Sources/CMappedFile/include -module-cache-path "$build/module-cache")
+    # Capture reads files through CMappedFile's C stream: one object, instrumented alike.
+    clang -fsanitize=fuzzer-no-link,address -O1 -g -I Sources/CMappedFile/include \
+        -c Sources/CMappedFile/mapped_file.c -o "$build/mapped_file.o"
     if [[ ${#modules[@]} -eq 0 ]]; then
         mapfile -t sources < <(find Sources/Capture "Fuzz/$target" -name '*.swift' | sort)
         swiftc "${common[@]}" -use-ld=lld -module-name "Fuzz_$target" -lpcap \
-            "${sources[@]}" -o "$binary"
+            "${sources[@]}" "$build/mapped_file.o" -o "$binary"
     else
         # One object per module (whole-module, coverage-instrumented), then the harness.
         modules_dir="$build/modules-$target"
         mkdir -p "$modules_dir"
-        objects=()
+        objects=("$build/mapped_file.o")
         for m in "${modules[@]}"; do
             mapfile -t sources < <(find "Sources/$m" -name '*.swift' | sort)
             swiftc "${common[@]}" -I "$modules_dir" -c -wmo -num-threads 0 -module-name "$m" \
