@@ -2,42 +2,45 @@
 /// (`include/linux/gfp_types.h`, v6.x, where bit 0x200 is unused since the
 /// removal of `__GFP_ATOMIC` in v6.3).
 public struct GFP: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    // The flags are inlinable computed constants, not `static let`s: a
+    // `static let` of another module is read through a lazy-global addressor
+    // call at every use, several per skb on the allocation paths.
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let __GFP_DMA = GFP(rawValue: 0x01)
-    public static let __GFP_HIGHMEM = GFP(rawValue: 0x02)
-    public static let __GFP_DMA32 = GFP(rawValue: 0x04)
-    public static let __GFP_MOVABLE = GFP(rawValue: 0x08)
-    public static let __GFP_RECLAIMABLE = GFP(rawValue: 0x10)
-    public static let __GFP_HIGH = GFP(rawValue: 0x20)
-    public static let __GFP_IO = GFP(rawValue: 0x40)
-    public static let __GFP_FS = GFP(rawValue: 0x80)
-    public static let __GFP_ZERO = GFP(rawValue: 0x100)
-    public static let __GFP_DIRECT_RECLAIM = GFP(rawValue: 0x400)
-    public static let __GFP_KSWAPD_RECLAIM = GFP(rawValue: 0x800)
-    public static let __GFP_WRITE = GFP(rawValue: 0x1000)
-    public static let __GFP_NOWARN = GFP(rawValue: 0x2000)
-    public static let __GFP_RETRY_MAYFAIL = GFP(rawValue: 0x4000)
-    public static let __GFP_NOFAIL = GFP(rawValue: 0x8000)
-    public static let __GFP_NORETRY = GFP(rawValue: 0x10000)
-    public static let __GFP_MEMALLOC = GFP(rawValue: 0x20000)
-    public static let __GFP_COMP = GFP(rawValue: 0x40000)
-    public static let __GFP_NOMEMALLOC = GFP(rawValue: 0x80000)
-    public static let __GFP_HARDWALL = GFP(rawValue: 0x100000)
-    public static let __GFP_THISNODE = GFP(rawValue: 0x200000)
-    public static let __GFP_ACCOUNT = GFP(rawValue: 0x400000)
+    @inlinable public static var __GFP_DMA: GFP { GFP(rawValue: 0x01) }
+    @inlinable public static var __GFP_HIGHMEM: GFP { GFP(rawValue: 0x02) }
+    @inlinable public static var __GFP_DMA32: GFP { GFP(rawValue: 0x04) }
+    @inlinable public static var __GFP_MOVABLE: GFP { GFP(rawValue: 0x08) }
+    @inlinable public static var __GFP_RECLAIMABLE: GFP { GFP(rawValue: 0x10) }
+    @inlinable public static var __GFP_HIGH: GFP { GFP(rawValue: 0x20) }
+    @inlinable public static var __GFP_IO: GFP { GFP(rawValue: 0x40) }
+    @inlinable public static var __GFP_FS: GFP { GFP(rawValue: 0x80) }
+    @inlinable public static var __GFP_ZERO: GFP { GFP(rawValue: 0x100) }
+    @inlinable public static var __GFP_DIRECT_RECLAIM: GFP { GFP(rawValue: 0x400) }
+    @inlinable public static var __GFP_KSWAPD_RECLAIM: GFP { GFP(rawValue: 0x800) }
+    @inlinable public static var __GFP_WRITE: GFP { GFP(rawValue: 0x1000) }
+    @inlinable public static var __GFP_NOWARN: GFP { GFP(rawValue: 0x2000) }
+    @inlinable public static var __GFP_RETRY_MAYFAIL: GFP { GFP(rawValue: 0x4000) }
+    @inlinable public static var __GFP_NOFAIL: GFP { GFP(rawValue: 0x8000) }
+    @inlinable public static var __GFP_NORETRY: GFP { GFP(rawValue: 0x10000) }
+    @inlinable public static var __GFP_MEMALLOC: GFP { GFP(rawValue: 0x20000) }
+    @inlinable public static var __GFP_COMP: GFP { GFP(rawValue: 0x40000) }
+    @inlinable public static var __GFP_NOMEMALLOC: GFP { GFP(rawValue: 0x80000) }
+    @inlinable public static var __GFP_HARDWALL: GFP { GFP(rawValue: 0x100000) }
+    @inlinable public static var __GFP_THISNODE: GFP { GFP(rawValue: 0x200000) }
+    @inlinable public static var __GFP_ACCOUNT: GFP { GFP(rawValue: 0x400000) }
 
-    public static let __GFP_RECLAIM: GFP = [.__GFP_DIRECT_RECLAIM, .__GFP_KSWAPD_RECLAIM]
-    public static let GFP_ATOMIC: GFP = [.__GFP_HIGH, .__GFP_KSWAPD_RECLAIM]
-    public static let GFP_KERNEL: GFP = [.__GFP_RECLAIM, .__GFP_IO, .__GFP_FS]
-    public static let GFP_KERNEL_ACCOUNT: GFP = [.GFP_KERNEL, .__GFP_ACCOUNT]
-    public static let GFP_NOWAIT: GFP = [.__GFP_KSWAPD_RECLAIM, .__GFP_NOWARN]
-    public static let GFP_NOIO: GFP = .__GFP_RECLAIM
-    public static let GFP_NOFS: GFP = [.__GFP_RECLAIM, .__GFP_IO]
-    public static let GFP_USER: GFP = [.GFP_KERNEL, .__GFP_HARDWALL]
-    public static let GFP_DMA: GFP = .__GFP_DMA
-    public static let GFP_DMA32: GFP = .__GFP_DMA32
+    @inlinable public static var __GFP_RECLAIM: GFP { [.__GFP_DIRECT_RECLAIM, .__GFP_KSWAPD_RECLAIM] }
+    @inlinable public static var GFP_ATOMIC: GFP { [.__GFP_HIGH, .__GFP_KSWAPD_RECLAIM] }
+    @inlinable public static var GFP_KERNEL: GFP { [.__GFP_RECLAIM, .__GFP_IO, .__GFP_FS] }
+    @inlinable public static var GFP_KERNEL_ACCOUNT: GFP { [.GFP_KERNEL, .__GFP_ACCOUNT] }
+    @inlinable public static var GFP_NOWAIT: GFP { [.__GFP_KSWAPD_RECLAIM, .__GFP_NOWARN] }
+    @inlinable public static var GFP_NOIO: GFP { .__GFP_RECLAIM }
+    @inlinable public static var GFP_NOFS: GFP { [.__GFP_RECLAIM, .__GFP_IO] }
+    @inlinable public static var GFP_USER: GFP { [.GFP_KERNEL, .__GFP_HARDWALL] }
+    @inlinable public static var GFP_DMA: GFP { .__GFP_DMA }
+    @inlinable public static var GFP_DMA32: GFP { .__GFP_DMA32 }
 
     /// `gfpflags_allow_blocking()`: the caller may sleep (direct reclaim).
     @inlinable public var allowsBlocking: Bool { contains(.__GFP_DIRECT_RECLAIM) }

@@ -10,8 +10,8 @@ extension SkbSim {
     /// Returns the head, its real size, and whether reserves were used.
     public func kmalloc_reserve(_ size: Int, _ gfp: GFP) -> (head: KernelAddress, size: Int, pfmemalloc: Bool)? {
         let obj = sizes.headAlign(size)
-        let notNormal = self.gfp.notNormal
-        let first = gfp.union(self.gfp.noMemallocNowarn)
+        let notNormal: GFP = [.__GFP_DMA, .__GFP_RECLAIMABLE, .__GFP_ACCOUNT]
+        let first = gfp.union([.__GFP_NOMEMALLOC, .__GFP_NOWARN])
         if obj <= sizes.smallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
             let real = sizes.smallHeadCacheSize
             if let a = memory.kmemCacheAlloc(skbSmallHeadCache, first) { return (a, real, false) }
@@ -74,7 +74,7 @@ extension SkbSim {
         let fclone = flags.contains(.fclone)
         let cache = fclone ? skbuffFcloneCache : skbuffCache
         var sgfp = gfp
-        sgfp.remove(self.gfp.dma)
+        sgfp.remove(.__GFP_DMA)
         guard let skbaddr = memory.kmemCacheAlloc(cache, sgfp) else { return nil }
         guard let (head, real, pfmemalloc) = kmalloc_reserve(size, gfp) else {
             memory.kmemCacheFree(cache, skbaddr)
@@ -110,7 +110,7 @@ extension SkbSim {
     /// Whether the rx allocators take the kmalloc path for a padded `len`.
     func rxUsesKmalloc(_ len: Int, _ gfp: GFP) -> Bool {
         len <= rxKmallocBound || len > sizes.withOverheadPage
-            || !gfp.isDisjoint(with: self.gfp.rxKmallocFlags)
+            || !gfp.isDisjoint(with: [.__GFP_DIRECT_RECLAIM, .__GFP_DMA])
     }
 
     /// `__build_skb(data, frag_size)` + build_skb's head_frag/pfmemalloc:
@@ -131,7 +131,7 @@ extension SkbSim {
         // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
         // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
         guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
-        guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, gfp.atomicNowarn) else { return nil }
+        guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
         finalizeSkbAround(i, data, fragSize)
@@ -159,7 +159,7 @@ extension SkbSim {
         if options.napiSmallPageFrag1k && length + config.netSkbPad + config.netIpAlign <= config.skbWithOverhead(1024) {
             return napiAllocSkbSmallFrag(length)
         }
-        return rxAllocSkb(length, pad: sizes.napiPad, gfp.atomicNowarn, cache: napiAllocCache,
+        return rxAllocSkb(length, pad: sizes.napiPad, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
                    flags: [.rx, .napi], "napi_alloc_skb")
     }
 
@@ -172,7 +172,7 @@ extension SkbSim {
         } else {
             let fragLen = sizes.headAlign(len)
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
-            guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, self.gfp.atomicNowarn) else {
+            guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
                 memory.page_frag_free(data)  // skb_free_frag
                 return nil
             }

@@ -45,7 +45,7 @@ extension SkbSim {
         let len = bytes.count
         switch path {
         case .netdevAllocSkb, .napiAllocSkb:
-            guard let skb = path == .netdevAllocSkb ? netdev_alloc_skb(len, gfp.atomic) : napi_alloc_skb(len) else { return nil }
+            guard let skb = path == .netdevAllocSkb ? netdev_alloc_skb(len, .GFP_ATOMIC) : napi_alloc_skb(len) else { return nil }
             let i = Int(skb.index)
             __skb_put(i, len)
             memory.copyIn(to: skbs[i].dataPointer, from: bytes)
@@ -68,7 +68,7 @@ extension SkbSim {
 
     /// One ring buffer of `options.rxBufferSize` bytes (GFP_ATOMIC).
     func allocRxBuffer() -> KernelAddress? {
-        memory.page_frag_alloc(rxBufferCache, options.rxBufferSize, gfp.atomicNowarn)
+        memory.page_frag_alloc(rxBufferCache, options.rxBufferSize, [.GFP_ATOMIC, .__GFP_NOWARN])
     }
 
     func buildSkbReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {

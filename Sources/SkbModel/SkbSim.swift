@@ -23,14 +23,10 @@ public final class SkbSim {
     public let memory: MemorySystem
     /// `memory.config`'s derived sizes, computed once (see `SkbSizes`).
     @usableFromInline let sizes: SkbSizes
-    /// GFP combinations of the allocation paths, built once (see `SkbGFPMasks`).
-    @usableFromInline let gfp = SkbGFPMasks()
-    /// `memory.skbuffCache`, `.skbuffFcloneCache`, `.skbSmallHeadCache`:
-    /// created once by `MemorySystem.init`; read here as plain lets (an
-    /// inlined read of the class property is a dynamic exclusivity check).
-    @usableFromInline let skbuffCache: KmemCacheID
-    @usableFromInline let skbuffFcloneCache: KmemCacheID
-    @usableFromInline let skbSmallHeadCache: KmemCacheID
+    /// The standard slab caches `MemorySystem.init` creates.
+    @inlinable var skbuffCache: KmemCacheID { memory.skbuffCache }
+    @inlinable var skbuffFcloneCache: KmemCacheID { memory.skbuffFcloneCache }
+    @inlinable var skbSmallHeadCache: KmemCacheID { memory.skbSmallHeadCache }
     @exclusivity(unchecked) public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
     @exclusivity(unchecked) public var sink: (any EventSink)?
@@ -87,9 +83,6 @@ public final class SkbSim {
                 dropReasons: SkbDropReasonTable = .default) {
         self.memory = memory
         self.sizes = SkbSizes(memory.config)
-        skbuffCache = memory.skbuffCache
-        skbuffFcloneCache = memory.skbuffFcloneCache
-        skbSmallHeadCache = memory.skbSmallHeadCache
         self.options = options
         self.sink = sink
         self.dropReasonTable = dropReasons
