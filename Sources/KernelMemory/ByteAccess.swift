@@ -10,62 +10,75 @@ extension MemorySystem {
     ///
     /// Fast path: a range touching at most 8 granules (any access of up to
     /// 57 bytes: every field load/store and a 32-byte shinfo clear) is good
-    /// when one word of shadow, masked to those granules, is all zero. Any
-    /// non-zero code sends it to `firstBadByteSlow`, which finds the exact
-    /// first bad byte, so reports are the same as without the fast path.
+    /// when one word of shadow, masked to those granules, is all zero, or,
+    /// in a page_frag page, all `Shadow.fragBlock` with a zero code for the
+    /// one or two 64-byte blocks it touches. Anything else goes to
+    /// `firstBadByteSlow`, which finds the exact first bad byte, so reports
+    /// are the same as without the fast path.
     @inlinable @inline(__always) func firstBadByte(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
         let off = offsetInArena(addr)
         let g0 = off &>> 3
         let n = ((off &+ size &- 1) &>> 3) &- g0 &+ 1
         if _fastPath(size > 0 && n <= 8) {
-            // The shadow has `Shadow.slack` bytes past its end, so the load
-            // stays inside the allocation; bytes past granule n are masked.
+            // The shadows have `Shadow.slack` bytes past their ends, so the
+            // loads stay inside the allocations; bytes past the range are masked.
             let w = UInt64(littleEndian: UnsafeRawPointer(shadow).loadUnaligned(fromByteOffset: g0, as: UInt64.self))
             let mask = n == 8 ? UInt64.max : (1 &<< UInt64(truncatingIfNeeded: n &* 8)) &- 1
             if w & mask == 0 { return nil }
+            if (w ^ MemorySystem.fragBlockWord) & mask == 0 {
+                let b0 = off &>> 6, b1 = (off &+ size &- 1) &>> 6
+                let codes = UInt16(littleEndian: UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: b0, as: UInt16.self))
+                if codes & (b1 == b0 ? 0xff : 0xffff) == 0 { return nil }
+            }
         }
         return firstBadByteSlow(addr, size)
     }
 
-    /// `firstBadByte` for any size: like KASAN, the partial granules at the two ends are checked with one
-    /// shadow byte each and the whole granules in between by their shadow
-    /// bytes, 32 granules (256 bytes of memory) per four 64-bit loads while
-    /// all are zero.
+    @usableFromInline static let fragBlockWord = UInt64(Shadow.fragBlock) &* 0x0101_0101_0101_0101
+
+    /// `firstBadByte` for any size: like KASAN, the partial granules at the
+    /// two ends are checked with one shadow code each and the whole
+    /// granules in between by theirs, a 64-byte block (8 granules, one
+    /// shadow word) at a time where the block is all accessible, four
+    /// blocks at a time while they are.
     @usableFromInline @inline(never) func firstBadByteSlow(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
         let off = offsetInArena(addr)
         let end = off + size
         var o = off
         if o & 7 != 0 && o < end {
-            // The ragged first granule: one shadow byte. Code 1...7 leaves
-            // the granule's first `code` bytes accessible, >= 8 none.
+            // The ragged first granule: one code. 1...7 leaves the
+            // granule's first `code` bytes accessible, >= 8 none.
             let lim = min(end, (o | 7) + 1)
-            let code = shadow[o >> 3]
+            let code = shadowCode(granule: o >> 3)
             if code != 0 {
                 let bad = code >= 8 ? o : max(o, (o & ~7) + Int(code))
                 if bad < lim { return (addr + (bad - off), code) }
             }
             o = lim
         }
-        // The whole granules [o, end & ~7): shadow bytes [g, gEnd), 32 at a
-        // time (256 bytes of memory), then 8, then the last (up to 7) with
-        // one word overlapping bytes already seen to be zero; one by one
-        // only from a word with a non-zero byte.
+        // The whole granules [g, gEnd): per granule up to a block boundary,
+        // then whole blocks while they are accessible (shadow word zero, or
+        // all fragBlock with block code zero), then per granule.
         var g = o >> 3
         let gEnd = end >> 3
         let sh = UnsafeRawPointer(shadow)
-        if gEnd - g >= 8 {
-            while g + 32 <= gEnd {
-                let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
-                    | sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self) | sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
-                if w != 0 { break }
-                g += 32
-            }
-            while g + 8 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == 0 { g += 8 }
-            // [gEnd - 8, g) were all zero, so this word covers [g, gEnd).
-            if g < gEnd && g + 8 > gEnd && sh.loadUnaligned(fromByteOffset: gEnd - 8, as: UInt64.self) == 0 { g = gEnd }
-        }
+        let delegated = MemorySystem.fragBlockWord
         while g < gEnd {
-            let code = shadow[g]
+            if g & 7 == 0 && g + 8 <= gEnd {
+                if g + 32 <= gEnd {
+                    let w0 = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self), w1 = sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
+                    let w2 = sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self), w3 = sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
+                    if w0 | w1 | w2 | w3 == 0 { g += 32; continue }
+                    if (w0 ^ delegated) | (w1 ^ delegated) | (w2 ^ delegated) | (w3 ^ delegated) == 0
+                        && UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: g >> 3, as: UInt32.self) == 0 {
+                        g += 32
+                        continue
+                    }
+                }
+                let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self)
+                if w == 0 || (w == delegated && blockShadow[g >> 3] == 0) { g += 8; continue }
+            }
+            let code = shadowCode(granule: g)
             if code != 0 {
                 // 1...7: only the first `code` bytes of the granule are accessible.
                 return (addr + ((g << 3) - off) + (code < 8 ? Int(code) : 0), code)
@@ -74,8 +87,8 @@ extension MemorySystem {
         }
         if gEnd << 3 > o { o = gEnd << 3 }
         if o < end {
-            // The ragged last granule (o is 8-aligned here): one shadow byte.
-            let code = shadow[o >> 3]
+            // The ragged last granule (o is 8-aligned here): one code.
+            let code = shadowCode(granule: o >> 3)
             if code != 0 {
                 let bad = code >= 8 ? o : o + Int(code)
                 if bad < end { return (addr + (bad - off), code) }
@@ -90,9 +103,10 @@ extension MemorySystem {
         count <= 0 || (isValid(addr) && isValid(addr + (count - 1)) && firstBadByte(addr, count) == nil)
     }
 
-    /// The shadow code if the byte at arena offset `o` is not accessible.
-    @inlinable @inline(__always) func badShadow(at o: Int) -> UInt8? {
-        let code = shadow[o >> 3]
+    /// The shadow code if the byte at arena offset `o` is not accessible
+    /// (the definition `firstBadByte` implements, one byte at a time).
+    func badShadow(at o: Int) -> UInt8? {
+        let code = shadowCode(granule: o >> 3)
         return code != 0 && (code >= 8 || (o & 7) >= Int(code)) ? code : nil
     }
 

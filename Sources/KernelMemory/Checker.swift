@@ -104,58 +104,58 @@ extension MemorySystem {
         let event = nextEvent()
         guard _fastPath(size > 0) else { return }
         let off = offsetInArena(addr)
-        let first = off &>> 3, last = (off &+ size &- 1) &>> 3
-        fillShadow(shadow + first, count: last &- first &+ 1, Shadow.accessible)
-        fragments.insert(addr: addr.raw, offset: off, size: size, cache: cache, page: page,
-                         pages: pages, event: event, packet: ctx.pointee.packet)
+        openFragShadow(off, size)
+        // FragmentTable.insert, reading only the two table fields it needs.
+        let slot = fragments.slots + (off &>> FragmentTable.blockShift)
+        if _fastPath(slot.pointee.allocEvent <= fragments.generations[page]) {
+            FragmentTable.fill(slot, addr: addr.raw, size: size, cache: cache, page: page, event: event, packet: ctx.pointee.packet)
+            slot.pointee.chain = 0
+        } else {
+            fragments.insertShared(addr: addr.raw, offset: off, size: size, cache: cache, page: page,
+                                   pages: pages, event: event, packet: ctx.pointee.packet)
+        }
     }
 
     /// Retire the fragment `addr` points into. Returns false if the free
     /// must be skipped (double or invalid free, already reported).
-    @inlinable @inline(__always)
-    func trackFragFree(_ addr: KernelAddress, _ head: Int) -> Bool {
-        let r = fragments.find(addr.raw, offset: offsetInArena(addr))
-        if _fastPath(r != 0 && fragments.records[Int(r)].live) {
-            retireFragment(Int(r))
+    @usableFromInline func trackFragFree(_ addr: KernelAddress, _ head: Int) -> Bool {
+        let f = fragments.find(addr.raw, offset: offsetInArena(addr), page: head)
+        if f != 0 && fragments.isLive(f) {
+            retireFragment(f)
             return true
         }
-        return trackFragFreeSlow(addr, head, exact: r)
-    }
-
-    @inlinable @inline(__always)
-    func retireFragment(_ r: Int) {
-        let rec = fragments.records + r
-        rec.pointee.refs -= 1
-        guard rec.pointee.refs == 0 else { return }
-        poisonRetired(rec, offset: offsetInArena(KernelAddress(rec.pointee.addr)))
-    }
-
-    /// The last reference of fragment `rec` (refs now 0, so no longer
-    /// live) is gone: record the free and poison its shadow. `start` is the
-    /// fragment's arena offset.
-    @inlinable @inline(__always)
-    func poisonRetired(_ rec: UnsafeMutablePointer<FragRecord>, offset start: Int) {
-        rec.pointee.freeEvent = nextEvent()
-        rec.pointee.freePacket = ctx.pointee.packet
-        // Poison only granules entirely inside the fragment: a neighbour
-        // may share the boundary granules (fragments are not 8-aligned).
-        let first = (start &+ 7) &>> 3, end = (start &+ Int(rec.pointee.size)) &>> 3
-        fillShadow(shadow + first, count: end &- first, Shadow.fragFree)
-    }
-
-    @usableFromInline func trackFragFreeSlow(_ addr: KernelAddress, _ head: Int, exact: Int32) -> Bool {
-        if exact != 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
+        if f != 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
         guard pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue else { return true }
-        let r = fragments.containing(addr.raw, page: head, pages)
-        if r >= 0 {
-            if fragments.records[Int(r)].live { retireFragment(Int(r)); return true }
+        let r = fragmentContaining(addr, head: head)
+        if r != 0 {
+            if fragments.isLive(r) { retireFragment(r); return true }
             reportDoubleFree(addr, op: "page_frag_free")
             return false
         }
-        // Untracked fragments (table full) cannot be judged.
+        // Untracked fragments (overflow pool full) cannot be judged.
         if fragments.state.pointee.untracked > 0 || pages[head].refcount <= 0 { return true }
         reportInvalidFree(addr, op: "page_frag_free", why: "not inside a fragment handed out by a page_frag cache")
         return false
+    }
+
+    /// Drop a reference of fragment `f`; on the last, record the free and
+    /// poison its shadow.
+    func retireFragment(_ f: FragmentTable.FragRef) {
+        guard fragments.dropRef(f) else { return }
+        let (off, size) = fragments.markFreed(f, event: nextEvent(), packet: ctx.pointee.packet)
+        poisonFragShadow(off, size)
+    }
+
+    /// The fragment whose range contains `addr` on page_frag head page `head`.
+    func fragmentContaining(_ addr: KernelAddress, head: Int) -> FragmentTable.FragRef {
+        fragments.containing(addr.raw, offset: offsetInArena(addr), page: head,
+                             firstBlock: (head << pageShift) >> FragmentTable.blockShift)
+    }
+
+    /// Each fragment of the current generation of page_frag head page `head`.
+    func forEachFragment(head: Int, _ body: (FragmentTable.FragRef) -> Void) {
+        fragments.forEach(page: head, firstBlock: (head << pageShift) >> FragmentTable.blockShift,
+                          blockCount: (pageSize << Int(pages[head].order)) >> FragmentTable.blockShift, body)
     }
 
     /// `skb_frag_ref`-style extra reference on a page_frag fragment:
@@ -164,15 +164,25 @@ extension MemorySystem {
     public func page_frag_ref(_ addr: KernelAddress) {
         guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
         let head = Int(pages[virtToPage(addr).index].head)
-        var r = fragments.find(addr.raw, offset: offsetInArena(addr))
-        if r == 0 { r = fragments.containing(addr.raw, page: head, pages) }
-        if r > 0 && fragments.records[Int(r)].live { fragments.records[Int(r)].refs += 1 }
+        var f = fragments.find(addr.raw, offset: offsetInArena(addr), page: head)
+        if f == 0 && pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue { f = fragmentContaining(addr, head: head) }
+        if f != 0 && fragments.isLive(f) { fragments.addRef(f) }
         getPage(PFN(head))
     }
 
-    /// Fragments currently tracked (live + retained freed) and handed out untracked.
+    /// Fragments the checker tracks (live, and freed ones of each page's
+    /// current generation) and fragments handed out untracked.
     public var trackedFragments: (used: Int, untracked: Int) {
-        (fragments.state.pointee.used, fragments.state.pointee.untracked)
+        var used = 0
+        var pfn = 0
+        while pfn < pageCount {
+            let p = pages[pfn]
+            if p.flags & PageFlag.allocated != 0 && p.ownerKind == PageOwnerKind.pageFrag.rawValue {
+                forEachFragment(head: pfn) { _ in used += 1 }
+            }
+            pfn += p.flags & PageFlag.allocated != 0 ? 1 << Int(p.order) : 1
+        }
+        return (used, fragments.state.pointee.untracked)
     }
 }
 
@@ -211,12 +221,12 @@ extension MemorySystem {
             return (s, true)
         }
         if hp.ownerKind == PageOwnerKind.pageFrag.rawValue {
-            let r = fragments.containing(addr.raw, page: head, pages)
+            let r = fragmentContaining(addr, head: head)
             let name = fragCacheNames[Int(hp.ownerID)]
-            guard r >= 0 else {
+            guard r != 0 else {
                 return ("The buggy address belongs to page_frag cache \(name)'s page at \(pageAddress(PFN(head))) (order \(hp.order)), in no fragment handed out", false)
             }
-            let rec = fragments.records[Int(r)]
+            let rec = fragments.info(r)
             let start = KernelAddress(rec.addr)
             var s = "The buggy address belongs to the page_frag fragment at \(start)\n which belongs to the page_frag cache \(name), fragment size \(rec.size)\n"
             s += "The buggy address is located \(addr - start) bytes inside of\n \(rec.live ? "allocated" : "freed") \(rec.size)-byte region [\(start), \(start + Int(rec.size)))\n"
@@ -312,14 +322,12 @@ extension MemorySystem {
                     leaks.append(LeakedObject(address: pageAddress(PFN(pfn)), size: pageSize << Int(p.order), owner: "alloc_pages(tag \(p.ownerID))",
                                               allocator: "alloc_pages", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .pageFrag:
-                    var r = p.fragList
-                    while r >= 0 {
-                        let rec = fragments.records[Int(r)]
+                    forEachFragment(head: pfn) { f in
+                        let rec = fragments.info(f)
                         if rec.live {
-                            leaks.append(LeakedObject(address: KernelAddress(rec.addr), size: Int(rec.size), owner: "page_frag:\(fragCacheNames[Int(rec.cache)])",
+                            leaks.append(LeakedObject(address: KernelAddress(rec.addr), size: rec.size, owner: "page_frag:\(fragCacheNames[rec.cache])",
                                                       allocator: "page_frag_alloc", allocEvent: rec.allocEvent, allocPacket: Int(rec.allocPacket)))
                         }
-                        r = rec.next
                     }
                 default: break
                 }

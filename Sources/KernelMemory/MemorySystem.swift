@@ -21,6 +21,13 @@ public final class MemorySystem {
     /// word of shadow for a range near the end of RAM (the extra bytes are
     /// masked off, never read as codes).
     @usableFromInline let shadow: UnsafeMutablePointer<UInt8>
+    /// Second shadow level for page_frag pages: one code per 64-byte block,
+    /// read where the byte shadow holds `Shadow.fragBlock` (see
+    /// `FragShadow.swift`), with `Shadow.slack` bytes past the end.
+    @usableFromInline let blockShadow: UnsafeMutablePointer<UInt8>
+    /// One bit per 64-byte block: set while the block's state is kept per
+    /// granule in the byte shadow (page_frag pages only).
+    @usableFromInline let granularBlocks: UnsafeMutablePointer<UInt64>
     /// Scalar state touched on hot paths (event counter, packet index, ...).
     @usableFromInline let ctx: UnsafeMutablePointer<Context>
     /// Buddy free-list heads, one per order 0...MAX_PAGE_ORDER (-1 = empty).
@@ -91,6 +98,11 @@ public final class MemorySystem {
         let shadowBytes = config.memorySize / Shadow.granule
         shadow = .allocate(capacity: shadowBytes + Shadow.slack)
         shadow.initialize(repeating: Shadow.pageFree, count: shadowBytes + Shadow.slack)
+        let blockCount = config.memorySize >> FragShadow.blockShift
+        blockShadow = .allocate(capacity: blockCount + Shadow.slack)
+        blockShadow.initialize(repeating: Shadow.pageFree, count: blockCount + Shadow.slack)
+        granularBlocks = .allocate(capacity: blockCount / 64 + 1)
+        granularBlocks.initialize(repeating: 0, count: blockCount / 64 + 1)
         ctx = .allocate(capacity: 1)
         ctx.initialize(to: Context())
         freeLists = .allocate(capacity: KernelConfig.maxPageOrder + 1)
@@ -99,7 +111,7 @@ public final class MemorySystem {
         freeCounts.initialize(repeating: 0, count: KernelConfig.maxPageOrder + 1)
         fragCaches = .allocate(capacity: MemorySystem.maxPageFragCaches)
         fragCaches.initialize(repeating: PageFragCache(), count: MemorySystem.maxPageFragCaches)
-        fragments = FragmentTable(capacity: config.maxTrackedFragments, memoryBytes: config.memorySize)
+        fragments = FragmentTable(capacity: config.maxTrackedFragments, memoryBytes: config.memorySize, pageSize: config.pageSize)
 
         if poisonOnFree { arena.initializeMemory(as: UInt8.self, repeating: Poison.page, count: config.memorySize) }
         else { arena.initializeMemory(as: UInt8.self, repeating: 0, count: config.memorySize) }
@@ -126,6 +138,8 @@ public final class MemorySystem {
         pages.deinitialize(count: pageCount)
         pages.deallocate()
         shadow.deallocate()
+        blockShadow.deallocate()
+        granularBlocks.deallocate()
         ctx.deallocate()
         freeLists.deallocate()
         freeCounts.deallocate()

@@ -130,7 +130,7 @@ extension MemorySystem {
     /// `free_unref_page`): poison, mark the shadow free, drop checker records.
     @usableFromInline func freeBlock(_ pfn: Int, _ order: Int) {
         let event = nextEvent()
-        if pages[pfn].fragList >= 0 { fragments.purgePage(pfn, pages) }
+        fragments.pagesFreed(pfn, count: 1 << order, event: event, pages)
         let bytes = pageSize << order
         if poisonOnFree { (arena + (pfn << pageShift)).initializeMemory(as: UInt8.self, repeating: Poison.page, count: bytes) }
         (shadow + (pfn << pageShift) / Shadow.granule).update(repeating: Shadow.pageFree, count: bytes / Shadow.granule)

@@ -38,7 +38,7 @@ extension MemorySystem {
             c.pointee.stats.refillsOrder0 += 1
             c.pointee.encodedPage = pageAddress(pfn).raw | (pageIsPfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
             c.pointee.legacySize = UInt32(pageSize)
-            markFragPageUnused(pfn.index, 0)
+            startFragPage(pfn.index, 0)
             offset = pageSize - size
             pageRefAdd(pfn, offset / size)
         }

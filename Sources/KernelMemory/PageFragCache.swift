@@ -146,13 +146,15 @@ extension MemorySystem {
         if order == 0 { c.pointee.stats.refillsOrder0 += 1 } else { c.pointee.stats.refillsHighOrder += 1 }
         c.pointee.legacySize = UInt32(order == 0 ? pageSize : fragMaxSize)
         c.pointee.encodedPage = pageAddress(pfn).raw | UInt64(order) | (pageIsPfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
-        markFragPageUnused(pfn.index, order)
+        startFragPage(pfn.index, order)
         return pfn.index
     }
 
-    @inlinable @inline(__always)
-    func markFragPageUnused(_ pfn: Int, _ order: Int) {
-        (shadow + (pfn << pageShift) / Shadow.granule).update(repeating: Shadow.fragUnused, count: (pageSize << order) / Shadow.granule)
+    /// A page a page_frag cache just took from the page allocator: nothing
+    /// handed out yet, no fragment records.
+    @usableFromInline func startFragPage(_ pfn: Int, _ order: Int) {
+        resetFragPageShadow(pfn, order)
+        fragments.beginGeneration(pfn, event: ctx.pointee.event, pages)
     }
 
     /// `__page_frag_alloc_align(nc, fragsz, gfp, align_mask)`, in the
@@ -295,9 +297,10 @@ extension MemorySystem {
         setPageCount(pfn, fragMaxSize + 1)
         c.pointee.pagecntBias = UInt32(fragMaxSize + 1)
         c.pointee.stats.reuses += 1
-        // Every fragment came back: forget their records. The shadow needs
-        // no reset: handed-out ranges are already poisoned as freed.
-        if pages[pfn.index].fragList >= 0 { fragments.purgePage(pfn.index, pages) }
+        // Every fragment came back: forget their records (a new generation).
+        // The shadow needs no reset: handed-out ranges are already poisoned
+        // as freed.
+        fragments.beginGeneration(pfn.index, event: ctx.pointee.event, pages)
         return .reused
     }
 
@@ -312,17 +315,20 @@ extension MemorySystem {
     public func page_frag_free(_ addr: KernelAddress) {
         let off = offsetInArena(addr)
         if _fastPath(isValid(addr)) {
-            let r = fragments.find(addr.raw, offset: off)
-            if _fastPath(r != 0) {
-                let rec = fragments.records + Int(r)
-                // rec.page is virt_to_head_page(addr): addr is the fragment's start.
-                let page = pages + Int(rec.pointee.page)
-                if _fastPath(rec.pointee.refs == 1 && page.pointee.refcount > 1) {
-                    rec.pointee.refs = 0
-                    poisonRetired(rec, offset: off)
-                    page.pointee.refcount &-= 1
-                    return
-                }
+            let slot = fragments.slots + (off &>> FragmentTable.blockShift)
+            // The block's slot holds a fragment that starts at addr, has one
+            // reference left and belongs to the current generation of its
+            // head page (then slot.page is virt_to_head_page(addr)).
+            let head = Int(slot.pointee.page)
+            let page = pages + head
+            if _fastPath(slot.pointee.addr == addr.raw && slot.pointee.refs == 1
+                            && slot.pointee.allocEvent > fragments.generations[head] && page.pointee.refcount > 1) {
+                slot.pointee.refs = 0
+                slot.pointee.freeEvent = nextEvent()
+                slot.pointee.freePacket = ctx.pointee.packet
+                poisonFragShadow(off, Int(slot.pointee.size))
+                page.pointee.refcount &-= 1
+                return
             }
         }
         pageFragFreeSlow(addr)

@@ -15,7 +15,7 @@ public enum Poison {
 }
 
 /// KASAN shadow codes. `pageFree`, `pageRedzone`, `slabRedzone`,
-/// `slabFree` are the kernel's; the two page_frag codes are skbsim's (KASAN
+/// `slabFree` are the kernel's; the page_frag codes are skbsim's (KASAN
 /// does not track page fragments, it sees the whole page as allocated).
 @usableFromInline
 enum Shadow {
@@ -26,6 +26,9 @@ enum Shadow {
     @usableFromInline static let slabFree: UInt8 = 0xFB       // KASAN_SLAB_FREE
     @usableFromInline static let fragFree: UInt8 = 0xF1       // skbsim: freed page_frag fragment
     @usableFromInline static let fragUnused: UInt8 = 0xF2     // skbsim: page_frag page, not yet handed out
+    /// skbsim, byte shadow only: this granule's code is its 64-byte block's
+    /// code in `MemorySystem.blockShadow` (page_frag pages, see FragShadow.swift).
+    @usableFromInline static let fragBlock: UInt8 = 0xF4
     @usableFromInline static let granule = 8
     /// Shadow bytes allocated past the arena's last granule (see `MemorySystem.shadow`).
     @usableFromInline static let slack = 8

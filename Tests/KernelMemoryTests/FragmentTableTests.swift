@@ -1,12 +1,13 @@
 import Testing
 @testable import KernelMemory
 
-// The checker's direct-mapped fragment index (FragmentTable): lookups by
-// start address, chains of fragments under 64 bytes sharing an index block,
-// page purges on reuse/free, and the reports that depend on it.
+// The checker's fragment table (FragmentTable): one slot per 64-byte block,
+// overflow records for fragments under 64 bytes sharing a block, page
+// generations that forget a page's fragments at once, and the reports that
+// depend on it.
 
 @Suite struct FragmentTableTests {
-    /// A bare table over 1 MiB of "RAM" with a fake mem_map.
+    /// A bare table over 1 MiB of "RAM" (4 KiB pages) with a fake mem_map.
     struct Fixture {
         let table = FragmentTable(capacity: 64, memoryBytes: 1 << 20)
         let pages: UnsafeMutablePointer<Page> = {
@@ -19,63 +20,84 @@ import Testing
         func insert(_ off: Int, size: Int, page: Int, event: UInt64 = 1) -> Bool {
             table.insert(addr: addr(off), offset: off, size: size, cache: 0, page: page, pages: pages, event: event, packet: 0)
         }
-        func find(_ off: Int) -> Int32 { table.find(addr(off), offset: off) }
+        func find(_ off: Int) -> Int { table.find(addr(off), offset: off, page: off >> 12) }
+        func info(_ off: Int) -> FragInfo? { let f = find(off); return f == 0 ? nil : table.info(f) }
+        func containing(_ off: Int) -> Int { table.containing(addr(off), offset: off, page: off >> 12, firstBlock: (off >> 12) << 6) }
+        func count(page: Int) -> Int { var n = 0; table.forEach(page: page, firstBlock: page << 6, blockCount: 64) { _ in n += 1 }; return n }
         func release() { table.deallocate(); pages.deallocate() }
     }
 
-    @Test func insertFindAndMiss() {
+    @Test func insertFindAndMiss() throws {
         let f = Fixture()
         defer { f.release() }
         #expect(f.find(4096) == 0)
-        #expect(f.insert(4096, size: 1920, page: 1))
-        #expect(f.insert(4096 + 1920, size: 1920, page: 1))
+        #expect(f.insert(4096, size: 1000, page: 1))
+        #expect(f.insert(4096 + 1000, size: 1000, page: 1))
         let r = f.find(4096)
-        #expect(r > 0 && f.table.records[Int(r)].size == 1920 && f.table.records[Int(r)].live)
-        #expect(f.find(4096 + 1920) > 0 && f.find(4096 + 1920) != r)
+        let i = try #require(f.info(4096))
+        #expect(r > 0 && i.size == 1000 && i.live && i.addr == f.addr(4096))
+        #expect(f.find(4096 + 1000) > 0 && f.find(4096 + 1000) != r && f.info(4096 + 1000)?.addr == f.addr(4096 + 1000))
         // Inside a fragment but not its start: no exact record.
-        #expect(f.find(4096 + 64) == 0)
-        #expect(f.table.containing(f.addr(4096 + 64), page: 1, f.pages) == r)
-        #expect(f.table.state.pointee.used == 2)
+        #expect(f.find(4096 + 64) == 0 && f.find(4096 + 1001) == 0)
+        #expect(f.containing(4096 + 64) == r && f.containing(4096 + 1999) == f.find(4096 + 1000))
+        #expect(f.containing(4096 + 2000) == 0)
+        #expect(f.count(page: 1) == 2 && f.table.state.pointee.used == 0)
     }
 
-    @Test func smallFragmentsShareABlock() {
+    @Test func smallFragmentsShareABlock() throws {
         let f = Fixture()
         defer { f.release() }
-        // Five fragments starting inside the same 64-byte block.
+        // Five fragments starting inside the same 64-byte block: the first
+        // in the slot, four in overflow records.
         for i in 0..<5 { #expect(f.insert(8192 + i * 12, size: 12, page: 2, event: UInt64(i + 1))) }
         for i in 0..<5 {
-            let r = f.find(8192 + i * 12)
-            #expect(r > 0 && f.table.records[Int(r)].allocEvent == UInt64(i + 1))
+            let info = try #require(f.info(8192 + i * 12))
+            #expect(info.allocEvent == UInt64(i + 1) && info.addr == f.addr(8192 + i * 12) && info.size == 12)
         }
+        #expect(f.find(8192) > 0 && f.find(8192 + 12) < 0)
         #expect(f.find(8192 + 6) == 0)
+        #expect(f.containing(8192 + 30) == f.find(8192 + 24))
+        #expect(f.table.state.pointee.used == 4 && f.count(page: 2) == 5)
         // Reinserting the same start overwrites that record, no new one.
         let r2 = f.find(8192 + 24)
-        f.table.records[Int(r2)].refs = 0
+        #expect(f.table.dropRef(r2))
         #expect(f.insert(8192 + 24, size: 12, page: 2, event: 99))
-        #expect(f.find(8192 + 24) == r2 && f.table.records[Int(r2)].live && f.table.records[Int(r2)].allocEvent == 99)
-        #expect(f.table.state.pointee.used == 5)
+        #expect(f.find(8192 + 24) == r2 && f.info(8192 + 24)?.live == true && f.info(8192 + 24)?.allocEvent == 99)
+        #expect(f.table.state.pointee.used == 4)
     }
 
-    @Test func purgeDropsOnlyThatPage() {
+    @Test func newGenerationForgetsOnlyThatPage() {
         let f = Fixture()
         defer { f.release() }
-        for i in 0..<4 { f.insert(4096 + i * 100, size: 100, page: 1) }
-        for i in 0..<3 { f.insert(12288 + i * 10, size: 10, page: 3) }
-        f.table.purgePage(1, f.pages)
-        #expect(f.pages[1].fragList == -1)
+        for i in 0..<4 { f.insert(4096 + i * 100, size: 100, page: 1, event: 10) }
+        for i in 0..<3 { f.insert(12288 + i * 10, size: 10, page: 3, event: 10) }
+        #expect(f.pages[3].fragList >= 0 && f.table.state.pointee.used == 2)
+        f.table.beginGeneration(1, event: 10, f.pages)
         for i in 0..<4 { #expect(f.find(4096 + i * 100) == 0) }
-        for i in 0..<3 { #expect(f.find(12288 + i * 10) > 0) }
-        #expect(f.table.state.pointee.used == 3)
-        // The purged records are reusable: fill the pool to capacity.
-        for i in 0..<61 { #expect(f.insert(16384 + i * 64, size: 64, page: 4)) }
-        #expect(!f.insert(65536, size: 64, page: 16))
+        #expect(f.containing(4096 + 150) == 0 && f.count(page: 1) == 0)
+        for i in 0..<3 { #expect(f.find(12288 + i * 10) != 0) }
+        // A stale slot is free for the next generation's fragment.
+        #expect(f.insert(4096 + 100, size: 50, page: 1, event: 11))
+        #expect(f.find(4096 + 100) > 0 && f.count(page: 1) == 1)
+        // Fill the overflow pool to capacity (64 records, 2 in use): the
+        // first fragment of each block takes its slot, the second a record.
+        for i in 0..<62 { #expect(f.insert(16384 + i * 64 + 32, size: 8, page: 4, event: 12)) }
+        #expect(f.table.state.pointee.used == 2)
+        for i in 0..<62 { #expect(f.insert(16384 + i * 64, size: 8, page: 4, event: 12)) }
+        #expect(f.table.state.pointee.used == 2 + 62)
+        #expect(!f.insert(16384 + 40, size: 8, page: 4, event: 12))
         #expect(f.table.state.pointee.untracked == 1)
-        f.table.purgePage(3, f.pages)
-        f.table.purgePage(4, f.pages)
-        #expect(f.table.state.pointee.used == 0)
-        // A purged block starts a fresh chain (no link to recycled records).
-        #expect(f.insert(12288 + 10, size: 10, page: 3))
+        // A new generation returns the page's records to the pool.
+        f.table.beginGeneration(3, event: 20, f.pages)
+        f.table.beginGeneration(4, event: 20, f.pages)
+        #expect(f.table.state.pointee.used == 0 && f.pages[3].fragList == -1 && f.pages[4].fragList == -1)
+        // A block of the new generation starts a fresh chain.
+        #expect(f.insert(12288 + 10, size: 10, page: 3, event: 21))
         #expect(f.find(12288) == 0 && f.find(12288 + 20) == 0 && f.find(12288 + 10) > 0)
+        // Pages freed to the buddy allocator: stale whatever their next head.
+        f.insert(20480 + 64, size: 100, page: 5, event: 22)
+        f.table.pagesFreed(5, count: 1, event: 23, f.pages)
+        #expect(f.find(20480 + 64) == 0)
     }
 
     @Test func doubleFreeOfSmallFragmentIsReported() throws {
@@ -173,15 +195,18 @@ import Testing
         #expect(m.checker.reports.last?.kind == .useAfterFree)
     }
 
-    /// Records are taken from the pool lazily, 256 at a time, up to
-    /// `maxTrackedFragments`; past it fragments are handed out untracked.
+    /// Overflow records (second and later fragments starting in one 64-byte
+    /// block) are taken from the pool lazily, 256 at a time, up to
+    /// `maxTrackedFragments`; past it such fragments are handed out untracked.
     @Test func poolGrowsToCapacityThenStopsTracking() throws {
         var config = KernelConfig()
-        config.maxTrackedFragments = 600
+        config.maxTrackedFragments = 300
         let m = MemorySystem(config: config)
         let nc = m.pageFragCacheCreate(name: "t")
         let frags = try (0..<700).map { _ in try #require(m.page_frag_alloc(nc, 20, .GFP_ATOMIC)) }
-        #expect(m.trackedFragments.used == 600 && m.trackedFragments.untracked == 100)
+        // 700 × 20 bytes start in 219 blocks: 219 slots, 481 would-be
+        // overflow records of which 300 fit.
+        #expect(m.trackedFragments.used == 519 && m.trackedFragments.untracked == 181)
         // Tracked ones are still judged exactly: a double free of the 300th.
         m.page_frag_free(frags[299])
         m.page_frag_free(frags[299])
