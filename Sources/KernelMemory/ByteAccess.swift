@@ -56,34 +56,51 @@ extension MemorySystem {
             }
             o = lim
         }
-        // The whole granules [g, gEnd): per granule up to a block boundary,
-        // then whole blocks while they are accessible (shadow word zero, or
-        // all fragBlock with block code zero), then per granule.
+        // The whole granules [g, gEnd), a 64-byte block (one shadow word)
+        // at a time: a block's granules in range are accessible when their
+        // shadow bytes are zero, or all fragBlock with block code zero;
+        // four whole blocks per step while they are. Only a block that
+        // fails is looked at granule by granule.
         var g = o >> 3
         let gEnd = end >> 3
         let sh = UnsafeRawPointer(shadow)
         let delegated = MemorySystem.fragBlockWord
         while g < gEnd {
-            if g & 7 == 0 && g + 8 <= gEnd {
-                if g + 32 <= gEnd {
-                    let w0 = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self), w1 = sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
-                    let w2 = sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self), w3 = sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
-                    if w0 | w1 | w2 | w3 == 0 { g += 32; continue }
-                    if (w0 ^ delegated) | (w1 ^ delegated) | (w2 ^ delegated) | (w3 ^ delegated) == 0
-                        && UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: g >> 3, as: UInt32.self) == 0 {
-                        g += 32
-                        continue
+            if g & 7 == 0 && g + 16 <= gEnd && sh.loadUnaligned(fromByteOffset: g, as: UInt64.self) == delegated {
+                // Block state: this is a page_frag page (nothing else holds
+                // fragBlock), so up to the end of its 4 KiB page the bitmap
+                // says which blocks are in block state; those are accessible
+                // when their block codes are zero.
+                let b = g &>> 3
+                let bStop = min(gEnd &>> 3, (b | 63) &+ 1)
+                let bits = (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- (bStop &- b))) &<< UInt64(truncatingIfNeeded: b & 63)
+                if granularBlocks[b &>> 6] & bits == 0 && blockCodesAreZero(b, bStop) { g = bStop &<< 3; continue }
+            }
+            if g & 7 == 0 && g + 32 <= gEnd {
+                let w0 = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self), w1 = sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
+                let w2 = sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self), w3 = sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
+                if w0 | w1 | w2 | w3 == 0 { g += 32; continue }
+                if (w0 ^ delegated) | (w1 ^ delegated) | (w2 ^ delegated) | (w3 ^ delegated) == 0
+                    && UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: g >> 3, as: UInt32.self) == 0 {
+                    g += 32
+                    continue
+                }
+            }
+            let b = g &>> 3
+            let stop = min(gEnd, (b &+ 1) &<< 3)
+            // Shadow bytes g...stop-1 of the block's word.
+            let mask = (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- 8 &* (stop &- g))) &<< UInt64(truncatingIfNeeded: (g & 7) &* 8)
+            let w = sh.loadUnaligned(fromByteOffset: b &<< 3, as: UInt64.self)
+            if w & mask != 0 && ((w ^ delegated) & mask != 0 || blockShadow[b] != 0) {
+                for gg in g..<stop {
+                    let code = shadowCode(granule: gg)
+                    if code != 0 {
+                        // 1...7: only the first `code` bytes of the granule are accessible.
+                        return (addr + ((gg << 3) - off) + (code < 8 ? Int(code) : 0), code)
                     }
                 }
-                let w = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self)
-                if w == 0 || (w == delegated && blockShadow[g >> 3] == 0) { g += 8; continue }
             }
-            let code = shadowCode(granule: g)
-            if code != 0 {
-                // 1...7: only the first `code` bytes of the granule are accessible.
-                return (addr + ((g << 3) - off) + (code < 8 ? Int(code) : 0), code)
-            }
-            g += 1
+            g = stop
         }
         if gEnd << 3 > o { o = gEnd << 3 }
         if o < end {
@@ -95,6 +112,19 @@ extension MemorySystem {
             }
         }
         return nil
+    }
+
+    /// Whether every block code of blocks `b..<end` is zero.
+    @inline(__always) func blockCodesAreZero(_ b: Int, _ end: Int) -> Bool {
+        let p = UnsafeRawPointer(blockShadow)
+        var i = b, acc: UInt64 = 0
+        if end &- b >= 8 {
+            // Whole words, the last one overlapping the previous.
+            while i &+ 8 <= end { acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self); i &+= 8 }
+            return acc | p.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self) == 0
+        }
+        while i < end { acc |= UInt64(blockShadow[i]); i &+= 1 }
+        return acc == 0
     }
 
     /// Whether [addr, addr+count) is inside RAM and accessible, without
