@@ -247,4 +247,16 @@ extension MemorySystem {
         assert(firstBadByte(addr, count) == nil, "rawSet on memory the checker would flag")
         (arena + offsetInArena(addr)).initializeMemory(as: UInt8.self, repeating: value, count: count)
     }
+
+    /// Unchecked `memcpy(addr, bytes, bytes.count)`, under `rawStore`'s
+    /// invariant: only into memory the caller has just allocated, e.g. a
+    /// driver copying a received frame into the head it allocated for it.
+    /// A range outside RAM traps.
+    @inlinable
+    public func rawCopyIn(to addr: KernelAddress, from bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        precondition(isValid(addr) && isValid(addr + (bytes.count - 1)), "rawCopyIn outside simulated RAM")
+        assert(firstBadByte(addr, bytes.count) == nil, "rawCopyIn to memory the checker would flag")
+        (arena + offsetInArena(addr)).copyMemory(from: base, byteCount: bytes.count)
+    }
 }

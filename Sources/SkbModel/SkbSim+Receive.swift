@@ -48,7 +48,9 @@ extension SkbSim {
             guard let skb = path == .netdevAllocSkb ? netdev_alloc_skb(len, .GFP_ATOMIC) : napi_alloc_skb(len) else { return nil }
             let i = Int(skb.index)
             __skb_put(i, len)
-            memory.copyIn(to: skbs[i].dataPointer, from: bytes)
+            // The head was allocated for this frame just now: a checked
+            // copy could not report (debug builds assert it).
+            memory.rawCopyIn(to: skbs[i].dataPointer, from: bytes)
             emit(.dataCopy, i, "memcpy", UInt64(len), UInt64(skbs[i].data))
             return skb
         case .buildSkb:
@@ -80,7 +82,7 @@ extension SkbSim {
         }
         guard let buf = allocRxBuffer() else { return nil }
         let first = min(bytes.count, firstCap)
-        memory.copyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
+        memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))  // a fresh rx buffer
         guard let skb = napi_build_skb(buf, fragSize: bufSize) else {
             memory.page_frag_free(buf)
             return nil
@@ -109,7 +111,7 @@ extension SkbSim {
             return nil
         }
         let len0 = min(bytes.count, bufSize)
-        memory.copyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
+        memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))  // a fresh rx buffer
         var headlen = min(bytes.count, options.copybreak)
         if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(ethGetHeadlen(bytes), headlen) }
         __skb_put(i, headlen)
@@ -153,7 +155,7 @@ extension SkbSim {
         while off < bytes.count {
             let n = min(bufSize, bytes.count - off)
             guard let buf = allocRxBuffer() else { return false }
-            memory.copyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
+            memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))  // a fresh rx buffer
             guard try attachRxBuffer(head, &curr, buf, size: n, truesize: bufSize) else {
                 memory.page_frag_free(buf)
                 return false

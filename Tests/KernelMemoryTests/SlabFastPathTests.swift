@@ -140,3 +140,22 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     #expect(!m.memset(p, 0, count: 8))
     #expect(m.checker.reports.count == 1)
 }
+
+@Test func rawCopyInMatchesCheckedCopyIntoFreshFragment() throws {
+    let m = MemorySystem()
+    let nc = m.pageFragCacheCreate(name: "netdev_alloc_cache")
+    let frame = (0..<1514).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+    let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
+    let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
+    frame.withUnsafeBytes { m.rawCopyIn(to: a + 64, from: $0) }
+    frame.withUnsafeBytes { #expect(m.copyIn(to: b + 64, from: $0)) }
+    #expect(m.rawBytes(at: a + 64, count: frame.count) == frame)
+    #expect(m.rawBytes(at: b + 64, count: frame.count) == frame)
+    // An empty copy writes nothing, wherever it points.
+    m.rawCopyIn(to: a, from: UnsafeRawBufferPointer(start: nil, count: 0))
+    #expect(m.checker.reports.isEmpty)
+    m.page_frag_free(a)
+    m.page_frag_free(b)
+    m.page_frag_cache_drain(nc)
+    #expect(m.leakReport().isEmpty)
+}

@@ -213,7 +213,12 @@ for round in 0..<options.rounds {
         results[variant, default: []].append(result)
         ratios[variant, default: []].append(result.packetsPerSecond / thisRound[.bare]!.packetsPerSecond)
     }
-    print("round \(round + 1): " + selected.map { "\($0.rawValue) \(fixed(thisRound[$0]!.nsPerPacket, 1)) ns" }.joined(separator: ", "))
+    print("round \(round + 1): " + selected.map { v -> String in
+        let r = thisRound[v]!
+        // Cores used by read-ahead runs: a slow round at ~1 core means the threads shared one.
+        let cores = v.rawValue.hasSuffix("-ra") ? " [\(fixed(r.cores, 2)) cores, main \(fixed(r.mainThreadCpuNsPerPacket, 0)) ns]" : ""
+        return "\(v.rawValue) \(fixed(r.nsPerPacket, 1)) ns\(cores)"
+    }.joined(separator: ", "))
 }
 
 // MARK: page_frag pairs
