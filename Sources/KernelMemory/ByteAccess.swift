@@ -129,7 +129,7 @@ extension MemorySystem {
 
     /// Whether [addr, addr+count) is inside RAM and accessible, without
     /// reporting anything (for observers such as trace sinks).
-    @inlinable public func isAccessible(_ addr: KernelAddress, count: Int) -> Bool {
+    @inlinable @inline(__always) public func isAccessible(_ addr: KernelAddress, count: Int) -> Bool {
         count <= 0 || (isValid(addr) && isValid(addr + (count - 1)) && firstBadByte(addr, count) == nil)
     }
 

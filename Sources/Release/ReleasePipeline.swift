@@ -308,29 +308,33 @@ public final class ReleasePipeline {
 
     /// `ReleaseOrder.kernel`'s stages as straight-line code: the same calls,
     /// in the same order, with the same early exits as the loop in `release`.
+    ///
+    /// The handle is resolved once (`SkbSlot`); only freeing a frag_list,
+    /// which runs other releases, may free the skb, so it is resolved again
+    /// after that (a stale handle then throws as the stage functions would).
     private func releaseKernelOrder(_ skb: SkbID, _ reason: SkbDropReason, _ fn: StaticString) throws(SkbError) {
+        var s = try sim.resolve(skb, "skb_unref")
         // .unref
-        if try !sim.skbUnref(skb) { return }
+        if !sim.skbUnref(s) { return }
         // .trace
-        if reason == sim.reasons.consumed {
-            try sim.trace(.consume, skb, fn, reason: reason.rawValue)
-        } else {
-            try sim.trace(.drop, skb, fn, reason: reason.rawValue)
-        }
+        sim.trace(reason == sim.reasons.consumed ? .consume : .drop, s, fn, reason: reason.rawValue)
         if depth == 0 { count(reason) } else { listMemberFrees &+= 1 }
         // .destructor
-        let truesize = Int(try sim.skb(skb).truesize)
-        let d = try sim.skbReleaseHeadState(skb)
+        let truesize = Int(sim.truesize(s))
+        let d = sim.skbReleaseHeadState(s)
         if !d.isNone { runDestructor(d, truesize: truesize) }
         // .dataUnref; while clones hold the data, the data stages are skipped
-        if try sim.skbDataUnref(skb) {
+        if sim.skbDataUnref(s) {
             // .fragUnref, .listFree (its frag_list read done with the frags'), .headFree
-            if let list = try sim.skbReleaseFragsLoadingFragList(skb) { try freeFragList(skb, list) }
-            try sim.skbFreeHead(skb)
-            try sim.skbClearPpRecycle(skb)
+            if let list = sim.skbReleaseFragsLoadingFragList(s) {
+                try freeFragList(skb, list)
+                s = try sim.resolve(skb, "skb_free_head")
+            }
+            sim.skbFreeHead(s)
+            sim.skbClearPpRecycle(s)
         }
         // .skbFree
-        try sim.kfreeSkbmem(skb)
+        sim.kfreeSkbmem(s)
     }
 
     /// `kfree_skb_list_reason(frag_list, reason)` from `skb_release_data`:

@@ -37,6 +37,23 @@ import Trace
         #expect(sim.memory.checker.reports.isEmpty)
     }
 
+    /// A frag_list holding the skb itself: freeing the list releases the
+    /// skb from inside its own release, so the outer release finds it freed
+    /// when it comes back for the head (the kernel would recurse until its
+    /// stack overflows). The pipeline re-resolves the handle after the list
+    /// and reports a use-after-free instead of touching the freed slot.
+    @Test func fragListHoldingTheSkbItselfIsAUseAfterFree() throws {
+        let sim = SkbSim()
+        let p = ReleasePipeline(sim: sim, order: .kernel)
+        let skb = try #require(sim.alloc_skb(64))
+        try sim.skb_put(skb, 10)
+        try sim.shinfo(skb).fragList = skb
+        let error = #expect(throws: SkbError.self) { try p.consume_skb(skb) }
+        #expect(error?.kind == .useAfterFree)
+        #expect(error?.message.contains("skb_free_head") == true)
+        #expect(!sim.isLive(skb))
+    }
+
     @Test func seedOrderStageSequence() throws {
         let (sim, p, rec, skb) = try setup(.seed)
         #expect(p.stageNames == ["unref", "trace", "hook", "frag_destructors", "destructor", "data_unref", "frag_unref",
