@@ -63,6 +63,9 @@ public final class CaptureReader {
     private let seekable: Bool
     /// pcap record header size, known for seekable pcap input.
     private let recordHeaderSize: Int?
+    /// `recordHeaderSize` of a pcap file, 0 for pcapng (whose block ends
+    /// must be asked of the stream): the fast path of `next()`.
+    private let pcapRecordHeaderSize: Int
     /// The reader's mutable state, behind a pointer allocated once: the
     /// per-packet updates are then plain stores, without the dynamic
     /// exclusivity checks (`swift_beginAccess`) that stored properties of a
@@ -169,6 +172,7 @@ public final class CaptureReader {
         // libpcap reports pcapng sections as version 1.x and pcap as 2.x.
         self.format = header?.format ?? (pcap_major_version(handle) == 1 ? .pcapng : .pcap)
         self.recordHeaderSize = header?.recordHeaderSize
+        self.pcapRecordHeaderSize = self.format == .pcap ? header?.recordHeaderSize ?? 0 : 0
         self.linkType = LinkType(dlt: dlt)
         self.linkTypeName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? LinkType(dlt: dlt).name
         self.snaplen = Int(pcap_snapshot(handle))
@@ -207,7 +211,14 @@ public final class CaptureReader {
             state.pointee.packetsRead = index + 1
             let captureLength = Int(header.pointee.caplen)
             let wireLength = Int(header.pointee.len)
-            if let problem = lengthProblem(captureLength, wireLength, recordStart: start) {
+            if _fastPath(pcapRecordHeaderSize > 0 && start >= 0 && captureLength < snaplen && captureLength <= wireLength
+                            && captureLength <= Self.maximumCaptureLength) {
+                // What lengthProblem concludes for a valid pcap record shorter
+                // than the snapshot length, without the call.
+                let end = start + Int64(pcapRecordHeaderSize + captureLength)
+                assert(end == Int64(ftello(stream)), "record end \(end) != stream position \(ftello(stream))")
+                state.pointee.nextRecordStart = end
+            } else if let problem = lengthProblem(captureLength, wireLength, recordStart: start) {
                 throw fail(.invalidCaptureLength, problem, recordStart: start, index: index)
             }
             if filterExpression != nil && pcap_offline_filter(program, header, data) == 0 {

@@ -30,6 +30,8 @@ enum Shadow {
     /// code in `MemorySystem.blockShadow` (page_frag pages, see FragShadow.swift).
     @usableFromInline static let fragBlock: UInt8 = 0xF4
     @usableFromInline static let granule = 8
+    /// log2(`granule`): hot paths shift instead of dividing signed offsets.
+    @usableFromInline static let granuleShift = 3
     /// Shadow bytes allocated past the arena's last granule (see `MemorySystem.shadow`).
     @usableFromInline static let slack = 8
 }

@@ -39,6 +39,32 @@ struct ObjectMeta {
     init() {}
 }
 
+/// `struct reciprocal_value` (`include/linux/reciprocal_div.h`): division
+/// of a u32 by a constant as a multiply and two shifts, exact for every
+/// dividend (`lib/reciprocal_div.c`).
+@usableFromInline
+struct ReciprocalValue {
+    @usableFromInline var m: UInt32
+    @usableFromInline var sh1: UInt8
+    @usableFromInline var sh2: UInt8
+
+    /// `reciprocal_value(d)`, d > 0.
+    init(_ d: UInt32) {
+        precondition(d > 0, "reciprocal_value(0)")
+        let l = d == 1 ? 0 : 32 - (d - 1).leadingZeroBitCount   // fls(d - 1)
+        let m = ((UInt64(1) << 32) * ((UInt64(1) << UInt64(l)) - UInt64(d))) / UInt64(d) + 1
+        self.m = UInt32(truncatingIfNeeded: m)
+        sh1 = UInt8(min(l, 1))
+        sh2 = UInt8(max(l - 1, 0))
+    }
+
+    /// `reciprocal_divide(a, R)`: a / d.
+    @inlinable func divide(_ a: UInt32) -> UInt32 {
+        let t = UInt32(truncatingIfNeeded: (UInt64(a) &* UInt64(m)) &>> 32)
+        return (t &+ ((a &- t) &>> UInt32(sh1))) &>> UInt32(sh2)
+    }
+}
+
 @usableFromInline
 struct SlabRecord {
     @usableFromInline var pfn: Int32 = -1
@@ -76,6 +102,9 @@ struct KmemCache {
     @usableFromInline var allocations = 0
     @usableFromInline var frees = 0
     @usableFromInline var failures = 0
+    /// `kmem_cache->reciprocal_size` (`reciprocal_value(size)`): object
+    /// indexes are found by multiplication, as `obj_to_index` does.
+    @usableFromInline var reciprocalSize: ReciprocalValue
     @usableFromInline static let minPartial = 5
 
     init(name: String, objectSize: Int, size: Int, order: Int, objectsPerSlab: Int) {
@@ -84,6 +113,7 @@ struct KmemCache {
         self.size = size
         self.order = order
         self.objectsPerSlab = objectsPerSlab
+        reciprocalSize = ReciprocalValue(UInt32(size))
     }
 
     mutating func deallocate() {
@@ -230,12 +260,13 @@ extension MemorySystem {
     /// KASAN-style unpoison: `requested` bytes accessible (a partial last
     /// granule records how many), the rest of the object a slab redzone.
     @inlinable func unpoisonObject(_ off: Int, requested: Int, size: Int) {
-        let g = off / Shadow.granule
-        let full = requested / Shadow.granule
+        let g = off &>> Shadow.granuleShift
+        let full = requested &>> Shadow.granuleShift
         fillShadow(g, Shadow.accessible, count: full)
         var done = full
-        if requested % Shadow.granule != 0 { shadow[g + full] = UInt8(requested % Shadow.granule); done += 1 }
-        fillShadow(g + done, Shadow.slabRedzone, count: size / Shadow.granule - done)
+        let partial = requested & (Shadow.granule - 1)
+        if partial != 0 { shadow[g &+ full] = UInt8(truncatingIfNeeded: partial); done &+= 1 }
+        fillShadow(g &+ done, Shadow.slabRedzone, count: (size &>> Shadow.granuleShift) &- done)
     }
 
     /// Sets `count` shadow bytes from granule `g` to `code`. Up to 32 bytes
@@ -312,8 +343,12 @@ extension MemorySystem {
         let slabOff = off &- (head &<< pageShift)
         let c = caches.pointer(ci)
         let size = c.pointee.size, per = c.pointee.objectsPerSlab
-        let obj = slabOff / size
-        guard _fastPath(slabOff - obj * size == 0 && obj < per) else {
+        // __obj_to_index: reciprocal_divide(offset, cache->reciprocal_size).
+        // A slab is at most PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER bytes, so a
+        // valid offset fits the u32 the kernel divides.
+        let obj = slabOff >= 0 && slabOff <= Int(UInt32.max)
+            ? Int(c.pointee.reciprocalSize.divide(UInt32(truncatingIfNeeded: slabOff))) : per
+        guard _fastPath(slabOff &- obj &* size == 0 && obj < per) else {
             reportInvalidFree(addr, op: op, why: "not at the start of an object")
             return
         }
@@ -337,7 +372,7 @@ extension MemorySystem {
         let wasPartial = slab.pointee.inPartial
         slab.pointee.inPartial = true
         if poisonOnFree { poisonObject(off, c.pointee.objectSize) }
-        fillShadow(off / Shadow.granule, Shadow.slabFree, count: size / Shadow.granule)
+        fillShadow(off &>> Shadow.granuleShift, Shadow.slabFree, count: size &>> Shadow.granuleShift)
         if !wasPartial { c.pointee.partial.append(Int32(truncatingIfNeeded: s)) }
         if slab.pointee.inuse == 0 {
             c.pointee.emptySlabs += 1

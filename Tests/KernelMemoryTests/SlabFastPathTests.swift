@@ -159,3 +159,22 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     m.page_frag_cache_drain(nc)
     #expect(m.leakReport().isEmpty)
 }
+
+/// lib/reciprocal_div.c: `reciprocal_divide(a, reciprocal_value(d))` is
+/// a / d for every u32 a; `__obj_to_index` relies on it for slab frees.
+@Test func reciprocalDivideIsExactDivision() {
+    var rng = SystemRandomNumberGenerator()
+    let divisors: [UInt32] = Array(1...4096) + [4097, 8192, 12288, 32768, 65535, 65536, 1 << 20, (1 << 31) - 1, 1 << 31]
+    for d in divisors {
+        let r = ReciprocalValue(d)
+        // Around multiples of d inside a costly-order slab, and random u32s.
+        for k: UInt32 in [0, 1, 2, 3, 7, 100] where UInt64(k) * UInt64(d) + 1 <= UInt64(UInt32.max) {
+            for a in [k &* d, k &* d &+ 1, (k &+ 1) &* d &- 1] { #expect(r.divide(a) == a / d, "\(a) / \(d)") }
+        }
+        for _ in 0..<16 {
+            let a = UInt32.random(in: 0...UInt32.max, using: &rng)
+            if r.divide(a) != a / d { Issue.record("reciprocal_divide(\(a), \(d)) = \(r.divide(a)), not \(a / d)"); break }
+        }
+        #expect(r.divide(UInt32.max) == UInt32.max / d)
+    }
+}
