@@ -51,7 +51,8 @@ for m in "${modules[@]}"; do inputs+=("Sources/$m"); done
 if [[ ! -x "$binary" ]] || [[ -n "$(find "${inputs[@]}" -newer "$binary" -print -quit)" ]]; then
     echo "fuzz.sh: building $binary" >&2
     # lld: gold warns about every ASan helper symbol it cannot export.
-    common=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6
+    # -package-name: as SwiftPM passes it, for `package` declarations across modules.
+    common=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -package-name skbsim
             -I Sources/CPcap -I Sources/CMappedFile/include -module-cache-path "$build/module-cache")
     # Capture reads files through CMappedFile's C stream: one object, instrumented alike.
     clang -fsanitize=fuzzer-no-link,address -O1 -g -I Sources/CMappedFile/include \

@@ -166,7 +166,7 @@ struct FragmentTable {
     /// generation: overwrite a record with the same start (defensive: a
     /// cache never hands out one start twice in a generation), else take an
     /// overflow record.
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @discardableResult
     func insertShared(addr: UInt64, offset off: Int, size: Int, cache: UInt16, page: Int, pages: UnsafeMutablePointer<Page>,
                       event: UInt64, packet: Int64) -> Bool {
         let s = slots + (off &>> FragmentTable.blockShift)
