@@ -59,13 +59,13 @@ struct Inspect: ParsableCommand {
             print(Inspect.headerLine(reader))
         }, before: { packet, linkType in
             currentPacket = packet.index
-            noMemBefore = sim?.rxNoMemDrops ?? 0
+            noMemBefore = sim?.rxStatistics.rxDropped ?? 0
             let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
             print(InspectLine.format(packet: packet, headers: headers))
         }, after: { _ in
             if lines.isEmpty {
-                if let sim, sim.rxNoMemDrops > noMemBefore {
-                    print("    skb: none (allocation failed, dropped with NOMEM)")
+                if let sim, sim.rxStatistics.rxDropped > noMemBefore {
+                    print("    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
                 } else if simulation.gro {
                     print("    skb: held or merged by GRO (delivered later)")
                 }

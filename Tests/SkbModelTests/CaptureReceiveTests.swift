@@ -82,7 +82,7 @@ import Testing
         _ = try reader.forEachPacket { packet in
             if let skb = try sim.receive(packet, linkType: reader.linkType, path: path) { skbs.append(skb) }
         }
-        #expect(sim.rxNoMemDrops > 0)
+        #expect(sim.rxStatistics.rxDropped > 0)
         for skb in skbs { try sim.kfree_skb_reason(skb, sim.reasons.nomem) }
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
