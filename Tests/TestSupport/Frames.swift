@@ -1,8 +1,8 @@
 import SampleKit
 
-/// A frame of `len` bytes (at least 15): Ethernet type IPv4 and the first
-/// byte of an IPv4 header (version 4, IHL 5), the rest a byte pattern. For
-/// the model's receive paths, which read no further than the link header.
+/// A frame of `len` bytes (at least 15): a byte pattern with the Ethernet
+/// type IPv4 and the first byte of an IPv4 header (version 4, IHL 5), enough
+/// for `eth_type_trans`; not a valid IPv4 packet beyond that byte.
 public func patternFrame(_ len: Int) -> [UInt8] {
     var b = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
     b[12] = 0x08
@@ -20,7 +20,8 @@ public enum TestHosts {
     public static let server4 = IPv4Address(198, 51, 100, 10)
     public static let client6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 1)
 
-    /// A TCP flow 192.0.2.1:51000 → 198.51.100.2:443 between the two MACs.
+    /// A TCP flow 192.0.2.1:51000 → 198.51.100.2:443 between the two MACs
+    /// (the flow of the GRO and `skbsim stats --gro` tests).
     public static func bulkFlow(mtu: Int = 1500, timestamps: Bool = false) -> TCPFlow {
         TCPFlow(
             client: .init(mac: clientMAC, address: .v4(client4), port: 51000),
