@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import KernelMemory
 import Release
@@ -153,7 +154,7 @@ import Trace
         var o = SkbOptions(); o.rxBufferSize = 256
         let small = SkbSim(options: o)
         small.beginPacket(index: 0, timestampNanoseconds: 0)
-        let f = frame(100)
+        let f = patternFrame(100)
         #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet, path: .buildSkb) } }
         try sim.kfree_skb(skb)
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import KernelMemory
 import Release
@@ -40,7 +41,7 @@ import Trace
         let run = try PacketRun(options: o)
         // Packet 5's skb is received and never freed.
         run.sim.beginPacket(index: 5, timestampNanoseconds: 0)
-        let f = frame(600)
+        let f = patternFrame(600)
         _ = try f.withUnsafeBytes { try run.sim.receive(bytes: $0, linkType: .ethernet) }
         let stats = run.finish()
         #expect(!stats.verdict.isClean)
@@ -101,7 +102,7 @@ import Trace
         o.hooks = [.dropAll(family: .ipv4)]
         let rec = EventRecorder()
         o.sink = rec
-        let stats = try PacketRun.run(path: Paths.sample("icmp-echo.pcap"), options: o)
+        let stats = try PacketRun.run(path: Repository.sample("icmp-echo.pcap"), options: o)
         #expect(stats.dropCount("NETFILTER_DROP") == 6)   // 6 IPv4 packets; the 2 ICMPv6 delivered
         #expect(stats.delivered == 2 && stats.hookDrops == 6)
         let drop = try #require(rec.events.first { $0.kind == .drop })
@@ -118,7 +119,7 @@ import Trace
         var o = PacketRunOptions()
         o.socketRcvbuf = 8192
         o.socketQueueDepth = 16
-        let stats = try PacketRun.run(path: Paths.sample("tcp-bulk.pcap"), options: o)
+        let stats = try PacketRun.run(path: Repository.sample("tcp-bulk.pcap"), options: o)
         #expect(stats.dropCount("PROTO_MEM") > 0 && stats.dropCount("SOCKET_RCVBUFF") == 0)
         #expect(stats.peakSocketRmem > 8192 && stats.peakSocketRmem <= 8192 + 4096)
         #expect(stats.verdict.isClean)

@@ -4,6 +4,7 @@ import KernelMemory
 import Release
 import SampleKit
 import SkbModel
+import TestSupport
 import Testing
 import Trace
 
@@ -22,8 +23,6 @@ struct FaultInjectionTests {
     static let samples = ["tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap", "vlan.pcap",
                           "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap", "null-loopback.pcap",
                           "ns-timestamps.pcapng"]
-
-    static func sample(_ name: String) -> String { CLIRun.repoRoot.appendingPathComponent("samples").appendingPathComponent(name).path }
 
     /// Counts what a run did besides its statistics.
     final class Tally: EventSink {
@@ -93,7 +92,7 @@ struct FaultInjectionTests {
         for name in Self.samples {
             for gro in [false, true] {
                 for (page, slab) in Self.specs {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: page, slab: slab,
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: page, slab: slab,
                                          "\(name) \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))")
                     injected += r.injected
                     dropped += r.rxDropped
@@ -120,20 +119,20 @@ struct FaultInjectionTests {
                 counter.sim.memory.failSlab.failNth = Int.max
                 counter.sim.memory.failPageAlloc.failNth = Int.max
                 counter.sim.memory.failPageAlloc.minOrder = 0
-                let reader = try CaptureReader(path: Self.sample(name))
+                let reader = try CaptureReader(path: Repository.sample(name))
                 while let p = try reader.next() { counter.process(p, linkType: reader.linkType) }
                 _ = counter.finish()
                 let slabCalls = counter.sim.memory.failSlab.eligibleCalls
                 let pageCalls = counter.sim.memory.failPageAlloc.eligibleCalls
                 #expect(slabCalls > 0 && pageCalls > 0)
                 for n in 1...max(1, slabCalls) {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n), "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n), "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
                     #expect(r.stats.injectedSlabFailures == 1)
                     dropped += r.rxDropped
                     runs += 1
                 }
                 for n in 1...max(1, pageCalls) {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil, "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil, "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
                     #expect(r.stats.injectedPageFailures == 1)
                     dropped += r.rxDropped
                     runs += 1
@@ -244,19 +243,17 @@ struct FaultInjectionTests {
     /// through the binary. The flags come with the CLI's `stats` command;
     /// the test is skipped on a build without them.
     static let cliHasFaultFlags: Bool = {
-        let scratch = FileManager.default.temporaryDirectory
-        guard let help = try? CLIRun.run(["stats", "--help"], scratch: scratch) else { return false }
+        guard let help = try? CLIRun.run(["stats", "--help"]) else { return false }
         return help.outcome == .exited(0) && help.stdout.contains("--fail-page-prob")
     }()
 
     @Test("skbsim stats --fail-page-prob through the CLI", .enabled(if: FaultInjectionTests.cliHasFaultFlags))
     func cliStatsWithFaults() throws {
-        let scratch = FileManager.default.temporaryDirectory
         for rx in RxPath.allCases {
             for gro in [false, true] {
                 let args = ["stats", "--fail-page-prob", "0.3", "--fault-seed", "7", "--rx-path", rx.rawValue] + (gro ? ["--gro"] : [])
-                    + [Self.sample("tcp-bulk.pcap")]
-                let r = try CLIRun.run(args, timeLimit: 60, scratch: scratch)
+                    + [Repository.sample("tcp-bulk.pcap")]
+                let r = try CLIRun.run(args, timeLimit: 60)
                 #expect(r.outcome == .exited(0), "\(args): \(r.outcome) \(r.stderr)")
                 #expect(r.stderr.isEmpty, "\(args): \(r.stderr)")
                 // "rx_dropped (driver):   N (alloc_failed N)"
@@ -265,7 +262,7 @@ struct FaultInjectionTests {
                 #expect(count > 0, "\(args): no rx_dropped in\n\(r.stdout)")
                 #expect(r.stdout.contains("checker:               clean"), "\(args):\n\(r.stdout)")
                 // The same run through the library gives the same drops.
-                let lib = try Self.run(Self.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil, "library \(args)")
+                let lib = try Self.run(Repository.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil, "library \(args)")
                 #expect(lib.rxDropped == count, "\(args): CLI \(count) rx_dropped, library \(lib.rxDropped)")
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `skbsim inspect` on every sample, the libpcap test captures when present,
@@ -22,17 +23,13 @@ struct HostileCaptureTests {
     }
 
     static var sampleFiles: [String] {
-        files(in: CLIRun.repoRoot.appendingPathComponent("samples"))
+        files(in: URL(fileURLWithPath: Repository.samplesDirectory))
     }
 
     /// libpcap's own test captures, shared beside the worktrees when present.
     static var libpcapCorpus: [String] {
-        for relative in ["../shared/corpus-libpcap", "../../shared/corpus-libpcap"] {
-            let url = CLIRun.repoRoot.appendingPathComponent(relative).standardizedFileURL
-            let found = files(in: url)
-            if !found.isEmpty { return found }
-        }
-        return []
+        guard let directory = Corpus.directory else { return [] }
+        return files(in: URL(fileURLWithPath: directory))
     }
 
     static func files(in directory: URL) -> [String] {
@@ -67,7 +64,7 @@ struct HostileCaptureTests {
         try Data(capture.bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try Self.inspect(path)
-        let packetLines = Array(run.stdoutLines.dropFirst())
+        let packetLines = Array(run.allStdoutLines.dropFirst())
         switch capture.expected {
         case let .packets(count, lineContains, header):
             #expect(run.outcome == .exited(0), "stderr: \(run.stderr)")
@@ -76,7 +73,7 @@ struct HostileCaptureTests {
                 #expect(line.contains(text), "line: \(line)")
             }
             if let header {
-                #expect(run.stdoutLines.first?.hasSuffix(header) == true, "header: \(run.stdoutLines.first ?? "")")
+                #expect(run.allStdoutLines.first?.hasSuffix(header) == true, "header: \(run.allStdoutLines.first ?? "")")
             }
         case let .fails(message, after):
             #expect(run.outcome == .exited(1))
@@ -87,9 +84,9 @@ struct HostileCaptureTests {
 
     /// Runs `skbsim inspect path` and checks the invariants every file must meet.
     static func inspect(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun {
-        let run = try CLIRun.run(["inspect", path], timeLimit: timeLimit, scratch: scratch)
+        let run = try CLIRun.run(["inspect", path], timeLimit: timeLimit)
         let libpcap = LibpcapView(path: path)
-        let packetLines = Array(run.stdoutLines.dropFirst())
+        let packetLines = Array(run.allStdoutLines.dropFirst())
         switch run.outcome {
         case .timedOut:
             Issue.record("\(path): still running after \(timeLimit) s; killed", sourceLocation: sourceLocation)
@@ -98,7 +95,7 @@ struct HostileCaptureTests {
         case .exited(0):
             #expect(run.stderr.isEmpty, "\(path): exit 0 with stderr \(run.stderr)", sourceLocation: sourceLocation)
             #expect(libpcap.opens, "\(path): exit 0 but libpcap cannot open it", sourceLocation: sourceLocation)
-            #expect(run.stdoutLines.first?.hasPrefix("reading from file \(path), link-type ") == true,
+            #expect(run.allStdoutLines.first?.hasPrefix("reading from file \(path), link-type ") == true,
                     sourceLocation: sourceLocation)
             #expect(packetLines.count == libpcap.records,
                     "\(path): \(packetLines.count) packet lines, libpcap delivers \(libpcap.records) records",

@@ -1,6 +1,7 @@
 import Capture
 import KernelMemory
 import SkbModel
+import TestSupport
 import Testing
 import Trace
 
@@ -8,12 +9,6 @@ import Trace
 /// fuzzer (`Fuzz/skbops`), each as the reduced operation sequence.
 @Suite("skb model regressions")
 struct SkbRegressionTests {
-    static func frame(_ len: Int) -> [UInt8] {
-        var b = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-        b[12] = 0x08; b[13] = 0x00; b[14] = 0x45
-        return b
-    }
-
     /// A multi-buffer receive (build_skb, scatter-gather) whose second ring
     /// buffer cannot be allocated: the driver frees the partly built skb
     /// once, with `dev_kfree_skb_any` (a consume, as igb/ixgbe do), counts
@@ -24,14 +19,14 @@ struct SkbRegressionTests {
         options.rxBufferSize = 16384  // two buffers per order-3 page
         let recorder = EventRecorder()
         let sim = SkbSim(options: options, sink: recorder)
-        let small = Self.frame(100)
+        let small = patternFrame(100)
         sim.beginPacket(index: 0, timestampNanoseconds: 0)
         let first = try #require(try small.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) })
         // Every further page allocation fails: the next frame gets the page's
         // second buffer, then cannot have a third.
         sim.memory.failPageAlloc.probability = 1
         sim.memory.failPageAlloc.minOrder = 0
-        let big = Self.frame(20000)
+        let big = patternFrame(20000)
         sim.beginPacket(index: 1, timestampNanoseconds: 1000)
         let second = try big.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) }
         #expect(second == nil)
