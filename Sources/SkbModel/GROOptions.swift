@@ -1,23 +1,16 @@
-/// GRO knobs (`--gro`): the device and NAPI parameters `napi_gro_receive`
-/// depends on.
+/// GRO knobs (`--gro`): the device parameters `napi_gro_receive` depends on
+/// (the poll budget is `Napi.budget`).
 public struct GROOptions: Sendable, Hashable {
-    /// `NETIF_F_GRO` on the device. Off: `napiGroReceive` hands every skb
+    /// `NETIF_F_GRO` on the device. Off: `napi_gro_receive` hands every skb
     /// straight to `deliver` as received (`netif_elide_gro`).
     public var enabled: Bool
-    /// Packets per NAPI poll (`NAPI_POLL_WEIGHT` 64). After this many
-    /// `napiGroReceive` calls the engine ends the poll itself
-    /// (`napiPollEnd`): every held skb is completed and delivered, as
-    /// `napi_complete_done` → `gro_flush(..., false)` does when the ring is drained.
-    /// 0 = never end a poll automatically (the caller calls `napiPollEnd`).
-    public var napiBudget: Int
     /// `dev->gro_max_size` (default `GRO_LEGACY_MAX_SIZE` 65536): a merge that
     /// would make `p->len + len >= gro_max_size` fails with -E2BIG. Above
     /// 65536 only plain IPv6/TCP may grow (BIG TCP); IPv4 stays at 64 KiB.
     public var groMaxSize: Int
 
-    public init(enabled: Bool = false, napiBudget: Int = 64, groMaxSize: Int = 65536) {
+    public init(enabled: Bool = false, groMaxSize: Int = 65536) {
         self.enabled = enabled
-        self.napiBudget = napiBudget
         self.groMaxSize = groMaxSize
     }
 

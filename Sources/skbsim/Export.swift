@@ -45,8 +45,8 @@ struct Export: ParsableCommand {
         var gro: (() -> Int)?
         try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
             writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
-            let sim = run.sim
-            gro = { sim.gro.heldCount }
+            let napi = run.napi
+            gro = { napi.gro.heldCount }
         }, before: { packet, _ in
             if packet.wireLength > packet.captureLength { wireLengths[packet.index] = packet.wireLength }
         }, after: { _ in
