@@ -155,8 +155,10 @@ public enum ModelObserver {
     /// the model's own lookup).
     public static func dropReasons(table: String) -> [String: Int] {
         guard let t = SkbDropReasonTable.named(table) else { return [:] }
-        let r = SkbSim(dropReasons: t).reasons
+        let sim = SkbSim(dropReasons: t)
+        let r = sim.reasons
         return ["NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
-                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue)]
+                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue),
+                "MAX": Int(sim.dropReasonTable.maxValue)]
     }
 }
