@@ -75,6 +75,7 @@ let package = Package(
                 "CPcap",
                 "Capture",
                 "KernelMemory",
+                "KernelProbe",
                 "SkbModel",
                 "Release",
                 "Trace",

@@ -50,7 +50,12 @@ public struct DropReasonRow: Sendable {
 }
 
 public enum FidelityTable {
-    public static let profiles = KernelProfile.all
+    /// Every named profile, then page-size variants: 6.18 and 6.1 (MAX_SKB_FRAGS
+    /// 16 there) on 16 KiB and 64 KiB pages.
+    public static let profiles = KernelProfile.all + [
+        KernelProfile.distroX86_64.withPageSize(16384), KernelProfile.distroX86_64.withPageSize(65536),
+        KernelProfile.distroX86_64_v6_1.withPageSize(16384), KernelProfile.distroX86_64_v6_1.withPageSize(65536),
+    ]
 
     /// Every GRO-off scenario: `KernelExpectations(profile)` against the model
     /// of `model` (default: the same profile; tests pass a deliberately wrong

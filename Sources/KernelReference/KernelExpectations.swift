@@ -27,8 +27,8 @@ public struct KernelExpectations: Sendable {
     }
     var pageFragSource: Citation {
         macros.facts.pageFragCountsDown
-            ? Citation("mm/page_frag_cache.c", "__page_frag_alloc_align", "≤ v6.12, offset counts down")
-            : Citation("mm/page_frag_cache.c", "__page_frag_alloc_align", "v6.13+, offset counts up")
+            ? Citation(macros.facts.pageFragFile, "page_frag_alloc_align", "≤ v6.12, offset counts down")
+            : Citation(macros.facts.pageFragFile, "__page_frag_alloc_align", "v6.13+, offset counts up")
     }
     var buildSkbSource: Citation { Citation("net/core/skbuff.c", "napi_build_skb → __build_skb_around") }
     var addRxFragSource: Citation { Citation("include/linux/skbuff.h", "skb_add_rx_frag") }

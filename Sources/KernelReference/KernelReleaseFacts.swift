@@ -27,6 +27,9 @@ public struct KernelReleaseFacts: Hashable, Sendable {
     public var napiSmallPageFrag1kOn4K: Bool
     /// `__page_frag_alloc_align` hands out fragments from the end of the page down.
     public var pageFragCountsDown: Bool
+    /// The file of the page_frag allocator: mm/page_alloc.c until David Howells'
+    /// move to mm/page_frag_cache.c (v6.9).
+    public var pageFragFile: String { ["6.1", "6.6", "6.8"].contains(release) ? "mm/page_alloc.c" : "mm/page_frag_cache.c" }
     /// `MAX_SKB_FRAGS` is `(65536/PAGE_SIZE + 1)`, at least 16, not `CONFIG_MAX_SKB_FRAGS`.
     public var maxSkbFragsFromPageSize: Bool
     /// IPv4 GRO may build packets above 64 KiB (`gro_ipv4_max_size`, BIG TCP for IPv4).
