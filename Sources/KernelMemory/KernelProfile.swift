@@ -41,6 +41,9 @@ public struct KernelProfile: Hashable, Sendable {
     public var summary: String
     public var version: Version
     public var config: KernelConfig
+    /// `CONFIG_HZ` where known (a running kernel's, measured); nil for the
+    /// named profiles, whose model does not depend on it.
+    public var configHZ: Int?
 
     /// A profile of `version` built as `config`: the release's rules
     /// (small-head cache, page_frag direction, MAX_SKB_FRAGS before v6.4)

@@ -17,13 +17,17 @@ struct KernelOptions: ParsableArguments {
 
     func validate() throws { _ = try profile() }
 
+    /// CONFIG_HZ of this machine, measured once per process (200 ms).
+    static let runningConfigHZ: Int? = KernelSnapshot.measuredConfigHZ()
+
     /// The chosen profile, with `--page-size` applied.
     func profile() throws -> KernelProfile {
         var p: KernelProfile
         if kernelName == "running" {
-            guard let running = KernelProfile(snapshot: .current()) else {
+            guard var running = KernelProfile(snapshot: .current()) else {
                 throw ValidationError("--kernel running: cannot derive a profile from this machine (needs a readable /proc/slabinfo, i.e. root, and skbuff caches in it)")
             }
+            running.configHZ = KernelOptions.runningConfigHZ
             p = running
         } else if let named = KernelProfile.named(kernelName) {
             p = named
@@ -57,6 +61,6 @@ struct KernelOptions: ParsableArguments {
 
     /// One line naming the profile (`stats`, `layout`).
     static func describe(_ p: KernelProfile, dropReasons: SkbDropReasonTable) -> String {
-        "\(p.name) (Linux \(p.version), PAGE_SIZE \(p.config.pageSize / 1024)K, MAX_HEADER \(p.config.maxHeader), MAX_SKB_FRAGS \(p.config.maxSkbFrags), small head \(p.config.skbSmallHeadCacheSize == 0 ? "none" : String(p.config.skbSmallHeadCacheSize)), drop reasons \(dropReasons.kernel))"
+        "\(p.name) (Linux \(p.version), PAGE_SIZE \(p.config.pageSize / 1024)K, MAX_HEADER \(p.config.maxHeader), MAX_SKB_FRAGS \(p.config.maxSkbFrags), small head \(p.config.skbSmallHeadCacheSize == 0 ? "none" : String(p.config.skbSmallHeadCacheSize)), drop reasons \(dropReasons.kernel)\(p.configHZ.map { ", CONFIG_HZ \($0)" } ?? ""))"
     }
 }

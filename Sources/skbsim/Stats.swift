@@ -63,6 +63,7 @@ struct Stats: ParsableCommand {
         p.add("max_header", profile.config.maxHeader)
         p.add("max_skb_frags", profile.config.maxSkbFrags)
         p.add("small_head", profile.config.skbSmallHeadCacheSize)
+        if let hz = profile.configHZ { p.add("config_hz", hz) } else { p.addNull("config_hz") }
         o.add("profile", p)
         o.add("rx_path", s.rxPath)
         o.add("gro", s.gro)

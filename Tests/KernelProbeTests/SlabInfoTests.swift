@@ -35,3 +35,13 @@ import KernelProbe
         #expect(snap.inferredMaxHeaderCandidates(sharedInfoAligned: 320) == [32])
     }
 }
+
+/// CONFIG_HZ measured from /proc/timer_list is one Kconfig allows; skipped
+/// (with a message) where the file is unreadable (not root).
+@Test func measuredConfigHZIsAKconfigValue() {
+    guard let hz = KernelSnapshot.measuredConfigHZ() else {
+        print("skipped: /proc/timer_list unreadable (needs root) or jiffies rate not a Kconfig HZ")
+        return
+    }
+    #expect([100, 250, 300, 1000].contains(hz))
+}
