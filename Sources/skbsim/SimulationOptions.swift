@@ -83,6 +83,10 @@ struct SimulationOptions: ParsableArguments {
         guard (1 << 20 ... 4 << 30).contains(memory), memory % 4096 == 0 else {
             throw ValidationError("--memory must be a multiple of 4K between 1M and 4G, got '\(memoryText)'")
         }
+        let page = profile.config.pageSize
+        guard memory % page == 0, memory / page >= 64 else {
+            throw ValidationError("--memory must be a multiple of the \(page / 1024)K page size and hold at least 64 pages (\(64 * page / 1024)K), got '\(memoryText)'")
+        }
         if failPageNth != nil && failPageProb != nil { throw ValidationError("--fail-page-nth and --fail-page-prob cannot be combined") }
         if failSlabNth != nil && failSlabProb != nil { throw ValidationError("--fail-slab-nth and --fail-slab-prob cannot be combined") }
         for (name, n) in [("--fail-page-nth", failPageNth), ("--fail-slab-nth", failSlabNth)] {

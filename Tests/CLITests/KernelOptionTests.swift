@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(arguments: [["--kernel", "5.10"], ["--kernel", "6.1", "--max-skb-frags", "20"], ["--page-size", "8K"],
-                      ["--drop-reasons", "6.14"]])
+                      ["--drop-reasons", "6.14"], ["--page-size", "64K", "--memory", "1M"], ["--page-size", "16K", "--memory", "1028K"]])
     func badChoicesAreOneClearLine(_ args: [String]) throws {
         let r = try SkbsimProcess.run(["stats"] + args + [SkbsimProcess.sample("icmp-echo.pcap")])
         #expect(r.status == 2)
