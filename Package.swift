@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"], exclude: ["Golden"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
-        .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
+        .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe", "KernelMemory"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),

@@ -59,11 +59,13 @@ public struct KernelProfile: Hashable, Sendable {
         self.config = c
     }
 
-    /// v6.14+ ("net: allow small head cache usage with large MAX_SKB_FRAGS
-    /// values", 14ad6ed30a10): the rx allocators use kmalloc up to
-    /// `SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`; before, up to
-    /// `SKB_WITH_OVERHEAD(1024)`.
-    public var rxKmallocUsesSmallHeadBound: Bool { version >= Version(6, 14) }
+    /// 14ad6ed30a10 ("net: allow small head cache usage with large
+    /// MAX_SKB_FRAGS values", v6.14-rc4; stable 6.13.y and 6.12.y picked it)
+    /// changed the small-head size and, in the same patch, the rx allocators'
+    /// kmalloc bound to `SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`;
+    /// before, `SKB_WITH_OVERHEAD(1024)`. So the bound follows the small-head
+    /// rule the profile has (a stable kernel with the backport has both).
+    public var rxKmallocUsesSmallHeadBound: Bool { config.smallHeadCache == .maxTcpHeaderOrGroMaxHeadPad }
 
     /// page_frag count-up (v6.13+, "mm: page_frag: use initial zero offset
     /// for page_frag_alloc_align()") vs count-down (≤ v6.12).

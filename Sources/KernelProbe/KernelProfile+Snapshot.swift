@@ -20,19 +20,31 @@ extension KernelProfile {
         // HWCACHE_ALIGNed object size, else charge the object size itself.
         if config.skbDataAlign(config.sizeofSkBuff) != skbObject { config.sizeofSkBuff = skbObject }
         var from = "no skbuff_small_head before v6.3"
+        var backport = false
         if config.smallHeadCache != .none {
             guard let observed = snapshot.skbuffSmallHead?.objectSize else { return nil }
-            let fits = [176, 32, 80, 96, 128, 144].filter { m in
-                var c = config
-                c.maxHeader = m
-                return c.skbSmallHeadCacheSize == observed
+            func fit(_ rule: SmallHeadCache) -> Int? {
+                [176, 32, 80, 96, 128, 144].first { m in
+                    var c = config
+                    c.smallHeadCache = rule
+                    c.maxHeader = m
+                    return c.skbSmallHeadCacheSize == observed
+                }
             }
-            guard let maxHeader = fits.first else { return nil }
-            config.maxHeader = maxHeader
-            from = "from skbuff_small_head \(observed)"
+            // A 6.3–6.13 stable kernel may carry 14ad6ed30a10 (6.12.y, 6.13.y did).
+            if let m = fit(config.smallHeadCache) {
+                config.maxHeader = m
+            } else if config.smallHeadCache == .maxTcpHeader, let m = fit(.maxTcpHeaderOrGroMaxHeadPad) {
+                config.maxHeader = m
+                backport = true
+            } else {
+                return nil
+            }
+            from = "from skbuff_small_head \(observed)" + (backport ? ", with the 14ad6ed30a10 backport" : "")
         }
         self.init(name: "running-\(snapshot.kernel.release)",
                   summary: "running kernel \(snapshot.kernel.release) \(snapshot.kernel.machine), MAX_HEADER \(config.maxHeader) (\(from))",
                   version: version, config: config)
+        if backport { self.config.smallHeadCache = .maxTcpHeaderOrGroMaxHeadPad }
     }
 }
