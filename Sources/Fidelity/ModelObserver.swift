@@ -117,7 +117,7 @@ public enum ModelObserver {
         case .sgCopybreak, .sgHeaderSplit: sim.options.rxPath = .scatterGather
         }
         sim.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
-        let napi = Napi(sim: sim, gro: GROOptions(enabled: true))
+        let napi = Napi(sim: sim, gro: GROOptions(profile: profile, enabled: true))
         var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
                            server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
                            mtu: s.payload + 52 > 1500 ? 9000 : 1500, timestamps: true)
@@ -155,8 +155,10 @@ public enum ModelObserver {
     /// the model's own lookup).
     public static func dropReasons(table: String) -> [String: Int] {
         guard let t = SkbDropReasonTable.named(table) else { return [:] }
-        let r = SkbSim(dropReasons: t).reasons
+        let sim = SkbSim(dropReasons: t)
+        let r = sim.reasons
         return ["NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
-                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue)]
+                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue),
+                "MAX": Int(sim.dropReasonTable.maxValue)]
     }
 }

@@ -61,6 +61,8 @@ public struct PacketRunOptions {
     public var rxPath: RxPath = .netdevAllocSkb
     /// GRO on/off. On needs `groEntryPoints` (see `PacketRun+GRO.swift`).
     public var gro = false
+    /// The device's GRO limits (`gro_max_size`, IPv4 BIG TCP); `enabled` is `gro`'s.
+    public var groOptions = GROOptions()
     public var groEntryPoints: GROEntryPoints? = PacketRun.defaultGRO
     /// Packets per NAPI poll (GRO is flushed at each poll's end).
     public var napiBudget = 64
@@ -186,7 +188,9 @@ public final class PacketRun {
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
         sim.options.rxPath = options.rxPath
-        napi = Napi(sim: sim, gro: GROOptions(enabled: options.gro), budget: options.napiBudget)
+        var groOptions = options.groOptions
+        groOptions.enabled = options.gro
+        napi = Napi(sim: sim, gro: groOptions, budget: options.napiBudget)
         pipeline = ReleasePipeline(sim: sim, order: options.releaseOrder)
         pipeline.hooks = NetfilterHooks(options.hooks)
         hasHooks = !options.hooks.isEmpty

@@ -63,7 +63,7 @@ extension SkbSim {
                 let th2 = skbs[p].head + Int(skbs[p].transportHeader)
                 groStoreU8(th2 + 13, groU8(th2 + 13) | (seg.flags & (TCPBits.fin | TCPBits.psh)))
             } else {
-                ppCause = Int(skbs[p].len) + seg.len >= napi.gro.options.groMaxSize || !seg.flush ? .groMaxSize : .network
+                ppCause = Int(skbs[p].len) + seg.len >= napi.gro.options.maxSize(ipv6: seg.v6) || !seg.flush ? .groMaxSize : .network
             }
             napi.gro.slots[napi.gro.slotIndex(bucket, k)].ipFixedID = fixed
         }
@@ -222,11 +222,16 @@ extension SkbSim {
         var offset = seg.offset
         let headlen = Int(skbs[i].headlen)
         let plen = Int(skbs[p].len)
-        if plen + len >= napi.gro.options.groMaxSize || seg.flush { return nil }
+        if plen + len >= napi.gro.options.maxSize(ipv6: seg.v6) || seg.flush { return nil }
         if plen + len >= GROOptions.legacyMaxSize {
-            // BIG TCP: plain IPv6/TCP with room for the hop-by-hop jumbo header.
-            let nh = skbs[p].head + Int(skbs[p].networkHeader)
-            if !seg.v6 || skbs[p].headroom < 8 || groU8(nh + 6) != 6 { return nil }
+            // BIG TCP. v6.3+: any TCP (the only protocol aggregated here);
+            // IPv6 needs room for the hop-by-hop jumbo header. Before: plain
+            // IPv6/TCP (next header TCP) with that room.
+            if seg.v6 && skbs[p].headroom < 8 { return nil }
+            if !napi.gro.options.ipv4BigTCP {
+                let nh = skbs[p].head + Int(skbs[p].networkHeader)
+                if !seg.v6 || groU8(nh + 6) != 6 { return nil }
+            }
         }
         let lastID = napi.gro.slots[slot].last
         var lp = Int(lastID.index)
@@ -322,14 +327,16 @@ extension SkbSim {
             var sum: UInt32
             var gsoType: UInt32
             if groU8(nh) >> 4 == 4 {
+                // iph_set_totlen: 0 above IP_MAX_MTU (IPv4 BIG TCP, v6.3+).
                 let old = groBE16(nh + 2)
-                let new = UInt16(truncatingIfNeeded: Int(s.len) - nhoff)
+                let total = Int(s.len) - nhoff
+                let new = total <= 65535 ? UInt16(total) : 0
                 groStoreBE16(nh + 2, new)
                 // csum_replace2: HC' = ~(~HC + ~m + m')
                 var c = UInt32(~groBE16(nh + 10)) &+ UInt32(~old) &+ UInt32(new)
                 while c >> 16 != 0 { c = (c & 0xFFFF) &+ (c >> 16) }
                 groStoreBE16(nh + 10, ~UInt16(c))
-                sum = 6 &+ UInt32(tcpLen & 0xFFFF)
+                sum = 6 &+ UInt32(tcpLen >> 16) &+ UInt32(tcpLen & 0xFFFF)
                 for k in stride(from: 12, to: 20, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
                 gsoType = 1 << 0 | (h.ipFixedID ? 1 << 3 : 0)            // SKB_GSO_TCPV4 | SKB_GSO_TCP_FIXEDID
             } else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KernelMemory
 import Release
 import SkbModel
 
@@ -36,22 +37,34 @@ struct Stats: ParsableCommand {
     func run() throws {
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), check: false)
         let stats = summary.statistics
+        let profile = simulation.profile
         if json {
-            print(Stats.json(stats, capture: capture.path == "-" ? "stdin" : capture.path, linkType: summary.linkTypeName))
+            print(Stats.json(stats, capture: capture.path == "-" ? "stdin" : capture.path, linkType: summary.linkTypeName,
+                             profile: profile))
         } else {
             print("capture:               \(capture.path == "-" ? "stdin" : capture.path) (link-type \(summary.linkTypeName))")
+            print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
             print(stats)
         }
         try CaptureRun.verdict(stats)
     }
 
     /// The `--json` object; keys in a fixed order (docs/cli.md).
-    static func json(_ s: RunStatistics, capture: String, linkType: String) -> String {
+    static func json(_ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile) -> String {
         var o = JSONObject()
         o.add("v", 1)
         o.add("capture", capture)
         o.add("link_type", linkType)
         o.add("kernel", s.kernel)
+        var p = JSONObject()
+        p.add("name", profile.name)
+        p.add("release", profile.version.description)
+        p.add("page_size", profile.config.pageSize)
+        p.add("max_header", profile.config.maxHeader)
+        p.add("max_skb_frags", profile.config.maxSkbFrags)
+        p.add("small_head", profile.config.skbSmallHeadCacheSize)
+        if let hz = profile.configHZ { p.add("config_hz", hz) } else { p.addNull("config_hz") }
+        o.add("profile", p)
         o.add("rx_path", s.rxPath)
         o.add("gro", s.gro)
         o.add("release_order", s.releaseOrder)

@@ -176,6 +176,36 @@ import Testing
         try run.finish()
     }
 
+    /// IPv4 BIG TCP (v6.3+, b1a78b9b9886): with `gro_ipv4_max_size` raised,
+    /// IPv4/TCP grows past 64 KiB (20 × 8960 = 179200 bytes in one
+    /// super-packet) and `inet_gro_complete` writes tot_len 0 (`iph_set_totlen`).
+    /// With the ≤ v6.2 rule (`ipv4BigTCP` false) the same device limit lets
+    /// only IPv6 grow: IPv4 stops below 64 KiB as before.
+    @Test func ipv4BigTCPFollowsTheRelease() throws {
+        let flow = GROFlows.bulk(segments: 20, pshEvery: 0, acks: false, mtu: 9000)
+        var big = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
+                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: true), budget: nil)
+        try big.run(flow.frames)
+        let bigSupers = try big.delivered.filter { try big.sim.shinfo($0).gsoSegs > 0 }
+        #expect(try bigSupers.map { Int(try big.sim.shinfo($0).gsoSegs) } == [20])
+        let skb = try #require(bigSupers.first)
+        #expect(Int(try big.sim.skb(skb).len) == 40 + 20 * 8960)
+        let bytes = try big.sim.bytes(skb)
+        #expect(bytes[2] == 0 && bytes[3] == 0)
+        #expect(Array(bytes[40...]) == flow.data.flatMap { flow.payloads[$0]! })
+        try big.finish()
+
+        var old = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
+                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: false), budget: nil)
+        try old.run(flow.frames)
+        let oldSupers = try old.delivered.filter { try old.sim.shinfo($0).gsoSegs > 0 }
+        #expect(try oldSupers.map { Int(try old.sim.shinfo($0).gsoSegs) } == [7, 7, 6])
+        try old.finish()
+        // The profile sets the rule: 6.1 has no IPv4 BIG TCP, 6.6+ has.
+        #expect(!GROOptions(profile: .distroX86_64_v6_1, enabled: true).ipv4BigTCP)
+        #expect(GROOptions(profile: .distroX86_64_v6_6, enabled: true).ipv4BigTCP)
+    }
+
     /// Header-split sg skbs merge by moving frags until the held skb has
     /// MAX_SKB_FRAGS (17); the next goes on frag_list and later frags merge into
     /// that `last` skb (lp), whose len/data_len/truesize grow too.
