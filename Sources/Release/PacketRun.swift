@@ -160,6 +160,10 @@ public final class PacketRun {
     @exclusivity(unchecked) var peakUsedPages = 0
     @exclusivity(unchecked) var modelErrors: [String] = []
     @exclusivity(unchecked) var finished: RunStatistics?
+    /// Packets not built into skbs, by what the model lacks (`notModelled`).
+    @exclusivity(unchecked) var notModelled: [(what: String, count: Int)] = []
+    /// NOMEM drops of packets during which simulated RAM ran out.
+    @exclusivity(unchecked) var exhaustedDrops = 0
 
     public init(options: PacketRunOptions) throws(PacketRunError) {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
@@ -218,6 +222,7 @@ public final class PacketRun {
     /// `decoded`: the packet's headers when its source decoded them already
     /// (`PacketSource.decodedHeaders`).
     public func process(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
+        if _slowPath(!linkType.hasReceiveModel) { return skip("link type \(linkType.name)") }
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
     }
@@ -226,6 +231,13 @@ public final class PacketRun {
     public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         packets += 1
         bytes += frame.count
+        let noMemBefore = sim.rxNoMemDrops
+        let exhaustedBefore = sim.memory.exhaustedAllocationFailures
+        defer {
+            if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
+                exhaustedDrops += sim.rxNoMemDrops - noMemBefore
+            }
+        }
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model (rxNoMemDrops, a NOMEM drop event).
@@ -242,6 +254,16 @@ public final class PacketRun {
         }
         let used = sim.memory.totalPages - sim.memory.freePages
         if used > peakUsedPages { peakUsedPages = used }
+    }
+
+    /// A packet the model has no receive semantics for: counted under
+    /// `what`, no skb built, nothing traced.
+    public func skip(_ what: String) {
+        if let i = notModelled.firstIndex(where: { $0.what == what }) {
+            notModelled[i].count += 1
+        } else {
+            notModelled.append((what, 1))
+        }
     }
 
     func recordModelError(_ error: SkbError) {
@@ -316,7 +338,7 @@ public final class PacketRun {
         var stats = RunStatistics(
             kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue, gro: options.gro,
             verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: pipeline.findings,
-                                    modelErrors: modelErrors))
+                                    modelErrors: modelErrors, notModelled: notModelled))
         stats.packets = packets
         stats.bytes = bytes
         stats.delivered = delivered
@@ -343,6 +365,10 @@ public final class PacketRun {
         stats.peakSocketRmem = pipeline.socket(socket).peakRmemAlloc
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
+        stats.notModelled = notModelled
+        stats.memorySize = memory.config.memorySize
+        stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
+        stats.exhaustedNoMemDrops = exhaustedDrops
         if options.gro { stats.groStatistics = sim.gro.statistics }
         options.sink?.finish()
         finished = stats

@@ -13,6 +13,7 @@ import Glibc
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the skbs after the receive path to a pcap file (nanosecond timestamps).",
+        usage: CaptureOptions.usage("export", "-o FILE [model options] "),
         discussion: """
             Every skb's full bytes — linear part, frags and frag_list, read with \
             skb_copy_bits — are written behind the link header the receive path \
@@ -43,7 +44,7 @@ struct Export: ParsableCommand {
         // until their skb is written; forgotten whenever GRO holds nothing.
         var wireLengths: [Int: Int] = [:]
         var gro: (() -> Int)?
-        try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
+        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
             writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
             let sim = run.sim
             gro = { sim.gro.heldCount }
@@ -62,6 +63,7 @@ struct Export: ParsableCommand {
         })
         writer?.close()
         if let error = writer?.error { throw InputError(description: error) }
+        try summary.conclude(check: true)
     }
 }
 

@@ -52,3 +52,15 @@ public struct DecodeStop: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(reason) at \(offset)" }
 }
+
+extension DecodeStop.Reason: CustomStringConvertible {
+    /// The case as written in Swift (`ipv4HeaderPastEnd(60)`), except for a
+    /// link type, which is named as libpcap names it
+    /// (`unsupported link type IEEE802_11_RADIOTAP`).
+    public var description: String {
+        if case .unsupportedLinkType(let dlt) = self { return "unsupported link type \(LinkType(dlt: dlt).name)" }
+        var text = ""
+        debugPrint(self, terminator: "", to: &text)
+        return text.hasPrefix("Capture.DecodeStop.Reason.") ? String(text.dropFirst("Capture.DecodeStop.Reason.".count)) : text
+    }
+}
