@@ -20,10 +20,16 @@ struct SkbsimProcess {
         repoRoot.appendingPathComponent("samples").appendingPathComponent(name).path
     }
 
-    static func run(_ arguments: [String], stdin: URL? = nil) throws -> SkbsimProcess {
+    /// `environment`: variables set (or, with nil, removed) over the test's own.
+    static func run(_ arguments: [String], stdin: URL? = nil, environment: [String: String?] = [:]) throws -> SkbsimProcess {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -17,7 +17,7 @@ struct CLIRun {
     var stderr: String
     var seconds: Double
 
-    var stdoutLines: [Substring] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0).map { $0 } }
+    var stdoutLines: [Substring] { stdout.isEmpty ? [] : stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0).map { $0 } }
     var stderrLines: [Substring] { stderr.split(separator: "\n") }
 
     static var binary: URL {

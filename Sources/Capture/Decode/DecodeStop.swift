@@ -58,9 +58,28 @@ extension DecodeStop.Reason: CustomStringConvertible {
     /// link type, which is named as libpcap names it
     /// (`unsupported link type IEEE802_11_RADIOTAP`).
     public var description: String {
-        if case .unsupportedLinkType(let dlt) = self { return "unsupported link type \(LinkType(dlt: dlt).name)" }
-        var text = ""
-        debugPrint(self, terminator: "", to: &text)
-        return text.hasPrefix("Capture.DecodeStop.Reason.") ? String(text.dropFirst("Capture.DecodeStop.Reason.".count)) : text
+        switch self {
+        case .unsupportedLinkType(let dlt): "unsupported link type \(LinkType(dlt: dlt).name)"
+        case .truncatedLinkHeader: "truncatedLinkHeader"
+        case .unknownAddressFamily(let v): "unknownAddressFamily(\(v))"
+        case .truncatedVLANTag: "truncatedVLANTag"
+        case .vlanStackTooDeep: "vlanStackTooDeep"
+        case .unsupportedEtherType(let v): "unsupportedEtherType(\(v))"
+        case .ipVersionMismatch(let v): "ipVersionMismatch(\(v))"
+        case .truncatedIPv4Header: "truncatedIPv4Header"
+        case .ipv4HeaderLengthTooSmall(let v): "ipv4HeaderLengthTooSmall(\(v))"
+        case .ipv4HeaderPastEnd(let v): "ipv4HeaderPastEnd(\(v))"
+        case .ipv4TotalLengthTooSmall(let v): "ipv4TotalLengthTooSmall(\(v))"
+        case .truncatedIPv6Header: "truncatedIPv6Header"
+        case .truncatedExtensionHeader(let v): "truncatedExtensionHeader(\(v))"
+        case .extensionHeaderChainTooLong: "extensionHeaderChainTooLong"
+        case .misplacedHopByHop: "misplacedHopByHop"
+        case .truncatedTCPHeader: "truncatedTCPHeader"
+        case .tcpDataOffsetTooSmall(let v): "tcpDataOffsetTooSmall(\(v))"
+        case .tcpHeaderPastEnd(let v): "tcpHeaderPastEnd(\(v))"
+        case .truncatedUDPHeader: "truncatedUDPHeader"
+        case .udpLengthInvalid(let v): "udpLengthInvalid(\(v))"
+        case .truncatedICMPHeader: "truncatedICMPHeader"
+        }
     }
 }
