@@ -85,7 +85,7 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffset == Int64(24 + 16 + 10))
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3")
+                == "\(path): packet 2 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3")
     }
 
     @Test func truncatedRecordBody() throws {
@@ -94,7 +94,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .truncatedRecord)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40")
+                == "\(path): packet 1 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40")
     }
 
     @Test func truncatedPcapngBlockReportsALowerBoundOffset() throws {
@@ -107,7 +107,7 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffsetIsExact == false)
         #expect(
             error.description
-                == "\(path): packet 1 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68")
+                == "\(path): packet 2 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68")
     }
 
     @Test func captureLengthAboveSnaplenIsTruncatedByDefault() throws {
@@ -133,7 +133,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .invalidCaptureLength)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: captured length 100 is larger than the snapshot length 64")
+                == "\(path): packet 1 at byte offset 24: captured length 100 is larger than the snapshot length 64")
     }
 
     @Test func captureLengthAbove256KiB() throws {
@@ -144,7 +144,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .invalidCaptureLength)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144")
+                == "\(path): packet 1 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144")
     }
 
     @Test func captureLengthAboveWireLength() throws {
@@ -157,7 +157,7 @@ struct HandMadeCaptureTests {
         #expect(error.packetIndex == 1)
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 48: captured length 100 is larger than the wire length 60")
+                == "\(path): packet 2 at byte offset 48: captured length 100 is larger than the wire length 60")
     }
 
     @Test func captureLengthZeroIsAnEmptyPacket() throws {
@@ -252,7 +252,7 @@ struct HandMadeCaptureTests {
         let reader = try CaptureReader(stream: try Self.pipeStream(bytes), name: "-")
         let error = try #require(throws: CaptureError.self) { try reader.next() }
         #expect(error.byteOffset == nil)
-        #expect(error.description == "stdin: packet 0: truncated dump file; tried to read 100 captured bytes, only got 34")
+        #expect(error.description == "stdin: packet 1: truncated dump file; tried to read 100 captured bytes, only got 34")
     }
 
     @Test func reservedLinkTypeBitsOnAPipe() throws {
