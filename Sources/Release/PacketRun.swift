@@ -83,6 +83,9 @@ public struct PacketRunOptions {
     /// reader consumes (`consume_skb`) the oldest when one more arrives.
     /// 0 = the reader consumes each skb as soon as it is queued.
     public var socketQueueDepth = 0
+    /// Build each skb at the packet's wire length (bytes past a snapshot
+    /// length filled with `UncapturedBytes.fill`) or at its captured length.
+    public var buildLength: SkbBuildLength = .wire
     /// Seed mode only: call the non-existent per-frag destructors.
     public var seedFragDestructors = false
     public var sink: (any EventSink)? = nil
@@ -164,6 +167,11 @@ public final class PacketRun {
     @exclusivity(unchecked) var notModelled: [(what: String, count: Int)] = []
     /// NOMEM drops of packets during which simulated RAM ran out.
     @exclusivity(unchecked) var exhaustedDrops = 0
+    /// Packets whose capture was cut by the snapshot length (caplen < len).
+    @exclusivity(unchecked) var snaplenCut = 0
+    let buildAtWireLength: Bool
+    /// A cut packet at its wire length (`UncapturedBytes.maximumWireLength`).
+    let scratch: UnsafeMutableRawPointer
 
     public init(options: PacketRunOptions) throws(PacketRunError) {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
@@ -172,6 +180,8 @@ public final class PacketRun {
         napiBudget = options.napiBudget
         rxPath = options.rxPath
         socketQueueDepth = options.socketQueueDepth
+        buildAtWireLength = options.buildLength == .wire
+        scratch = .allocate(byteCount: UncapturedBytes.maximumWireLength, alignment: 16)
         groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
         let memory = MemorySystem(config: options.kernelConfig)
         switch options.pageFailure {
@@ -202,7 +212,14 @@ public final class PacketRun {
         socket = pipeline.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
     }
 
-    deinit { ratio.deallocate() }
+    deinit {
+        ratio.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Packets skipped so far, by what the model does not model.
+    public var notModelledCounts: [(what: String, count: Int)] { notModelled }
+    public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
 
     /// Run a whole capture file.
     public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
@@ -223,6 +240,8 @@ public final class PacketRun {
     /// (`PacketSource.decodedHeaders`).
     public func process(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         if _slowPath(!linkType.hasReceiveModel) { return skip("link type \(linkType.name)") }
+        if _slowPath(Self.isOutgoing(packet.bytes, linkType)) { return skip("PACKET_OUTGOING, sent by this host") }
+        if _slowPath(packet.wireLength > packet.captureLength) { return processCut(packet, linkType: linkType, decoded: decoded) }
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
     }
@@ -366,6 +385,8 @@ public final class PacketRun {
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
         stats.notModelled = notModelled
+        stats.snaplenCut = snaplenCut
+        stats.buildLength = options.buildLength
         stats.memorySize = memory.config.memorySize
         stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
         stats.exhaustedNoMemDrops = exhaustedDrops

@@ -128,7 +128,8 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     public var rxPath: String
     public var releaseOrder: String
     public var gro: Bool
-    /// Packets read from the capture and their captured bytes.
+    /// Packets built into skbs and their bytes (at the build length: wire
+    /// length by default).
     public var packets = 0
     public var bytes = 0
     /// skbs delivered to the socket (after GRO) and consumed by the reader.
@@ -164,6 +165,10 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// Packets not built into skbs, by what the model lacks.
     public var notModelled: [(what: String, count: Int)] = []
     public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
+    /// Packets the capture cut short (snapshot length: caplen < len), and
+    /// the length their skbs were built at.
+    public var snaplenCut = 0
+    public var buildLength: SkbBuildLength = .wire
     /// Simulated RAM (`KernelConfig.memorySize`).
     public var memorySize = 0
     /// Page allocations refused because the simulated RAM ran out (not
@@ -218,6 +223,11 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             "peak memory:           \(peakMemoryBytes) bytes",
             "peak sk_rmem_alloc:    \(peakSocketRmem)",
         ]
+        if snaplenCut > 0 {
+            lines.append("cut by snaplen:        \(snaplenCut) packet(s); " + (buildLength == .wire
+                ? "skbs built at the wire length, the uncaptured bytes filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
+                : "skbs built at the captured length (--length captured), shorter than the kernel's"))
+        }
         if exhaustedAllocationFailures > 0 {
             lines.append("simulated memory:      \(RunStatistics.sizeText(memorySize)) exhausted: \(exhaustedAllocationFailures) page allocation(s) failed, "
                 + "\(exhaustedNoMemDrops) NOMEM drop(s) come from the simulation's limit, not the kernel (raise it with --memory)")

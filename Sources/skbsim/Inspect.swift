@@ -70,23 +70,31 @@ struct Inspect: ParsableCommand {
         var lines: [String] = []
         var currentPacket = -1
         var noMemBefore = 0
+        var skippedBefore = 0
+        var cut: (captured: Int, wire: Int)?
         var sim: SkbSim?
+        var packetRun: PacketRun?
         var modelled = true
         var linkTypeName = ""
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: events), progress: false, streaming: true, opened: { reader, run in
             sim = run.sim
+            packetRun = run
             modelled = reader.linkType.hasReceiveModel
             linkTypeName = reader.linkTypeName
             Diagnostics.line(Inspect.headerLine(reader))
         }, before: { packet, linkType in
             currentPacket = packet.index
             noMemBefore = sim?.rxNoMemDrops ?? 0
+            skippedBefore = packetRun?.notModelledPackets ?? 0
+            cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
             let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
             Swift.print(line(packet, headers, linkType, &times))
         }, after: { _ in
             if lines.isEmpty {
                 if !modelled {
                     Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
+                } else if let run = packetRun, run.notModelledPackets > skippedBefore {
+                    Swift.print("    skb: none (not modelled: \(run.notModelledCounts.last?.what ?? ""))")
                 } else if let sim, sim.rxNoMemDrops > noMemBefore {
                     Swift.print("    skb: none (allocation failed, dropped with NOMEM)")
                 } else if simulation.gro {
@@ -94,6 +102,11 @@ struct Inspect: ParsableCommand {
                 }
             }
             for line in lines { Swift.print(line) }
+            if let cut, !lines.isEmpty {
+                Swift.print(simulation.buildLength == .wire
+                    ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
+                    : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)")
+            }
             lines.removeAll()
             Swift.print("    events:")
             for line in events.render() { Swift.print("      " + line) }
@@ -151,6 +164,10 @@ enum InspectLine {
         line += " transport \(offset(headers.transportHeader))"
         line += " protocol 0x" + hex4(headers.protocolType)
         if let stop = headers.stop { line += " [\(stop)]" }
+        // Cut by the snapshot length, marked as tcpdump marks what it could not print.
+        if packet.captureLength < packet.wireLength {
+            line += " [|\(packet.wireLength - packet.captureLength) of \(packet.wireLength) bytes not captured]"
+        }
         return line
     }
 

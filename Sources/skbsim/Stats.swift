@@ -129,6 +129,10 @@ struct Stats: ParsableCommand {
         for n in s.notModelled { skippedBy.add(n.what, n.count) }
         skipped.add("by_reason", skippedBy)
         o.add("not_modelled", skipped)
+        var cut = JSONObject()
+        cut.add("packets", s.snaplenCut)
+        cut.add("built_at", s.buildLength.rawValue)
+        o.add("snaplen_cut", cut)
         var memory = JSONObject()
         memory.add("size_bytes", s.memorySize)
         memory.add("exhausted_allocation_failures", s.exhaustedAllocationFailures)
