@@ -70,7 +70,7 @@ struct Inspect: ParsableCommand {
         var lines: [String] = []
         var currentPacket = -1
         var noMemBefore = 0
-        var skippedBefore = 0
+        var skippedBefore: [(what: String, count: Int)] = []
         var cut: (captured: Int, wire: Int)?
         var sim: SkbSim?
         var packetRun: PacketRun?
@@ -85,7 +85,7 @@ struct Inspect: ParsableCommand {
         }, before: { packet, linkType in
             currentPacket = packet.index
             noMemBefore = sim?.rxNoMemDrops ?? 0
-            skippedBefore = packetRun?.notModelledPackets ?? 0
+            skippedBefore = packetRun?.notModelledCounts ?? []
             cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
             let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
             Swift.print(line(packet, headers, linkType, &times))
@@ -93,8 +93,10 @@ struct Inspect: ParsableCommand {
             if lines.isEmpty {
                 if !modelled {
                     Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
-                } else if let run = packetRun, run.notModelledPackets > skippedBefore {
-                    Swift.print("    skb: none (not modelled: \(run.notModelledCounts.last?.what ?? ""))")
+                } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
+                    now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
+                }) {
+                    Swift.print("    skb: none (not modelled: \(skipped.what))")
                 } else if let sim, sim.rxNoMemDrops > noMemBefore {
                     Swift.print("    skb: none (allocation failed, dropped with NOMEM)")
                 } else if simulation.gro {
