@@ -238,10 +238,26 @@ public final class PacketRun {
     /// One captured packet.
     /// `decoded`: the packet's headers when its source decoded them already
     /// (`PacketSource.decodedHeaders`).
+    @inlinable
     public func process(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
-        if _slowPath(!linkType.hasReceiveModel) { return skip("link type \(linkType.name)") }
-        if _slowPath(Self.isOutgoing(packet.bytes, linkType)) { return skip("PACKET_OUTGOING, sent by this host") }
-        if _slowPath(packet.wireLength > packet.captureLength) { return processCut(packet, linkType: linkType, decoded: decoded) }
+        // A whole Ethernet frame goes straight to the model; anything else
+        // (another link type, a frame cut by the snapshot length) is sorted
+        // out of line.
+        if _slowPath(linkType.dlt != LinkType.ethernet.dlt || packet.wireLength != packet.captureLength) {
+            return processOther(packet, linkType: linkType, decoded: decoded)
+        }
+        sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
+        process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
+    }
+
+    /// `process` of a packet that is not a whole Ethernet frame: a link type
+    /// without receive semantics or a cooked packet the host sent is counted
+    /// and skipped, a frame cut by the snapshot length goes to `processCut`.
+    @inline(never) @usableFromInline
+    func processOther(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>?) {
+        if !linkType.hasReceiveModel { return skip("link type \(linkType.name)") }
+        if Self.isOutgoing(packet.bytes, linkType) { return skip("PACKET_OUTGOING, sent by this host") }
+        if packet.wireLength > packet.captureLength { return processCut(packet, linkType: linkType, decoded: decoded) }
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
     }
@@ -250,18 +266,15 @@ public final class PacketRun {
     public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         packets += 1
         bytes += frame.count
-        let noMemBefore = sim.rxNoMemDrops
         let exhaustedBefore = sim.memory.exhaustedAllocationFailures
-        defer {
-            if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
-                exhaustedDrops += sim.rxNoMemDrops - noMemBefore
-            }
-        }
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model (rxNoMemDrops, a NOMEM drop event).
             if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath, decoded: decoded) {
                 if gro { try groReceive(skb) } else { try netifReceive(skb) }
+            } else if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
+                // The simulated RAM ran out during this receive.
+                exhaustedDrops += 1
             }
             inPoll += 1
             if inPoll >= napiBudget {

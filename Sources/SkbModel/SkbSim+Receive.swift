@@ -52,10 +52,7 @@ extension SkbSim {
     /// IP, and when the decoder found no complete link header.
     @inline(__always)
     static func pseudoHeaderLength(_ linkType: LinkType, _ headers: UnsafePointer<PacketHeaders>) -> Int {
-        switch linkType.dlt {
-        case LinkType.ethernet.dlt, LinkType.raw.dlt, LinkType.ipv4.dlt, LinkType.ipv6.dlt: return 0
-        default: return pseudoHeaderLength(linkType, headers.pointee)
-        }
+        linkType.dlt == LinkType.ethernet.dlt ? 0 : pseudoHeaderLength(linkType, headers.pointee)
     }
 
     /// As above, for a decoded frame (`export` puts the pseudo-header back).

@@ -46,7 +46,9 @@ enum CaptureRun {
         }
     }
 
-    @discardableResult
+    // Inlined into each command with its closures, so that the per-packet
+    // `before` / `after` calls of `stats` (empty) cost nothing.
+    @discardableResult @inline(__always)
     static func run(
         capture: CaptureOptions, options: PacketRunOptions, progress: Bool = true,
         streaming: Bool = false,
@@ -57,11 +59,12 @@ enum CaptureRun {
         beforeDrain: ((SkbSim) -> Void)? = nil
     ) throws -> Summary {
         var options = options
-        var observerError: (any Error)?
+        // The first error `observe` threw; unchecked: read once per packet.
+        let observed = ObserverError()
         if let observe {
             options.onDeliver = { sim, skb in
-                guard observerError == nil else { return }
-                do { try observe(sim, skb) } catch { observerError = error }
+                guard observed.error == nil else { return }
+                do { try observe(sim, skb) } catch { observed.error = error }
             }
         }
         if let beforeDrain { options.beforeDrain = beforeDrain }
@@ -72,14 +75,15 @@ enum CaptureRun {
         if capture.readAhead && !(streaming && capture.path == "-") {
             // The reader thread decodes too, so the model's thread does not.
             return try drive(ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture, options: options, progress: progress,
-                             opened: opened, before: before, after: after, observerError: { observerError })
+                             opened: opened, before: before, after: after, observerError: { observed.error })
         }
         return try drive(direct, capture: capture, options: options, progress: progress,
-                         opened: opened, before: before, after: after, observerError: { observerError })
+                         opened: opened, before: before, after: after, observerError: { observed.error })
     }
 
     /// The run over one kind of reader (specialised for each, so that the
     /// per-packet `next()` is a direct call).
+    @inline(__always)
     private static func drive<Source: PacketSource>(
         _ reader: Source, capture: CaptureOptions, options: PacketRunOptions, progress: Bool,
         opened: (any PacketSource, PacketRun) throws -> Void,
@@ -110,6 +114,10 @@ enum CaptureRun {
         if let error = observerError() { throw error }
         warnIfMemoryExhausted(statistics)
         return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics, readError: readError)
+    }
+
+    final class ObserverError {
+        @exclusivity(unchecked) var error: (any Error)?
     }
 
     /// Says once, on standard error, that allocations failed because the
