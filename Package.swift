@@ -81,19 +81,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CMappedFile", "SampleKit"]),
+        // What the test targets share: repository paths, the libpcap corpus, temporary files,
+        // frames and hosts for SampleKit's builders, running the built skbsim binary.
+        .target(name: "TestSupport", dependencies: ["SampleKit"], path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CMappedFile", "SampleKit", "TestSupport"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
-        .testTarget(name: "TraceTests", dependencies: ["Trace"]),
-        .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"], exclude: ["Golden"]),
-        .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "TestSupport"]),
+        .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture", "TestSupport"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe"]),
-        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory"]),
+        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory", "TestSupport"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
-        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
+        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;
         // fault injection through PacketRun (Release) and skb-operation regressions (SkbModel).
-        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit", "Release", "SkbModel", "KernelMemory", "Trace"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit", "Release", "SkbModel", "KernelMemory", "Trace", "TestSupport"]),
     ]
 )

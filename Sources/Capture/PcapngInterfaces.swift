@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The interfaces a pcapng file describes (its Interface Description
@@ -46,17 +46,21 @@ struct PcapngInterfaces: Equatable {
             let got = header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 16, off_t(offset)) }
             guard got >= 12 else { break }
             func u32(_ at: Int) -> UInt32 {
-                let raw = UInt32(header[at]) | UInt32(header[at + 1]) << 8 | UInt32(header[at + 2]) << 16 | UInt32(header[at + 3]) << 24
+                let raw =
+                    UInt32(header[at]) | UInt32(header[at + 1]) << 8 | UInt32(header[at + 2]) << 16 | UInt32(
+                        header[at + 3]) << 24
                 return swapped ? raw.byteSwapped : raw
             }
             func u16(_ at: Int) -> UInt16 {
                 let raw = UInt16(header[at]) | UInt16(header[at + 1]) << 8
                 return swapped ? raw.byteSwapped : raw
             }
-            let blockType = UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
+            let blockType =
+                UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
             if blockType == 0x0A0D_0D0A {
                 // Byte order from the byte-order magic at offset 8.
-                let magic = UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
+                let magic =
+                    UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
                 guard magic == 0x1A2B_3C4D || magic == 0x4D3C_2B1A else { break }
                 swapped = magic == 0x4D3C_2B1A
                 section += 1
@@ -67,7 +71,8 @@ struct PcapngInterfaces: Equatable {
             let length = Int64(u32(4))
             guard length >= 12, length % 4 == 0 else { break }
             if u32(0) == 1 && section >= 0 && got >= 16 {
-                interfaces.append(Interface(section: section, id: nextID, linkType: LinkType(dlt: Int32(u16(8))), snaplen: u32(12)))
+                interfaces.append(
+                    Interface(section: section, id: nextID, linkType: LinkType(dlt: Int32(u16(8))), snaplen: u32(12)))
                 nextID += 1
             }
             offset += length
@@ -100,7 +105,8 @@ extension CaptureError {
             text += " (\(found.listing))"
         }
         text += ", and libpcap reads one \(linkTypes ? "link type" : "snapshot length") per file (libpcap: \(message))"
-        text += "; split it by interface and read each part, e.g. tshark -r \(file) -Y 'frame.interface_id == 1' -w interface1.pcapng"
+        text +=
+            "; split it by interface and read each part, e.g. tshark -r \(file) -Y 'frame.interface_id == 1' -w interface1.pcapng"
         return text
     }
 }

@@ -303,7 +303,7 @@ extension MemorySystem {
             for (s, slab) in c.slabs.enumerated() where slab.pfn >= 0 && slab.inuse > 0 {
                 for i in 0..<c.objectsPerSlab {
                     let m = c.objects[s * c.objectsPerSlab + i]
-                    guard m.live else { continue }
+                    guard m.live && !m.parked else { continue }
                     let a = KernelAddress(KernelAddress.directMapBase + UInt64((Int(slab.pfn) << pageShift) + i * c.size))
                     leaks.append(LeakedObject(address: a, size: Int(m.requested), owner: c.name, allocator: "\(m.allocatedBy)",
                                               allocEvent: m.allocEvent, allocPacket: Int(m.allocPacket)))

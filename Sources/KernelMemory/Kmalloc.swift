@@ -56,7 +56,8 @@ extension MemorySystem {
     /// (the allocation will fail anyway).
     @inlinable public func kmallocSizeRoundup(_ size: Int) -> Int {
         if size == 0 { return 0 }
-        if _fastPath(size <= pageSize << 1) { return MemorySystem.kmallocClassSize(kmallocIndex(size)) }  // KMALLOC_MAX_CACHE_SIZE
+        // pageSize << 1 is KMALLOC_MAX_CACHE_SIZE.
+        if _fastPath(size <= pageSize << 1) { return MemorySystem.kmallocClassSize(kmallocIndex(size)) }
         return kmallocLargeRoundup(size)
     }
 

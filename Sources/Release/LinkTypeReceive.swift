@@ -11,7 +11,7 @@ extension LinkType {
     @inlinable public var hasReceiveModel: Bool {
         switch dlt {
         case LinkType.ethernet.dlt, LinkType.linuxSLL.dlt, LinkType.linuxSLL2.dlt, LinkType.raw.dlt,
-             LinkType.ipv4.dlt, LinkType.ipv6.dlt, LinkType.null.dlt, LinkType.loop.dlt:
+            LinkType.ipv4.dlt, LinkType.ipv6.dlt, LinkType.null.dlt, LinkType.loop.dlt:
             true
         default:
             false

@@ -148,6 +148,9 @@ public final class PacketRun {
     let napiBudget: Int
     let rxPath: RxPath
     let socketQueueDepth: Int
+    /// The release order is not the kernel's: every free goes through the
+    /// pipeline's stages (`consume_skb` after reading, whatever the protocol).
+    let pipelineFrees: Bool
     /// `groEntryPoints` is `defaultGRO`: call SkbModel's engine directly
     /// (no closure context retained per packet).
     let groIsSkbModel: Bool
@@ -182,6 +185,7 @@ public final class PacketRun {
         socketQueueDepth = options.socketQueueDepth
         buildAtWireLength = options.buildLength == .wire
         scratch = .allocate(byteCount: UncapturedBytes.maximumWireLength, alignment: 16)
+        pipelineFrees = options.releaseOrder != .kernel
         groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
         let memory = MemorySystem(config: options.kernelConfig)
         switch options.pageFailure {
@@ -209,7 +213,7 @@ public final class PacketRun {
             pipeline.seedFragDestructor = { _, _ in }
         }
         preRoutingAtReceive = options.preRoutingAtReceive ?? (options.releaseOrder == .kernel)
-        socket = pipeline.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
+        socket = sim.sockets.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
     }
 
     deinit {
@@ -269,7 +273,7 @@ public final class PacketRun {
         let exhaustedBefore = sim.memory.exhaustedAllocationFailures
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
-            // counted by the model (rxNoMemDrops, a NOMEM drop event).
+            // counted by the model driver (rxStatistics), no drop event.
             if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath, decoded: decoded) {
                 if gro { try groReceive(skb) } else { try netifReceive(skb) }
             } else if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
@@ -316,28 +320,48 @@ public final class PacketRun {
         try deliver(skb)
     }
 
-    /// Socket delivery: `sk_rmem_alloc + truesize > sk_rcvbuf` → drop
-    /// SOCKET_RCVBUFF; else `skb_set_owner_r` and queue; the reader then
-    /// consumes down to `socketQueueDepth`.
+    /// Local delivery, as the protocol's receive function does it: TCP
+    /// (`tcp_queue_rcv`, read by `tcp_eat_recv_skb`), UDP
+    /// (`__udp_enqueue_schedule_skb`, read by `skb_consume_udp`), anything
+    /// else queued with `skb_set_owner_r` and freed with `consume_skb` after
+    /// use. The reader keeps at most `socketQueueDepth` skbs queued. With
+    /// another release order than the kernel's every protocol takes the
+    /// last path, so that each free runs the pipeline's stages.
     func deliver(_ skb: SkbID) throws(SkbError) {
         let s = try sim.skb(skb)
         let truesize = s.truesize, len = s.len
-        let sk = Int(socket)
-        if pipeline.socketTable[sk].rmemAlloc + Int(truesize) > pipeline.socketTable[sk].rcvbuf {
-            try pipeline.kfree_skb_reason(skb, sim.reasons.socketRcvbuff)
+        let proto = pipelineFrees ? .other : sim.l4Protocol(skb)
+        let queued: Bool
+        switch proto {
+        case .tcp: queued = try sim.tcp_queue_rcv(skb, socket: socket)
+        case .udp: queued = try sim.__udp_enqueue_schedule_skb(skb, socket: socket)
+        case .other:
+            queued = !sim.sockets.isFull(socket, adding: Int(truesize))
+            if queued {
+                try sim.skb_set_owner_r(skb, socket: socket)
+                _ = sim.sockets.enqueue(socket, skb)
+            }
+        }
+        guard queued else {
+            try pipeline.kfree_skb_reason(skb, proto == .tcp ? sim.reasons.protoMem : sim.reasons.socketRcvbuff)
             return
         }
         if len > 0 { ratio.record(Double(truesize) / Double(len)) }
         delivered += 1
-        try pipeline.skb_set_owner_r(skb, socket: socket)
-        _ = pipeline.socketTable[sk].enqueue(skb)
-        while pipeline.socketTable[sk].queued > socketQueueDepth { try readOne() }
+        while sim.sockets.queued(socket) > socketQueueDepth { try readOne() }
     }
 
-    /// The reader: dequeue the oldest skb and `consume_skb` it.
+    /// The reader: the oldest queued skb is read and freed the way its
+    /// protocol frees it.
     func readOne() throws(SkbError) {
-        guard let skb = pipeline.socketTable[Int(socket)].dequeue() else { return }
-        try pipeline.consume_skb(skb)
+        guard let skb = sim.sockets.peek(socket) else { return }
+        switch pipelineFrees ? .other : sim.l4Protocol(skb) {
+        case .tcp: try sim.tcpRecvmsg(socket: socket)
+        case .udp: try sim.udpRecvmsg(socket: socket)
+        case .other:
+            _ = sim.sockets.dequeue(socket)
+            try pipeline.consume_skb(skb)
+        }
         consumed += 1
     }
 
@@ -349,33 +373,34 @@ public final class PacketRun {
         if let finished { return finished }
         do throws(SkbError) {
             if options.gro { try groFlush() }
-            while pipeline.socketTable[Int(socket)].queued > 0 { try readOne() }
+            while sim.sockets.queued(socket) > 0 { try readOne() }
         } catch {
             recordModelError(error)
         }
         options.beforeDrain?(sim)
-        pipeline.closeSockets()
+        sim.sockets.close(packet: sim.currentPacket)
         sim.drainCaches()
         let memory = sim.memory
         let table = sim.dropReasonTable
         var drops: [(reason: String, count: UInt64)] = []
-        for (v, n) in pipeline.reasonCounts.enumerated() where v >= 2 {
+        let reasonCounts = sim.dropCounts.byReason
+        for (v, n) in reasonCounts.enumerated() where v >= 2 {
             var n = n
-            if UInt32(v) == sim.reasons.nomem.rawValue { n += UInt64(sim.rxNoMemDrops) }
             if n > 0 { drops.append((table.displayName(of: UInt32(v)), n)) }
         }
-        if sim.reasons.nomem.rawValue >= UInt32(pipeline.reasonCounts.count) && sim.rxNoMemDrops > 0 {
-            drops.append(("NOMEM", UInt64(sim.rxNoMemDrops)))
-        }
+
         var stats = RunStatistics(
             kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue, gro: options.gro,
-            verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: pipeline.findings,
+            verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: sim.sockets.findings,
                                     modelErrors: modelErrors, notModelled: notModelled))
         stats.packets = packets
         stats.bytes = bytes
         stats.delivered = delivered
         stats.consumed = consumed
+        // Structs handed to skbs: slab allocations, less those the NAPI skb
+        // cache's bulk refills parked, plus those it handed out.
         stats.skbsAllocated = memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
+            - sim.napiSkbCache.refilled + sim.napiSkbCache.hits
         for nc in [sim.netdevAllocCache, sim.napiAllocCache, sim.rxBufferCache] {
             let c = memory.pageFragCache(nc)
             let st = c.stats
@@ -391,10 +416,13 @@ public final class PacketRun {
         }
         stats.truesizeRatio = RatioHistogram(ratio)
         stats.drops = drops
-        stats.fragListMemberFrees = pipeline.listMemberFrees
+        stats.fragListMemberFrees = sim.dropCounts.listMemberFrees
         stats.hookDrops = pipeline.hookDrops
+        stats.rxDropped = sim.rxStatistics.rxDropped
+        stats.rxAllocFailed = sim.rxStatistics.allocFailed
+        stats.napiSkbCacheHits = sim.napiSkbCache.hits
         stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize
-        stats.peakSocketRmem = pipeline.socket(socket).peakRmemAlloc
+        stats.peakSocketRmem = sim.sockets.socket(socket).peakRmemAlloc
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
         stats.notModelled = notModelled
@@ -402,7 +430,7 @@ public final class PacketRun {
         stats.buildLength = options.buildLength
         stats.memorySize = memory.config.memorySize
         stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
-        stats.exhaustedNoMemDrops = exhaustedDrops
+        stats.exhaustedRxDropped = exhaustedDrops
         if options.gro { stats.groStatistics = sim.gro.statistics }
         options.sink?.finish()
         finished = stats

@@ -83,7 +83,7 @@ public struct CheckerVerdict: Sendable, CustomStringConvertible {
     /// The kmemleak scan after draining caches.
     public var leaks: LeakReport
     /// Release-layer WARNs (socket accounting).
-    public var findings: [ReleaseFinding]
+    public var findings: [SocketFinding]
     /// Model BUGs (`SkbError`) caught per packet; the run went on.
     public var modelErrors: [String]
     /// Packets the model skipped, by what it does not model (a link type,
@@ -135,7 +135,8 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// skbs delivered to the socket (after GRO) and consumed by the reader.
     public var delivered = 0
     public var consumed: UInt64 = 0
-    /// `struct sk_buff` allocations (skbuff_cache + skbuff_fclone_cache).
+    /// `struct sk_buff` objects handed to skbs: from skbuff_cache,
+    /// skbuff_fclone_cache or the NAPI skb cache (`napiSkbCacheHits` of them).
     public var skbsAllocated = 0
     /// page_frag refills with an order-3 (PAGE_FRAG_CACHE_MAX_ORDER) page / an order-0 fallback.
     public var pagesOrder3 = 0
@@ -151,12 +152,19 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     public var pageFragWaste: Int { pageFragBytesOfPages - pageFragBytesHandedOut }
     /// truesize / len of each delivered skb.
     public var truesizeRatio = RatioHistogram()
-    /// Drops by reason name, in reason-value order (NOMEM includes failed receives).
+    /// Drops by reason name, in reason-value order: the `kfree_skb`
+    /// tracepoint's top-level hits. A receive whose allocation failed is
+    /// not one (no skb exists): it is in `rxDropped`.
     public var drops: [(reason: String, count: UInt64)] = []
     public var totalDrops: UInt64 { drops.reduce(0) { $0 + $1.count } }
     /// frag_list members freed as part of their head (traced NOT_SPECIFIED by the kernel).
     public var fragListMemberFrees: UInt64 = 0
     public var hookDrops: UInt64 = 0
+    /// The model driver's `rx_dropped` and the allocation failures behind them.
+    public var rxDropped = 0
+    public var rxAllocFailed = 0
+    /// Structs the NAPI skb cache handed out instead of `skbuff_cache`.
+    public var napiSkbCacheHits = 0
     /// Highest simulated memory in use (pages not free in the buddy allocator), at packet ends.
     public var peakMemoryBytes = 0
     public var peakSocketRmem = 0
@@ -172,10 +180,11 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// Simulated RAM (`KernelConfig.memorySize`).
     public var memorySize = 0
     /// Page allocations refused because the simulated RAM ran out (not
-    /// injected), and the NOMEM drops of packets during which that happened:
+    /// injected), and the receives the driver dropped (`rx_dropped`, its
+    /// allocation failed) while that happened:
     /// the simulation's limit, not drops the kernel would make.
     public var exhaustedAllocationFailures = 0
-    public var exhaustedNoMemDrops = 0
+    public var exhaustedRxDropped = 0
     /// The GRO engine's counters when GRO was on, else nil.
     public var groStatistics: GROEngine.Statistics? = nil
     /// Segments merged into a held skb (all strategies).
@@ -230,7 +239,7 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         }
         if exhaustedAllocationFailures > 0 {
             lines.append("simulated memory:      \(RunStatistics.sizeText(memorySize)) exhausted: \(exhaustedAllocationFailures) page allocation(s) failed, "
-                + "\(exhaustedNoMemDrops) NOMEM drop(s) come from the simulation's limit, not the kernel (raise it with --memory)")
+                + "\(exhaustedRxDropped) rx_dropped come from the simulation's limit, not the kernel (raise it with --memory)")
         }
         if injectedPageFailures + injectedSlabFailures > 0 {
             lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
@@ -245,6 +254,7 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         if notModelledPackets > 0 {
             lines.append("not modelled:          \(notModelledPackets) (" + notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
         }
+        if rxDropped > 0 { lines.append("rx_dropped (driver):   \(rxDropped) (alloc_failed \(rxAllocFailed))") }
         lines.append("drops:                 \(totalDrops)")
         for d in drops { lines.append("  \(d.reason): \(d.count)") }
         if fragListMemberFrees > 0 { lines.append("frag_list member frees: \(fragListMemberFrees)") }

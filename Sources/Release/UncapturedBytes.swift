@@ -52,11 +52,14 @@ extension PacketRun {
         }
         let captured = packet.captureLength
         if captured > 0 { scratch.copyMemory(from: packet.bytes.baseAddress!, byteCount: captured) }
-        (scratch + captured).initializeMemory(as: UInt8.self, repeating: UncapturedBytes.fill, count: packet.wireLength - captured)
+        (scratch + captured).initializeMemory(
+            as: UInt8.self, repeating: UncapturedBytes.fill, count: packet.wireLength - captured)
         var headers = decoded?.pointee ?? HeaderDecoder.decode(packet.bytes, linkType: linkType)
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         withUnsafePointer(to: &headers) { headers in
-            process(bytes: UnsafeRawBufferPointer(start: scratch, count: packet.wireLength), linkType: linkType, decoded: headers)
+            process(
+                bytes: UnsafeRawBufferPointer(start: scratch, count: packet.wireLength), linkType: linkType,
+                decoded: headers)
         }
     }
 }

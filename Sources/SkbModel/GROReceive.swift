@@ -102,11 +102,13 @@ extension SkbSim {
             try napiGroComplete(h, cause, deliver)
         }
         if let strategy = merged {
-            // napi_skb_finish(GRO_MERGED_FREE / GRO_MERGED)
+            // gro_skb_finish (napi_skb_finish before 6.15): GRO_MERGED_FREE
+            // frees without a tracepoint; GRO_MERGED keeps it on p's frag_list.
             switch strategy {
-            case .headSteal: kfreeSkbmem(i)            // napi_skb_free_stolen_head
-            case .frags: try __kfree_skb(i)            // __kfree_skb / __kfree_skb_defer
-            case .fragList: break                      // lives on p's frag_list
+            case .headSteal: napi_skb_free_stolen_head(i)
+            case .frags:
+                if skbs[i].fclone != .unavailable { try __kfree_skb(i) } else { try __napi_kfree_skb(i, reasons.consumed) }
+            case .fragList: break
             }
             return
         }

@@ -6,7 +6,7 @@ public struct SkbAllocFlags: OptionSet, Sendable, Hashable {
     public static let fclone = SkbAllocFlags(rawValue: 0x01)
     /// `SKB_ALLOC_RX` (0x02).
     public static let rx = SkbAllocFlags(rawValue: 0x02)
-    /// `SKB_ALLOC_NAPI` (0x04): struct from the per-CPU NAPI cache (the model
-    /// takes it from `skbuff_cache`, which is where that cache refills from).
+    /// `SKB_ALLOC_NAPI` (0x04): struct from the per-CPU NAPI skb cache
+    /// (`napi_skb_cache_get`) unless `.fclone` is set too.
     public static let napi = SkbAllocFlags(rawValue: 0x04)
 }

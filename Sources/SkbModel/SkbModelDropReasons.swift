@@ -13,6 +13,7 @@ public struct SkbModelDropReasons: Sendable, Hashable {
     public var nomem: SkbDropReason
     public var netfilterDrop: SkbDropReason
     public var socketRcvbuff: SkbDropReason
+    public var protoMem: SkbDropReason
     public var noSocket: SkbDropReason
     public var queuePurge: SkbDropReason
     public var pktTooSmall: SkbDropReason
@@ -22,6 +23,7 @@ public struct SkbModelDropReasons: Sendable, Hashable {
         nomem = r("NOMEM")
         netfilterDrop = r("NETFILTER_DROP")
         socketRcvbuff = r("SOCKET_RCVBUFF")
+        protoMem = r("PROTO_MEM")
         noSocket = r("NO_SOCKET")
         queuePurge = r("QUEUE_PURGE")
         pktTooSmall = r("PKT_TOO_SMALL")

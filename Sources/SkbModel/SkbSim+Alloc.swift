@@ -67,16 +67,19 @@ extension SkbSim {
     }
 
     /// `__alloc_skb(size, gfp, flags, NUMA_NO_NODE)`: struct from
-    /// `skbuff_cache` (or `skbuff_fclone_cache` with `.fclone`), head from
-    /// `kmalloc_reserve` (never a page fragment), no headroom.
+    /// `skbuff_cache` (or `skbuff_fclone_cache` with `.fclone`; the NAPI skb
+    /// cache with `.napi` alone), head from `kmalloc_reserve` (never a page
+    /// fragment), no headroom.
     /// Returns nil when either allocation fails (nothing leaks).
     public func __alloc_skb(_ size: Int, _ gfp: GFP, _ flags: SkbAllocFlags = []) -> SkbID? {
         let fclone = flags.contains(.fclone)
         let cache = fclone ? skbuffFcloneCache : skbuffCache
+        let fromNapiCache = flags.contains(.napi) && !fclone
         var sgfp = gfp
         sgfp.remove(.__GFP_DMA)
-        guard let skbaddr = memory.kmemCacheAlloc(cache, sgfp) else { return nil }
+        guard let skbaddr = fromNapiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(cache, sgfp) else { return nil }
         guard let (head, real, pfmemalloc) = kmalloc_reserve(size, gfp) else {
+            // kmem_cache_free either way (the kernel does not park it back).
             memory.kmemCacheFree(cache, skbaddr)
             return nil
         }
@@ -121,17 +124,18 @@ extension SkbSim {
         buildSkb(data, fragSize, "build_skb")
     }
 
-    /// `napi_build_skb(data, frag_size)`: as `build_skb`; the struct comes from
-    /// the NAPI cache in the kernel, from `skbuff_cache` (its backing cache) here.
+    /// `napi_build_skb(data, frag_size)`: as `build_skb`, the struct from
+    /// the NAPI skb cache (`napi_skb_cache_get`).
     public func napi_build_skb(_ data: KernelAddress, fragSize: Int) -> SkbID? {
-        buildSkb(data, fragSize, "napi_build_skb")
+        buildSkb(data, fragSize, "napi_build_skb", napiCache: true)
     }
 
-    func buildSkb(_ data: KernelAddress, _ fragSize: Int, _ fn: StaticString) -> SkbID? {
+    func buildSkb(_ data: KernelAddress, _ fragSize: Int, _ fn: StaticString, napiCache: Bool = false) -> SkbID? {
         // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
         // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
         guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
-        guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
+        let struct_ = napiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+        guard let skbaddr = struct_ else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
         finalizeSkbAround(i, data, fragSize)
@@ -146,10 +150,14 @@ extension SkbSim {
     /// len += NET_SKB_PAD; kmalloc path (`__alloc_skb(len, gfp, SKB_ALLOC_RX)`)
     /// when too small, larger than SKB_WITH_OVERHEAD(PAGE_SIZE), or gfp may
     /// reclaim / wants DMA; else a `SKB_HEAD_ALIGN(len)` fragment of the
-    /// per-CPU `netdev_alloc_cache` with head_frag = 1. Then
-    /// `skb_reserve(NET_SKB_PAD)`. nil on allocation failure.
+    /// per-CPU page_frag cache with head_frag = 1 — `netdev_alloc_cache` in
+    /// hard IRQ or with IRQs disabled (`inHardIrq`), else, as in a driver's
+    /// NAPI poll, `napi_alloc_cache.page` (v6.18 net/core/skbuff.c
+    /// `__netdev_alloc_skb`). The struct comes from `skbuff_cache`
+    /// (`__build_skb`). Then `skb_reserve(NET_SKB_PAD)`. nil on allocation failure.
     public func netdev_alloc_skb(_ length: Int, _ gfp: GFP = .GFP_ATOMIC) -> SkbID? {
-        rxAllocSkb(length, pad: sizes.netSkbPad, gfp, cache: netdevAllocCache, flags: .rx, "__netdev_alloc_skb")
+        rxAllocSkb(length, pad: sizes.netSkbPad, gfp, cache: inHardIrq ? netdevAllocCache : napiAllocCache, flags: .rx,
+                   "__netdev_alloc_skb")
     }
 
     /// `napi_alloc_skb(napi, len)` (v6.9+: always GFP_ATOMIC | __GFP_NOWARN):
@@ -172,7 +180,10 @@ extension SkbSim {
         } else {
             let fragLen = sizes.headAlign(len)
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
-            guard let skbaddr = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
+            // __napi_build_skb (napi_skb_cache_get) / __build_skb (skbuff_cache).
+            let napiCache = flags.contains(.napi)
+            let struct_ = napiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+            guard let skbaddr = struct_ else {
                 memory.page_frag_free(data)  // skb_free_frag
                 return nil
             }

@@ -48,9 +48,9 @@ extension SkbSim {
                 skbs[ci].users += 1
                 cur = skbs[ci].next
             }
-            try skbReleaseData(i, reasons.consumed)
+            try skb_release_data(i, reasons.consumed)
         } else {
-            skbFreeHead(i)
+            skb_free_head(i)
         }
         skbs[i].dataReleased = false
         skbs[i].head = data

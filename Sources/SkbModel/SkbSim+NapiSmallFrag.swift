@@ -18,7 +18,7 @@ extension SkbSim {
         let pad = config.netSkbPad + config.netIpAlign
         let size = MemorySystem.pageFrag1kSize
         guard let data = memory.page_frag_alloc_1k(napiSmallPageCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else { return nil }
-        guard let skb = buildSkb(data, size, "napi_alloc_skb") else {
+        guard let skb = buildSkb(data, size, "napi_alloc_skb", napiCache: true) else {
             memory.page_frag_free(data)  // skb_free_frag
             return nil
         }

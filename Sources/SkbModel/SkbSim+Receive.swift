@@ -8,8 +8,9 @@ extension SkbSim {
     /// the packet's context, allocate and fill the skb, set mac_header,
     /// protocol and pkt_type, pull the link header and set the network and
     /// transport header offsets from `HeaderDecoder`. Returns nil when an
-    /// allocation failed (counted in `rxNoMemDrops`, a `.drop` event with
-    /// reason NOMEM, nothing leaked).
+    /// allocation failed: the driver counts it (`rxStatistics`:
+    /// `alloc_failed`, `rx_dropped`); no skb exists, so no drop tracepoint
+    /// fires (a partly built skb is freed with `dev_kfree_skb_any`).
     public func receive(_ packet: CapturedPacket, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
         beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         return try receive(bytes: packet.bytes, linkType: linkType, path: path)
@@ -29,15 +30,13 @@ extension SkbSim {
     @inline(__always)
     func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
                  _ headers: UnsafePointer<PacketHeaders>) throws(SkbError) -> SkbID? {
-        rxDropTraced = false
         // A capture pseudo-header (cooked SLL/SLL2, BSD null/loop) is not part
         // of the skb: the driver receives what follows it.
         let pseudo = Self.pseudoHeaderLength(linkType, headers)
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
         guard let skb = try driverReceive(frame, path ?? options.rxPath) else {
-            rxNoMemDrops += 1
-            // One NOMEM drop per packet: on the partly built skb if there was one, else detached.
-            if !rxDropTraced { emitDetached(.drop, "rx_alloc_failed", reason: reasons.nomem.rawValue, arg0: UInt64(frame.count)) }
+            rxStatistics.allocFailed += 1
+            rxStatistics.rxDropped += 1
             return nil
         }
         try setHeaders(skb, headers.pointee, linkType, pseudoHeader: pseudo)
@@ -85,11 +84,10 @@ extension SkbSim {
     }
 
     /// A receive that ran out of memory after its skb was allocated: the
-    /// partly built skb is dropped with `SKB_DROP_REASON_NOMEM` (the packet's
-    /// one drop event; `receive` then emits no detached one).
+    /// driver frees the partly built skb with `dev_kfree_skb_any` (as
+    /// igb/ixgbe/virtio_net do on their error paths) and counts the drop.
     func rxFreeNoMem(_ skb: SkbID) throws(SkbError) {
-        try kfree_skb_reason(skb, reasons.nomem)
-        rxDropTraced = true
+        try dev_kfree_skb_any(skb)
     }
 
     /// One ring buffer of `options.rxBufferSize` bytes (GFP_ATOMIC).
@@ -240,4 +238,15 @@ extension SkbSim {
         if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: origin + t) }
         emit(.headersSet, i, "eth_type_trans", UInt64(skbs[i].networkHeader), UInt64(skbs[i].transportHeader))
     }
+}
+
+/// The model driver's counters, as a real driver keeps them (igb's
+/// `alloc_rx_buff_failed`, virtio_net's `rx_dropped`): a receive whose
+/// allocation failed is counted here, never as a `kfree_skb` (there is no
+/// skb to trace).
+public struct RxDriverStatistics: Sendable, Hashable {
+    /// Allocations of an skb or rx buffer that failed.
+    public internal(set) var allocFailed = 0
+    /// Frames the driver dropped (`rx_dropped`).
+    public internal(set) var rxDropped = 0
 }

@@ -1,51 +1,70 @@
 import KernelMemory
 import Trace
 
-/// The release path, in the kernel's order (net/core/skbuff.c, v6.11+):
+/// The release path of net/core/skbuff.c (v6.18), the one implementation
+/// every free runs through — a driver's, the socket layer's, GRO's, a
+/// library user's and each stage of `Release`'s `ReleasePipeline`:
 ///
-/// `kfree_skb_reason` / `consume_skb`
-///   → `skb_unref` (stop while users remain)
-///   → trace (`drop` with reason / `consume`)
-///   → `__kfree_skb` = `skb_release_all` (`skb_release_head_state`,
-///     `skb_release_data`) + `kfree_skbmem`.
+/// ```
+/// kfree_skb_reason(skb, reason)  = sk_skb_reason_drop(NULL, skb, reason)
+/// consume_skb(skb)
+///   → skb_unref                    stop while other users remain
+///   → trace_kfree_skb / trace_consume_skb
+///   → __kfree_skb_reason           (consume_skb: __kfree_skb, NOT_SPECIFIED)
+///       skb_release_all(skb, reason)
+///         skb_release_head_state   skb->destructor (sock_rfree, …) once
+///         skb_release_data(skb, reason)
+///           skb_data_unref         stop while clones hold the data
+///           __skb_frag_unref × nr_frags
+///           kfree_skb_list_reason(frag_list, reason)
+///           skb_free_head
+///       kfree_skbmem
+/// ```
 ///
-/// `skb_release_data` = `skb_data_unref` (stop while clones hold the data)
-/// → frag unrefs → frag_list (`kfree_skb_list_reason`) → `skb_free_head`,
-/// then `pp_recycle = 0`. Each stage is its own public function so they can
-/// be driven one by one (the `Release` module's `ReleasePipeline` does).
+/// The reason reaching `skb_release_data` (and so the frag_list members) is
+/// the caller's for `kfree_skb_reason`, and NOT_SPECIFIED for `consume_skb`
+/// and `__kfree_skb` (v6.18 net/core/skbuff.c: `__kfree_skb` calls
+/// `skb_release_all(skb, SKB_DROP_REASON_NOT_SPECIFIED)`).
 ///
-/// Reasons are `SkbDropReason` values from the simulation's table
+/// Each step is a function of its own, named as in the kernel, so
+/// `ReleasePipeline` composes other orders (the seed document's, a user's)
+/// from these same steps. Reasons are values of the simulation's table
 /// (`dropReasonTable`, `reasons`).
 extension SkbSim {
+    // MARK: Entry points
+
     /// `kfree_skb_reason(skb, reason)` (`sk_skb_reason_drop(NULL, ...)`).
     /// A stale handle (double free) records a slab-use-after-free report and throws.
     public func kfree_skb_reason(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) {
-        let i = try slot(id, "kfree_skb_reason")
-        guard skbUnref(i) else { return }
-        if reason == reasons.consumed { emit(.consume, i, "kfree_skb_reason", reason: reason.rawValue) }
-        else { emit(.drop, i, "kfree_skb_reason", reason: reason.rawValue) }
-        try __kfree_skb(i)
-    }
-
-    /// `kfree_skb_reason` with a raw value of the simulation's table.
-    @available(*, deprecated, message: "pass an SkbDropReason (sim.reasons.…)")
-    public func kfree_skb_reason(_ id: SkbID, _ reason: UInt32) throws(SkbError) {
-        try kfree_skb_reason(id, SkbDropReason(rawValue: reason))
+        try skbReasonDrop(try slot(id, "kfree_skb_reason"), reason, reason, "kfree_skb_reason")
     }
 
     /// `kfree_skb(skb)` = `kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED)`.
     public func kfree_skb(_ id: SkbID) throws(SkbError) { try kfree_skb_reason(id, reasons.notSpecified) }
 
-    /// `consume_skb(skb)`: freed after successful use (trace `consume_skb`).
+    /// `consume_skb(skb)`: freed after successful use (`skb:consume_skb`).
     public func consume_skb(_ id: SkbID) throws(SkbError) {
-        let i = try slot(id, "consume_skb")
-        guard skbUnref(i) else { return }
-        emit(.consume, i, "consume_skb", reason: reasons.consumed.rawValue)
-        try __kfree_skb(i)
+        try skbReasonDrop(try slot(id, "consume_skb"), reasons.consumed, reasons.notSpecified, "consume_skb")
+    }
+
+    /// `dev_kfree_skb_any(skb)` = `dev_kfree_skb_any_reason(skb, SKB_CONSUMED)`:
+    /// outside hard IRQ (the model never is in one) `kfree_skb_reason(skb,
+    /// SKB_CONSUMED)`, so CONSUMED reaches the frag_list members.
+    public func dev_kfree_skb_any(_ id: SkbID) throws(SkbError) {
+        try skbReasonDrop(try slot(id, "dev_kfree_skb_any"), reasons.consumed, reasons.consumed, "dev_kfree_skb_any")
+    }
+
+    /// A free whose trace event names `caller` (the tracepoint's
+    /// `location`): `reason` for the tracepoint, `dataReason` for
+    /// `skb_release_all` (NOT_SPECIFIED after `consume_skb`, which frees
+    /// with `__kfree_skb`; the reason itself after `kfree_skb_reason`).
+    public func free(_ id: SkbID, _ reason: SkbDropReason, dataReason: SkbDropReason,
+                     caller: StaticString) throws(SkbError) {
+        try skbReasonDrop(try slot(id, caller), reason, dataReason, caller)
     }
 
     /// `kfree_skb_list_reason(segs, reason)`: each skb on the `next` chain
-    /// through the full unref → trace → release path.
+    /// through unref → trace → release with `reason`.
     public func kfree_skb_list_reason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
         try kfreeSkbListReason(first, reason)
     }
@@ -53,36 +72,63 @@ extension SkbSim {
     /// `kfree_skb_list(segs)`.
     public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfreeSkbListReason(first, reasons.notSpecified) }
 
+    /// `__kfree_skb(skb)` on a handle whose users already reached zero:
+    /// `skb_release_all(skb, NOT_SPECIFIED)` + `kfree_skbmem`, no tracepoint.
+    public func __kfree_skb(_ id: SkbID) throws(SkbError) { try __kfree_skb(try slot(id, "__kfree_skb")) }
+
+    /// `__sk_skb_reason_drop` + `__kfree_skb_reason`: the body of every
+    /// kfree_skb_reason / consume_skb style entry point.
+    @inlinable
+    func skbReasonDrop(_ i: Int, _ reason: SkbDropReason, _ dataReason: SkbDropReason,
+                       _ fn: StaticString) throws(SkbError) {
+        guard skb_unref(i) else { return }
+        trace_kfree_skb(i, reason, fn)
+        try __kfree_skb_reason(i, dataReason)
+    }
+
     func kfreeSkbListReason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
         var cur: SkbID? = first
         while let c = cur {
             let ci = try slot(c, "kfree_skb_list_reason")
             cur = skbs[ci].next
-            guard skbUnref(ci) else { continue }
-            if reason == reasons.consumed { emit(.consume, ci, "kfree_skb_list_reason", reason: reason.rawValue) }
-            else { emit(.drop, ci, "kfree_skb_list_reason", reason: reason.rawValue) }
-            try __kfree_skb(ci)
+            guard skb_unref(ci) else { continue }
+            trace_kfree_skb(ci, reason, "kfree_skb_list_reason")
+            try __kfree_skb_reason(ci, reason)
         }
     }
 
-    /// `__kfree_skb(skb)`: release everything with NOT_SPECIFIED (as the
-    /// kernel passes down), then free the struct.
-    func __kfree_skb(_ i: Int) throws(SkbError) {
-        try skbReleaseAll(i, reasons.notSpecified)
-        kfreeSkbmem(i)
+    /// `__kfree_skb(skb)`: release with NOT_SPECIFIED, then free the struct.
+    @usableFromInline func __kfree_skb(_ i: Int) throws(SkbError) {
+        try __kfree_skb_reason(i, reasons.notSpecified)
     }
 
-    /// `__kfree_skb` on a handle whose users already reached zero (for
-    /// callers driving the stages themselves).
-    public func __kfree_skb(_ id: SkbID) throws(SkbError) { try __kfree_skb(try slot(id, "__kfree_skb")) }
+    @usableFromInline func __kfree_skb_reason(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
+        try skb_release_all(i, reason)
+        kfree_skbmem(i)
+    }
 
-    // MARK: Stages
+    // MARK: Tracepoints
+
+    /// `trace_consume_skb` (CONSUMED) or `trace_kfree_skb` (any other
+    /// reason): a `.consume` / `.drop` event, and the count by reason
+    /// (`dropCounts`) a drop monitor attached to the tracepoint would keep.
+    public func trace_kfree_skb(_ id: SkbID, _ reason: SkbDropReason, caller: StaticString) throws(SkbError) {
+        trace_kfree_skb(try slot(id, "trace_kfree_skb"), reason, caller)
+    }
+
+    @usableFromInline func trace_kfree_skb(_ i: Int, _ reason: SkbDropReason, _ fn: StaticString) {
+        if reason == reasons.consumed { emit(.consume, i, fn, reason: reason.rawValue) }
+        else { emit(.drop, i, fn, reason: reason.rawValue) }
+        dropCounts.count(reason, listMember: fragListDepth > 0)
+    }
+
+    // MARK: Steps
 
     /// `skb_unref(skb)`: true when this was the last user. users == 1 is the
     /// fast path (no atomic); else decrement and report whether it hit 0.
-    @inlinable public func skbUnref(_ id: SkbID) throws(SkbError) -> Bool { skbUnref(try slot(id, "skb_unref")) }
+    public func skb_unref(_ id: SkbID) throws(SkbError) -> Bool { skb_unref(try slot(id, "skb_unref")) }
 
-    @usableFromInline func skbUnref(_ i: Int) -> Bool {
+    @usableFromInline func skb_unref(_ i: Int) -> Bool {
         if skbs[i].users == 1 { return true }
         if skbs[i].users <= 0 {
             memory.reportWarning(.refcountUnderflow, operation: "skb_unref", address: skbs[i].skbaddr,
@@ -96,25 +142,31 @@ extension SkbSim {
     }
 
     /// `skb_release_all(skb, reason)`: head state, then data if there is a head.
-    public func skbReleaseAll(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) { try skbReleaseAll(try slot(id, "skb_release_all"), reason) }
+    public func skb_release_all(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) {
+        try skb_release_all(try slot(id, "skb_release_all"), reason)
+    }
 
-    func skbReleaseAll(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
-        skbReleaseHeadState(i)
-        if skbs[i].head.raw != 0 { try skbReleaseData(i, reason) }
+    @usableFromInline func skb_release_all(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
+        skb_release_head_state(i)
+        if skbs[i].head.raw != 0 { try skb_release_data(i, reason) }
     }
 
     /// `skb_release_head_state(skb)`: (dst drop: not modelled) the
-    /// destructor runs once and is cleared with `sk`; (conntrack and
-    /// extensions: not modelled). Returns the destructor that ran (`.none`
-    /// if there was none) so a caller can do its accounting (`sock_rfree`).
+    /// destructor runs once — `sock_rfree` uncharges its socket (`Sockets`),
+    /// a `.custom` one calls what was registered with `registerDestructor`
+    /// — and is cleared with `sk`; (conntrack and extensions: not
+    /// modelled). Returns the destructor that ran (`.none` if none).
     @discardableResult
-    @inlinable public func skbReleaseHeadState(_ id: SkbID) throws(SkbError) -> SkbDestructor { skbReleaseHeadState(try slot(id, "skb_release_head_state")) }
+    public func skb_release_head_state(_ id: SkbID) throws(SkbError) -> SkbDestructor {
+        skb_release_head_state(try slot(id, "skb_release_head_state"))
+    }
 
     @discardableResult
-    @usableFromInline func skbReleaseHeadState(_ i: Int) -> SkbDestructor {
+    @usableFromInline func skb_release_head_state(_ i: Int) -> SkbDestructor {
         let d = skbs[i].destructor
         if !d.isNone {
             emit(.destructor, i, "skb_release_head_state", d.code)
+            runDestructor(d, i)
             skbs[i].destructor = .none
             skbs[i].sk = nil
         }
@@ -129,9 +181,9 @@ extension SkbSim {
     /// freed), or a dataref smaller than the bias, is a dataref underflow:
     /// reported (`WARNING: ... dataref underflow`) and answered false, so
     /// nothing is freed twice.
-    @inlinable public func skbDataUnref(_ id: SkbID) throws(SkbError) -> Bool { skbDataUnref(try slot(id, "skb_data_unref")) }
+    public func skb_data_unref(_ id: SkbID) throws(SkbError) -> Bool { skb_data_unref(try slot(id, "skb_data_unref")) }
 
-    @usableFromInline func skbDataUnref(_ i: Int) -> Bool {
+    @usableFromInline func skb_data_unref(_ i: Int) -> Bool {
         if _slowPath(skbs[i].dataReleased) {
             memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
                                  message: "skb_release_data: dataref underflow: the data of skb \(id(i)) was already released (head \(skbs[i].head))")
@@ -157,48 +209,68 @@ extension SkbSim {
     }
 
     /// `skb_release_data(skb, reason)`: data unref, frag unrefs, frag_list
-    /// free, head free; `pp_recycle = 0` at exit.
-    public func skbReleaseData(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) { try skbReleaseData(try slot(id, "skb_release_data"), reason) }
+    /// free with `reason`, head free; `pp_recycle = 0` at exit.
+    public func skb_release_data(_ id: SkbID, _ reason: SkbDropReason) throws(SkbError) {
+        try skb_release_data(try slot(id, "skb_release_data"), reason)
+    }
 
-    func skbReleaseData(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
-        if skbDataUnref(i) {
-            skbReleaseFrags(i)
-            if let list = shinfo(at: i).fragList {
-                emit(.listFree, i, "kfree_skb_list_reason", UInt64(fragListCount(list)), reason: reason.rawValue)
-                try kfreeSkbListReason(list, reason)
+    @usableFromInline func skb_release_data(_ i: Int, _ reason: SkbDropReason) throws(SkbError) {
+        if skb_data_unref(i) {
+            if let list = releaseFragsLoadingFragList(i) {
+                try freeFragList(i, list, reason) { (member: SkbID) throws(SkbError) in
+                    try self.kfreeSkbListReason(member, reason)
+                }
             }
-            skbFreeHead(i)
+            skb_free_head(i)
         }
         skbs[i].ppRecycle = false
     }
 
+    /// The `kfree_skb_list_reason(shinfo->frag_list, reason)` step of
+    /// `skb_release_data`: a `.listFree` event, then `freeMembers` (the
+    /// model's list free, or a pipeline's own stages) with the members
+    /// counted as list members by the tracepoint. The skb may be freed by
+    /// its own frag_list (a corrupted list): that is reported as a
+    /// use-after-free, and thrown, when the release goes on.
+    public func freeFragList(_ id: SkbID, _ reason: SkbDropReason,
+                             _ freeMembers: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+        let i = try slot(id, "kfree_skb_list_reason")
+        guard let list = shinfo(at: i).fragList else { return }
+        try freeFragList(i, list, reason, freeMembers)
+    }
+
+    func freeFragList(_ i: Int, _ list: SkbID, _ reason: SkbDropReason,
+                      _ freeMembers: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+        let skb = id(i)
+        emit(.listFree, i, "kfree_skb_list_reason", UInt64(fragListCount(list)), reason: reason.rawValue)
+        fragListDepth += 1
+        defer { fragListDepth -= 1 }
+        try freeMembers(list)
+        // A member list that reached the skb itself freed it.
+        _ = try slot(skb, "skb_free_head")
+    }
+
     /// The frag unref loop of `skb_release_data`: `__skb_frag_unref` for
     /// frags[0..<nr_frags] (no kmap, no per-frag destructor).
-    @inlinable public func skbReleaseFrags(_ id: SkbID) throws(SkbError) { skbReleaseFrags(try slot(id, "skb_release_data")) }
+    public func releaseFrags(_ id: SkbID) throws(SkbError) { releaseFrags(try slot(id, "skb_release_data")) }
 
-    @usableFromInline func skbReleaseFrags(_ i: Int) {
+    @usableFromInline func releaseFrags(_ i: Int) {
         let sh = shinfo(at: i)
         let n = sh.nrFrags
         for k in 0..<n { fragUnref(sh.frag(k), i, k) }
     }
 
-    /// `.fragUnref` then the `frag_list` read of `.listFree`, for a driver
-    /// of the stages (`ReleasePipeline`): `skbReleaseFrags(id)` followed by
-    /// `shinfo(id).fragList`. With no frags and an accessible shinfo, one
-    /// checker look covers both fields; otherwise the two checked accesses
-    /// run as before, so the checker's reports are the same either way.
-    @inlinable public func skbReleaseFragsLoadingFragList(_ id: SkbID) throws(SkbError) -> SkbID? {
-        skbReleaseFragsLoadingFragList(try slot(id, "skb_release_data"))
-    }
-
-    @usableFromInline func skbReleaseFragsLoadingFragList(_ i: Int) -> SkbID? {
+    /// `releaseFrags` then the read of `frag_list`. With no frags and an
+    /// accessible shinfo, one checker look covers both fields; otherwise the
+    /// two checked accesses run, so the checker's reports are the same either way.
+    @usableFromInline func releaseFragsLoadingFragList(_ i: Int) -> SkbID? {
         let sh = skbs[i].endPointer
         // nr_frags (offset 2) and frag_list (offsets 8..<16) in one look.
         if memory.isAccessible(sh, count: SharedInfo.fragListOffset + 8)
             && memory.rawLoad(UInt8.self, at: sh + SharedInfo.nrFragsOffset) == 0 {
             return SharedInfo.decode(memory.rawLoad(UInt64.self, at: sh + SharedInfo.fragListOffset))
         }
-        skbReleaseFrags(i)
+        releaseFrags(i)
         return shinfo(at: i).fragList
     }
 
@@ -210,16 +282,18 @@ extension SkbSim {
         return count
     }
 
-    /// `skb->pp_recycle = 0` (the exit of `skb_release_data`).
-    @inlinable public func skbClearPpRecycle(_ id: SkbID) throws(SkbError) { skbs[try slot(id, "skb_release_data")].ppRecycle = false }
-
-    /// `skb_free_head(skb)`: `skb_free_frag` (`page_frag_free`) for a
+    /// `skb_free_head(skb)` and the `pp_recycle = 0` that ends
+    /// `skb_release_data`: `skb_free_frag` (`page_frag_free`) for a
     /// head_frag head, else `skb_kfree_head`: before the CVE-2026-31429 fix
     /// `kmem_cache_free(skb_small_head_cache)` when end ==
     /// SKB_SMALL_HEAD_HEADROOM, otherwise (and always after it) `kfree`.
-    @inlinable public func skbFreeHead(_ id: SkbID) throws(SkbError) { skbFreeHead(try slot(id, "skb_free_head")) }
+    public func skb_free_head(_ id: SkbID) throws(SkbError) {
+        let i = try slot(id, "skb_free_head")
+        skb_free_head(i)
+        skbs[i].ppRecycle = false
+    }
 
-    @usableFromInline func skbFreeHead(_ i: Int) {
+    @usableFromInline func skb_free_head(_ i: Int) {
         let head = skbs[i].head
         skbs[i].dataReleased = true
         if skbs[i].headFrag {
@@ -238,9 +312,9 @@ extension SkbSim {
     /// (skbuff_cache); ORIG → free the fclones block if fclone_ref is 1,
     /// else decrement; CLONE → decrement, free the block at 0. The pool slot
     /// is released either way (its handle becomes stale).
-    @inlinable public func kfreeSkbmem(_ id: SkbID) throws(SkbError) { kfreeSkbmem(try slot(id, "kfree_skbmem")) }
+    public func kfree_skbmem(_ id: SkbID) throws(SkbError) { kfree_skbmem(try slot(id, "kfree_skbmem")) }
 
-    @usableFromInline func kfreeSkbmem(_ i: Int) {
+    @usableFromInline func kfree_skbmem(_ i: Int) {
         let addr = skbs[i].skbaddr
         emit(.skbFree, i, "kfree_skbmem", skbs[i].fclone == .unavailable ? 0 : 1, UInt64(skbs[i].fclone.rawValue))
         switch skbs[i].fclone {

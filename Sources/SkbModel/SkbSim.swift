@@ -33,7 +33,11 @@ public final class SkbSim {
     /// The NAPI instance's GRO state and options (`napiGroReceive`).
     @exclusivity(unchecked) public var gro = GROEngine()
 
-    /// Per-CPU `netdev_alloc_cache` (used by `__netdev_alloc_skb`).
+    /// The CPU is in hard IRQ context or has IRQs disabled (`in_hardirq()
+    /// || irqs_disabled()`): `__netdev_alloc_skb` then uses
+    /// `netdev_alloc_cache`. False (the default): softirq, a NAPI poll.
+    @exclusivity(unchecked) public var inHardIrq = false
+    /// Per-CPU `netdev_alloc_cache` (used by `__netdev_alloc_skb` in hard IRQ).
     public let netdevAllocCache: PageFragCacheID
     /// Per-CPU `napi_alloc_cache.page` (used by `napi_alloc_skb`).
     public let napiAllocCache: PageFragCacheID
@@ -54,10 +58,8 @@ public final class SkbSim {
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
     /// Live skbs in the pool.
     @exclusivity(unchecked) public private(set) var liveCount = 0
-    /// Receive attempts that failed to allocate (dropped with NOMEM).
-    @exclusivity(unchecked) public internal(set) var rxNoMemDrops = 0
-    /// The failing receive already traced its NOMEM drop on a partly built skb.
-    @exclusivity(unchecked) var rxDropTraced = false
+    /// The model driver's counters (`ethtool -S` style).
+    @exclusivity(unchecked) public internal(set) var rxStatistics = RxDriverStatistics()
     /// Tests only: GRO reads every header byte through the checker (no
     /// raw reads after one look, see `GROHeaderReader`), to show both give
     /// the same results.
@@ -69,15 +71,18 @@ public final class SkbSim {
     public let dropReasonTable: SkbDropReasonTable
     /// The reasons the model itself uses, valued from `dropReasonTable`.
     public let reasons: SkbModelDropReasons
+    /// The `kfree_skb` / `consume_skb` tracepoint counted by reason.
+    @exclusivity(unchecked) public internal(set) var dropCounts: DropCounts
+    /// Nesting of `kfree_skb_list_reason` under `skb_release_data` (> 0:
+    /// the skb being freed is a frag_list member).
+    @exclusivity(unchecked) package var fragListDepth = 0
+    /// The sockets `skb->destructor` (`sock_rfree`) accounts to.
+    public let sockets = Sockets()
+    /// The per-CPU `napi_alloc_cache.skb_cache` of sk_buff structs.
+    @exclusivity(unchecked) public internal(set) var napiSkbCache = NapiSkbCache()
+    /// What `.custom(tag:)` destructors run (`registerDestructor`).
+    var customDestructors: [UInt32: (SkbSim, SkbID) -> Void] = [:]
 
-    /// `SKB_DROP_REASON_NOT_SPECIFIED` in the default table (2 in every kernel).
-    @available(*, deprecated, message: "use sim.reasons.notSpecified (valued from the simulation's table)")
-    public static let dropNotSpecified: UInt32 = SkbDropReason.notSpecified.rawValue
-    /// `SKB_CONSUMED` (1 in every kernel).
-    public static let consumed: UInt32 = SkbDropReason.consumed.rawValue
-    /// `SKB_DROP_REASON_NOMEM` in the default table (72 in ≈6.14, 63 in 6.8).
-    @available(*, deprecated, message: "use sim.reasons.nomem (valued from the simulation's table)")
-    public static let dropNoMem: UInt32 = SkbDropReason.nomem.rawValue
 
     public init(memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil,
                 dropReasons: SkbDropReasonTable = .default) {
@@ -87,6 +92,7 @@ public final class SkbSim {
         self.sink = sink
         self.dropReasonTable = dropReasons
         self.reasons = SkbModelDropReasons(table: dropReasons)
+        self.dropCounts = DropCounts(slots: Int(dropReasons.maxValue) + 1)
         netdevAllocCache = memory.pageFragCacheCreate(name: "netdev_alloc_cache")
         napiAllocCache = memory.pageFragCacheCreate(name: "napi_alloc_cache")
         rxBufferCache = memory.pageFragCacheCreate(name: "rx_ring")
@@ -97,6 +103,8 @@ public final class SkbSim {
         skbs.deallocate()
         freeSlots.deallocate()
         freedAddr.deallocate()
+        dropCounts.deallocate()
+        napiSkbCache.deallocate()
     }
 
     public var config: KernelConfig { memory.config }
@@ -114,9 +122,11 @@ public final class SkbSim {
         currentTimestamp = timestampNanoseconds
     }
 
-    /// Return the per-CPU page_frag caches' pages (`page_frag_cache_drain`),
-    /// e.g. at the end of a run before a leak check of pages.
+    /// Return the per-CPU page_frag caches' pages (`page_frag_cache_drain`)
+    /// and the NAPI skb cache's structs, e.g. at the end of a run before a
+    /// leak check.
     public func drainCaches() {
+        napiSkbCacheDrain()
         memory.page_frag_cache_drain(netdevAllocCache)
         memory.page_frag_cache_drain(napiAllocCache)
         memory.page_frag_cache_drain(rxBufferCache)

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a packet's capture time is printed: tcpdump's `-t` options, at
@@ -77,7 +77,8 @@ public struct TimestampFormatter: Sendable {
             return Self.clock(t.secondOfDay, fraction)
         case .dateAndTime:
             let t = broken(seconds)
-            return "\(Self.digits(t.year, 4))-\(Self.digits(t.month, 2))-\(Self.digits(t.day, 2)) " + Self.clock(t.secondOfDay, fraction)
+            return "\(Self.digits(t.year, 4))-\(Self.digits(t.month, 2))-\(Self.digits(t.day, 2)) "
+                + Self.clock(t.secondOfDay, fraction)
         case .sincePrevious:
             return Self.duration(nanoseconds - (previous ?? nanoseconds))
         case .sinceFirst:
@@ -91,8 +92,10 @@ public struct TimestampFormatter: Sendable {
         var time = time_t(seconds)
         var tm = tm()
         if utc { gmtime_r(&time, &tm) } else { localtime_r(&time, &tm) }
-        cached = (Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-                  Int(tm.tm_hour) * 3600 + Int(tm.tm_min) * 60 + Int(tm.tm_sec))
+        cached = (
+            Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
+            Int(tm.tm_hour) * 3600 + Int(tm.tm_min) * 60 + Int(tm.tm_sec)
+        )
         cachedSecond = seconds
         return cached
     }
@@ -105,7 +108,8 @@ public struct TimestampFormatter: Sendable {
     }
 
     static func clock(_ seconds: Int, _ fraction: Int) -> String {
-        digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2) + "." + digits(fraction, 9)
+        digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2) + "."
+            + digits(fraction, 9)
     }
 
     static func digits(_ value: Int, _ width: Int) -> String {

@@ -125,7 +125,7 @@ enum CaptureRun {
     static func warnIfMemoryExhausted(_ s: RunStatistics) {
         guard s.exhaustedAllocationFailures > 0 else { return }
         Diagnostics.warning("simulated memory (\(RunStatistics.sizeText(s.memorySize))) was exhausted: \(s.exhaustedAllocationFailures) page allocation(s) failed"
-            + " and \(s.exhaustedNoMemDrops) packet(s) were dropped with NOMEM because of it, which a machine with more memory would not do; raise --memory")
+            + " and the driver dropped \(s.exhaustedRxDropped) packet(s) (rx_dropped) because of it, which a machine with more memory would not do; raise --memory")
     }
 
     /// Exit-1 error for a run whose checker found a leak, a memory bug, a

@@ -2,7 +2,7 @@ import ArgumentParser
 import Trace
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Diagnostics go to standard error, as tcpdump's do ("reading from file …",
@@ -39,14 +39,21 @@ enum Diagnostics {
 /// tcpdump's printing habits for the commands that print packets or events
 /// (`inspect`, `trace`): `-t` … `-ttttt`, UTC, `-l`.
 struct PrintOptions: ParsableArguments {
-    @Flag(name: .customShort("t"), help: ArgumentHelp(
-        "Time format, as tcpdump: -t none, -tt seconds since the epoch, -ttt since the previous packet, -tttt date and time, -ttttt since the first packet (default: time of day)."))
+    @Flag(
+        name: .customShort("t"),
+        help: ArgumentHelp(
+            "Time format, as tcpdump: -t none, -tt seconds since the epoch, -ttt since the previous packet, -tttt date and time, -ttttt since the first packet (default: time of day)."
+        ))
     var timeStyleCount: Int
 
     @Flag(name: .customLong("utc"), help: "Print times of day and dates in UTC instead of local time (TZ).")
     var utc = false
 
-    @Flag(name: .customShort("l"), help: "Line-buffered output: each line is written as soon as it is complete (the default when standard output is a pipe).")
+    @Flag(
+        name: .customShort("l"),
+        help:
+            "Line-buffered output: each line is written as soon as it is complete (the default when standard output is a pipe)."
+    )
     var lineBuffered = false
 
     func validate() throws {

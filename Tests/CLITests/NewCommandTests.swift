@@ -5,12 +5,13 @@ import FoundationXML
 #endif
 import KernelMemory
 import SkbModel
+import TestSupport
 import Testing
 
 /// `skbsim layout`, `inspect --skb`, `pagemap` and `export` on the samples.
 @Suite struct LayoutCommandTests {
     static func json(_ arguments: [String]) throws -> [String: Any] {
-        let result = try SkbsimProcess.run(["layout", "--json"] + arguments)
+        let result = try CLIRun.run(["layout", "--json"] + arguments)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdoutLines.count == 1)
         return try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -20,7 +21,8 @@ import Testing
         let j = try Self.json(["--path", "netdev-alloc-skb", "--len", "1500"])
         let head = try #require(j["head"] as? [String: Any])
         #expect(head["kind"] as? String == "page_frag")
-        #expect(head["cache"] as? String == "netdev_alloc_cache")
+        // Outside hard IRQ __netdev_alloc_skb takes napi_alloc_cache.page.
+        #expect(head["cache"] as? String == "napi_alloc_cache")
         #expect(head["size"] as? Int == 1920)
         #expect(j["headroom"] as? Int == 64)
         #expect(j["linear"] as? Int == 1500)
@@ -60,14 +62,14 @@ import Testing
     }
 
     @Test func textHasDiagramAndPicture() throws {
-        let result = try SkbsimProcess.run(["layout", "--path", "netdev-alloc-skb", "--len", "1500"])
+        let result = try CLIRun.run(["layout", "--path", "netdev-alloc-skb", "--len", "1500"])
         #expect(result.status == 0)
         let lines = result.stdoutLines.map(String.init)
         #expect(lines.contains("headroom 64 | linear 1500 | tailroom 36 | skb_shared_info 320"))
         #expect(lines.contains("truesize    2176"))
         #expect(lines.contains("| headroom | data | tailroom | skb_shared_info |"))
         #expect(lines.contains("|       64 | 1500 |       36 |             320 |"))
-        #expect(lines.contains { $0.contains("+ head   ") && $0.contains("page_frag (netdev_alloc_cache") })
+        #expect(lines.contains { $0.contains("+ head   ") && $0.contains("page_frag (napi_alloc_cache") })
     }
 
     @Test(arguments: [
@@ -79,7 +81,7 @@ import Testing
         ["export", "x.pcap"], ["export", "-o", "o.pcap"],
     ])
     func usageErrorsExitTwoWithOneLine(arguments: [String]) throws {
-        let result = try SkbsimProcess.run(arguments)
+        let result = try CLIRun.run(arguments)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         #expect(result.stderr.hasPrefix("skbsim: "))
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -87,7 +89,7 @@ import Testing
 
     @Test(arguments: ["inspect", "layout", "pagemap", "export"])
     func helpShowsAnExample(subcommand: String) throws {
-        let result = try SkbsimProcess.run([subcommand, "--help"])
+        let result = try CLIRun.run([subcommand, "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Examples:"))
         #expect(result.stdout.contains("skbsim \(subcommand) "))
@@ -96,7 +98,7 @@ import Testing
 
 @Suite struct InspectSkbTests {
     @Test func showsLayoutAndLifecycle() throws {
-        let result = try SkbsimProcess.run(["inspect", "--skb", "-c", "1", SkbsimProcess.sample("tcp-handshake.pcap")])
+        let result = try CLIRun.run(["inspect", "--skb", "-c", "1", Repository.sample("tcp-handshake.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines.map(String.init)
         // The packet line is unchanged.
@@ -107,13 +109,15 @@ import Testing
         #expect(lines[4] == "    frag_list: none")
         #expect(lines[5] == "    events:")
         #expect(lines.contains { $0.contains("eth_type_trans(") })
-        #expect(lines.contains { $0.contains("consume_skb location=consume_skb") })
-        #expect(lines.last?.contains("kfree_skbmem(") == true)
+        // The TCP reader's free: sock_rfree, then the struct to the NAPI skb cache.
+        #expect(lines.contains { $0.contains("tcp_eat_recv_skb(") })
+        #expect(!lines.contains { $0.contains("consume_skb") })
+        #expect(lines.last?.contains("napi_skb_cache_put(") == true)
     }
 
     @Test(arguments: ["netdev-alloc-skb", "napi-alloc-skb", "build-skb", "sg-copybreak"])
     func everyPathOnJumbo(path: String) throws {
-        let result = try SkbsimProcess.run(["inspect", "--skb", "--rx-path", path, SkbsimProcess.sample("jumbo-9000.pcap")])
+        let result = try CLIRun.run(["inspect", "--skb", "--rx-path", path, Repository.sample("jumbo-9000.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdoutLines.filter { $0.hasPrefix("    layout: ") }.count == 37)
     }
@@ -137,7 +141,7 @@ import Testing
     static func modelFragments(_ sample: String, _ path: RxPath) throws -> (allocations: Int, live: Int) {
         let sim = SkbSim()
         sim.options.rxPath = path
-        let reader = try CaptureReader(path: SkbsimProcess.sample(sample))
+        let reader = try CaptureReader(path: Repository.sample(sample))
         try reader.forEachPacket { packet in
             if let skb = try sim.receive(packet, linkType: reader.linkType) { try sim.consume_skb(skb) }
         }
@@ -150,9 +154,9 @@ import Testing
     @Test(arguments: [("tcp-bulk.pcap", RxPath.netdevAllocSkb), ("tcp-bulk.pcap", .napiAllocSkb),
                       ("jumbo-9000.pcap", .buildSkb), ("ipv6-tcp.pcap", .netdevAllocSkb)])
     func oneBoxPerFragment(sample: String, path: RxPath) throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pagemap-\(UUID().uuidString).svg")
+        let out = temporaryFile("pagemap.svg")
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try SkbsimProcess.run(["pagemap", "-o", out.path, "--rx-path", path.rawValue, SkbsimProcess.sample(sample)])
+        let result = try CLIRun.run(["pagemap", "-o", out.path, "--rx-path", path.rawValue, Repository.sample(sample)])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let data = try Data(contentsOf: out)
         let parser = XMLParser(data: data)
@@ -166,8 +170,8 @@ import Testing
     }
 
     @Test func deterministicAndSummarizesExtraPages() throws {
-        let a = try SkbsimProcess.run(["pagemap", "-o", "-", "--max-pages", "3", SkbsimProcess.sample("tcp-bulk.pcap")])
-        let b = try SkbsimProcess.run(["pagemap", "-o", "-", "--max-pages", "3", SkbsimProcess.sample("tcp-bulk.pcap")])
+        let a = try CLIRun.run(["pagemap", "-o", "-", "--max-pages", "3", Repository.sample("tcp-bulk.pcap")])
+        let b = try CLIRun.run(["pagemap", "-o", "-", "--max-pages", "3", Repository.sample("tcp-bulk.pcap")])
         #expect(a.status == 0)
         #expect(a.stdout == b.stdout)
         #expect(a.stdout.contains("more page uses"))
@@ -182,12 +186,12 @@ import Testing
         ("raw-ip.pcap", "netdev-alloc-skb"), ("null-loopback.pcap", "sg-copybreak"), ("ns-timestamps.pcapng", "netdev-alloc-skb"),
     ])
     func roundTripsThroughLibpcap(sample: String, path: String) throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).pcap")
+        let out = temporaryFile("export.pcap")
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try SkbsimProcess.run(["export", "-o", out.path, "--rx-path", path, SkbsimProcess.sample(sample)])
+        let result = try CLIRun.run(["export", "-o", out.path, "--rx-path", path, Repository.sample(sample)])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         var original: [(Int64, [UInt8], Int)] = []
-        let input = try CaptureReader(path: SkbsimProcess.sample(sample))
+        let input = try CaptureReader(path: Repository.sample(sample))
         // Packets the host sent (PACKET_OUTGOING in a cooked header) were never received: no skb, not exported.
         try input.forEachPacket { packet in
             guard HeaderDecoder.decode(packet.bytes, linkType: input.linkType).pktType != .outgoing else { return }
@@ -212,7 +216,7 @@ import Testing
 /// docs/skb-layout.md's table must be what the model says.
 @Suite struct SkbLayoutDocTests {
     @Test func tableMatchesTheModel() throws {
-        let doc = try String(contentsOf: SkbsimProcess.repoRoot.appendingPathComponent("docs/skb-layout.md"), encoding: .utf8)
+        let doc = try String(contentsOf: Repository.root.appendingPathComponent("docs/skb-layout.md"), encoding: .utf8)
         let table = try #require(doc.components(separatedBy: "<!-- layout-table:begin -->").dropFirst().first?
             .components(separatedBy: "<!-- layout-table:end -->").first)
         let rows = table.split(separator: "\n").filter { $0.hasPrefix("| `") }

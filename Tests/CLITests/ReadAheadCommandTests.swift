@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Read-ahead (the default) and `--no-read-ahead` give byte-identical output,
@@ -21,9 +22,9 @@ struct ReadAheadCommandTests {
     @Test(arguments: commands)
     func sameOutputWithAndWithoutReadAhead(command: [String]) throws {
         for sample in Self.samples {
-            let path = SkbsimProcess.sample(sample)
-            let ahead = try SkbsimProcess.run(command + [path])
-            let direct = try SkbsimProcess.run(command + ["--no-read-ahead", path])
+            let path = Repository.sample(sample)
+            let ahead = try CLIRun.run(command + [path])
+            let direct = try CLIRun.run(command + ["--no-read-ahead", path])
             #expect(ahead.status == direct.status, "\(command) \(sample)")
             #expect(ahead.stdout == direct.stdout, "\(command) \(sample)")
             #expect(ahead.stderr == direct.stderr, "\(command) \(sample)")
@@ -36,20 +37,20 @@ struct ReadAheadCommandTests {
     }
 
     @Test func countAndFilterAndStdin() throws {
-        let path = SkbsimProcess.sample("tcp-bulk.pcap")
+        let path = Repository.sample("tcp-bulk.pcap")
         let arguments = ["stats", "--json", "-c", "100", "-r", path, "tcp", "and", "greater", "1000"]
-        let ahead = try SkbsimProcess.run(arguments)
+        let ahead = try CLIRun.run(arguments)
         #expect(ahead.status == 0)
-        #expect(ahead.stdout == (try SkbsimProcess.run(arguments + ["--no-read-ahead"])).stdout)
+        #expect(ahead.stdout == (try CLIRun.run(arguments + ["--no-read-ahead"])).stdout)
         #expect(ahead.stdout.contains("\"packets\":100"), "\(ahead.stdout)")
-        let stdin = try SkbsimProcess.run(["stats", "--json", "-c", "100", "-", "tcp", "and", "greater", "1000"], stdin: URL(fileURLWithPath: path))
+        let stdin = try CLIRun.run(["stats", "--json", "-c", "100", "-", "tcp", "and", "greater", "1000"], stdin: URL(fileURLWithPath: path))
         #expect(stdin.stdout == ahead.stdout.replacingOccurrences(of: path, with: "stdin"))
     }
 
     @Test func badFilterFailsAtOpen() throws {
-        let path = SkbsimProcess.sample("udp-dns.pcap")
-        let ahead = try SkbsimProcess.run(["stats", path, "udp", "and", "and"])
-        let direct = try SkbsimProcess.run(["stats", "--no-read-ahead", path, "udp", "and", "and"])
+        let path = Repository.sample("udp-dns.pcap")
+        let ahead = try CLIRun.run(["stats", path, "udp", "and", "and"])
+        let direct = try CLIRun.run(["stats", "--no-read-ahead", path, "udp", "and", "and"])
         #expect(ahead.status == 1 && ahead.stdout.isEmpty)
         #expect(ahead.stderr.contains("invalid filter"))
         #expect((ahead.status, ahead.stdout, ahead.stderr) == (direct.status, direct.stdout, direct.stderr))

@@ -1,22 +1,17 @@
 import Capture
 import Foundation
 import SampleKit
+import TestSupport
 import Testing
 
 /// `skbsim stats`, `skbsim trace`, the shared model options and `export --gro`,
 /// all through the Release module's `PacketRun` driver.
 enum RunFixtures {
-    static func temporary(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("skbsim-\(UUID().uuidString)-\(name)")
-    }
-
     /// A bulk TCP transfer without the timestamp option, so that GRO merges
     /// its full-sized data segments: handshake, request, `segments` segments
     /// (PSH every 16th), close. 100 µs apart, Ethernet, microsecond pcap.
     static func mergingFlow(segments: Int = 64) throws -> URL {
-        var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
-                           server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
-                           mtu: 1500, timestamps: false)
+        var flow = TestHosts.bulkFlow()
         var frames = flow.handshake()
         frames.append(flow.send(Array("GET / HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
         for n in 1...segments {
@@ -25,13 +20,13 @@ enum RunFixtures {
         frames += flow.close(from: .serverToClient)
         var writer = PcapWriter(linkType: 1)
         for (i, frame) in frames.enumerated() { writer.append(frame, timestamp: 1_767_225_600_000_000_000 + UInt64(i) * 100_000) }
-        let url = temporary("flow.pcap")
+        let url = temporaryFile("flow.pcap")
         try Data(writer.bytes).write(to: url)
         return url
     }
 
-    static func statsJSON(_ arguments: [String]) throws -> (SkbsimProcess, [String: Any]) {
-        let result = try SkbsimProcess.run(["stats", "--json"] + arguments)
+    static func statsJSON(_ arguments: [String]) throws -> (CLIRun, [String: Any]) {
+        let result = try CLIRun.run(["stats", "--json"] + arguments)
         #expect(result.stdoutLines.count == 1, "stdout: \(result.stdout)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         return (result, object)
@@ -42,7 +37,7 @@ enum RunFixtures {
     @Test(arguments: [("icmp-echo.pcap", 8), ("udp-dns.pcap", 6), ("tcp-handshake.pcap", 11), ("vlan.pcap", 10),
                       ("ipv6-tcp.pcap", 10), ("jumbo-9000.pcap", 37), ("linux-sll.pcap", 3), ("raw-ip.pcap", 5)])
     func countsAreExactAndClean(sample: String, packets: Int) throws {
-        let (result, j) = try RunFixtures.statsJSON([SkbsimProcess.sample(sample)])
+        let (result, j) = try RunFixtures.statsJSON([Repository.sample(sample)])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stderr.isEmpty)
         #expect(j["v"] as? Int == 1)
@@ -66,7 +61,7 @@ enum RunFixtures {
     }
 
     @Test func textNamesEveryFigure() throws {
-        let result = try SkbsimProcess.run(["stats", "--rx-path", "build-skb", SkbsimProcess.sample("jumbo-9000.pcap")])
+        let result = try CLIRun.run(["stats", "--rx-path", "build-skb", Repository.sample("jumbo-9000.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines.map(String.init)
         for prefix in ["capture:", "rx path:               build-skb", "packets:               37", "skbs allocated:        37",
@@ -92,52 +87,54 @@ enum RunFixtures {
         #expect(b["delivered"] as? Int == packets - merges)
         #expect((gro["flushes"] as? Int ?? 0) > 0)
         #expect((b["checker"] as? [String: Any])?["clean"] as? Bool == true)
-        let text = try SkbsimProcess.run(["stats", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
+        let text = try CLIRun.run(["stats", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
         #expect(text.stdoutLines.contains { $0.hasPrefix("gro merges:            \(merges) ") })
     }
 
     /// samples/tcp-bulk.pcap is regenerated elsewhere so that GRO merges it;
     /// whatever it holds, a GRO run must be clean and account for every segment.
     @Test func groOnTheBulkSampleIsConsistent() throws {
-        let (result, j) = try RunFixtures.statsJSON(["--gro", SkbsimProcess.sample("tcp-bulk.pcap")])
+        let (result, j) = try RunFixtures.statsJSON(["--gro", Repository.sample("tcp-bulk.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let gro = try #require(j["gro_stats"] as? [String: Any])
         #expect(j["delivered"] as? Int == (j["packets"] as? Int ?? 0) - (gro["merges"] as? Int ?? 0))
         #expect((j["checker"] as? [String: Any])?["clean"] as? Bool == true)
     }
 
-    @Test func pageFailuresDropWithNomemAndLeakNothing() throws {
-        let (result, j) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", SkbsimProcess.sample("tcp-bulk.pcap")])
+    /// A failed rx allocation is the driver's rx_dropped, not a drop tracepoint.
+    @Test func pageFailuresAreDriverDropsAndLeakNothing() throws {
+        let (result, j) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        let drops = try #require((j["drops"] as? [String: Any])?["by_reason"] as? [String: Any])
-        let nomem = try #require(drops["NOMEM"] as? Int)
-        #expect(nomem > 0)
-        #expect((j["injected_failures"] as? [String: Any])?["page"] as? Int ?? 0 >= nomem)
-        #expect(j["delivered"] as? Int == (j["packets"] as? Int ?? 0) - nomem)
+        let driver = try #require(j["rx_driver"] as? [String: Any])
+        let dropped = try #require(driver["rx_dropped"] as? Int)
+        #expect(dropped > 0 && driver["alloc_failed"] as? Int == dropped)
+        #expect((j["drops"] as? [String: Any])?["total"] as? Int == 0)
+        #expect((j["injected_failures"] as? [String: Any])?["page"] as? Int ?? 0 >= dropped)
+        #expect(j["delivered"] as? Int == (j["packets"] as? Int ?? 0) - dropped)
         #expect((j["checker"] as? [String: Any])?["clean"] as? Bool == true)
         // The same seed gives the same run.
-        let (_, again) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", SkbsimProcess.sample("tcp-bulk.pcap")])
-        #expect(((again["drops"] as? [String: Any])?["by_reason"] as? [String: Any])?["NOMEM"] as? Int == nomem)
+        let (_, again) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap")])
+        #expect((again["rx_driver"] as? [String: Any])?["rx_dropped"] as? Int == dropped)
     }
 
     @Test func slabFailureNthDropsOnePacket() throws {
-        let (result, j) = try RunFixtures.statsJSON(["--fail-slab-nth", "1", SkbsimProcess.sample("icmp-echo.pcap")])
+        let (result, j) = try RunFixtures.statsJSON(["--fail-slab-nth", "1", Repository.sample("icmp-echo.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(((j["drops"] as? [String: Any])?["by_reason"] as? [String: Any])?["NOMEM"] as? Int == 1)
+        #expect((j["rx_driver"] as? [String: Any])?["rx_dropped"] as? Int == 1)
         #expect(j["delivered"] as? Int == 7)
     }
 
     @Test func rcvbufDropsAndSocketQueueHoldsMemory() throws {
-        let (small, a) = try RunFixtures.statsJSON(["--rcvbuf", "500", SkbsimProcess.sample("icmp-echo.pcap")])
+        let (small, a) = try RunFixtures.statsJSON(["--rcvbuf", "500", Repository.sample("icmp-echo.pcap")])
         #expect(small.status == 0, "stderr: \(small.stderr)")
         #expect(((a["drops"] as? [String: Any])?["by_reason"] as? [String: Any])?["SOCKET_RCVBUFF"] as? Int == 8)
-        let (_, b) = try RunFixtures.statsJSON(["--socket-queue", "4", SkbsimProcess.sample("icmp-echo.pcap")])
+        let (_, b) = try RunFixtures.statsJSON(["--socket-queue", "4", Repository.sample("icmp-echo.pcap")])
         #expect(b["peak_sk_rmem_alloc"] as? Int == 5 * 960)
     }
 
     @Test func optionsReachTheModel() throws {
         let (r, j) = try RunFixtures.statsJSON(["--drop-reasons", "6.8", "--release-order", "seed", "--memory", "64M", "--napi-budget", "8",
-                                                SkbsimProcess.sample("udp-dns.pcap")])
+                                                Repository.sample("udp-dns.pcap")])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(j["kernel"] as? String == "6.8")
         #expect(j["release_order"] as? String == "seed")
@@ -162,7 +159,7 @@ enum RunFixtures {
         """
 
     @Test func textGoldenForOnePacket() throws {
-        let result = try SkbsimProcess.run(["trace", "-c", "1", SkbsimProcess.sample("icmp-echo.pcap")])
+        let result = try CLIRun.run(["trace", "-c", "1", Repository.sample("icmp-echo.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout == Self.icmpFirstPacket)
     }
@@ -170,17 +167,17 @@ enum RunFixtures {
     /// The CLI runs the same driver as the Release module's goldens.
     @Test(arguments: [("text", "icmp-echo.text"), ("jsonl", "icmp-echo.jsonl"), ("perfetto", "icmp-echo.json")])
     func matchesTheReleaseGoldens(format: String, golden: String) throws {
-        let out = RunFixtures.temporary("trace")
+        let out = temporaryFile("trace")
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try SkbsimProcess.run(["trace", "--format", format, "-o", out.path, SkbsimProcess.sample("icmp-echo.pcap")])
+        let result = try CLIRun.run(["trace", "--format", format, "-o", out.path, Repository.sample("icmp-echo.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.isEmpty)
-        let expected = try String(contentsOf: SkbsimProcess.repoRoot.appendingPathComponent("Tests/ReleaseTests/Golden/\(golden)"), encoding: .utf8)
+        let expected = try String(contentsOf: Repository.root.appendingPathComponent("Tests/ReleaseTests/Golden/\(golden)"), encoding: .utf8)
         #expect(try String(contentsOf: out, encoding: .utf8) == expected)
     }
 
     @Test func jsonlLinesParseWithVersionOne() throws {
-        let result = try SkbsimProcess.run(["trace", "--format", "jsonl", "--rx-path", "sg-copybreak", SkbsimProcess.sample("jumbo-9000.pcap")])
+        let result = try CLIRun.run(["trace", "--format", "jsonl", "--rx-path", "sg-copybreak", Repository.sample("jumbo-9000.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines
         #expect(lines.count > 37)
@@ -194,7 +191,7 @@ enum RunFixtures {
     @Test func perfettoParsesAsATraceDocument() throws {
         let flow = try RunFixtures.mergingFlow(segments: 16)
         defer { try? FileManager.default.removeItem(at: flow) }
-        let result = try SkbsimProcess.run(["trace", "--format", "perfetto", "--gro", flow.path])
+        let result = try CLIRun.run(["trace", "--format", "perfetto", "--gro", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let doc = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let events = try #require(doc["traceEvents"] as? [[String: Any]])
@@ -205,9 +202,9 @@ enum RunFixtures {
     /// docs/release-pipeline.md: the seed order calls the (non-existent)
     /// per-frag destructors before skb->destructor; the kernel order does not.
     @Test func seedOrderAddsPerFragDestructors() throws {
-        let args = ["trace", "--rx-path", "sg-copybreak", "-c", "5", SkbsimProcess.sample("jumbo-9000.pcap")]
-        let kernel = try SkbsimProcess.run(args)
-        let seed = try SkbsimProcess.run(args + ["--release-order", "seed"])
+        let args = ["trace", "--rx-path", "sg-copybreak", "-c", "5", Repository.sample("jumbo-9000.pcap")]
+        let kernel = try CLIRun.run(args)
+        let seed = try CLIRun.run(args + ["--release-order", "seed"])
         #expect(kernel.status == 0 && seed.status == 0)
         func fn(_ line: Substring) -> Substring { line.split(separator: " ")[7].prefix { $0 != "(" } }
         #expect(!kernel.stdoutLines.contains { fn($0) == "shinfo->destructor[i]" })
@@ -217,20 +214,27 @@ enum RunFixtures {
         #expect(seedFns.filter { $0 == "shinfo->destructor[i]" }.count == 5)
         let firstDestructor = try #require(seedFns.firstIndex(of: "shinfo->destructor[i]"))
         #expect(seedFns[firstDestructor + 5] == "skb_release_head_state")
-        #expect(seedFns.filter { $0 != "shinfo->destructor[i]" } == kernelFns)
+        // The same skb is built; the kernel's TCP reader frees it with
+        // tcp_eat_recv_skb (sock_rfree, then the NAPI skb cache, no
+        // tracepoint), the seed order with consume_skb through its stages.
+        let built = kernelFns.firstIndex(of: "tcp_eat_recv_skb") ?? kernelFns.count
+        #expect(Array(seedFns.prefix(built)) == Array(kernelFns.prefix(built)))
+        #expect(Array(kernelFns[built...]) == ["tcp_eat_recv_skb"] + Array(repeating: "__skb_frag_unref", count: 5) + ["skb_kfree_head", "napi_skb_cache_put"])
+        #expect(Array(seedFns.filter { $0 != "shinfo->destructor[i]" }[built...])
+                == ["consume_skb", "skb_release_head_state"] + Array(repeating: "__skb_frag_unref", count: 5) + ["skb_kfree_head", "kfree_skbmem"])
     }
 
     @Test func leakOrBugIsNotHiddenByOutput() throws {
         // A clean run over stdin with -o - : exit 0, nothing on stderr.
-        let url = URL(fileURLWithPath: SkbsimProcess.sample("udp-dns.pcap"))
-        let result = try SkbsimProcess.run(["trace", "-o", "-", "-"], stdin: url)
+        let url = URL(fileURLWithPath: Repository.sample("udp-dns.pcap"))
+        let result = try CLIRun.run(["trace", "-o", "-", "-"], stdin: url)
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         #expect(result.stdoutLines.count > 6)
     }
 
     @Test func unwritableOutputExitsOne() throws {
-        let result = try SkbsimProcess.run(["trace", "-o", "/nonexistent/dir/t.txt", SkbsimProcess.sample("icmp-echo.pcap")])
+        let result = try CLIRun.run(["trace", "-o", "/nonexistent/dir/t.txt", Repository.sample("icmp-echo.pcap")])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("skbsim: /nonexistent/dir/t.txt: cannot create"))
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -240,12 +244,12 @@ enum RunFixtures {
 @Suite struct GROExportTests {
     @Test func exportWritesSuperPacketsThatReadBack() throws {
         let flow = try RunFixtures.mergingFlow()
-        let out = RunFixtures.temporary("gro.pcap")
+        let out = temporaryFile("gro.pcap")
         defer {
             try? FileManager.default.removeItem(at: flow)
             try? FileManager.default.removeItem(at: out)
         }
-        let result = try SkbsimProcess.run(["export", "--gro", "--rx-path", "napi-alloc-skb", "-o", out.path, flow.path])
+        let result = try CLIRun.run(["export", "--gro", "--rx-path", "napi-alloc-skb", "-o", out.path, flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         var original: [[UInt8]] = []
         try CaptureReader(path: flow.path).forEachPacket { original.append(Array($0.bytes)) }
@@ -275,7 +279,7 @@ enum RunFixtures {
     @Test func inspectSkbShowsGROSuperPackets() throws {
         let flow = try RunFixtures.mergingFlow(segments: 16)
         defer { try? FileManager.default.removeItem(at: flow) }
-        let result = try SkbsimProcess.run(["inspect", "--skb", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
+        let result = try CLIRun.run(["inspect", "--skb", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdoutLines.contains { $0.hasPrefix("    skb: held or merged by GRO") })
         #expect(result.stdoutLines.contains { $0.hasPrefix("    skb of packet ") && $0.contains("segment(s)), delivered now:") })
@@ -284,7 +288,7 @@ enum RunFixtures {
     @Test func pagemapRunsWithGRO() throws {
         let flow = try RunFixtures.mergingFlow(segments: 16)
         defer { try? FileManager.default.removeItem(at: flow) }
-        let result = try SkbsimProcess.run(["pagemap", "-o", "-", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
+        let result = try CLIRun.run(["pagemap", "-o", "-", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("with GRO"))
         #expect(result.stdout.contains("<rect class=\"frag "))
@@ -306,7 +310,7 @@ enum RunFixtures {
         ["pagemap", "-o", "m.svg", "--release-order", "", "x.pcap"],
     ])
     func exitTwoWithOneLine(arguments: [String]) throws {
-        let result = try SkbsimProcess.run(arguments)
+        let result = try CLIRun.run(arguments)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         #expect(result.stderr.hasPrefix("skbsim: "))
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -314,7 +318,7 @@ enum RunFixtures {
 
     @Test(arguments: ["stats", "trace"])
     func helpShowsAnExample(subcommand: String) throws {
-        let result = try SkbsimProcess.run([subcommand, "--help"])
+        let result = try CLIRun.run([subcommand, "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Examples:"))
         #expect(result.stdout.contains("skbsim \(subcommand) "))
@@ -325,7 +329,7 @@ enum RunFixtures {
     }
 
     @Test func missingCaptureExitsOne() throws {
-        let result = try SkbsimProcess.run(["stats", "/nonexistent/capture.pcap"])
+        let result = try CLIRun.run(["stats", "/nonexistent/capture.pcap"])
         #expect(result.status == 1)
         #expect(result.stderr == "skbsim: /nonexistent/capture.pcap: cannot open: No such file or directory\n")
     }

@@ -1,9 +1,11 @@
 import Capture
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
+import TestSupport
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Nothing read is lost: every command, given a capture cut short (inside a
 /// record header, inside packet data, inside a pcapng block), finishes its
@@ -31,7 +33,9 @@ import Testing
     /// Record start offsets of a pcap (16-byte record headers) or pcapng
     /// (Enhanced Packet Blocks) file.
     static func recordStarts(_ bytes: [UInt8], pcapng: Bool) -> [Int] {
-        func le32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+        func le32(_ at: Int) -> Int {
+            Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+        }
         var starts: [Int] = []
         if pcapng {
             var offset = 0
@@ -52,7 +56,7 @@ import Testing
     /// `sample` cut `cut` in its `record`-th record (0-based), in a temporary file.
     static func truncated(_ cut: Cut, record: Int = 200) throws -> Truncated {
         let sample = cut == .pcapngBlock ? "ns-timestamps.pcapng" : "tcp-bulk.pcap"
-        let original = SkbsimProcess.sample(sample)
+        let original = Repository.sample(sample)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
         let starts = recordStarts(bytes, pcapng: cut == .pcapngBlock)
         let index = cut == .pcapngBlock ? 4 : record
@@ -63,19 +67,21 @@ import Testing
         case .packetData: end = starts[index] + 16 + 20
         case .pcapngBlock: end = starts[index] + 20
         }
-        let url = RunFixtures.temporary("cut-\(cut).\(cut == .pcapngBlock ? "pcapng" : "pcap")")
+        let url = temporaryFile("cut-\(cut).\(cut == .pcapngBlock ? "pcapng" : "pcap")")
         try Data(bytes[..<end]).write(to: url)
         return Truncated(path: url.path, goodPackets: index, recordOffset: starts[index], original: original)
     }
 
     /// The one error line: file, packet number from 1, byte offset.
-    static func expectOneErrorLine(_ result: SkbsimProcess, _ t: Truncated, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneErrorLine(_ result: CLIRun, _ t: Truncated, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         #expect(result.status == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("reading from file ") }
         #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         let at = t.path.hasSuffix(".pcapng") ? "at or after byte offset" : "at byte offset"
-        #expect(lines.first?.hasPrefix("skbsim: \(t.path): packet \(t.goodPackets + 1) \(at) \(t.recordOffset): ") == true,
-                "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            lines.first?.hasPrefix("skbsim: \(t.path): packet \(t.goodPackets + 1) \(at) \(t.recordOffset): ") == true,
+            "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         #expect(lines.first?.contains("truncated") == true, sourceLocation: sourceLocation)
     }
 
@@ -83,10 +89,10 @@ import Testing
     func inspectPrintsEveryGoodPacket(cut: Cut) throws {
         let t = try Self.truncated(cut)
         defer { try? FileManager.default.removeItem(atPath: t.path) }
-        let result = try SkbsimProcess.run(["inspect", t.path])
+        let result = try CLIRun.run(["inspect", t.path])
         Self.expectOneErrorLine(result, t)
         #expect(result.stdoutLines.count == t.goodPackets)
-        let whole = try SkbsimProcess.run(["inspect", "-c", "\(t.goodPackets)", t.original])
+        let whole = try CLIRun.run(["inspect", "-c", "\(t.goodPackets)", t.original])
         #expect(result.stdout == whole.stdout)
     }
 
@@ -96,15 +102,18 @@ import Testing
     func statsPrintsTheGoodPacketsStatistics(cut: Cut) throws {
         let t = try Self.truncated(cut)
         defer { try? FileManager.default.removeItem(atPath: t.path) }
-        let result = try SkbsimProcess.run(["stats", "--gro", t.path])
+        let result = try CLIRun.run(["stats", "--gro", t.path])
         Self.expectOneErrorLine(result, t)
-        let whole = try SkbsimProcess.run(["stats", "--gro", "-c", "\(t.goodPackets)", t.original])
+        let whole = try CLIRun.run(["stats", "--gro", "-c", "\(t.goodPackets)", t.original])
         #expect(whole.status == 0)
         let body = result.stdoutLines.filter { !$0.hasPrefix("capture:") && !$0.hasPrefix("read error:") }
         let wholeBody = whole.stdoutLines.filter { !$0.hasPrefix("capture:") }
         #expect(body == wholeBody)
         #expect(result.stdoutLines.contains("packets:               \(t.goodPackets)"))
-        #expect(result.stdoutLines.contains { $0.hasPrefix("read error:            after \(t.goodPackets) packet(s): truncated") })
+        #expect(
+            result.stdoutLines.contains {
+                $0.hasPrefix("read error:            after \(t.goodPackets) packet(s): truncated")
+            })
     }
 
     @Test(arguments: Cut.allCases)
@@ -122,15 +131,15 @@ import Testing
     @Test(arguments: Cut.allCases, ["text", "jsonl", "perfetto"])
     func traceFileIsClosedAndValid(cut: Cut, format: String) throws {
         let t = try Self.truncated(cut)
-        let out = RunFixtures.temporary("trace.\(format)")
+        let out = temporaryFile("trace.\(format)")
         defer {
             try? FileManager.default.removeItem(atPath: t.path)
             try? FileManager.default.removeItem(at: out)
         }
-        let result = try SkbsimProcess.run(["trace", "--format", format, "-o", out.path, t.path])
+        let result = try CLIRun.run(["trace", "--format", format, "-o", out.path, t.path])
         Self.expectOneErrorLine(result, t)
         let text = try String(contentsOf: out, encoding: .utf8)
-        let whole = try SkbsimProcess.run(["trace", "--format", format, "-o", "-", "-c", "\(t.goodPackets)", t.original])
+        let whole = try CLIRun.run(["trace", "--format", format, "-o", "-", "-c", "\(t.goodPackets)", t.original])
         // The trace holds every event of the good packets, GRO flush and drain included.
         #expect(text == whole.stdout)
         switch format {
@@ -149,12 +158,12 @@ import Testing
     @Test(arguments: Cut.allCases)
     func pageMapIsDrawn(cut: Cut) throws {
         let t = try Self.truncated(cut)
-        let out = RunFixtures.temporary("map.svg")
+        let out = temporaryFile("map.svg")
         defer {
             try? FileManager.default.removeItem(atPath: t.path)
             try? FileManager.default.removeItem(at: out)
         }
-        let result = try SkbsimProcess.run(["pagemap", "-o", out.path, t.path])
+        let result = try CLIRun.run(["pagemap", "-o", out.path, t.path])
         Self.expectOneErrorLine(result, t)
         let svg = try Data(contentsOf: out)
         let parser = XMLParser(data: svg)
@@ -167,12 +176,12 @@ import Testing
     @Test(arguments: Cut.allCases)
     func exportIsWrittenAndReadable(cut: Cut) throws {
         let t = try Self.truncated(cut)
-        let out = RunFixtures.temporary("export.pcap")
+        let out = temporaryFile("export.pcap")
         defer {
             try? FileManager.default.removeItem(atPath: t.path)
             try? FileManager.default.removeItem(at: out)
         }
-        let result = try SkbsimProcess.run(["export", "-o", out.path, t.path])
+        let result = try CLIRun.run(["export", "-o", out.path, t.path])
         Self.expectOneErrorLine(result, t)
         let reader = try CaptureReader(path: out.path)
         var records = 0
@@ -184,10 +193,13 @@ import Testing
     @Test func statsFromStandardInput() throws {
         let t = try Self.truncated(.packetData)
         defer { try? FileManager.default.removeItem(atPath: t.path) }
-        let result = try SkbsimProcess.run(["stats", "-"], stdin: URL(fileURLWithPath: t.path))
+        let result = try CLIRun.run(["stats", "-"], stdin: URL(fileURLWithPath: t.path))
         #expect(result.status == 1)
         #expect(result.stdoutLines.contains("packets:               \(t.goodPackets)"))
         #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(result.stderr.hasPrefix("skbsim: stdin: packet \(t.goodPackets + 1) at byte offset \(t.recordOffset): truncated"), "\(result.stderr)")
+        #expect(
+            result.stderr.hasPrefix(
+                "skbsim: stdin: packet \(t.goodPackets + 1) at byte offset \(t.recordOffset): truncated"),
+            "\(result.stderr)")
     }
 }

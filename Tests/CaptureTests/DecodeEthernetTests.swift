@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Capture
 import SampleKit
@@ -35,19 +36,19 @@ import SampleKit
 
 @Test func pktTypeFollowsDestinationAddress() {
     func decode(_ destination: MACAddress, host: EthernetAddress? = nil) -> PacketType {
-        let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: destination, source: Fixture.clientMAC)))
+        let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: destination, source: TestHosts.clientMAC)))
         return HeaderDecoder.decode(frame, linkType: .ethernet, hostAddress: host).pktType
     }
     #expect(decode(.broadcast) == .broadcast)
     #expect(decode(MACAddress(0x01_00_5e_00_00_fb)) == .multicast)
     #expect(decode(MACAddress(0x33_33_00_00_00_01)) == .multicast)
-    #expect(decode(Fixture.serverMAC) == .host)  // no host address known
-    #expect(decode(Fixture.serverMAC, host: EthernetAddress(0x02_00_00_00_00_02)) == .host)
-    #expect(decode(Fixture.serverMAC, host: EthernetAddress(0x02_00_00_00_00_99)) == .otherHost)
+    #expect(decode(TestHosts.serverMAC) == .host)  // no host address known
+    #expect(decode(TestHosts.serverMAC, host: EthernetAddress(0x02_00_00_00_00_02)) == .host)
+    #expect(decode(TestHosts.serverMAC, host: EthernetAddress(0x02_00_00_00_00_99)) == .otherHost)
 }
 
 @Test func lengthFieldFramesMapTo8023Or8022() {
-    let header = EthernetHeader(destination: .broadcast, source: Fixture.clientMAC)
+    let header = EthernetHeader(destination: .broadcast, source: TestHosts.clientMAC)
     let llc = header.encode(etherType: 0x0026, payload: [0x42, 0x42, 0x03] + [UInt8](repeating: 0, count: 35))
     let llcHeaders = HeaderDecoder.decode(llc, linkType: .ethernet)
     #expect(llcHeaders.protocolType == 0x0004)  // ETH_P_802_2
@@ -68,7 +69,7 @@ import SampleKit
 }
 
 @Test func qinqOuterServiceTagInnerCustomerTag() {
-    let frame = Fixture.udp6(link: .ethernet(EthernetHeader(destination: Fixture.serverMAC, source: Fixture.clientMAC,
+    let frame = Fixture.udp6(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
                                                             vlanTags: [.serviceTag(vid: 10), VLANTag(vid: 100)])))
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == nil)
@@ -79,16 +80,16 @@ import SampleKit
 }
 
 @Test func legacy9100TagIsWalked() {
-    let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: Fixture.serverMAC, source: Fixture.clientMAC,
+    let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
                                                             vlanTags: [VLANTag(tpid: 0x9100, vid: 7)])))
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.protocolType == 0x9100 && h.vlanDepth == 1 && h.udp != nil)
 }
 
 @Test func arpRequestHasNetworkHeaderOnly() {
-    var arp: [UInt8] = [0, 1, 8, 0, 6, 4, 0, 1] + Fixture.clientMAC.bytes + Fixture.client4.bytes
+    var arp: [UInt8] = [0, 1, 8, 0, 6, 4, 0, 1] + TestHosts.clientMAC.bytes + TestHosts.client4.bytes
     arp += [0, 0, 0, 0, 0, 0] + IPv4Address(192, 0, 2, 2).bytes
-    let frame = EthernetHeader(destination: .broadcast, source: Fixture.clientMAC).encode(etherType: 0x0806, payload: arp)
+    let frame = EthernetHeader(destination: .broadcast, source: TestHosts.clientMAC).encode(etherType: 0x0806, payload: arp)
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == nil && h.protocolType == 0x0806 && h.pktType == .broadcast)
     #expect(h.networkHeader == 14 && h.transportHeader == nil && h.ipVersion == nil)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Capture
 import SampleKit
@@ -12,7 +13,7 @@ import SampleKit
 @Test func ipv4FirstAndLaterFragments() {
     func fragment(offset: UInt16, more: Bool) -> [UInt8] {
         Packet(link: Fixture.ethernet,
-               network: .ipv4(IPv4Header(source: Fixture.client4, destination: Fixture.server4, identification: 77,
+               network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4, identification: 77,
                                          dontFragment: false, moreFragments: more, fragmentOffset: offset)),
                transport: offset == 0 ? .udp(UDPHeader(sourcePort: 4000, destinationPort: 4001)) : .opaque(protocolNumber: 17),
                payload: [UInt8](repeating: 0xAB, count: 64)).encode()
@@ -62,15 +63,15 @@ import SampleKit
     // AH: next header 17, payload length 4 → (4 + 2) × 4 = 24 bytes.
     var ah: [UInt8] = [17, 4, 0, 0, 0, 0, 0x10, 0x00, 0, 0, 0, 1]
     ah += [UInt8](repeating: 0xEE, count: 12)
-    let udp = UDPHeader(sourcePort: 1, destinationPort: 2).encode(payload: [], source: .v6(Fixture.client6), destination: .v6(Fixture.server6))
-    let frame = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: Fixture.client6, destination: Fixture.server6)),
+    let udp = UDPHeader(sourcePort: 1, destinationPort: 2).encode(payload: [], source: .v6(TestHosts.client6), destination: .v6(Fixture.server6))
+    let frame = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: TestHosts.client6, destination: Fixture.server6)),
                        transport: .opaque(protocolNumber: 51), payload: ah + udp).encode()
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == nil && h.networkLength == 64 && h.transportHeader == 78 && h.udp?.destinationPort == 2)
 }
 
 @Test func ipv6NoNextHeaderEndsTheChain() {
-    let frame = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: Fixture.client6, destination: Fixture.server6,
+    let frame = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: TestHosts.client6, destination: Fixture.server6,
                                                                          extensionHeaders: [.destinationOptions(options: [])])),
                        transport: .opaque(protocolNumber: 59)).encode()
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
@@ -78,12 +79,12 @@ import SampleKit
 }
 
 @Test func icmpAndICMPv6Echo() {
-    let v4 = Packet(link: Fixture.ethernet, network: .ipv4(IPv4Header(source: Fixture.client4, destination: Fixture.server4)),
+    let v4 = Packet(link: Fixture.ethernet, network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4)),
                     transport: .echo(ICMPEcho(identifier: 1234, sequence: 3)), payload: [UInt8](repeating: 0, count: 56)).encode()
     let h4 = HeaderDecoder.decode(v4, linkType: .ethernet)
     #expect(h4.ipProtocol == 1 && h4.transportHeader == 34)
     #expect(h4.icmp == ICMPHeaderInfo(type: 8, code: 0, echoIdentifier: 1234, echoSequence: 3))
-    let v6 = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: Fixture.server6, destination: Fixture.client6)),
+    let v6 = Packet(link: Fixture.ethernet, network: .ipv6(IPv6Header(source: Fixture.server6, destination: TestHosts.client6)),
                     transport: .echo(ICMPEcho(isReply: true, identifier: 9, sequence: 1))).encode()
     let h6 = HeaderDecoder.decode(v6, linkType: .ethernet)
     #expect(h6.ipProtocol == 58 && h6.transportHeader == 54)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Capture
 import SampleKit
@@ -27,7 +28,7 @@ func emptyAndOneByteInputsStop(linkType: LinkType) {
     let frames: [(LinkType, [UInt8])] = [
         (.ethernet, Fixture.tcp4(ipOptions: IPv4Header.routerAlertOption)),
         (.ethernet, flow.handshake()[0]),
-        (.ethernet, Fixture.udp6(link: .ethernet(EthernetHeader(destination: .broadcast, source: Fixture.clientMAC,
+        (.ethernet, Fixture.udp6(link: .ethernet(EthernetHeader(destination: .broadcast, source: TestHosts.clientMAC,
                                                                 vlanTags: [.serviceTag(vid: 1), VLANTag(vid: 2)])),
                                  extensionHeaders: [.hopByHop(options: []), .fragment(offset: 0, moreFragments: true, identification: 3)])),
         (.linuxSLL2, Fixture.udp4(link: .linuxSLL2(LinuxSLL2Header(interfaceIndex: 1, address: [])))),
@@ -75,7 +76,7 @@ func emptyAndOneByteInputsStop(linkType: LinkType) {
 
 @Test func twentyStackedVLANTagsStopAtTheLimit() {
     let tags = (0..<20).map { VLANTag(vid: UInt16($0)) }
-    let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: Fixture.serverMAC, source: Fixture.clientMAC, vlanTags: tags)))
+    let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC, vlanTags: tags)))
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == DecodeStop(offset: 14 + 4 * HeaderDecoder.maxVLANDepth, reason: .vlanStackTooDeep))
     #expect(h.vlanDepth == HeaderDecoder.maxVLANDepth && h.networkHeader == nil)
@@ -83,7 +84,7 @@ func emptyAndOneByteInputsStop(linkType: LinkType) {
 }
 
 @Test func truncatedVLANTag() {
-    let frame = Array(Fixture.udp4(link: .ethernet(EthernetHeader(destination: Fixture.serverMAC, source: Fixture.clientMAC,
+    let frame = Array(Fixture.udp4(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
                                                                   vlanTags: [VLANTag(vid: 5)]))).prefix(16))
     #expect(HeaderDecoder.decode(frame, linkType: .ethernet).stop == DecodeStop(offset: 14, reason: .truncatedVLANTag))
 }
@@ -91,7 +92,7 @@ func emptyAndOneByteInputsStop(linkType: LinkType) {
 @Test func ipv6ExtensionChainRunningToTheEnd() {
     // Hop-by-hop says destination options follow, but the packet ends there.
     let frame = Packet(link: Fixture.ethernet,
-                       network: .ipv6(IPv6Header(source: Fixture.client6, destination: Fixture.server6,
+                       network: .ipv6(IPv6Header(source: TestHosts.client6, destination: Fixture.server6,
                                                  extensionHeaders: [.hopByHop(options: [])])),
                        transport: .opaque(protocolNumber: 60)).encode()
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)

@@ -1,37 +1,33 @@
 import Capture
 import SampleKit
+import TestSupport
 
 // Shared fixtures for the Decode*Tests: a client/server pair from the
 // documentation ranges and builders for the frames the tests decode.
 enum Fixture {
-    static let clientMAC = MACAddress(0x02_00_00_00_00_01)
-    static let serverMAC = MACAddress(0x02_00_00_00_00_02)
-    static let client4 = IPv4Address(192, 0, 2, 1)
-    static let server4 = IPv4Address(198, 51, 100, 10)
-    static let client6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 1)
     static let server6 = IPv6Address(high: 0x2001_0db8_0001_0000, low: 0x10)
 
     static func flow(v6: Bool = false, vlanTags: [VLANTag] = []) -> TCPFlow {
-        TCPFlow(client: .init(mac: clientMAC, address: v6 ? .v6(client6) : .v4(client4), port: 51000),
-                server: .init(mac: serverMAC, address: v6 ? .v6(server6) : .v4(server4), port: 443),
+        TCPFlow(client: .init(mac: TestHosts.clientMAC, address: v6 ? .v6(TestHosts.client6) : .v4(TestHosts.client4), port: 51000),
+                server: .init(mac: TestHosts.serverMAC, address: v6 ? .v6(server6) : .v4(TestHosts.server4), port: 443),
                 clientISN: 1000, serverISN: 5000, vlanTags: vlanTags)
     }
 
-    static var ethernet: LinkHeader { .ethernet(EthernetHeader(destination: serverMAC, source: clientMAC)) }
+    static var ethernet: LinkHeader { .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC)) }
 
     static func udp4(link: LinkHeader = ethernet, payload: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
-        Packet(link: link, network: .ipv4(IPv4Header(source: client4, destination: server4)),
+        Packet(link: link, network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4)),
                transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 53)), payload: payload).encode()
     }
 
     static func udp6(link: LinkHeader = ethernet, extensionHeaders: [IPv6ExtensionHeader] = []) -> [UInt8] {
-        Packet(link: link, network: .ipv6(IPv6Header(source: client6, destination: server6, extensionHeaders: extensionHeaders)),
+        Packet(link: link, network: .ipv6(IPv6Header(source: TestHosts.client6, destination: server6, extensionHeaders: extensionHeaders)),
                transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 53)), payload: [1, 2, 3, 4]).encode()
     }
 
     static func tcp4(link: LinkHeader = ethernet, flags: SampleKit.TCPFlags = [.psh, .ack], payload: Int = 100,
                      ipOptions: [UInt8] = []) -> [UInt8] {
-        Packet(link: link, network: .ipv4(IPv4Header(source: client4, destination: server4, options: ipOptions)),
+        Packet(link: link, network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4, options: ipOptions)),
                transport: .tcp(TCPHeader(sourcePort: 51000, destinationPort: 443, sequenceNumber: 7,
                                          acknowledgmentNumber: 9, flags: flags, window: 502,
                                          options: TCPOption.linuxTimestamps(value: 1, echoReply: 2))),

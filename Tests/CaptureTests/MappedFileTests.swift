@@ -1,5 +1,6 @@
 import CMappedFile
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Capture

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Capture
@@ -83,27 +84,19 @@ struct ReadAheadTests {
         }
     }
 
-    static let samplesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("samples").path
-
-    static var sampleFiles: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: samplesDirectory)) ?? [])
-            .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
-    }
 
     @Test func samplesArePresent() {
-        #expect(Self.sampleFiles.count >= 10)
-        #expect(Self.sampleFiles.contains("broken-truncated.pcap"))
+        #expect(Repository.sampleFiles.count >= 10)
+        #expect(Repository.sampleFiles.contains("broken-truncated.pcap"))
     }
 
-    @Test(arguments: sampleFiles.filter { $0 != "broken-bad-magic.pcap" })
+    @Test(arguments: Repository.sampleFiles.filter { $0 != "broken-bad-magic.pcap" })
     func sameAsDirectOnSample(name: String) throws {
-        try Self.expectSame(Self.samplesDirectory + "/" + name)
+        try Self.expectSame(Repository.sample(name))
     }
 
     @Test func truncatedSampleFailsAfterItsGoodPackets() throws {
-        let path = Self.samplesDirectory + "/broken-truncated.pcap"
+        let path = Repository.sample("broken-truncated.pcap")
         let outcome = Self.drain(try ReadAheadReader(path: path, options: ReadAheadOptions(batchPackets: 2)))
         let error = try #require(outcome.error)
         #expect(error.kind == .truncatedRecord)
@@ -112,26 +105,26 @@ struct ReadAheadTests {
     }
 
     @Test func openErrorsAreThrownByInit() throws {
-        let path = Self.samplesDirectory + "/broken-bad-magic.pcap"
+        let path = Repository.sample("broken-bad-magic.pcap")
         let direct = #expect(throws: CaptureError.self) { try CaptureReader(path: path) }
         let ahead = #expect(throws: CaptureError.self) { try ReadAheadReader(path: path) }
         #expect(direct != nil && ahead == direct)
-        let missing = Self.samplesDirectory + "/absent.pcap"
+        let missing = Repository.sample("absent.pcap")
         #expect(throws: try #require(#expect(throws: CaptureError.self) { try CaptureReader(path: missing) })) {
             try ReadAheadReader(path: missing)
         }
     }
 
     @Test func filterErrorsAreThrownByInit() throws {
-        let path = Self.samplesDirectory + "/tcp-handshake.pcap"
+        let path = Repository.sample("tcp-handshake.pcap")
         let direct = try #require(#expect(throws: CaptureError.self) { try CaptureReader(path: path, filter: "tcp and and") })
         #expect(direct.kind == .invalidFilter)
         #expect(throws: direct) { try ReadAheadReader(path: path, filter: "tcp and and") }
     }
 
     @Test func filteredSampleKeepsFileIndices() throws {
-        try Self.expectSame(Self.samplesDirectory + "/udp-dns.pcap", filter: "udp port 53")
-        try Self.expectSame(Self.samplesDirectory + "/tcp-bulk.pcap", filter: "tcp[tcpflags] & tcp-push != 0")
+        try Self.expectSame(Repository.sample("udp-dns.pcap"), filter: "udp port 53")
+        try Self.expectSame(Repository.sample("tcp-bulk.pcap"), filter: "tcp[tcpflags] & tcp-push != 0")
     }
 
     // MARK: Hand-made damage, across batch boundaries
@@ -208,7 +201,7 @@ struct ReadAheadTests {
     }
 
     @Test func synchronousModeReadsEveryBatchOnTheConsumer() throws {
-        let path = Self.samplesDirectory + "/tcp-bulk.pcap"
+        let path = Repository.sample("tcp-bulk.pcap")
         let reader = ReadAheadReader(try CaptureReader(path: path), options: ReadAheadOptions(batchPackets: 10), threaded: false)
         let packets = Self.drain(reader).packets.count
         #expect(packets > 0 && reader.batchesReadByConsumer == (packets + 9) / 10 + (packets % 10 == 0 ? 1 : 0))
@@ -222,8 +215,8 @@ struct ReadAheadTests {
     /// `CaptureReader`, there are none.
     @Test(arguments: [1, 7, 256])
     func decodedHeadersMatchTheDecoder(batchPackets: Int) throws {
-        for name in Self.sampleFiles where !name.hasPrefix("broken-") {
-            let path = Self.samplesDirectory + "/" + name
+        for name in Repository.sampleFiles where !name.hasPrefix("broken-") {
+            let path = Repository.sample(name)
             for threaded in [true, false] {
                 let reader = ReadAheadReader(try CaptureReader(path: path),
                                              options: ReadAheadOptions(batchPackets: batchPackets, batches: 2, decodeHeaders: true),
@@ -267,7 +260,7 @@ struct ReadAheadTests {
     }
 
     @Test func forEachPacketLimitMatchesDirect() throws {
-        let path = Self.samplesDirectory + "/tcp-bulk.pcap"
+        let path = Repository.sample("tcp-bulk.pcap")
         var direct: [Int] = []
         var ahead: [Int] = []
         let n = try CaptureReader(path: path).forEachPacket(limit: 100) { direct.append($0.index) }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Fidelity
 import KernelMemory
@@ -5,12 +6,6 @@ import KernelReference
 
 /// docs/fidelity.md: the model against the kernel's rules, for every profile.
 @Suite struct FidelityTableTests {
-    static let root: String = {
-        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/FidelityTests/FidelityTableTests.swift
-        return parts.joined(separator: "/")
-    }()
-
     @Test(arguments: KernelProfile.all)
     func modelMatchesKernelExpectations(_ profile: KernelProfile) {
         let rows = FidelityTable.rows(profile)
@@ -88,7 +83,7 @@ import KernelReference
 
     /// The committed table is what the generator produces now.
     @Test func docIsUpToDate() throws {
-        let path = Self.root + "/docs/fidelity.md"
+        let path = Repository.root.path + "/docs/fidelity.md"
         let committed = try #require(FileIO.read(path), "\(path) missing: run swift run skbsim-fidelity")
         let fresh = try FidelityDoc.render()
         #expect(committed == fresh, "docs/fidelity.md drifted from the generator: run swift run skbsim-fidelity")

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import KernelMemory
 import Release
@@ -21,8 +22,8 @@ import Trace
     @Test func kernelOrderStageSequence() throws {
         let (sim, p, rec, skb) = try setup(.kernel)
         #expect(p.stageNames == ["unref", "trace", "destructor", "data_unref", "frag_unref", "list_free", "head_free", "skb_free"])
-        let s = p.makeSocket()
-        try p.skb_set_owner_r(skb, socket: s)
+        let s = sim.sockets.makeSocket()
+        try sim.skb_set_owner_r(skb, socket: s)
         let n = rec.events.count
         try p.consume_skb(skb)
         #expect(kinds(rec, from: n) == ["consume", "destructor", "frag_unref", "frag_unref", "list_free",
@@ -31,7 +32,7 @@ import Trace
         // The frag_list member is traced with NOT_SPECIFIED (kernel quirk).
         let member = rec.events[n...].first { $0.kind == .drop }!
         #expect(member.reason == SkbDropReason.notSpecified.rawValue && "\(member.function)" == "kfree_skb_list_reason")
-        #expect(p.sockets[Int(s)].rmemAlloc == 0)
+        #expect(sim.sockets.socket(s).rmemAlloc == 0)
         sim.drainCaches()
         try sim.memory.expectNoLeaks()
         #expect(sim.memory.checker.reports.isEmpty)
@@ -62,8 +63,8 @@ import Trace
         p.hooks.register(NetfilterHook(name: "seed_ipv6", family: .ipv6, point: .preRouting) { _ in .accept })
         var fragCalls: [Int] = []
         p.seedFragDestructor = { _, k in fragCalls.append(k) }
-        let s = p.makeSocket()
-        try p.skb_set_owner_r(skb, socket: s)
+        let s = sim.sockets.makeSocket()
+        try sim.skb_set_owner_r(skb, socket: s)
         let n = rec.events.count
         try p.consume_skb(skb)
         #expect(kinds(rec, from: n) == ["consume", "hook_verdict", "hook_verdict", "destructor", "destructor", "destructor",
@@ -123,7 +124,7 @@ import Trace
         _ = try sim.modify(b) { $0.next = c }
         try p.kfree_skb_list(b)
         #expect(!sim.isLive(b) && !sim.isLive(c))
-        #expect(p.reasonCounts[2] == 2 && p.reasonCounts[1] == 1)
+        #expect(sim.dropCounts.byReason[2] == 2 && sim.dropCounts.byReason[1] == 1)
         sim.drainCaches()
         try sim.memory.expectNoLeaks()
     }
@@ -153,7 +154,7 @@ import Trace
         var o = SkbOptions(); o.rxBufferSize = 256
         let small = SkbSim(options: o)
         small.beginPacket(index: 0, timestampNanoseconds: 0)
-        let f = frame(100)
+        let f = patternFrame(100)
         #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet, path: .buildSkb) } }
         try sim.kfree_skb(skb)
     }

@@ -4,6 +4,7 @@ import KernelMemory
 import Release
 import SampleKit
 import SkbModel
+import TestSupport
 import Testing
 import Trace
 
@@ -12,41 +13,37 @@ import Trace
 /// capture of a few thousand mixed packets, on every rx path, GRO on and off.
 ///
 /// For every run: it completes (no model BUG, no trap); each packet is
-/// delivered, merged by GRO or dropped, and only NOMEM drops happen (the
-/// socket never overflows here); the NOMEM drops are the receives that
-/// failed, each traced as a `.drop` event whose reason the table names
-/// `NOMEM`; the checker has no report and nothing leaks.
+/// delivered, merged by GRO or dropped by the driver (`rx_dropped`: the
+/// socket never overflows here, so nothing else drops); a failed receive
+/// fires no drop tracepoint (there is no skb, or the driver frees the partly
+/// built one with `dev_kfree_skb_any`); the checker has no report and
+/// nothing leaks.
 @Suite("fault injection through PacketRun")
 struct FaultInjectionTests {
     static let samples = ["tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap", "vlan.pcap",
                           "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap", "null-loopback.pcap",
                           "ns-timestamps.pcapng"]
 
-    static func sample(_ name: String) -> String { CLIRun.repoRoot.appendingPathComponent("samples").appendingPathComponent(name).path }
-
     /// Counts what a run did besides its statistics.
     final class Tally: EventSink {
-        var nomemDrops = 0
-        /// frag_list members freed with their head: traced NOT_SPECIFIED by the kernel, not drops.
+        /// frag_list members freed with their head (traced with the reason
+        /// `skb_release_data` passes down: NOT_SPECIFIED or CONSUMED).
         var listMemberFrees = 0
         var otherDrops: [String] = []
         let table: SkbDropReasonTable
         init(table: SkbDropReasonTable) { self.table = table }
         func receive(_ e: SkbEvent) {
-            guard e.kind == .drop else { return }
-            let name = table.displayName(of: e.reason)
-            if name == "NOMEM" { nomemDrops += 1 }
-            else if "\(e.function)" == "kfree_skb_list_reason" && name == "NOT_SPECIFIED" { listMemberFrees += 1 }
-            else if otherDrops.count < 5 { otherDrops.append("\(e.function): \(name)") }
+            guard e.kind == .drop || e.kind == .consume else { return }
+            if "\(e.function)" == "kfree_skb_list_reason" { listMemberFrees += 1 }
+            else if e.kind == .drop && otherDrops.count < 5 { otherDrops.append("\(e.function): \(table.displayName(of: e.reason))") }
         }
     }
 
     struct Outcome {
         var stats: RunStatistics
         var merged: Int
-        var nomemEvents: Int
         var injected: Int { stats.injectedPageFailures + stats.injectedSlabFailures }
-        var nomem: Int { Int(stats.dropCount("NOMEM")) }
+        var rxDropped: Int { stats.rxDropped }
     }
 
     /// One whole run with the checks every run must pass.
@@ -70,17 +67,16 @@ struct FaultInjectionTests {
         let what = label()
         #expect(stats.verdict.isClean, "\(what): \(stats.verdict.fullText)")
         let others = tally.otherDrops
-        #expect(others.count == 0, "\(what): drops other than NOMEM: \(others)")
+        #expect(others.count == 0, "\(what): drop tracepoints: \(others)")
         #expect(UInt64(tally.listMemberFrees) == stats.fragListMemberFrees, "\(what)")
-        #expect(stats.drops.allSatisfy { $0.reason == "NOMEM" }, "\(what): \(stats.drops)")
-        #expect(Int(stats.dropCount("NOMEM")) == run.sim.rxNoMemDrops, "\(what)")
-        #expect(tally.nomemDrops == run.sim.rxNoMemDrops, "\(what): \(tally.nomemDrops) NOMEM events, \(run.sim.rxNoMemDrops) failed receives")
-        #expect(stats.packets == stats.delivered + merged + Int(stats.totalDrops),
-                "\(what): \(stats.packets) packets, \(stats.delivered) delivered, \(merged) merged, \(stats.totalDrops) dropped")
+        #expect(stats.totalDrops == 0, "\(what): \(stats.drops)")
+        #expect(stats.rxDropped == stats.rxAllocFailed, "\(what)")
+        #expect(stats.packets == stats.delivered + merged + stats.rxDropped,
+                "\(what): \(stats.packets) packets, \(stats.delivered) delivered, \(merged) merged, \(stats.rxDropped) rx_dropped")
         #expect(UInt64(stats.delivered) == stats.consumed, "\(what)")
         #expect(run.sim.liveCount == 0, "\(what)")
-        if page == nil && slab == nil { #expect(stats.totalDrops == 0, "\(what)") }
-        return Outcome(stats: stats, merged: merged, nomemEvents: tally.nomemDrops)
+        if page == nil && slab == nil { #expect(stats.rxDropped == 0, "\(what)") }
+        return Outcome(stats: stats, merged: merged)
     }
 
     static let specs: [(page: FailureSpec?, slab: FailureSpec?)] = [
@@ -96,16 +92,16 @@ struct FaultInjectionTests {
         for name in Self.samples {
             for gro in [false, true] {
                 for (page, slab) in Self.specs {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: page, slab: slab,
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: page, slab: slab,
                                          "\(name) \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))")
                     injected += r.injected
-                    dropped += r.nomem
+                    dropped += r.rxDropped
                     runs += 1
                 }
             }
         }
-        #expect(injected > 0 && dropped > 0, "\(rx): \(runs) runs, \(injected) failures injected, \(dropped) NOMEM drops")
-        print("fault injection, samples, \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) NOMEM drops")
+        #expect(injected > 0 && dropped > 0, "\(rx): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
+        print("fault injection, samples, \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
     }
 
     /// Every allocation of a run failed in turn, one per run (fail-nth), on
@@ -123,28 +119,28 @@ struct FaultInjectionTests {
                 counter.sim.memory.failSlab.failNth = Int.max
                 counter.sim.memory.failPageAlloc.failNth = Int.max
                 counter.sim.memory.failPageAlloc.minOrder = 0
-                let reader = try CaptureReader(path: Self.sample(name))
+                let reader = try CaptureReader(path: Repository.sample(name))
                 while let p = try reader.next() { counter.process(p, linkType: reader.linkType) }
                 _ = counter.finish()
                 let slabCalls = counter.sim.memory.failSlab.eligibleCalls
                 let pageCalls = counter.sim.memory.failPageAlloc.eligibleCalls
                 #expect(slabCalls > 0 && pageCalls > 0)
                 for n in 1...max(1, slabCalls) {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n), "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n), "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
                     #expect(r.stats.injectedSlabFailures == 1)
-                    dropped += r.nomem
+                    dropped += r.rxDropped
                     runs += 1
                 }
                 for n in 1...max(1, pageCalls) {
-                    let r = try Self.run(Self.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil, "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
+                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil, "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
                     #expect(r.stats.injectedPageFailures == 1)
-                    dropped += r.nomem
+                    dropped += r.rxDropped
                     runs += 1
                 }
             }
         }
         #expect(dropped > 0)
-        print("fault injection, nth sweep, \(rx.rawValue): \(runs) runs, \(dropped) NOMEM drops")
+        print("fault injection, nth sweep, \(rx.rawValue): \(runs) runs, \(dropped) rx_dropped")
     }
 
     /// A few thousand mixed packets: four interleaved TCP flows (IPv4 with
@@ -214,9 +210,9 @@ struct FaultInjectionTests {
                     let r = try Self.run(path, rx: rx, gro: gro, page: page, slab: slab,
                                          "mixed \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))")
                     #expect(r.stats.packets == clean.stats.packets)
-                    if rate >= 0.3 { #expect(r.nomem > 0, "mixed \(rx.rawValue) gro \(gro) rate \(rate): no drops") }
+                    if rate >= 0.3 { #expect(r.rxDropped > 0, "mixed \(rx.rawValue) gro \(gro) rate \(rate): no drops") }
                     injected += r.injected
-                    dropped += r.nomem
+                    dropped += r.rxDropped
                     runs += 1
                 }
             }
@@ -226,13 +222,13 @@ struct FaultInjectionTests {
                     let r = try Self.run(path, rx: rx, gro: gro, page: page, slab: slab, "mixed \(rx.rawValue) gro \(gro) nth \(n)")
                     #expect(r.injected <= 1)
                     injected += r.injected
-                    dropped += r.nomem
+                    dropped += r.rxDropped
                     runs += 1
                 }
             }
         }
         #expect(injected > 0 && dropped > 0)
-        print("fault injection, mixed capture (\(clean.stats.packets) packets), \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) NOMEM drops")
+        print("fault injection, mixed capture (\(clean.stats.packets) packets), \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
     }
 
     /// The same seed gives the same run.
@@ -240,35 +236,34 @@ struct FaultInjectionTests {
         let path = Self.mixedCapture
         let a = try Self.run(path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10), "repeat 1")
         let b = try Self.run(path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10), "repeat 2")
-        #expect(a.nomem == b.nomem && a.injected == b.injected && a.stats.delivered == b.stats.delivered && a.merged == b.merged)
+        #expect(a.rxDropped == b.rxDropped && a.injected == b.injected && a.stats.delivered == b.stats.delivered && a.merged == b.merged)
     }
 
     /// `skbsim stats --fail-page-prob 0.3 --fault-seed 7 samples/tcp-bulk.pcap`
     /// through the binary. The flags come with the CLI's `stats` command;
     /// the test is skipped on a build without them.
     static let cliHasFaultFlags: Bool = {
-        let scratch = FileManager.default.temporaryDirectory
-        guard let help = try? CLIRun.run(["stats", "--help"], scratch: scratch) else { return false }
+        guard let help = try? CLIRun.run(["stats", "--help"]) else { return false }
         return help.outcome == .exited(0) && help.stdout.contains("--fail-page-prob")
     }()
 
     @Test("skbsim stats --fail-page-prob through the CLI", .enabled(if: FaultInjectionTests.cliHasFaultFlags))
     func cliStatsWithFaults() throws {
-        let scratch = FileManager.default.temporaryDirectory
         for rx in RxPath.allCases {
             for gro in [false, true] {
                 let args = ["stats", "--fail-page-prob", "0.3", "--fault-seed", "7", "--rx-path", rx.rawValue] + (gro ? ["--gro"] : [])
-                    + [Self.sample("tcp-bulk.pcap")]
-                let r = try CLIRun.run(args, timeLimit: 60, scratch: scratch)
+                    + [Repository.sample("tcp-bulk.pcap")]
+                let r = try CLIRun.run(args, timeLimit: 60)
                 #expect(r.outcome == .exited(0), "\(args): \(r.outcome) \(r.stderr)")
                 #expect(r.stderr.isEmpty, "\(args): \(r.stderr)")
-                let nomem = r.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("NOMEM:") }
-                let count = nomem.flatMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
-                #expect(count > 0, "\(args): no NOMEM drops in\n\(r.stdout)")
+                // "rx_dropped (driver):   N (alloc_failed N)"
+                let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("rx_dropped (driver):") }
+                let count = line.flatMap { Int($0.dropFirst("rx_dropped (driver):".count).split(separator: " ").first ?? "") } ?? 0
+                #expect(count > 0, "\(args): no rx_dropped in\n\(r.stdout)")
                 #expect(r.stdout.contains("checker:               clean"), "\(args):\n\(r.stdout)")
                 // The same run through the library gives the same drops.
-                let lib = try Self.run(Self.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil, "library \(args)")
-                #expect(lib.nomem == count, "\(args): CLI \(count) NOMEM drops, library \(lib.nomem)")
+                let lib = try Self.run(Repository.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil, "library \(args)")
+                #expect(lib.rxDropped == count, "\(args): CLI \(count) rx_dropped, library \(lib.rxDropped)")
             }
         }
     }

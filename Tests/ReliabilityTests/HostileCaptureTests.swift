@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `skbsim inspect` on every sample, the libpcap test captures when present,
@@ -23,17 +24,13 @@ struct HostileCaptureTests {
     }
 
     static var sampleFiles: [String] {
-        files(in: CLIRun.repoRoot.appendingPathComponent("samples"))
+        files(in: URL(fileURLWithPath: Repository.samplesDirectory))
     }
 
     /// libpcap's own test captures, shared beside the worktrees when present.
     static var libpcapCorpus: [String] {
-        for relative in ["../shared/corpus-libpcap", "../../shared/corpus-libpcap"] {
-            let url = CLIRun.repoRoot.appendingPathComponent(relative).standardizedFileURL
-            let found = files(in: url)
-            if !found.isEmpty { return found }
-        }
-        return []
+        guard let directory = Corpus.directory else { return [] }
+        return files(in: URL(fileURLWithPath: directory))
     }
 
     static func files(in directory: URL) -> [String] {
@@ -88,7 +85,7 @@ struct HostileCaptureTests {
 
     /// Runs `skbsim inspect path` and checks the invariants every file must meet.
     static func inspect(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun {
-        let run = try CLIRun.run(["inspect", path], timeLimit: timeLimit, scratch: scratch)
+        let run = try CLIRun.run(["inspect", path], timeLimit: timeLimit)
         let libpcap = LibpcapView(path: path)
         // Packets on stdout; on stderr tcpdump's "reading from file" line
         // when the file opened, then at most the one error line.

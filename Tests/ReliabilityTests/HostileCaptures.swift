@@ -1,4 +1,5 @@
 import SampleKit
+import TestSupport
 
 /// Malformed and extreme captures, built byte by byte (pcap/pcapng framing)
 /// around packets from SampleKit's builders.
@@ -23,21 +24,16 @@ struct HostileCapture: CustomStringConvertible, Sendable {
 
     // MARK: Packets
 
-    static let clientMAC = MACAddress(0x02_00_00_00_00_01)
-    static let serverMAC = MACAddress(0x02_00_00_00_00_02)
-    static let client4 = IPv4Address(192, 0, 2, 1)
-    static let server4 = IPv4Address(198, 51, 100, 10)
-    static let client6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 1)
     static let server6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 2)
 
     static func ethernet(vlanTags: [VLANTag] = []) -> LinkHeader {
-        .ethernet(EthernetHeader(destination: serverMAC, source: clientMAC, vlanTags: vlanTags))
+        .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC, vlanTags: vlanTags))
     }
 
     /// Ethernet, IPv4, TCP SYN: 54 bytes; IPv4 at 14, TCP at 34.
     static func tcpFrame(payload: [UInt8] = []) -> [UInt8] {
         Packet(
-            link: ethernet(), network: .ipv4(IPv4Header(source: client4, destination: server4)),
+            link: ethernet(), network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4)),
             transport: .tcp(TCPHeader(sourcePort: 51000, destinationPort: 443, sequenceNumber: 1, flags: .syn)),
             payload: payload
         ).encode()
@@ -45,7 +41,7 @@ struct HostileCapture: CustomStringConvertible, Sendable {
 
     static func udpFrame(payloadLength: Int, vlanTags: [VLANTag] = []) -> [UInt8] {
         Packet(
-            link: ethernet(vlanTags: vlanTags), network: .ipv4(IPv4Header(source: client4, destination: server4)),
+            link: ethernet(vlanTags: vlanTags), network: .ipv4(IPv4Header(source: TestHosts.client4, destination: TestHosts.server4)),
             transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 53)),
             payload: (0..<payloadLength).map { UInt8(truncatingIfNeeded: $0) }
         ).encode()
@@ -71,9 +67,9 @@ struct HostileCapture: CustomStringConvertible, Sendable {
     static func ipv6ChainToEnd(count: Int) -> [UInt8] {
         var ip: [UInt8] = [0x60, 0, 0, 0]
         ip += be16(UInt16(8 * count)) + [60, 64]  // payload length, next header, hop limit
-        ip += server6.bytes + client6.bytes
+        ip += server6.bytes + TestHosts.client6.bytes
         for _ in 0..<count { ip += [60, 0, 1, 4, 0, 0, 0, 0] }  // next 60, 8 bytes, PadN
-        return serverMAC.bytes + clientMAC.bytes + [0x86, 0xDD] + ip
+        return TestHosts.serverMAC.bytes + TestHosts.clientMAC.bytes + [0x86, 0xDD] + ip
     }
 
     // MARK: Byte helpers

@@ -1,6 +1,7 @@
 import Capture
 import KernelMemory
 import SkbModel
+import TestSupport
 import Testing
 import Trace
 
@@ -8,38 +9,31 @@ import Trace
 /// fuzzer (`Fuzz/skbops`), each as the reduced operation sequence.
 @Suite("skb model regressions")
 struct SkbRegressionTests {
-    static func frame(_ len: Int) -> [UInt8] {
-        var b = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-        b[12] = 0x08; b[13] = 0x00; b[14] = 0x45
-        return b
-    }
-
     /// A multi-buffer receive (build_skb, scatter-gather) whose second ring
-    /// buffer cannot be allocated freed its partly built skb with
-    /// NOT_SPECIFIED and then traced a second, detached NOMEM drop: two drops
-    /// for one packet. Now the skb itself is dropped with NOMEM, once.
-    @Test("a receive failing after its skb exists traces one NOMEM drop", arguments: [RxPath.buildSkb, .scatterGather])
+    /// buffer cannot be allocated: the driver frees the partly built skb
+    /// once, with `dev_kfree_skb_any` (a consume, as igb/ixgbe do), counts
+    /// `rx_dropped`, and no drop tracepoint fires.
+    @Test("a receive failing after its skb exists is freed once by the driver", arguments: [RxPath.buildSkb, .scatterGather])
     func partialReceiveDropsOnceWithNomem(path: RxPath) throws {
         var options = SkbOptions()
         options.rxBufferSize = 16384  // two buffers per order-3 page
         let recorder = EventRecorder()
         let sim = SkbSim(options: options, sink: recorder)
-        let small = Self.frame(100)
+        let small = patternFrame(100)
         sim.beginPacket(index: 0, timestampNanoseconds: 0)
         let first = try #require(try small.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) })
         // Every further page allocation fails: the next frame gets the page's
         // second buffer, then cannot have a third.
         sim.memory.failPageAlloc.probability = 1
         sim.memory.failPageAlloc.minOrder = 0
-        let big = Self.frame(20000)
+        let big = patternFrame(20000)
         sim.beginPacket(index: 1, timestampNanoseconds: 1000)
         let second = try big.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) }
         #expect(second == nil)
-        #expect(sim.rxNoMemDrops == 1)
-        let drops = recorder.events.filter { $0.kind == .drop && $0.packet == 1 }
-        #expect(drops.count == 1, "\(drops)")
-        #expect(drops.allSatisfy { sim.dropReasonTable.displayName(of: $0.reason) == "NOMEM" }, "\(drops)")
-        #expect(drops.first?.skb != UInt32.max, "the drop is traced on the partly built skb")
+        #expect(sim.rxStatistics.rxDropped == 1 && sim.rxStatistics.allocFailed == 1)
+        #expect(recorder.events.filter { $0.kind == .drop && $0.packet == 1 }.isEmpty)
+        let frees = recorder.events.filter { $0.kind == .consume && $0.packet == 1 }
+        #expect(frees.count == 1 && "\(frees[0].function)" == "dev_kfree_skb_any", "\(frees)")
         try sim.consume_skb(first)
         sim.drainCaches()
         #expect(sim.memory.checker.reports.isEmpty)

@@ -27,7 +27,8 @@ import SampleKit
     let shb: [UInt8] = [0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0]
     let idb: [UInt8] = [1, 0, 0, 0, 32, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0, 0,
-                        9, 0, 1, 0, 9, 0, 0, 0, /* end of options */ 0, 0, 0, 0, 32, 0, 0, 0]
+                        9, 0, 1, 0, 9, 0, 0, 0,
+                        0, 0, 0, 0, 32, 0, 0, 0]  // end of options, block length
     #expect(writer.bytes == shb + idb)
 
     writer.append([0xAA, 0xBB, 0xCC], timestamp: 0x1_0000_0002, comment: "hi")

@@ -1,20 +1,16 @@
 import CPcap
 import Foundation
+import TestSupport
 import Testing
 import SampleKit
 
-/// The package root, found from this file's path (Tests/SampleKitTests/…).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 @Test func regeneratedSamplesAreByteIdenticalToCommitted() throws {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("skbsim-samples-\(ProcessInfo.processInfo.processIdentifier)")
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let scratch = try TemporaryDirectory()
+    let directory = scratch.url
     try SampleCatalog.writeAll(to: directory.path)
 
     let generated = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-    let committedDirectory = packageRoot.appendingPathComponent("samples")
+    let committedDirectory = Repository.root.appendingPathComponent("samples")
     let committed = try FileManager.default.contentsOfDirectory(atPath: committedDirectory.path).sorted()
     #expect(generated == committed, "samples/ and the catalog list different files")
     for name in generated {
@@ -64,7 +60,7 @@ struct PcapFailure: Error { var message: String }
         "linux-sll2.pcap": 276, "linux-sll.pcap": 113, "raw-ip.pcap": 12, "null-loopback.pcap": 0,
     ]
     for sample in SampleCatalog.samples() where !sample.name.hasPrefix("broken-") {
-        let path = packageRoot.appendingPathComponent("samples").appendingPathComponent(sample.name).path
+        let path = Repository.root.appendingPathComponent("samples").appendingPathComponent(sample.name).path
         let result = readWithLibpcap(path)
         guard case .success(let read) = result else {
             Issue.record("\(sample.name): \(result)")
@@ -78,7 +74,7 @@ struct PcapFailure: Error { var message: String }
 }
 
 @Test func bulkAndJumboFrameSizes() throws {
-    let root = packageRoot.appendingPathComponent("samples")
+    let root = Repository.root.appendingPathComponent("samples")
     guard case .success(let bulk) = readWithLibpcap(root.appendingPathComponent("tcp-bulk.pcap").path),
           case .success(let jumbo) = readWithLibpcap(root.appendingPathComponent("jumbo-9000.pcap").path) else {
         Issue.record("cannot read samples")
@@ -89,7 +85,7 @@ struct PcapFailure: Error { var message: String }
 }
 
 @Test func nanosecondPcapngKeepsEveryDigit() throws {
-    let path = packageRoot.appendingPathComponent("samples/ns-timestamps.pcapng").path
+    let path = Repository.root.appendingPathComponent("samples/ns-timestamps.pcapng").path
     guard case .success(let read) = readWithLibpcap(path, nanoseconds: true) else {
         Issue.record("cannot read ns-timestamps.pcapng")
         return
@@ -98,7 +94,7 @@ struct PcapFailure: Error { var message: String }
 }
 
 @Test func brokenSamplesFailTheWayTheirNamesSay() {
-    let root = packageRoot.appendingPathComponent("samples")
+    let root = Repository.root.appendingPathComponent("samples")
     guard case .failure(let magic) = readWithLibpcap(root.appendingPathComponent("broken-bad-magic.pcap").path) else {
         Issue.record("bad magic was accepted")
         return

@@ -98,7 +98,8 @@ import Testing
         let buffers = (extra + 2047) / 2048
         #expect(s.headFrag && s.end == 1728 && s.headroom == 64 && s.headlen == UInt32(linear))
         var truesize = 2304 + buffers * 2048
-        if buffers > 17 { truesize += K.truesize(K.withOverhead(K.kmallocReserve(0))) }  // frag_list skb: alloc_skb(0) = 960
+        // The frag_list skb: alloc_skb(0) = 960.
+        if buffers > 17 { truesize += K.truesize(K.withOverhead(K.kmallocReserve(0))) }
         #expect(Int(s.truesize) == truesize)
         #expect(Int(s.len) == len)
         #expect(try sim.bytes(skb) == frame)

@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import KernelMemory
+import TestSupport
 import Testing
 @testable import SkbModel
 
@@ -8,16 +9,7 @@ import Testing
 /// then eth_type_trans (net/ethernet/eth.c) and the header offsets the
 /// receive path sets; everything freed without leaks.
 @Suite struct CaptureReceiveTests {
-    static let samplesDirectory: String = {
-        // <repo>/Tests/SkbModelTests/CaptureReceiveTests.swift → <repo>/samples
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("samples").path
-    }()
-
-    static let samples: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: samplesDirectory)) ?? []
-        return names.filter { ($0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng")) && !$0.hasPrefix("broken-bad-magic") }.sorted()
-    }()
+    static let samples = Repository.sampleFiles.filter { !$0.hasPrefix("broken-bad-magic") }
 
     static let cases: [(String, RxPath)] = samples.flatMap { s in RxPath.allCases.map { (s, $0) } }
 
@@ -42,7 +34,7 @@ import Testing
     func receiveEverySample(_ name: String, _ path: RxPath) throws {
         #expect(!Self.samples.isEmpty)
         let sim = SkbSim()
-        let reader = try CaptureReader(path: Self.samplesDirectory + "/" + name)
+        let reader = try CaptureReader(path: Repository.sample(name))
         var skbs: [SkbID] = []
         var count = 0
         do {
@@ -83,12 +75,12 @@ import Testing
         sim.memory.failSlab.probability = 0.2
         sim.memory.failPageAlloc.probability = 0.5
         sim.memory.failPageAlloc.minOrder = 0
-        let reader = try CaptureReader(path: Self.samplesDirectory + "/jumbo-9000.pcap")
+        let reader = try CaptureReader(path: Repository.sample("jumbo-9000.pcap"))
         var skbs: [SkbID] = []
         _ = try reader.forEachPacket { packet in
             if let skb = try sim.receive(packet, linkType: reader.linkType, path: path) { skbs.append(skb) }
         }
-        #expect(sim.rxNoMemDrops > 0)
+        #expect(sim.rxStatistics.rxDropped > 0)
         for skb in skbs { try sim.kfree_skb_reason(skb, sim.reasons.nomem) }
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()

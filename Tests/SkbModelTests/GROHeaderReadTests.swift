@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import KernelMemory
+import TestSupport
 import Testing
 @testable import SkbModel
 
@@ -24,7 +25,7 @@ import Testing
         let sim = SkbSim(options: o)
         sim.gro.options.enabled = true
         sim.groCheckedReadsOnly = checkedOnly
-        let reader = try CaptureReader(path: CaptureReceiveTests.samplesDirectory + "/" + name)
+        let reader = try CaptureReader(path: Repository.sample(name))
         var delivered: [SkbID] = []
         var skbs: [[Int]] = []
         func record(_ id: SkbID) throws(SkbError) {

@@ -1,6 +1,7 @@
 import Capture
 import KernelMemory
 import SampleKit
+import TestSupport
 import Testing
 @testable import SkbModel
 
@@ -39,20 +40,12 @@ struct GRORun {
 }
 
 enum GROFlows {
-    static let clientMAC = MACAddress(0x02, 0, 0, 0, 0, 1), serverMAC = MACAddress(0x02, 0, 0, 0, 0, 2)
-
-    static func flow(mtu: Int = 1500, timestamps: Bool = false) -> TCPFlow {
-        TCPFlow(client: .init(mac: clientMAC, address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
-                server: .init(mac: serverMAC, address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
-                mtu: mtu, timestamps: timestamps)
-    }
-
     /// tcp-bulk.pcap's shape: handshake, request, `segments` full segments
     /// (PSH every `pshEvery`, ACK every 2nd), FIN close. `drop` omits data
     /// segments by number (1-based) after they are generated (a seq gap).
     static func bulk(segments: Int = 256, pshEvery: Int = 16, acks: Bool = true, mtu: Int = 1500,
                      timestamps: Bool = false, drop: Set<Int> = []) -> (frames: [[UInt8]], data: [Int], payloads: [Int: [UInt8]]) {
-        var f = flow(mtu: mtu, timestamps: timestamps)
+        var f = TestHosts.bulkFlow(mtu: mtu, timestamps: timestamps)
         var frames = f.handshake()
         frames.append(f.send(Array("GET /large HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
         var data: [Int] = [], payloads: [Int: [UInt8]] = [:]

@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import KernelMemory
 import SampleKit
+import TestSupport
 import Testing
 @testable import SkbModel
 
@@ -84,7 +85,7 @@ import Testing
     @Test(arguments: [(RxPath.netdevAllocSkb, GROMergeStrategy.headSteal), (.napiAllocSkb, .headSteal),
                       (.buildSkb, .headSteal), (.scatterGather, .fragList)])
     func tcpBulkSampleMergesWithinAMillisecond(_ path: RxPath, _ strategy: GROMergeStrategy) throws {
-        let reader = try CaptureReader(path: CaptureReceiveTests.samplesDirectory + "/tcp-bulk.pcap")
+        let reader = try CaptureReader(path: Repository.sample("tcp-bulk.pcap"))
         var frames: [[UInt8]] = []
         _ = try reader.forEachPacket { frames.append(Array($0.bytes)) }
         var run = GRORun(path: path, gro: Self.on)

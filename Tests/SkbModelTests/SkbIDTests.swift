@@ -1,9 +1,7 @@
 import Testing
 import SkbModel
 
-@Test func staleHandleDiffersFromNewOccupant() {
-    let old = SkbID(index: 3, generation: 1)
-    let new = SkbID(index: 3, generation: 2)
-    #expect(old != new)
-    #expect(old.description == "skb#3")
+@Test func handleDescriptionNamesTheSlot() {
+    let handle = SkbID(index: 3, generation: 2)
+    #expect(handle.description == "skb#3")
 }

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 import Trace
 
 @Test func fileOutputWritesInChunksAndOnClose() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("skbsim-trace-\(getpid()).jsonl").path
+    let path = temporaryFile("trace.jsonl").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     let output = try TraceOutput(path: path, bufferSize: 1024)
     let sink = JSONLinesEventSink(output: output)

@@ -19,7 +19,8 @@ extension PacketHeaders {
         }
         func etherType(_ type: UInt16) -> String {
             let hex = String(type, radix: 16)
-            return "ethertype \(Self.etherTypeName(type)) (0x\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
+            return
+                "ethertype \(Self.etherTypeName(type)) (0x\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
         }
         func direction(_ type: UInt8) -> String {
             switch type {
@@ -36,10 +37,12 @@ extension PacketHeaders {
             return "\(mac(6, 6)) > \(mac(0, 6)), \(etherType(bytes.be16(12))), length \(wireLength): "
         case LinkType.linuxSLL.dlt where bytes.count >= 16:
             let length = min(Int(bytes.be16(4)), 8)
-            return "\(direction(UInt8(truncatingIfNeeded: bytes.be16(0)))) \(mac(6, length)) \(etherType(bytes.be16(14))), length \(wireLength): "
+            return
+                "\(direction(UInt8(truncatingIfNeeded: bytes.be16(0)))) \(mac(6, length)) \(etherType(bytes.be16(14))), length \(wireLength): "
         case LinkType.linuxSLL2.dlt where bytes.count >= 20:
             let length = min(Int(bytes.u8(11)), 8)
-            return "\(direction(bytes.u8(10))) ifindex \(bytes.be32(4)) \(mac(12, length)) \(etherType(bytes.be16(0))), length \(wireLength): "
+            return
+                "\(direction(bytes.u8(10))) ifindex \(bytes.be32(4)) \(mac(12, length)) \(etherType(bytes.be16(0))), length \(wireLength): "
         case LinkType.null.dlt, LinkType.loop.dlt:
             guard bytes.count >= 4, macHeader != nil else { break }
             let family = networkHeader == nil ? "?" : ipVersion == 6 ? "IPv6" : "IPv4"

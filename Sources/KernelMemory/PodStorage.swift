@@ -1,23 +1,23 @@
 /// Growable storage of trivial (POD) elements behind one pointer, for the
-/// skb pool of `SkbSim` (the pattern of `MemorySystem`'s hot state): a
+/// skb pool of `SkbSim` and the sockets (the pattern of `MemorySystem`'s hot state): a
 /// per-field store is a plain store at `base + i`, with no uniqueness,
 /// bounds (debug builds assert) or exclusivity check. Grows only on the cold
 /// path (`append` past the capacity). The owner calls `deallocate()` once,
 /// in its `deinit`; copies of the struct alias the same storage.
 @usableFromInline
-struct PodStorage<Element> {
-    @usableFromInline var base: UnsafeMutablePointer<Element>
-    @usableFromInline var count: Int
-    @usableFromInline var capacity: Int
+package struct PodStorage<Element> {
+    @usableFromInline package var base: UnsafeMutablePointer<Element>
+    @usableFromInline package var count: Int
+    @usableFromInline package var capacity: Int
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(_isPOD(Element.self), "PodStorage holds trivial types only")
         self.capacity = Swift.max(capacity, 1)
         base = .allocate(capacity: self.capacity)
         count = 0
     }
 
-    @inlinable subscript(i: Int) -> Element {
+    @inlinable package subscript(i: Int) -> Element {
         unsafeAddress {
             assert(i >= 0 && i < count, "PodStorage index \(i) out of range 0..<\(count)")
             return UnsafePointer(base + i)
@@ -28,13 +28,13 @@ struct PodStorage<Element> {
         }
     }
 
-    @inlinable mutating func append(_ e: Element) {
+    @inlinable package mutating func append(_ e: Element) {
         if _slowPath(count == capacity) { grow() }
         (base + count).initialize(to: e)
         count += 1
     }
 
-    @inlinable mutating func popLast() -> Element? {
+    @inlinable package mutating func popLast() -> Element? {
         guard count > 0 else { return nil }
         count -= 1
         return base[count]
@@ -49,5 +49,5 @@ struct PodStorage<Element> {
         capacity = newCapacity
     }
 
-    func deallocate() { base.deallocate() }
+    package func deallocate() { base.deallocate() }
 }
