@@ -1,12 +1,13 @@
 /// A failure to open, filter or read a capture file.
 ///
 /// `description` is a one-line, tcpdump-like message that always names the
-/// file, and for per-packet failures the packet's 0-based index in the file
-/// and (when known) the byte offset of its record:
+/// file, and for per-packet failures the packet's number in the file
+/// (counted from 1, as tcpdump `-#` and Wireshark number packets: the failing
+/// record is `packetIndex + 1`) and (when known) the byte offset of its record:
 ///
 ///     trace.pcap: cannot open: No such file or directory
 ///     trace.pcap: unsupported pcap savefile version 2.5
-///     trace.pcap: packet 3 at byte offset 1234: truncated dump file; tried to read 100 captured bytes, only got 40
+///     trace.pcap: packet 4 at byte offset 1234: truncated dump file; tried to read 100 captured bytes, only got 40
 ///     trace.pcap: invalid filter "tcp and and": can't parse filter expression: syntax error
 ///
 /// Where the text comes from libpcap (`pcap_geterr` or the open error buffer)
@@ -81,7 +82,7 @@ public struct CaptureError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var text = file == "-" ? "stdin" : file
         if let packetIndex {
-            text += ": packet \(packetIndex)"
+            text += ": packet \(packetIndex + 1)"
             if let byteOffset {
                 text += byteOffsetIsExact ? " at byte offset \(byteOffset)" : " at or after byte offset \(byteOffset)"
             }

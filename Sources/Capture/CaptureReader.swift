@@ -39,8 +39,7 @@ public final class CaptureReader {
     public let format: CaptureFileFormat
     /// The link-layer type (`pcap_datalink`).
     public let linkType: LinkType
-    /// libpcap's name for `linkType` (`pcap_datalink_val_to_name`), or
-    /// `LinkType.name` when libpcap has none.
+    /// libpcap's name for `linkType` (`LinkType.name`).
     public let linkTypeName: String
     /// The snapshot length libpcap uses for this file (`pcap_snapshot`).
     public let snaplen: Int
@@ -61,6 +60,8 @@ public final class CaptureReader {
     private let program: UnsafeMutablePointer<bpf_program>
     /// Whether `ftello` works on the input (false for pipes).
     private let seekable: Bool
+    /// The file's descriptor for `pread` (seekable input only, else nil).
+    private let descriptor: Int32?
     /// pcap record header size, known for seekable pcap input.
     private let recordHeaderSize: Int?
     /// `recordHeaderSize` of a pcap file, 0 for pcapng (whose block ends
@@ -167,6 +168,7 @@ public final class CaptureReader {
         self.stream = stream
         self.program = program
         self.seekable = seekable
+        self.descriptor = seekable ? (descriptor ?? fileno(stream)) : nil
         self.filterExpression = filter
         self.oversizedRecordPolicy = oversizedRecords
         // libpcap reports pcapng sections as version 1.x and pcap as 2.x.
@@ -174,7 +176,7 @@ public final class CaptureReader {
         self.recordHeaderSize = header?.recordHeaderSize
         self.pcapRecordHeaderSize = self.format == .pcap ? header?.recordHeaderSize ?? 0 : 0
         self.linkType = LinkType(dlt: dlt)
-        self.linkTypeName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? LinkType(dlt: dlt).name
+        self.linkTypeName = LinkType(dlt: dlt).name
         self.snaplen = Int(pcap_snapshot(handle))
         // libpcap has read the file header (pcapng: up to the first
         // interface description); the first record starts here.
@@ -289,7 +291,8 @@ public final class CaptureReader {
         _ kind: CaptureError.Kind, _ message: String, recordStart: Int64, index: Int? = nil
     ) -> CaptureError {
         let error = CaptureError(
-            kind: kind, file: path, message: message,
+            kind: kind, file: path,
+            message: CaptureError.mixedInterfacesMessage(message, file: path, descriptor: descriptor) ?? message,
             packetIndex: index ?? state.pointee.packetsRead,
             byteOffset: recordStart >= 0 ? Int64(recordStart) : nil,
             byteOffsetIsExact: format == .pcap

@@ -1,3 +1,5 @@
+import CPcap
+
 /// A capture's link-layer header type: libpcap's `DLT_*` value with the name
 /// tcpdump prints for it.
 public struct LinkType: Hashable, Sendable, CustomStringConvertible {
@@ -17,20 +19,16 @@ public struct LinkType: Hashable, Sendable, CustomStringConvertible {
     @inlinable public static var ipv6: LinkType { LinkType(dlt: 229) }         // DLT_IPV6
     @inlinable public static var linuxSLL2: LinkType { LinkType(dlt: 276) }    // DLT_LINUX_SLL2
 
-    /// The name libpcap gives this link type (`pcap_datalink_val_to_name`),
-    /// for the types skbsim decodes; `DLT_<n>` otherwise.
+    /// The name libpcap gives this link type (`pcap_datalink_val_to_name`,
+    /// e.g. `EN10MB`, `IEEE802_11_RADIOTAP`), `DLT_<n>` when libpcap has none.
     public var name: String {
-        switch dlt {
-        case 0: "NULL"
-        case 1: "EN10MB"
-        case 12: "RAW"
-        case 108: "LOOP"
-        case 113: "LINUX_SLL"
-        case 228: "IPV4"
-        case 229: "IPV6"
-        case 276: "LINUX_SLL2"
-        default: "DLT_\(dlt)"
-        }
+        pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "DLT_\(dlt)"
+    }
+
+    /// libpcap's description of this link type
+    /// (`pcap_datalink_val_to_description`, e.g. `Ethernet`), if it has one.
+    public var libpcapDescription: String? {
+        pcap_datalink_val_to_description(dlt).map { String(cString: $0) }
     }
 
     public var description: String { name }

@@ -159,6 +159,9 @@ struct Context {
     @usableFromInline var packet: Int64 = -1
     @usableFromInline var freePages: Int = 0
     @usableFromInline var fragCacheCount: Int = 0
+    /// Page allocations refused because simulated RAM ran out (below the
+    /// watermark or no free block of the order), not injected failures.
+    @usableFromInline var exhaustedFailures: Int = 0
     @usableFromInline init() {}
 }
 
@@ -173,6 +176,14 @@ extension MemorySystem {
 
     /// Number of alloc/free events so far.
     @inlinable public var eventCount: UInt64 { ctx.pointee.event }
+
+    /// Page allocations that failed because the simulated RAM
+    /// (`KernelConfig.memorySize`) was exhausted: no free block of the order
+    /// or free pages below the min watermark. Not counted: injected failures
+    /// (`failPageAlloc`) and `lowMemoryMode`. A machine with more RAM would
+    /// not have failed them; callers report them apart from the kernel's
+    /// own drops.
+    @inlinable public var exhaustedAllocationFailures: Int { ctx.pointee.exhaustedFailures }
 
     /// Free pages in the zone (`NR_FREE_PAGES`).
     @inlinable public var freePages: Int { ctx.pointee.freePages }

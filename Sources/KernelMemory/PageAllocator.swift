@@ -89,6 +89,7 @@ extension MemorySystem {
         let event = nextEvent()
         if failPageAlloc.isArmed && failPageAlloc.shouldFail(gfp: gfp, order: order) { return nil }
         guard let reserves = watermarkCheck(gfp, order), let pfn = rmqueue(order) else {
+            if !lowMemoryMode { ctx.pointee.exhaustedFailures &+= 1 }
             if !gfp.contains(.__GFP_NOWARN) {
                 warnings.append("skbsim: page allocation failure: order:\(order), mode:\(gfp), nodemask=(null)")
             }

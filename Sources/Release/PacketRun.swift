@@ -85,6 +85,9 @@ public struct PacketRunOptions {
     /// reader consumes (`consume_skb`) the oldest when one more arrives.
     /// 0 = the reader consumes each skb as soon as it is queued.
     public var socketQueueDepth = 0
+    /// Build each skb at the packet's wire length (bytes past a snapshot
+    /// length filled with `UncapturedBytes.fill`) or at its captured length.
+    public var buildLength: SkbBuildLength = .wire
     /// Seed mode only: call the non-existent per-frag destructors.
     public var seedFragDestructors = false
     public var sink: (any EventSink)? = nil
@@ -165,6 +168,15 @@ public final class PacketRun {
     @exclusivity(unchecked) var peakUsedPages = 0
     @exclusivity(unchecked) var modelErrors: [String] = []
     @exclusivity(unchecked) var finished: RunStatistics?
+    /// Packets not built into skbs, by what the model lacks (`notModelled`).
+    @exclusivity(unchecked) var notModelled: [(what: String, count: Int)] = []
+    /// NOMEM drops of packets during which simulated RAM ran out.
+    @exclusivity(unchecked) var exhaustedDrops = 0
+    /// Packets whose capture was cut by the snapshot length (caplen < len).
+    @exclusivity(unchecked) var snaplenCut = 0
+    let buildAtWireLength: Bool
+    /// A cut packet at its wire length (`UncapturedBytes.maximumWireLength`).
+    let scratch: UnsafeMutableRawPointer
 
     public init(options: PacketRunOptions) throws(PacketRunError) {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
@@ -172,6 +184,8 @@ public final class PacketRun {
         gro = options.gro
         rxPath = options.rxPath
         socketQueueDepth = options.socketQueueDepth
+        buildAtWireLength = options.buildLength == .wire
+        scratch = .allocate(byteCount: UncapturedBytes.maximumWireLength, alignment: 16)
         pipelineFrees = options.releaseOrder != .kernel
         groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
         let memory = MemorySystem(config: options.kernelConfig)
@@ -203,7 +217,14 @@ public final class PacketRun {
         socket = sim.sockets.makeSocket(rcvbuf: options.socketRcvbuf, queueCapacity: options.socketQueueDepth + 1)
     }
 
-    deinit { ratio.deallocate() }
+    deinit {
+        ratio.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Packets skipped so far, by what the model does not model.
+    public var notModelledCounts: [(what: String, count: Int)] { notModelled }
+    public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
 
     /// Run a whole capture file.
     public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
@@ -222,7 +243,26 @@ public final class PacketRun {
     /// One captured packet.
     /// `decoded`: the packet's headers when its source decoded them already
     /// (`PacketSource.decodedHeaders`).
+    @inlinable
     public func process(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
+        // A whole Ethernet frame goes straight to the model; anything else
+        // (another link type, a frame cut by the snapshot length) is sorted
+        // out of line.
+        if _slowPath(linkType.dlt != LinkType.ethernet.dlt || packet.wireLength != packet.captureLength) {
+            return processOther(packet, linkType: linkType, decoded: decoded)
+        }
+        sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
+        process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
+    }
+
+    /// `process` of a packet that is not a whole Ethernet frame: a link type
+    /// without receive semantics or a cooked packet the host sent is counted
+    /// and skipped, a frame cut by the snapshot length goes to `processCut`.
+    @inline(never) @usableFromInline
+    func processOther(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>?) {
+        if !linkType.hasReceiveModel { return skip("link type \(linkType.name)") }
+        if Self.isOutgoing(packet.bytes, linkType) { return skip("PACKET_OUTGOING, sent by this host") }
+        if packet.wireLength > packet.captureLength { return processCut(packet, linkType: linkType, decoded: decoded) }
         sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         process(bytes: packet.bytes, linkType: linkType, decoded: decoded)
     }
@@ -231,11 +271,15 @@ public final class PacketRun {
     public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
         packets += 1
         bytes += frame.count
+        let exhaustedBefore = sim.memory.exhaustedAllocationFailures
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model driver (rxStatistics), no drop event.
             if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath, decoded: decoded) {
                 if gro { try groReceive(skb) } else { try netifReceive(skb) }
+            } else if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
+                // The simulated RAM ran out during this receive.
+                exhaustedDrops += 1
             }
             if napi.pollWorkDone() { try pollEnd() }
         } catch {
@@ -243,6 +287,16 @@ public final class PacketRun {
         }
         let used = sim.memory.totalPages - sim.memory.freePages
         if used > peakUsedPages { peakUsedPages = used }
+    }
+
+    /// A packet the model has no receive semantics for: counted under
+    /// `what`, no skb built, nothing traced.
+    public func skip(_ what: String) {
+        if let i = notModelled.firstIndex(where: { $0.what == what }) {
+            notModelled[i].count += 1
+        } else {
+            notModelled.append((what, 1))
+        }
     }
 
     func recordModelError(_ error: SkbError) {
@@ -335,7 +389,7 @@ public final class PacketRun {
         var stats = RunStatistics(
             kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue, gro: options.gro,
             verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: sim.sockets.findings,
-                                    modelErrors: modelErrors))
+                                    modelErrors: modelErrors, notModelled: notModelled))
         stats.packets = packets
         stats.bytes = bytes
         stats.delivered = delivered
@@ -368,6 +422,12 @@ public final class PacketRun {
         stats.peakSocketRmem = sim.sockets.socket(socket).peakRmemAlloc
         stats.injectedPageFailures = memory.failPageAlloc.injected
         stats.injectedSlabFailures = memory.failSlab.injected
+        stats.notModelled = notModelled
+        stats.snaplenCut = snaplenCut
+        stats.buildLength = options.buildLength
+        stats.memorySize = memory.config.memorySize
+        stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
+        stats.exhaustedRxDropped = exhaustedDrops
         if options.gro { stats.groStatistics = napi.gro.statistics }
         options.sink?.finish()
         finished = stats

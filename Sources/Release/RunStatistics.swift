@@ -86,10 +86,25 @@ public struct CheckerVerdict: Sendable, CustomStringConvertible {
     public var findings: [SocketFinding]
     /// Model BUGs (`SkbError`) caught per packet; the run went on.
     public var modelErrors: [String]
+    /// Packets the model skipped, by what it does not model (a link type,
+    /// packets the host sent): the verdict covers only the others.
+    public var notModelled: [(what: String, count: Int)] = []
+
+    /// Packets skipped as not modelled.
+    public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
 
     public var isClean: Bool { reports.isEmpty && leaks.isEmpty && findings.isEmpty && modelErrors.isEmpty }
 
-    public var description: String {
+    public var description: String { checkerSummary + notModelledSuffix }
+
+    /// ` — 10 packets not modelled (link type IEEE802_11_RADIOTAP)`, or "".
+    var notModelledSuffix: String {
+        guard notModelledPackets > 0 else { return "" }
+        return " — \(notModelledPackets) packet\(notModelledPackets == 1 ? "" : "s") not modelled ("
+            + notModelled.map { notModelled.count == 1 ? $0.what : "\($0.what): \($0.count)" }.joined(separator: ", ") + ")"
+    }
+
+    private var checkerSummary: String {
         if isClean { return "clean (no KASAN reports, kmemleak: no suspected memory leaks)" }
         var parts: [String] = []
         if !reports.isEmpty { parts.append("\(reports.count) KASAN report(s)") }
@@ -113,7 +128,8 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     public var rxPath: String
     public var releaseOrder: String
     public var gro: Bool
-    /// Packets read from the capture and their captured bytes.
+    /// Packets built into skbs and their bytes (at the build length: wire
+    /// length by default).
     public var packets = 0
     public var bytes = 0
     /// skbs delivered to the socket (after GRO) and consumed by the reader.
@@ -154,6 +170,21 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     public var peakSocketRmem = 0
     public var injectedPageFailures = 0
     public var injectedSlabFailures = 0
+    /// Packets not built into skbs, by what the model lacks.
+    public var notModelled: [(what: String, count: Int)] = []
+    public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
+    /// Packets the capture cut short (snapshot length: caplen < len), and
+    /// the length their skbs were built at.
+    public var snaplenCut = 0
+    public var buildLength: SkbBuildLength = .wire
+    /// Simulated RAM (`KernelConfig.memorySize`).
+    public var memorySize = 0
+    /// Page allocations refused because the simulated RAM ran out (not
+    /// injected), and the receives the driver dropped (`rx_dropped`, its
+    /// allocation failed) while that happened:
+    /// the simulation's limit, not drops the kernel would make.
+    public var exhaustedAllocationFailures = 0
+    public var exhaustedRxDropped = 0
     /// The GRO engine's counters when GRO was on, else nil.
     public var groStatistics: GROEngine.Statistics? = nil
     /// Segments merged into a held skb (all strategies).
@@ -169,6 +200,13 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         case .headSteal: "head_steal"
         case .fragList: "frag_list"
         }
+    }
+
+    /// `32 MiB`, `1 GiB`, or bytes.
+    public static func sizeText(_ bytes: Int) -> String {
+        if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        return "\(bytes) bytes"
     }
 
     public func dropCount(_ name: String) -> UInt64 { drops.first { $0.reason == name }?.count ?? 0 }
@@ -194,6 +232,15 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             "peak memory:           \(peakMemoryBytes) bytes",
             "peak sk_rmem_alloc:    \(peakSocketRmem)",
         ]
+        if snaplenCut > 0 {
+            lines.append("cut by snaplen:        \(snaplenCut) packet(s); " + (buildLength == .wire
+                ? "skbs built at the wire length, the uncaptured bytes filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
+                : "skbs built at the captured length (--length captured), shorter than the kernel's"))
+        }
+        if exhaustedAllocationFailures > 0 {
+            lines.append("simulated memory:      \(RunStatistics.sizeText(memorySize)) exhausted: \(exhaustedAllocationFailures) page allocation(s) failed, "
+                + "\(exhaustedRxDropped) rx_dropped come from the simulation's limit, not the kernel (raise it with --memory)")
+        }
         if injectedPageFailures + injectedSlabFailures > 0 {
             lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
         }
@@ -203,6 +250,9 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             let causes = GROFlushCause.allCases.filter { g.flushed[Int($0.rawValue)] > 0 }.map { "\($0): \(g.flushed[Int($0.rawValue)])" }
             lines.append("gro flushes:           \(groFlushes)" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))"))
             lines.append("gro held/normal/polls: \(g.held) / \(g.normal) / \(g.polls)")
+        }
+        if notModelledPackets > 0 {
+            lines.append("not modelled:          \(notModelledPackets) (" + notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
         }
         if rxDropped > 0 { lines.append("rx_dropped (driver):   \(rxDropped) (alloc_failed \(rxAllocFailed))") }
         lines.append("drops:                 \(totalDrops)")

@@ -30,13 +30,37 @@ extension SkbSim {
     @inline(__always)
     func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
                  _ headers: UnsafePointer<PacketHeaders>) throws(SkbError) -> SkbID? {
-        guard let skb = try driverReceive(bytes, path ?? options.rxPath) else {
+        // A capture pseudo-header (cooked SLL/SLL2, BSD null/loop) is not part
+        // of the skb: the driver receives what follows it.
+        let pseudo = Self.pseudoHeaderLength(linkType, headers)
+        let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
+        guard let skb = try driverReceive(frame, path ?? options.rxPath) else {
             rxStatistics.allocFailed += 1
             rxStatistics.rxDropped += 1
             return nil
         }
-        try setHeaders(skb, headers.pointee, linkType)
+        try setHeaders(skb, headers.pointee, linkType, pseudoHeader: pseudo)
         return skb
+    }
+
+    /// Bytes at the start of a captured frame that are the capture's, not the
+    /// packet's: libpcap's Linux cooked header (`LINUX_SLL` 16, `LINUX_SLL2`
+    /// 20, plus VLAN tags libpcap re-inserted from the packet's metadata:
+    /// they were in `skb->vlan_tci`, not in its data) and the BSD
+    /// loopback address family (`NULL`, `LOOP`: 4). 0 for Ethernet and raw
+    /// IP, and when the decoder found no complete link header.
+    @inline(__always)
+    static func pseudoHeaderLength(_ linkType: LinkType, _ headers: UnsafePointer<PacketHeaders>) -> Int {
+        linkType.dlt == LinkType.ethernet.dlt ? 0 : pseudoHeaderLength(linkType, headers.pointee)
+    }
+
+    /// As above, for a decoded frame (`export` puts the pseudo-header back).
+    public static func pseudoHeaderLength(_ linkType: LinkType, _ headers: PacketHeaders) -> Int {
+        switch linkType.dlt {
+        case LinkType.linuxSLL.dlt, LinkType.linuxSLL2.dlt, LinkType.null.dlt, LinkType.loop.dlt:
+            return headers.macHeader != nil ? headers.macLength : 0
+        default: return 0
+        }
     }
 
     /// The driver part: an skb holding the whole frame from data on.
@@ -185,32 +209,33 @@ extension SkbSim {
         return true
     }
 
-    /// Link-layer receive on an skb whose data is at the first captured byte.
+    /// Link-layer receive on an skb whose data is at the first byte the
+    /// driver received (after any capture pseudo-header, `pseudoHeader`
+    /// bytes of the captured frame).
     /// Ethernet (`eth_type_trans`): mac_header = data, pull ETH_HLEN (VLAN
     /// tags stay in-band, as the decoder reports them), protocol and
-    /// pkt_type from the frame. Cooked SLL/SLL2: pull the 16/20-byte cooked
-    /// header, protocol and pkt_type from it. NULL/LOOP: pull the 4-byte
-    /// family. Raw IP: mac_header = data with length 0 (as tun does).
-    /// network/transport_header = head offset of the decoder's offsets;
-    /// mac_len = the decoder's link-layer length.
-    func setHeaders(_ skb: SkbID, _ h: PacketHeaders, _ linkType: LinkType) throws(SkbError) {
+    /// pkt_type from the frame. Cooked SLL/SLL2 (the "any" device): the skb
+    /// holds no link header; protocol and pkt_type are the kernel's own,
+    /// from the pseudo-header (with re-inserted VLAN tags, the inner
+    /// protocol, as with VLAN offload); mac_header = data, mac_len 0. Raw IP
+    /// (a tun device, `tun_get_user`) and BSD null/loop: no MAC header
+    /// either, mac_header = data with length 0, protocol from the IP version
+    /// or the address family.
+    /// network/transport_header = head offset of the decoder's offsets.
+    func setHeaders(_ skb: SkbID, _ h: PacketHeaders, _ linkType: LinkType, pseudoHeader: Int = 0) throws(SkbError) {
         let i = Int(skb.index)
         let base = Int(skbs[i].data)
         if h.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
-        skbs[i].protocolType = h.protocolType
+        skbs[i].protocolType = h.vlanDepth > 0 && pseudoHeader > 0 ? h.networkProtocol : h.protocolType
         skbs[i].pktType = h.pktType.rawValue
-        skbs[i].macLen = UInt16(truncatingIfNeeded: h.macLength)
-        let pull: Int
-        switch linkType.dlt {
-        case LinkType.ethernet.dlt: pull = h.macHeader != nil ? 14 : 0
-        case LinkType.linuxSLL.dlt: pull = h.macHeader != nil ? 16 : 0
-        case LinkType.linuxSLL2.dlt: pull = h.macHeader != nil ? 20 : 0
-        case LinkType.null.dlt, LinkType.loop.dlt: pull = h.macHeader != nil ? 4 : 0
-        default: pull = 0
-        }
+        let ethernet = linkType.dlt == LinkType.ethernet.dlt
+        skbs[i].macLen = ethernet ? UInt16(truncatingIfNeeded: h.macLength) : 0
+        // eth_type_trans pulls ETH_HLEN; the other link types give the skb no MAC header.
+        let pull = ethernet && h.macHeader != nil ? 14 : 0
         if pull > 0 && pull <= Int(skbs[i].headlen) { _ = try __skb_pull(i, pull) }
-        if let n = h.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: base + n) }
-        if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: base + t) }
+        let origin = base - pseudoHeader
+        if let n = h.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: origin + n) }
+        if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: origin + t) }
         emit(.headersSet, i, "eth_type_trans", UInt64(skbs[i].networkHeader), UInt64(skbs[i].transportHeader))
     }
 }

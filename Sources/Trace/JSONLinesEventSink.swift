@@ -71,6 +71,7 @@ public final class JSONLinesEventSink: EventSink {
         }
         out.append("}}\n")
         output.endRecord(out)
+        if output.lineBuffered { output.flush() }
     }
 
     public func finish() { output.flush() }

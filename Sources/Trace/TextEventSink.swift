@@ -28,11 +28,21 @@ public final class TextEventSink: EventSink {
     public let reasons: SkbDropReasonTable
     public let timeFormat: TimeFormat
     private var baseTimestamp: Int64?
+    /// When set, times are printed as tcpdump prints them (`-t` … `-ttttt`,
+    /// local time or UTC) instead of `timeFormat`; `.none` prints no time.
+    private var timestamps: TimestampFormatter?
+    /// The last packet's formatted time (one `format` call per packet, so
+    /// `-ttt` is the time since the previous packet, not event).
+    private var lastPacket: Int32 = .min
+    private var lastTimestamp: Int64 = .min
+    private var lastTime = ""
 
-    public init(output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative) {
+    public init(output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative,
+                timestamps: TimestampFormatter? = nil) {
         self.output = output
         self.reasons = reasons
         self.timeFormat = timeFormat
+        self.timestamps = timestamps
     }
 
     public func receive(_ event: SkbEvent) {
@@ -51,8 +61,12 @@ public final class TextEventSink: EventSink {
             out.appendHex(event.skbaddr, width: 16)
         }
         out.appendByte(UInt8(ascii: " "))
-        appendTime(event.timestampNanoseconds)
-        out.appendByte(UInt8(ascii: " "))
+        if timestamps != nil {
+            appendStyledTime(event)
+        } else {
+            appendTime(event.timestampNanoseconds)
+            out.appendByte(UInt8(ascii: " "))
+        }
 
         switch event.kind {
         case .drop:
@@ -83,9 +97,21 @@ public final class TextEventSink: EventSink {
             if event.kind.carriesReason, event.reason != 0 { appendReason(event.reason) }
         }
         out.appendByte(UInt8(ascii: "\n"))
+        if out.lineBuffered { out.flush() }
     }
 
     public func finish() { output.flush() }
+
+    private func appendStyledTime(_ event: SkbEvent) {
+        if event.packet != lastPacket || event.timestampNanoseconds != lastTimestamp {
+            lastPacket = event.packet
+            lastTimestamp = event.timestampNanoseconds
+            lastTime = timestamps!.format(event.timestampNanoseconds)
+            if !lastTime.isEmpty { lastTime += " " }
+        }
+        var text = lastTime
+        text.withUTF8 { output.append(bytes: UnsafeRawBufferPointer($0)) }
+    }
 
     private func appendReason(_ reason: UInt32) {
         output.append(" reason: ")

@@ -28,6 +28,9 @@ public final class TraceOutput {
     public private(set) var bytesWritten: UInt64 = 0
     /// The errno of the first failed write, 0 if none.
     public private(set) var writeError: Int32 = 0
+    /// Sinks flush after each line (tcpdump `-l`, or standard output is a
+    /// pipe that someone reads as it comes).
+    public var lineBuffered = false
 
     /// Writes to `fileDescriptor`; closes it on `close()` only if `closeWhenDone`.
     public init(fileDescriptor: Int32, closeWhenDone: Bool = false, bufferSize: Int = 64 * 1024) {
@@ -64,6 +67,13 @@ public final class TraceOutput {
 
     /// `collected` as UTF-8 text (memory outputs; flush first).
     public var text: String { String(decoding: collected, as: UTF8.self) }
+
+    /// Flushes a memory output and returns its text, emptying `collected`.
+    public func takeText() -> String {
+        flush()
+        defer { collected.removeAll(keepingCapacity: true) }
+        return text
+    }
 
     /// Hands the buffered bytes to `write(2)` (or `collected`).
     public func flush() {

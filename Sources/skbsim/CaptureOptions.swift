@@ -2,7 +2,7 @@ import ArgumentParser
 import Capture
 
 /// tcpdump-style capture selection shared by the subcommands:
-/// `[-r FILE] [-c COUNT] [-n] [FILE] [EXPRESSION…]`.
+/// `[-c COUNT] [-n] (-r FILE | FILE) [EXPRESSION…]`.
 struct CaptureOptions: ParsableArguments {
     @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from FILE ('-' for standard input).", valueName: "FILE"))
     var readFile: String?
@@ -17,8 +17,13 @@ struct CaptureOptions: ParsableArguments {
         "Read the capture on the main thread instead of a background thread (same results, one core)."))
     var noReadAhead = false
 
-    @Argument(help: ArgumentHelp("The capture file (unless -r is given), then a BPF filter expression.", valueName: "FILE] [EXPRESSION"))
+    @Argument(help: ArgumentHelp("The capture file (unless -r is given), then a BPF filter expression.", valueName: "file-and-expression"))
     var words: [String] = []
+
+    /// The usage line of a subcommand that reads a capture.
+    static func usage(_ command: String, _ options: String) -> String {
+        "skbsim \(command) \(options)[-c COUNT] (-r FILE | FILE) [EXPRESSION ...]"
+    }
 
     func validate() throws {
         if let count, count < 1 {

@@ -20,19 +20,37 @@ import Trace
 /// Packets are read by a `ReadAheadReader` (libpcap on a background thread,
 /// a batch ahead) unless `--no-read-ahead`; both readers give the same
 /// packets and errors, so the output does not depend on it.
-/// With `check` a leak or a checker report throws `InputError` carrying the
-/// kmemleak / KASAN text (exit status 1).
+///
+/// Nothing read is lost: a read error after N good packets ends the input,
+/// not the run. The run is finished for those N packets (GRO flushed, the
+/// socket drained, the sink finished) and the error is kept in
+/// `Summary.readError`; the command completes its output and then calls
+/// `Summary.conclude(check:)`, which throws it (one line naming the file,
+/// the packet number and the byte offset; exit status 1). With `check`, a
+/// leak or a checker report then throws `InputError` carrying the kmemleak /
+/// KASAN text (exit status 1).
 enum CaptureRun {
     struct Summary {
         var linkType: LinkType
         var linkTypeName: String
         var statistics: RunStatistics
+        /// The read error that ended the capture early, if any.
+        var readError: CaptureError?
         var packets: Int { statistics.packets }
+
+        /// After the command's output: the read error if there was one,
+        /// else (with `check`) the checker's verdict.
+        func conclude(check: Bool) throws {
+            if let readError { throw readError }
+            if check { try CaptureRun.verdict(statistics) }
+        }
     }
 
-    @discardableResult
+    // Inlined into each command with its closures, so that the per-packet
+    // `before` / `after` calls of `stats` (empty) cost nothing.
+    @discardableResult @inline(__always)
     static func run(
-        capture: CaptureOptions, options: PacketRunOptions, progress: Bool = true, check: Bool = true,
+        capture: CaptureOptions, options: PacketRunOptions, progress: Bool = true,
         streaming: Bool = false,
         opened: (any PacketSource, PacketRun) throws -> Void = { _, _ in },
         before: (CapturedPacket, LinkType) throws -> Void = { _, _ in },
@@ -41,11 +59,12 @@ enum CaptureRun {
         beforeDrain: ((SkbSim) -> Void)? = nil
     ) throws -> Summary {
         var options = options
-        var observerError: (any Error)?
+        // The first error `observe` threw; unchecked: read once per packet.
+        let observed = ObserverError()
         if let observe {
             options.onDeliver = { sim, skb in
-                guard observerError == nil else { return }
-                do { try observe(sim, skb) } catch { observerError = error }
+                guard observed.error == nil else { return }
+                do { try observe(sim, skb) } catch { observed.error = error }
             }
         }
         if let beforeDrain { options.beforeDrain = beforeDrain }
@@ -55,17 +74,18 @@ enum CaptureRun {
         let direct = try capture.openReader()
         if capture.readAhead && !(streaming && capture.path == "-") {
             // The reader thread decodes too, so the model's thread does not.
-            return try drive(ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture, options: options, progress: progress, check: check,
-                             opened: opened, before: before, after: after, observerError: { observerError })
+            return try drive(ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture, options: options, progress: progress,
+                             opened: opened, before: before, after: after, observerError: { observed.error })
         }
-        return try drive(direct, capture: capture, options: options, progress: progress, check: check,
-                         opened: opened, before: before, after: after, observerError: { observerError })
+        return try drive(direct, capture: capture, options: options, progress: progress,
+                         opened: opened, before: before, after: after, observerError: { observed.error })
     }
 
     /// The run over one kind of reader (specialised for each, so that the
     /// per-packet `next()` is a direct call).
+    @inline(__always)
     private static func drive<Source: PacketSource>(
-        _ reader: Source, capture: CaptureOptions, options: PacketRunOptions, progress: Bool, check: Bool,
+        _ reader: Source, capture: CaptureOptions, options: PacketRunOptions, progress: Bool,
         opened: (any PacketSource, PacketRun) throws -> Void,
         before: (CapturedPacket, LinkType) throws -> Void,
         after: (CapturedPacket) throws -> Void,
@@ -77,18 +97,35 @@ enum CaptureRun {
         let linkType = reader.linkType
         let bar = progress ? ProgressBar(label: reader.path == "-" ? "stdin" : reader.path, total: capture.count) : nil
         defer { bar?.finish() }
-        try reader.forEachPacket(limit: capture.count) { packet in
-            try before(packet, linkType)
-            run.process(packet, linkType: linkType, decoded: reader.decodedHeaders)
-            if let error = observerError() { throw error }
-            try after(packet)
-            bar?.update(packet.deliveredIndex + 1)
+        var readError: CaptureError?
+        do {
+            try reader.forEachPacket(limit: capture.count) { packet in
+                try before(packet, linkType)
+                run.process(packet, linkType: linkType, decoded: reader.decodedHeaders)
+                if let error = observerError() { throw error }
+                try after(packet)
+                bar?.update(packet.deliveredIndex + 1)
+            }
+        } catch let error as CaptureError {
+            readError = error
         }
         bar?.finish()
         let statistics = run.finish()
         if let error = observerError() { throw error }
-        if check { try verdict(statistics) }
-        return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics)
+        warnIfMemoryExhausted(statistics)
+        return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics, readError: readError)
+    }
+
+    final class ObserverError {
+        @exclusivity(unchecked) var error: (any Error)?
+    }
+
+    /// Says once, on standard error, that allocations failed because the
+    /// simulated RAM ran out: those drops are the simulation's, not the kernel's.
+    static func warnIfMemoryExhausted(_ s: RunStatistics) {
+        guard s.exhaustedAllocationFailures > 0 else { return }
+        Diagnostics.warning("simulated memory (\(RunStatistics.sizeText(s.memorySize))) was exhausted: \(s.exhaustedAllocationFailures) page allocation(s) failed"
+            + " and the driver dropped \(s.exhaustedRxDropped) packet(s) (rx_dropped) because of it, which a machine with more memory would not do; raise --memory")
     }
 
     /// Exit-1 error for a run whose checker found a leak, a memory bug, a

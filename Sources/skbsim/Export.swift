@@ -13,6 +13,7 @@ import Glibc
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the skbs after the receive path to a pcap file (nanosecond timestamps).",
+        usage: CaptureOptions.usage("export", "-o FILE [model options] "),
         discussion: """
             Every skb's full bytes — linear part, frags and frag_list, read with \
             skb_copy_bits — are written behind the link header the receive path \
@@ -41,16 +42,24 @@ struct Export: ParsableCommand {
         defer { writer?.close() }
         // Wire lengths of packets captured short (snaplen), by packet index,
         // until their skb is written; forgotten whenever GRO holds nothing.
-        var wireLengths: [Int: Int] = [:]
+        var wireLengths: [Int: (wire: Int, captured: Int)] = [:]
+        // Capture pseudo-headers (cooked SLL/SLL2, null/loop), which are not
+        // part of the skb, by packet index until their skb is written.
+        var pseudoHeaders: [Int: [UInt8]] = [:]
         var gro: (() -> Int)?
-        try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
+        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
             writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
             let napi = run.napi
             gro = { napi.gro.heldCount }
-        }, before: { packet, _ in
-            if packet.wireLength > packet.captureLength { wireLengths[packet.index] = packet.wireLength }
+        }, before: { packet, linkType in
+            if packet.wireLength > packet.captureLength { wireLengths[packet.index] = (packet.wireLength, packet.captureLength) }
+            let pseudo = SkbSim.pseudoHeaderLength(linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))
+            if pseudo > 0 { pseudoHeaders[packet.index] = Array(packet.bytes.prefix(pseudo)) }
         }, after: { _ in
-            if !wireLengths.isEmpty && gro?() == 0 { wireLengths.removeAll() }
+            if gro?() == 0 {
+                if !wireLengths.isEmpty { wireLengths.removeAll() }
+                if !pseudoHeaders.isEmpty { pseudoHeaders.removeAll() }
+            }
         }, observe: { sim, skb in
             // Each skb as netif_receive_skb gets it: with --gro a super-packet
             // is one record (skb->len can exceed the MTU), stamped with its
@@ -58,10 +67,15 @@ struct Export: ParsableCommand {
             let s = try sim.skb(skb)
             let merged = try sim.shinfo(skb).gsoSegs > 1
             let wire = merged ? nil : wireLengths.removeValue(forKey: Int(s.packet))
-            try writer?.write(sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire)
+            let pseudo = pseudoHeaders.removeValue(forKey: Int(s.packet)) ?? []
+            // A packet cut by the snapshot length is written as captured: the
+            // skb's bytes past it (built at the wire length) are not the packet's.
+            try writer?.write(sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire?.wire,
+                              capturedLength: wire?.captured, pseudoHeader: pseudo)
         })
         writer?.close()
         if let error = writer?.error { throw InputError(description: error) }
+        try summary.conclude(check: true)
     }
 }
 
@@ -100,19 +114,25 @@ final class SkbPcapWriter {
     /// restored with skb_push and pulled back after) and `skb->len` bytes.
     /// `wireLength` is the original length on the wire when the skb is a
     /// received packet (it can exceed what was captured); default = captured.
-    func write(sim: SkbSim, skb: SkbID, timestampNanoseconds: Int64, wireLength: Int? = nil) throws {
+    /// `pseudoHeader`: the capture's pseudo-header (cooked SLL, null),
+    /// which is not part of the skb, written before its bytes.
+    /// `capturedLength`: write at most this many bytes (the packet's
+    /// captured length when its skb was built at the wire length).
+    func write(sim: SkbSim, skb: SkbID, timestampNanoseconds: Int64, wireLength: Int? = nil, capturedLength: Int? = nil,
+               pseudoHeader: [UInt8] = []) throws {
         guard let dumper else { return }
         let s = try sim.skb(skb)
         let linkHeader = s.macHeader != SkBuff.unsetHeader && Int(s.macHeader) < Int(s.data) ? Int(s.data) - Int(s.macHeader) : 0
         if linkHeader > 0 { _ = try sim.skb_push(skb, linkHeader, caller: "skbsim_export") }
-        let bytes: [UInt8]
+        var bytes: [UInt8]
         do {
-            bytes = try sim.bytes(skb)
+            bytes = pseudoHeader.isEmpty ? try sim.bytes(skb) : pseudoHeader + (try sim.bytes(skb))
         } catch {
             if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
             throw error
         }
         if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
+        if let capturedLength, capturedLength < bytes.count { bytes.removeLast(bytes.count - capturedLength) }
         var header = pcap_pkthdr()
         var seconds = timestampNanoseconds / 1_000_000_000
         var nanos = timestampNanoseconds % 1_000_000_000

@@ -9,6 +9,7 @@ struct PageMap: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pagemap",
         abstract: "Draw every page_frag page the run used, with each skb buffer on it, as SVG.",
+        usage: CaptureOptions.usage("pagemap", "-o FILE [--max-pages N] [model options] "),
         discussion: """
             Each page a page_frag cache (netdev_alloc_cache, napi_alloc_cache, rx_ring) \
             handed out becomes a horizontal bar (32 KiB order-3 or 4 KiB order-0, to \
@@ -63,12 +64,14 @@ struct PageMap: ParsableCommand {
                 liveAtEnd.insert(object.address.raw)
             }
         })
-        guard let recorder else { return }
+        guard let recorder else { return try summary.conclude(check: true) }
         recorder.finish(liveAtEnd: liveAtEnd)
         let title = "\(capture.path == "-" ? "stdin" : capture.path): \(summary.packets) packets on \(simulation.rxPath.rawValue)"
             + (simulation.gro ? " with GRO" : "")
+            + (summary.readError.map { " (the capture ends early, at packet \(($0.packetIndex ?? 0) + 1): \($0.message))" } ?? "")
         let svg = PageMapSVG(recorder: recorder, title: title, maxPages: maxPages).render()
         try OutputFile.write(svg, to: output)
+        try summary.conclude(check: true)
     }
 }
 

@@ -67,7 +67,15 @@ struct SimulationOptions: ParsableArguments {
         "sk_rcvbuf of the receiving socket (net.core.rmem_default, 212992); SIZE suffixes accepted.", valueName: "BYTES"))
     var rcvbufText: String = "212992"
 
+    @Option(name: .customLong("length"), help: ArgumentHelp(
+        "Build each skb at the packet's wire length (the kernel's; bytes past the snapshot length filled with 0xee) or its captured length: wire or captured.",
+        valueName: "LENGTH"))
+    var lengthName: String = SkbBuildLength.wire.rawValue
+
     func validate() throws {
+        guard SkbBuildLength(rawValue: lengthName) != nil else {
+            throw ValidationError("--length must be wire or captured, got '\(lengthName)'")
+        }
         guard RxPath(rawValue: rxPathName) != nil else {
             throw ValidationError("--rx-path must be one of \(RxPath.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rxPathName)'")
         }
@@ -117,6 +125,7 @@ struct SimulationOptions: ParsableArguments {
     }
 
     var rxPath: RxPath { RxPath(rawValue: rxPathName) ?? .netdevAllocSkb }
+    var buildLength: SkbBuildLength { SkbBuildLength(rawValue: lengthName) ?? .wire }
     var releaseOrder: ReleaseOrder { ReleaseOrder(rawValue: releaseOrderName) ?? .kernel }
 
     /// The drop-reason table of a release ("6.18", "6.8"; "v6.8" too).
@@ -171,6 +180,7 @@ struct SimulationOptions: ParsableArguments {
         if let n = failSlabNth { o.slabFailure = .nth(n) }
         if let p = failSlabProb { o.slabFailure = .probability(p, seed: faultSeed) }
         o.socketQueueDepth = socketQueue
+        o.buildLength = buildLength
         o.socketRcvbuf = SimulationOptions.parseSize(rcvbufText) ?? 212_992
         o.sink = sink
         return o

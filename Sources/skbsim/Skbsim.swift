@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPcap
 import Capture
 import SkbModel
 
@@ -15,14 +16,26 @@ import Glibc
 /// default 64.
 @main
 struct Skbsim: ParsableCommand {
+    /// skbsim's own version; `--version` adds libpcap's (`pcap_lib_version`).
+    static let version = "0.9.0"
+
     static let configuration = CommandConfiguration(
         commandName: "skbsim",
         abstract: "Simulate the Linux kernel's sk_buff and page_frag allocator over a capture.",
+        usage: """
+            skbsim [inspect options] (-r FILE | FILE) [EXPRESSION ...]
+              skbsim <subcommand> [options] (-r FILE | FILE) [EXPRESSION ...]
+            """,
         discussion: """
             Each packet of a pcap or pcapng capture, read through libpcap, becomes an \
-            sk_buff built the way a driver's receive path builds it.
+            sk_buff built the way a driver's receive path builds it. Without a \
+            subcommand skbsim runs inspect, as tcpdump reads a file: skbsim -r FILE \
+            [EXPRESSION], or skbsim FILE. Shell completion: skbsim \
+            --generate-completion-script bash|zsh|fish (docs/cli.md).
             """,
-        subcommands: [Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self]
+        version: "skbsim version \(version)\n" + String(cString: pcap_lib_version()),
+        subcommands: [Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self],
+        defaultSubcommand: Inspect.self
     )
 
     static func main() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import KernelMemory
 import Release
 import SkbModel
@@ -8,6 +9,7 @@ import SkbModel
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
+        usage: CaptureOptions.usage("stats", "[--json] [model options] "),
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
             refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
@@ -35,22 +37,27 @@ struct Stats: ParsableCommand {
     @OptionGroup var capture: CaptureOptions
 
     func run() throws {
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), check: false)
+        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
         let stats = summary.statistics
         let profile = simulation.profile
+        let name = capture.path == "-" ? "stdin" : capture.path
         if json {
-            print(Stats.json(stats, capture: capture.path == "-" ? "stdin" : capture.path, linkType: summary.linkTypeName,
-                             profile: profile))
+            print(Stats.json(stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError))
         } else {
-            print("capture:               \(capture.path == "-" ? "stdin" : capture.path) (link-type \(summary.linkTypeName))")
+            print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
+            if let error = summary.readError {
+                // The statistics below are those of the packets before it.
+                print("read error:            after \(stats.packets + stats.notModelledPackets) packet(s): \(error.message)")
+            }
             print(stats)
         }
-        try CaptureRun.verdict(stats)
+        try summary.conclude(check: true)
     }
 
     /// The `--json` object; keys in a fixed order (docs/cli.md).
-    static func json(_ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile) -> String {
+    static func json(_ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
+                     readError: CaptureError? = nil) -> String {
         var o = JSONObject()
         o.add("v", 1)
         o.add("capture", capture)
@@ -134,6 +141,30 @@ struct Stats: ParsableCommand {
         checker.add("warnings", v.findings.count)
         checker.add("model_bugs", v.modelErrors.count)
         o.add("checker", checker)
+        var skipped = JSONObject()
+        skipped.add("total", s.notModelledPackets)
+        var skippedBy = JSONObject()
+        for n in s.notModelled { skippedBy.add(n.what, n.count) }
+        skipped.add("by_reason", skippedBy)
+        o.add("not_modelled", skipped)
+        var cut = JSONObject()
+        cut.add("packets", s.snaplenCut)
+        cut.add("built_at", s.buildLength.rawValue)
+        o.add("snaplen_cut", cut)
+        var memory = JSONObject()
+        memory.add("size_bytes", s.memorySize)
+        memory.add("exhausted_allocation_failures", s.exhaustedAllocationFailures)
+        memory.add("exhausted_rx_dropped", s.exhaustedRxDropped)
+        o.add("simulated_memory", memory)
+        if let readError {
+            var e = JSONObject()
+            e.add("packet", (readError.packetIndex ?? 0) + 1)
+            if let offset = readError.byteOffset { e.add("byte_offset", Int(offset)) } else { e.addNull("byte_offset") }
+            e.add("message", readError.message)
+            o.add("read_error", e)
+        } else {
+            o.addNull("read_error")
+        }
         return o.text
     }
 }

@@ -11,6 +11,7 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines or Perfetto).",
+        usage: CaptureOptions.usage("trace", "[--format FORMAT] [-o FILE] [-l] [-t...] [--utc] [model options] "),
         discussion: """
             Every event of the run — allocation, data copies, header pulls, GRO, \
             socket charge, the release stages, page_frag refills, the final drain — \
@@ -39,6 +40,7 @@ struct TraceCommand: ParsableCommand {
     @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace to FILE ('-', the default, for standard output).", valueName: "FILE"))
     var output: String = "-"
 
+    @OptionGroup var print: PrintOptions
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
@@ -58,10 +60,14 @@ struct TraceCommand: ParsableCommand {
                 throw InputError(description: "\(output): cannot create: \(String(cString: strerror(code)))")
             }
         }
-        let sink = (TraceFormat(rawValue: format) ?? .text).makeSink(output: out, reasons: simulation.dropReasonTable)
+        let traceFormat = TraceFormat(rawValue: format) ?? .text
+        out.lineBuffered = output == "-" && (print.lineBuffered || Diagnostics.standardOutputIsPipe)
+        let sink: any EventSink = traceFormat == .text
+            ? TextEventSink(output: out, reasons: simulation.dropReasonTable, timestamps: print.makeFormatter())
+            : traceFormat.makeSink(output: out, reasons: simulation.dropReasonTable)
         let summary: CaptureRun.Summary
         do {
-            summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: sink), check: false)
+            summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: sink))
         } catch {
             out.close()
             throw error
@@ -70,6 +76,11 @@ struct TraceCommand: ParsableCommand {
         if out.writeError != 0 {
             throw InputError(description: "\(output == "-" ? "standard output" : output): write failed: \(String(cString: strerror(out.writeError)))")
         }
-        try CaptureRun.verdict(summary.statistics)
+        if summary.statistics.notModelledPackets > 0 {
+            Diagnostics.warning("\(summary.statistics.notModelledPackets) packet(s) not modelled, not in the trace ("
+                + summary.statistics.notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
+        }
+        // The trace is complete for the packets read; then the read error, if any.
+        try summary.conclude(check: true)
     }
 }

@@ -102,12 +102,12 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines.map(String.init)
         // The packet line is unchanged.
-        #expect(lines[1] == "0 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800")
-        #expect(lines[2] == "    skb: head small-head cache (skbuff_small_head), 704 bytes; len 60 data_len 0 truesize 960")
-        #expect(lines[3] == "    layout: headroom 78 | linear 60 | tailroom 246 | skb_shared_info 320")
-        #expect(lines[4] == "    frags: none")
-        #expect(lines[5] == "    frag_list: none")
-        #expect(lines[6] == "    events:")
+        #expect(lines[0] == "1 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800")
+        #expect(lines[1] == "    skb: head small-head cache (skbuff_small_head), 704 bytes; len 60 data_len 0 truesize 960")
+        #expect(lines[2] == "    layout: headroom 78 | linear 60 | tailroom 246 | skb_shared_info 320")
+        #expect(lines[3] == "    frags: none")
+        #expect(lines[4] == "    frag_list: none")
+        #expect(lines[5] == "    events:")
         #expect(lines.contains { $0.contains("eth_type_trans(") })
         // The TCP reader's free: sock_rfree, then the struct to the NAPI skb cache.
         #expect(lines.contains { $0.contains("tcp_eat_recv_skb(") })
@@ -192,7 +192,12 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         var original: [(Int64, [UInt8], Int)] = []
         let input = try CaptureReader(path: Repository.sample(sample))
-        try input.forEachPacket { original.append(($0.timestampNanoseconds, Array($0.bytes), $0.wireLength)) }
+        // Packets the host sent (PACKET_OUTGOING in a cooked header) were never received: no skb, not exported.
+        try input.forEachPacket { packet in
+            guard HeaderDecoder.decode(packet.bytes, linkType: input.linkType).pktType != .outgoing else { return }
+            original.append((packet.timestampNanoseconds, Array(packet.bytes), packet.wireLength))
+        }
+        if sample.hasPrefix("linux-sll") { #expect(original.count == 3) }
         var exported: [(Int64, [UInt8], Int)] = []
         let reader = try CaptureReader(path: out.path)
         #expect(reader.linkType == input.linkType)

@@ -102,7 +102,7 @@ struct CorpusTests {
         #expect(error.byteOffset == 24)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: captured length 255 is larger than the snapshot length 46")
+                == "\(path): packet 1 at byte offset 24: captured length 255 is larger than the snapshot length 46")
         // The failure is sticky: libpcap's position is no longer meaningful.
         #expect(throws: error) { try reader.next() }
     }

@@ -86,7 +86,7 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffset == Int64(24 + 16 + 10))
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3")
+                == "\(path): packet 2 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3")
     }
 
     @Test func truncatedRecordBody() throws {
@@ -95,7 +95,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .truncatedRecord)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40")
+                == "\(path): packet 1 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40")
     }
 
     @Test func truncatedPcapngBlockReportsALowerBoundOffset() throws {
@@ -108,7 +108,7 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffsetIsExact == false)
         #expect(
             error.description
-                == "\(path): packet 1 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68")
+                == "\(path): packet 2 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68")
     }
 
     @Test func captureLengthAboveSnaplenIsTruncatedByDefault() throws {
@@ -134,7 +134,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .invalidCaptureLength)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: captured length 100 is larger than the snapshot length 64")
+                == "\(path): packet 1 at byte offset 24: captured length 100 is larger than the snapshot length 64")
     }
 
     @Test func captureLengthAbove256KiB() throws {
@@ -145,7 +145,7 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .invalidCaptureLength)
         #expect(
             error.description
-                == "\(path): packet 0 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144")
+                == "\(path): packet 1 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144")
     }
 
     @Test func captureLengthAboveWireLength() throws {
@@ -158,7 +158,7 @@ struct HandMadeCaptureTests {
         #expect(error.packetIndex == 1)
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 48: captured length 100 is larger than the wire length 60")
+                == "\(path): packet 2 at byte offset 48: captured length 100 is larger than the wire length 60")
     }
 
     @Test func captureLengthZeroIsAnEmptyPacket() throws {
@@ -253,7 +253,7 @@ struct HandMadeCaptureTests {
         let reader = try CaptureReader(stream: try Self.pipeStream(bytes), name: "-")
         let error = try #require(throws: CaptureError.self) { try reader.next() }
         #expect(error.byteOffset == nil)
-        #expect(error.description == "stdin: packet 0: truncated dump file; tried to read 100 captured bytes, only got 34")
+        #expect(error.description == "stdin: packet 1: truncated dump file; tried to read 100 captured bytes, only got 34")
     }
 
     @Test func reservedLinkTypeBitsOnAPipe() throws {

@@ -168,7 +168,7 @@ struct ReadAheadTests {
         try Self.expectSame("pipe", open: { try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-") })
         let outcome = Self.drain(ReadAheadReader(try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-")))
         #expect(outcome.packets.count == 40 && outcome.packets.allSatisfy { $0.byteOffset == nil })
-        #expect(outcome.error?.description.hasPrefix("stdin: packet 40: truncated dump file") == true)
+        #expect(outcome.error?.description.hasPrefix("stdin: packet 41: truncated dump file") == true)
     }
 
     /// Consumers of different speeds, so that batches are filled by the

@@ -158,9 +158,9 @@ struct HostileCapture: CustomStringConvertible, Sendable {
                   expected: .packets(1, header: "snapshot length 262144")),
             // pcap records
             .init(name: "record-header-truncated.pcap", bytes: good + Array(pcapRecord(frame).prefix(7)),
-                  expected: .fails("packet 1 at byte offset 94: truncated dump file; tried to read 16 header bytes, only got 7", after: 1)),
+                  expected: .fails("packet 2 at byte offset 94: truncated dump file; tried to read 16 header bytes, only got 7", after: 1)),
             .init(name: "record-body-truncated.pcap", bytes: good + Array(pcapRecord(frame).prefix(16 + 30)),
-                  expected: .fails("packet 1 at byte offset 94: truncated dump file; tried to read 54 captured bytes, only got 30", after: 1)),
+                  expected: .fails("packet 2 at byte offset 94: truncated dump file; tried to read 54 captured bytes, only got 30", after: 1)),
             .init(name: "caplen-above-snaplen.pcap",
                   bytes: pcapHeader(snaplen: 40) + pcapRecord(frame) + pcapRecord(Array(frame.prefix(20))),
                   expected: .packets(2, lineContains: ["caplen 40 len 54 IP 192.0.2.1 > 198.51.100.10", "caplen 20 len 20"])),
@@ -169,11 +169,11 @@ struct HostileCapture: CustomStringConvertible, Sendable {
             .init(name: "zero-length-packet.pcap", bytes: header + pcapRecord([]),
                   expected: .packets(1, lineContains: ["caplen 0 len 0 truncated link header, length 0"])),
             .init(name: "caplen-2^32-1.pcap", bytes: good + pcapRecord(frame, caplen: 0xFFFF_FFFF),
-                  expected: .fails("packet 1 at byte offset 94: invalid packet capture length 4294967295, bigger than snaplen of 262144", after: 1)),
+                  expected: .fails("packet 2 at byte offset 94: invalid packet capture length 4294967295, bigger than snaplen of 262144", after: 1)),
             .init(name: "caplen-262145.pcap", bytes: header + pcapRecord([], caplen: 262_145),
-                  expected: .fails("packet 0 at byte offset 24: invalid packet capture length 262145, bigger than snaplen of 262144", after: 0)),
+                  expected: .fails("packet 1 at byte offset 24: invalid packet capture length 262145, bigger than snaplen of 262144", after: 0)),
             .init(name: "wire-length-below-caplen.pcap", bytes: good + pcapRecord(frame, wireLength: 40),
-                  expected: .fails("packet 1 at byte offset 94: captured length 54 is larger than the wire length 40", after: 1)),
+                  expected: .fails("packet 2 at byte offset 94: captured length 54 is larger than the wire length 40", after: 1)),
             .init(name: "packet-65535-bytes.pcap", bytes: pcap([udpFrame(payloadLength: 65535 - 42)], snaplen: 65535),
                   expected: .packets(1, lineContains: ["caplen 65535 len 65535 IP 192.0.2.1.40000 > 198.51.100.10.53: UDP, length 65493 | mac 0 network 14 transport 34"])),
             // Headers that claim more than the packet holds
@@ -198,33 +198,48 @@ struct HostileCapture: CustomStringConvertible, Sendable {
                   expected: .fails("truncated pcapng dump file; tried to read 16777208 bytes, only got 11", after: 0)),
             .init(name: "epb-length-not-multiple-of-4.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame) + enhancedPacket(frame, length: 87),
-                  expected: .fails("packet 1 at or after byte offset 136: block in pcapng dump file has a length of 87 that is not a multiple of 4", after: 1)),
+                  expected: .fails("packet 2 at or after byte offset 136: block in pcapng dump file has a length of 87 that is not a multiple of 4", after: 1)),
             .init(name: "epb-length-below-12.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame, length: 8),
-                  expected: .fails("packet 0 at or after byte offset 48: block in pcapng dump file has a length of 8 < 12", after: 0)),
+                  expected: .fails("packet 1 at or after byte offset 48: block in pcapng dump file has a length of 8 < 12", after: 0)),
             .init(name: "epb-length-past-end-of-file.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame, length: 0x0010_0000),
-                  expected: .fails("packet 0 at or after byte offset 48: truncated pcapng dump file; tried to read 1048568 bytes, only got 80", after: 0)),
+                  expected: .fails("packet 1 at or after byte offset 48: truncated pcapng dump file; tried to read 1048568 bytes, only got 80", after: 0)),
             .init(name: "epb-length-beyond-file.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame, length: 200),
-                  expected: .fails("packet 0 at or after byte offset 48: truncated pcapng dump file; tried to read 192 bytes, only got 80", after: 0)),
+                  expected: .fails("packet 1 at or after byte offset 48: truncated pcapng dump file; tried to read 192 bytes, only got 80", after: 0)),
             .init(name: "epb-trailer-differs.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame) + enhancedPacket(frame, trailer: 4),
-                  expected: .fails("packet 1 at or after byte offset 136: block total length in header and trailer don't match", after: 1)),
+                  expected: .fails("packet 2 at or after byte offset 136: block total length in header and trailer don't match", after: 1)),
             .init(name: "unknown-block-type.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame) + block(0x0BAD_0BAD, [1, 2, 3, 4, 5]) + block(0x8000_0001, [])
                       + enhancedPacket(udpFrame(payloadLength: 4)),
                   expected: .packets(2, lineContains: ["Flags [S]", "UDP, length 4"])),
             .init(name: "interface-id-out-of-range.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame) + enhancedPacket(frame, interface: 5),
-                  expected: .fails("packet 1 at or after byte offset 136: a packet arrived on interface 5, but there's no Interface Description Block for that interface", after: 1)),
+                  expected: .fails("packet 2 at or after byte offset 136: a packet arrived on interface 5, but there's no Interface Description Block for that interface", after: 1)),
             .init(name: "interface-id-2^32-1.pcapng",
                   bytes: pcapngStart + enhancedPacket(frame, interface: 0xFFFF_FFFF),
-                  expected: .fails("packet 0 at or after byte offset 48: a packet arrived on interface 4294967295, but there's no Interface Description Block for that interface", after: 0)),
+                  expected: .fails("packet 1 at or after byte offset 48: a packet arrived on interface 4294967295, but there's no Interface Description Block for that interface", after: 0)),
             .init(name: "epb-before-any-interface.pcapng",
                   bytes: sectionHeader() + enhancedPacket(frame),
                   expected: .fails("the capture file has a packet block before any Interface Description Blocks", after: 0)),
         ]
+        // Interfaces of two link types (libpcap 1.10 reads one per file): the
+        // packet before the second interface's description, then the error,
+        // which lists the interfaces and says how to split the file.
+        let sll = [UInt8](repeating: 0, count: 14) + [0x08, 0x00] + Array(frame.dropFirst(14))
+        cases.append(.init(name: "interfaces-two-link-types.pcapng",
+                           bytes: pcapngStart + enhancedPacket(frame) + interface(linkType: 113) + enhancedPacket(sll, interface: 1),
+                           expected: .fails("packet 2 at or after byte offset 136: the capture's interfaces have different link types"
+                                            + " (interface 0: EN10MB snaplen 262144, interface 1: LINUX_SLL snaplen 262144), and libpcap reads one link type per file"
+                                            + " (libpcap: an interface has a type 113 different from the type of the first interface);"
+                                            + " split it by interface and read each part, e.g. tshark -r FILE -Y 'frame.interface_id == 1' -w interface1.pcapng",
+                                            after: 1)))
+        // A link type skbsim does not decode: named as libpcap names it.
+        cases.append(.init(name: "radiotap.pcap", bytes: pcapHeader(linkType: 127) + pcapRecord([0, 0, 8, 0, 0, 0, 0, 0] + frame),
+                           expected: .packets(1, lineContains: ["caplen 62 len 62 link-type IEEE802_11_RADIO, length 62 [|unsupported link type IEEE802_11_RADIO]"],
+                                              header: "link-type IEEE802_11_RADIO (802.11 plus radiotap header), snapshot length 262144")))
         // Thousands of interfaces: 5000 IDBs, packets on the first and the last.
         let manyInterfaces = sectionHeader() + (0..<5000).flatMap { _ in interface() }
             + enhancedPacket(frame, interface: 4999) + enhancedPacket(frame, interface: 0)

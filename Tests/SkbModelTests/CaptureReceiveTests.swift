@@ -14,14 +14,19 @@ import Testing
     static let cases: [(String, RxPath)] = samples.flatMap { s in RxPath.allCases.map { (s, $0) } }
 
     /// Link-layer bytes eth_type_trans and friends pull.
-    static func pulled(_ link: LinkType, _ h: PacketHeaders) -> Int {
-        guard h.macHeader != nil else { return 0 }
+    /// Where the skb starts in the captured frame and what the receive
+    /// pulls: Ethernet keeps its header in the skb and eth_type_trans pulls
+    /// ETH_HLEN; a cooked header (16 / 20 bytes) or a null/loop family
+    /// (4) is the capture's pseudo-header, not in the skb, which then has
+    /// no MAC header (mac_len 0, like raw IP).
+    static func layout(_ link: LinkType, _ h: PacketHeaders) -> (pseudo: Int, pull: Int, macLen: Int) {
+        guard h.macHeader != nil else { return (0, 0, 0) }
         switch link.dlt {
-        case LinkType.ethernet.dlt: return 14
-        case LinkType.linuxSLL.dlt: return 16
-        case LinkType.linuxSLL2.dlt: return 20
-        case LinkType.null.dlt, LinkType.loop.dlt: return 4
-        default: return 0
+        case LinkType.ethernet.dlt: return (0, 14, h.macLength)
+        case LinkType.linuxSLL.dlt: return (16 + 4 * h.vlanDepth, 0, 0)
+        case LinkType.linuxSLL2.dlt: return (20 + 4 * h.vlanDepth, 0, 0)
+        case LinkType.null.dlt, LinkType.loop.dlt: return (4, 0, 0)
+        default: return (0, 0, 0)
         }
     }
 
@@ -38,14 +43,15 @@ import Testing
                 let h = HeaderDecoder.decode(packet.bytes, linkType: reader.linkType)
                 let skb = try #require(try sim.receive(packet, linkType: reader.linkType, path: path))
                 let s = try sim.skb(skb)
-                let pull = Self.pulled(reader.linkType, h)
-                #expect(try sim.bytes(skb) == Array(captured[pull...]), "packet \(packet.index)")
-                // mac_header = data before the pull; offsets are from head.
+                let (pseudo, pull, macLen) = Self.layout(reader.linkType, h)
+                #expect(try sim.bytes(skb) == Array(captured[(pseudo + pull)...]), "packet \(packet.index)")
+                // mac_header = data before the pull; offsets are from head,
+                // the decoder's from the captured frame (pseudo-header included).
                 let base = Int(s.data) - pull
                 if h.macHeader != nil { #expect(Int(s.macHeader) == base) }
-                if let n = h.networkHeader { #expect(Int(s.networkHeader) == base + n) }
-                if let t = h.transportHeader { #expect(Int(s.transportHeader) == base + t) } else { #expect(s.transportHeader == 0xFFFF) }
-                #expect(s.protocolType == h.protocolType && s.pktType == h.pktType.rawValue && Int(s.macLen) == h.macLength)
+                if let n = h.networkHeader { #expect(Int(s.networkHeader) == base + n - pseudo) }
+                if let t = h.transportHeader { #expect(Int(s.transportHeader) == base + t - pseudo) } else { #expect(s.transportHeader == 0xFFFF) }
+                #expect(s.protocolType == h.protocolType && s.pktType == h.pktType.rawValue && Int(s.macLen) == macLen)
                 #expect(s.packet == Int32(packet.index) && s.timestampNanoseconds == packet.timestampNanoseconds)
                 skbs.append(skb)
                 count += 1

@@ -38,8 +38,11 @@ public struct CLIRun: Sendable {
     }
 
     /// Runs `skbsim arguments`, reading `stdin` (nothing when nil); killed
-    /// after `timeLimit` seconds.
-    public static func run(_ arguments: [String], stdin: URL? = nil, timeLimit: Double = 120) throws -> CLIRun {
+    /// after `timeLimit` seconds. `environment`: variables set (or, with
+    /// nil, removed) over the test's own.
+    public static func run(
+        _ arguments: [String], stdin: URL? = nil, timeLimit: Double = 120, environment: [String: String?] = [:]
+    ) throws -> CLIRun {
         let scratch = try TemporaryDirectory()
         let outURL = scratch.url.appendingPathComponent("out")
         let errURL = scratch.url.appendingPathComponent("err")
@@ -50,6 +53,11 @@ public struct CLIRun: Sendable {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice

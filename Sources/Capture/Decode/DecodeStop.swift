@@ -52,3 +52,34 @@ public struct DecodeStop: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(reason) at \(offset)" }
 }
+
+extension DecodeStop.Reason: CustomStringConvertible {
+    /// The case as written in Swift (`ipv4HeaderPastEnd(60)`), except for a
+    /// link type, which is named as libpcap names it
+    /// (`unsupported link type IEEE802_11_RADIOTAP`).
+    public var description: String {
+        switch self {
+        case .unsupportedLinkType(let dlt): "unsupported link type \(LinkType(dlt: dlt).name)"
+        case .truncatedLinkHeader: "truncatedLinkHeader"
+        case .unknownAddressFamily(let v): "unknownAddressFamily(\(v))"
+        case .truncatedVLANTag: "truncatedVLANTag"
+        case .vlanStackTooDeep: "vlanStackTooDeep"
+        case .unsupportedEtherType(let v): "unsupportedEtherType(\(v))"
+        case .ipVersionMismatch(let v): "ipVersionMismatch(\(v))"
+        case .truncatedIPv4Header: "truncatedIPv4Header"
+        case .ipv4HeaderLengthTooSmall(let v): "ipv4HeaderLengthTooSmall(\(v))"
+        case .ipv4HeaderPastEnd(let v): "ipv4HeaderPastEnd(\(v))"
+        case .ipv4TotalLengthTooSmall(let v): "ipv4TotalLengthTooSmall(\(v))"
+        case .truncatedIPv6Header: "truncatedIPv6Header"
+        case .truncatedExtensionHeader(let v): "truncatedExtensionHeader(\(v))"
+        case .extensionHeaderChainTooLong: "extensionHeaderChainTooLong"
+        case .misplacedHopByHop: "misplacedHopByHop"
+        case .truncatedTCPHeader: "truncatedTCPHeader"
+        case .tcpDataOffsetTooSmall(let v): "tcpDataOffsetTooSmall(\(v))"
+        case .tcpHeaderPastEnd(let v): "tcpHeaderPastEnd(\(v))"
+        case .truncatedUDPHeader: "truncatedUDPHeader"
+        case .udpLengthInvalid(let v): "udpLengthInvalid(\(v))"
+        case .truncatedICMPHeader: "truncatedICMPHeader"
+        }
+    }
+}

@@ -38,6 +38,9 @@ extension PacketHeaders {
 
     private func networkSummary(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let n = networkHeader else {
+            if case .unsupportedLinkType(let dlt)? = stop?.reason {
+                return "link-type \(LinkType(dlt: dlt).name), length \(bytes.count)"
+            }
             return macHeader == nil ? "truncated link header, length \(bytes.count)" : "link, length \(bytes.count)"
         }
         if networkProtocol == 0x0806 { return Self.arpSummary(bytes, at: n) }
