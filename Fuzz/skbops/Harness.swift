@@ -107,6 +107,9 @@ struct Flows {
 /// One fuzz run's state.
 final class Run {
     let sim: SkbSim
+    let napi: Napi
+    /// End a NAPI poll when its budget is used up (else only explicit ends).
+    let autoPoll: Bool
     let memory: MemorySystem
     /// The harness's own page_frag cache (build_skb heads, rx frags).
     let bufferCache: PageFragCacheID
@@ -148,7 +151,9 @@ final class Run {
         options.copybreakHeaderSplit = o & 4 != 0
         options.copybreak = [256, 128, 64, 1, 1024][(o >> 3) % 5]
         sim = SkbSim(memory: memory, options: options)
-        sim.gro.options = GROOptions(enabled: o & 0x40 == 0, napiBudget: [64, 4, 1, 0][o >> 6 & 3])
+        let budget = [64, 4, 1, 0][o >> 6 & 3]
+        napi = Napi(sim: sim, gro: GROOptions(enabled: o & 0x40 == 0), budget: max(budget, 1))
+        autoPoll = budget > 0
         bufferCache = memory.pageFragCacheCreate(name: "fuzz_rx")
     }
 
@@ -292,13 +297,14 @@ final class Run {
             let skb = try result.get()
             guard let skb else { return }
             if input.bool() {
-                try sim.napiGroReceive(skb) { s throws(SkbError) in self.delivered(s) }
+                try napi.napi_gro_receive(skb) { s throws(SkbError) in self.delivered(s) }
+                if autoPoll && napi.pollWorkDone() { try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) } }
             } else {
                 add(skb)
             }
         case 7:
-            if input.bool() { try sim.napiGroFlush { s throws(SkbError) in self.delivered(s) } }
-            else { try sim.napiPollEnd { s throws(SkbError) in self.delivered(s) } }
+            if input.bool() { try napi.napi_gro_flush { s throws(SkbError) in self.delivered(s) } }
+            else { try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) } }
         case 8:
             guard let k = pick(&input) else { return }
             try sim.skb_put(pool[k], input.length(max: 70_000))
@@ -418,7 +424,7 @@ final class Run {
                 case 3: try sim.skb_put(id, 1)
                 case 4: _ = try sim.skb_linearize(id)
                 case 5: _ = try sim.pskb_expand_head(id, nhead: 0, ntail: 0)
-                case 6: try sim.napiGroReceive(id) { s throws(SkbError) in self.delivered(s) }
+                case 6: try napi.napi_gro_receive(id) { s throws(SkbError) in self.delivered(s) }
                 default: _ = try sim.skb_get(id)
                 }
                 finding("operation on freed \(id) did not throw")
@@ -442,7 +448,7 @@ final class Run {
     /// Release everything: GRO flush, every reference held, caches drained.
     func finish() {
         do {
-            try sim.napiGroFlush { s throws(SkbError) in
+            try napi.napi_gro_flush { s throws(SkbError) in
                 do throws(SkbError) { try self.sim.consume_skb(s) } catch { finding("freeing a GRO-flushed skb: \(error)") }
             }
         } catch {

@@ -51,7 +51,10 @@ public enum FidelityDoc {
             "Every row runs one allocation scenario twice: through the model (`SkbSim`, fresh per row)",
             "and through `KernelReference`, which computes the kernel's answer from the macros of",
             "`include/linux/skbuff.h` and the allocation rules of `net/core/skbuff.c` (paraphrased,",
-            "written apart from the model; it reads only the raw numbers of the profile's `KernelConfig`).",
+            "written apart from the model). It reads only the profile's release and raw build numbers (page",
+            "size, cache line, CONFIG_MAX_SKB_FRAGS, sizeof(struct sk_buff), MAX_HEADER, NET_IP_ALIGN); which",
+            "rule each release follows comes from its own table transcribed from that release's source",
+            "(`KernelReleaseFacts`), not from the model's `KernelProfile`/`KernelConfig` rules.",
             "`model` shows `=` when the model's skb equals the expectation, else the model's value.",
             "",
             "Fields: head object (`small-head N` = `skbuff_small_head`, `kmalloc-N`, `pages oN` = large",
@@ -71,50 +74,73 @@ public enum FidelityDoc {
             "",
             "## Profiles (configuration)",
             "",
-            "| profile | kernel | MAX_HEADER | small head (headroom) | MAX_TCP_HEADER | rx kmalloc bound | napi small 1k frags | page_frag | drop-reason list |",
-            "|---|---|---:|---|---:|---|---|---|---|",
+            "Each profile's numbers as the reference computes them (`KernelMacros` on `KernelReleaseFacts`; the model",
+            "computes its own from `KernelProfile` and `KernelConfig` and every row below compares the two).",
+            "",
+            "| profile | kernel | PAGE_SIZE | MAX_HEADER | MAX_SKB_FRAGS | small head (headroom) | MAX_TCP_HEADER | rx kmalloc bound | napi 1k frags | page_frag | BIG TCP | drop reasons (MAX, NOMEM) |",
+            "|---|---|---:|---:|---:|---|---:|---|---|---|---|---|",
         ]
         for p in FidelityTable.profiles {
             let m = KernelMacros(p)
-            let bound = p.rxKmallocUsesSmallHeadBound ? "≤ \(m.rxKmallocBound) (small head, v6.14+)" : "≤ \(m.rxKmallocBound) (SKB_WITH_OVERHEAD(1024))"
-            let pf = p.config.pageFragAlgorithm == .countUp ? "count-up (v6.13+)" : "count-down (≤ v6.12)"
-            L.append("| `\(p.name)` | \(p.version) | \(p.config.maxHeader) | \(m.smallHeadCacheSize) (\(m.smallHeadHeadroom)) | \(m.maxTcpHeader) | \(bound) | \(p.napiUsesSmallPageFrag1k ? "yes" : "no") | \(pf) | `\(p.dropReasons.commit)` (Trace `\(p.dropReasonTable.kernel)`) |")
+            let f = m.facts
+            let small = m.smallHeadCacheSize.map { "\($0) (\(m.smallHeadHeadroom ?? 0))" } ?? "none (kmalloc)"
+            let bound = f.rxBoundIsSmallHeadHeadroom ? "≤ \(m.rxKmallocBound) (small-head headroom)" : "≤ \(m.rxKmallocBound) (SKB_WITH_OVERHEAD(1024))"
+            let pf = f.pageFragCountsDown ? "count-down" : "count-up"
+            let big = f.bigTCPIPv4 ? "IPv4 + IPv6" : "IPv6 only"
+            let dr = f.dropReasons
+            L.append("| `\(p.name)` | \(p.version) | \(p.config.pageSize / 1024)K | \(p.config.maxHeader) | \(m.maxSkbFrags) | \(small) | \(m.maxTcpHeader) | \(bound) | \(m.napiSmallPageFrag1k ? "yes" : "no") | \(pf) | \(big) | \(dr["MAX"] ?? 0), \(dr["NOMEM"] ?? 0) |")
         }
         L += [
             "",
-            "A profile is `KernelProfile` (Sources/KernelMemory/KernelProfile.swift): a version and a",
-            "`KernelConfig` preset (`.distroX86_64`, `.firecracker6_18`). `SkbSim(profile:)` and",
-            "`KernelExpectations(profile)` take the same value. What each knob changes:",
-            "",
-            "- **MAX_HEADER** (`include/linux/netdevice.h`): 176 on a distro build (Hyper-V `LL_MAX_HEADER` 128 + 48 for",
-            "  IP tunnels), 32 on the minimal Firecracker build of this machine. It sets `MAX_TCP_HEADER` and",
-            "  `GRO_MAX_HEAD`, hence `SKB_SMALL_HEAD_CACHE_SIZE`: 704 vs 576 (`skbuff_small_head` in /proc/slabinfo).",
-            "  The running kernel's value is inferred from that slab size (`KernelProfile(snapshot:)`).",
-            "- **rx kmalloc threshold** (`net/core/skbuff.c __netdev_alloc_skb`, `napi_alloc_skb`): v6.14+ uses",
-            "  kmalloc up to `SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)` (384 distro, 256 Firecracker), older",
-            "  kernels up to `SKB_WITH_OVERHEAD(1024)` (704). Model: `SkbOptions.rxKmallocThreshold`.",
-            "- **napi 1k page frags** (v6.1–v6.13 on 4 KiB pages, reverted in v6.14): `napi_alloc_skb` served padded",
-            "  lengths ≤ 704 from `page_frag_alloc_1k` (`net/core/skbuff.c`, `struct page_frag_1k`): the length is",
-            "  inflated to 1024 and `__napi_build_skb(data, 1024)` gives end 704, truesize `SKB_TRUESIZE(704)` = 1280.",
-            "  Slices are cut from the top of an order-0 page down (3072, 2048, 1024, 0); a fresh page gets",
-            "  `page_ref_add(page, 3)`, one reference per slice, none kept by the cache, and returns to the buddy",
-            "  allocator when `skb_free_head` → `skb_free_frag` has put all four. Introduced by dbae2b062824 (v6.1),",
-            "  removed in v6.14-rc4 (6bc7e4eb0499 with 14ad6ed30a10). Model: `SkbOptions.napiSmallPageFrag1k`",
-            "  (`SkbSim+NapiSmallFrag.swift`, `MemorySystem.page_frag_alloc_1k`; slices are checker-tracked page_frag fragments).",
-            "- **page_frag** (`mm/page_frag_cache.c __page_frag_alloc_align`): v6.13+ counts the offset up from 0,",
-            "  ≤ v6.12 down from the end (first fragment at `32768 − fragsz`). Model: `KernelConfig.pageFragAlgorithm`.",
-            "- **drop-reason list** (`include/net/dropreason-core.h`): not ABI, reasons are inserted mid-list. The model",
-            "  numbers its reasons from the table passed to `SkbSim(dropReasons:)`; `SkbSim(profile:)` passes the",
-            "  profile's (`KernelProfile.dropReasons` → Trace `SkbDropReasonTable`). Two lists are stored and were",
-            "  re-read for this table: 03c11eb3b16d (v6.8/v6.9, NOMEM 63, Trace `6.8`) and a42d71e322a8 (net-next of",
-            "  December 2024, NOMEM 72, Trace `6.14`). No list of a released 6.12, 6.13 or 6.14+ kernel is stored,",
-            "  so every profile here uses a42d71e322a8. What that claims per profile:",
+            "Where each release's rules are written (`KernelReleaseFacts.sources`):",
             "",
         ]
-        for p in FidelityTable.profiles {
-            L.append("  - `\(p.name)`: \(p.dropReasons.verified).")
+        for f in KernelReleaseFacts.table where FidelityTable.profiles.contains(where: { $0.version.description == f.release }) {
+            L.append("- **v\(f.release)**: " + f.sources.map { "`\($0.file)` \($0.function) (\($0.versions))" }.joined(separator: "; ") + ".")
         }
         L += [
+            "",
+            "A profile is `KernelProfile` (Sources/KernelMemory/KernelProfile.swift): a release and a `KernelConfig`",
+            "preset (`.distroX86_64`, `.firecracker6_18`); the CLI picks one with `--kernel` (`6.1`, `6.6`, `6.12`,",
+            "`6.18`, `firecracker-6.18`, `running`) and `--page-size`. What each knob changes:",
+            "",
+            "- **MAX_HEADER** (`include/linux/netdevice.h`): 176 on a distro build (Hyper-V `LL_MAX_HEADER` 128 + 48 for",
+            "  IP tunnels), 32 on the minimal Firecracker build. It sets `MAX_TCP_HEADER` and `GRO_MAX_HEAD`, hence",
+            "  `SKB_SMALL_HEAD_CACHE_SIZE`. The running kernel's value is inferred from `skbuff_small_head` in",
+            "  /proc/slabinfo (`KernelProfile(snapshot:)`).",
+            "- **small head** (`net/core/skbuff.c`): no `skbuff_small_head` cache before v6.3 (heads are kmalloc-N);",
+            "  bf9f1baa279f (v6.3) added it as `SKB_HEAD_ALIGN(MAX_TCP_HEADER)`: 640 distro, 576 Firecracker;",
+            "  14ad6ed30a10 (\"net: allow small head cache usage with large MAX_SKB_FRAGS values\", v6.14-rc4) made it",
+            "  `SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD))`: 704 distro, 576 Firecracker, and in the same",
+            "  patch the rx kmalloc bound below. It carries a Fixes: tag (3948b05950fd, v6.4); stable picked it for",
+            "  linux-6.13.y (8f202c3eed42) and linux-6.12.y (f85ebcbf2e8a), both pushed to stable-rc on 24/25 February",
+            "  2025 (the netdev/stable archive has two more stable commits of it, ed0ca7d2127c and ed8a77fee461, whose",
+            "  branch it does not show). The named profiles model the release tags (x.y.0); `--kernel running` on a",
+            "  6.12.y/6.13.y kernel with the backport recognises it from `skbuff_small_head` and takes both rules.",
+            "- **rx kmalloc threshold** (`__netdev_alloc_skb`, `napi_alloc_skb`): from 14ad6ed30a10 kmalloc up to",
+            "  `SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)` (384 distro, 256 Firecracker), before up to",
+            "  `SKB_WITH_OVERHEAD(1024)` (704). Model: `SkbOptions.rxKmallocThreshold`.",
+            "- **napi 1k page frags** (v6.1–v6.13 on 4 KiB pages; dbae2b062824, net-next of September 2022, reverted by",
+            "  6bc7e4eb0499 in v6.14-rc4): `napi_alloc_skb` served padded lengths ≤ `SKB_WITH_OVERHEAD(1024)` from",
+            "  `page_frag_alloc_1k`: the length is inflated to 1024 and `__napi_build_skb(data, 1024)` gives end 704,",
+            "  truesize `SKB_TRUESIZE(704)` = 1280. Slices are cut from the top of an order-0 page down (3072, 2048,",
+            "  1024, 0); a fresh page gets `page_ref_add(page, 3)`. Only where `PAGE_SIZE == SZ_4K`",
+            "  (`NAPI_HAS_SMALL_PAGE_FRAG`). Model: `SkbOptions.napiSmallPageFrag1k` (`SkbSim+NapiSmallFrag.swift`).",
+            "- **page_frag** (`__page_frag_alloc_align`): v6.13+ counts the offset up from 0, ≤ v6.12 down from the",
+            "  end (first fragment at `32768 − fragsz`). Model: `KernelConfig.pageFragAlgorithm`.",
+            "- **MAX_SKB_FRAGS** (`include/linux/skbuff.h`): before v6.4 `(65536/PAGE_SIZE + 1)`, at least 16: 17 on",
+            "  4 KiB pages, 16 on 16/64 KiB; from v6.4 (3948b05950fd) `CONFIG_MAX_SKB_FRAGS` (17…45, default 17).",
+            "- **PAGE_SIZE** (`--page-size 4K|16K|64K`; 16/64 KiB are arm64 and ppc64 page sizes, shown here on the",
+            "  x86_64 build's other numbers): `PAGE_FRAG_CACHE_MAX_SIZE` = 32 KiB rounded up to a page (32 KiB order 3",
+            "  on 4 KiB, order 1 on 16 KiB, 64 KiB order 0 on 64 KiB), the order-0 fallback of a failed refill is one",
+            "  page, the page_frag upper bound `SKB_WITH_OVERHEAD(PAGE_SIZE)` of the rx allocators (3776, 16064, 65216),",
+            "  `KMALLOC_MAX_CACHE_SIZE` = 2 pages, and the 1k napi frags exist only on 4 KiB pages.",
+            "- **BIG TCP** (`net/core/gro.c`): GRO grows IPv6 packets past 64 KiB up to `gro_max_size` (v5.19+) and,",
+            "  from v6.3, IPv4 packets up to `gro_ipv4_max_size`; both default to 65536, so the rows below (devices",
+            "  at the default) stop at 64 KiB on every release. Model: `GROOptions.groMaxSize` / `groIPv4MaxSize`.",
+            "- **drop-reason list** (`enum skb_drop_reason`): not ABI; the model numbers its reasons from the table of",
+            "  its release (`SkbSim(profile:)`; Trace's `SkbDropReasonTable.linux6_1` … `linux6_18`). See",
+            "  \"Drop-reason numbers\" for how each list was read.",
             "",
         ]
         for (p, rows) in all {
@@ -258,16 +284,30 @@ public enum FidelityDoc {
         var L = [
             "## Drop-reason numbers",
             "",
-            "Kernel: `DropReasonReference` (Sources/KernelReference), counted from the `DEFINE_DROP_REASON` list of",
-            "`include/net/dropreason-core.h` at the commit (0 NOT_DROPPED_YET, 1 CONSUMED, then the list from 2).",
-            "Model: the number `SkbModelDropReasons` looks up in Trace's table of that key, i.e. what",
-            "`SkbSim(dropReasons:)` stores in events.",
+            "Kernel: `DropReasonReference` (Sources/KernelReference), counted by hand in each release's list",
+            "(from v6.2: 0 NOT_DROPPED_YET, 1 CONSUMED, then the `DEFINE_DROP_REASON` list from 2; v6.1 has no",
+            "SKB_CONSUMED, its list starts at 1). Model: the number `SkbModelDropReasons` looks up in Trace's table",
+            "of that release, i.e. what `SkbSim(profile:)` stores in events; MAX is the table's length.",
             "",
-            "| list | reason | kernel | model | source | |",
-            "|---|---|---:|---:|---|:-:|",
+            "How each list was read. The stored source index holds no tagged copy of these headers, so each list is",
+            "a stored copy of the header with the entries of other releases removed, every removal dated by the",
+            "net-next patch that added the entry (netdev archive):",
+            "",
+        ]
+        for release in KernelProfile.dropReasonReleases.map(\.description) {
+            L.append("- v\(release): \(DropReasonReference.source(release: release)).")
+        }
+        L += [
+            "",
+            "Stable updates may append reasons (6.6.y carries TC_ERROR and PACKET_SOCK_ERROR after QUEUE_PURGE);",
+            "the numbers of the reasons before them stay. The 6.18 list is the kernel's own (`TraceTests` compare it",
+            "with the running kernel's tracefs whenever a 6.18 kernel runs the tests).",
+            "",
+            "| release | reason | kernel | model | |",
+            "|---|---|---:|---:|:-:|",
         ]
         for r in rows {
-            L.append("| `\(r.table)` | `\(r.name)` | \(r.kernel) | \(r.model) | \(DropReasonReference.source(commit: r.commit)) | \(r.ok ? "✓" : "✗") |")
+            L.append("| \(r.release) | `\(r.name)` | \(r.kernel) | \(r.model) | \(r.ok ? "✓" : "✗") |")
         }
         L.append("")
         return L
@@ -282,11 +322,14 @@ public enum FidelityDoc {
             L.append("- `\(p.name)`: \(bad.count) rows (\(list)), \(bad.filter(\.unexpectedMismatch).count) unexplained.")
         }
         L += [
-            "- `distro-x86_64-6.13`, `distro-x86_64-6.12`: the 32 rows (16 each) where the kernel's `napi_alloc_skb`",
-            "  takes a `page_frag_alloc_1k` slice (`napi_alloc_skb` ≤ 640 bytes and every sg-copybreak row, whose head is",
-            "  `napi_alloc_skb(256)`) used to be documented divergences; `page_frag_alloc_1k` is now modelled",
-            "  (`SkbOptions.napiSmallPageFrag1k`, set by `SkbOptions(profile:)`) and they match. The kernel",
-            "  expectations were right and are unchanged.",
+            "- `distro-x86_64-6.12` (and 6.6, 6.1): the rows where the kernel's `napi_alloc_skb` takes a",
+            "  `page_frag_alloc_1k` slice used to be documented divergences; `page_frag_alloc_1k` is modelled",
+            "  (`SkbOptions.napiSmallPageFrag1k`, set by `SkbOptions(profile:)`) and they match.",
+            "- v6.3–v6.13 profiles used to get v6.14's small-head formula (704 with the 704 rx bound, a combination",
+            "  no release has), and the reference computed the same formula, so no row could show it. The model now",
+            "  follows `KernelProfile.smallHeadCache(for:)` (640 for 6.6/6.12, none for 6.1) and the reference its own",
+            "  per-release table; `FidelityTableTests` give the model a wrong formula for one release and check that",
+            "  rows fail.",
             "- GRO on, drop reasons, UDP (model vs kernel rule vs live) and TCP first-skb rows: no mismatch.",
             "",
         ]

@@ -40,10 +40,9 @@ public struct GRORow: Sendable {
     public var ok: Bool { model == expected }
 }
 
-/// One drop reason of one list: the model's number vs the kernel's.
+/// One drop reason of one release's list: the model's number vs the kernel's.
 public struct DropReasonRow: Sendable {
-    public var table: String
-    public var commit: String
+    public var release: String
     public var name: String
     public var kernel: Int
     public var model: Int
@@ -51,15 +50,23 @@ public struct DropReasonRow: Sendable {
 }
 
 public enum FidelityTable {
-    public static let profiles = KernelProfile.all
+    /// Every named profile, then page-size variants: 6.18 and 6.1 (MAX_SKB_FRAGS
+    /// 16 there) on 16 KiB and 64 KiB pages.
+    public static let profiles = KernelProfile.all + [
+        KernelProfile.distroX86_64.withPageSize(16384), KernelProfile.distroX86_64.withPageSize(65536),
+        KernelProfile.distroX86_64_v6_1.withPageSize(16384), KernelProfile.distroX86_64_v6_1.withPageSize(65536),
+    ]
 
-    public static func rows(_ profile: KernelProfile, driver: DriverModel = DriverModel()) -> [FidelityRow] {
+    /// Every GRO-off scenario: `KernelExpectations(profile)` against the model
+    /// of `model` (default: the same profile; tests pass a deliberately wrong
+    /// one to show the table sees it).
+    public static func rows(_ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil) -> [FidelityRow] {
         let reference = KernelExpectations(profile, driver: driver)
         return AllocScenario.groOff.map { s in
             let e = reference.expect(s)
             do {
                 return FidelityRow(profile: profile, scenario: s, expected: e,
-                                   model: try ModelObserver.observe(s, profile, driver: driver), error: nil)
+                                   model: try ModelObserver.observe(s, model ?? profile, driver: driver), error: nil)
             } catch {
                 return FidelityRow(profile: profile, scenario: s, expected: e, model: nil, error: "\(error)")
             }
@@ -67,26 +74,26 @@ public enum FidelityTable {
     }
 
     /// GRO on: every `GROScenario` on a fresh model of `profile`.
-    public static func groRows(_ profile: KernelProfile, driver: DriverModel = DriverModel()) -> [GRORow] {
+    public static func groRows(_ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil) -> [GRORow] {
         let reference = KernelExpectations(profile, driver: driver)
         return GROScenario.all.map { s in
             let e = reference.expectGRO(s)
             do {
                 return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources,
-                              model: try ModelObserver.observeGRO(s, profile, driver: driver), error: nil)
+                              model: try ModelObserver.observeGRO(s, model ?? profile, driver: driver), error: nil)
             } catch {
                 return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources, model: nil, error: "\(error)")
             }
         }
     }
 
-    /// The drop-reason lists the profiles use (Trace's tables by key) and the
-    /// numbers a simulation on each gives, against `DropReasonReference`.
+    /// Every stored drop-reason list (`KernelProfile.dropReasonReleases`):
+    /// the numbers a simulation with it gives, against `DropReasonReference`.
     public static func dropReasonRows() -> [DropReasonRow] {
-        [KernelProfile.DropReasonList.v6_8, .netNextDec2024].flatMap { list in
-            let model = ModelObserver.dropReasons(table: list.table)
-            return (DropReasonReference.values(commit: list.commit) ?? []).map {
-                DropReasonRow(table: list.table, commit: list.commit, name: $0.name, kernel: $0.value, model: model[$0.name] ?? -1)
+        KernelProfile.dropReasonReleases.map(\.description).flatMap { release in
+            let model = ModelObserver.dropReasons(table: release)
+            return (DropReasonReference.values(release: release) ?? []).map {
+                DropReasonRow(release: release, name: $0.name, kernel: $0.value, model: model[$0.name] ?? -1)
             }
         }
     }

@@ -117,7 +117,7 @@ public enum ModelObserver {
         case .sgCopybreak, .sgHeaderSplit: sim.options.rxPath = .scatterGather
         }
         sim.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
-        sim.gro.options = GROOptions(enabled: true, napiBudget: 0)
+        let napi = Napi(sim: sim, gro: GROOptions(profile: profile, enabled: true))
         var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
                            server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
                            mtu: s.payload + 52 > 1500 ? 9000 : 1500, timestamps: true)
@@ -128,9 +128,9 @@ public enum ModelObserver {
             sim.beginPacket(index: k, timestampNanoseconds: 0)
             let got = try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet) }
             guard let skb = got else { throw FidelityError(description: "\(s): model allocation failed") }
-            try sim.napiGroReceive(skb) { delivered.append($0) }
+            try napi.napi_gro_receive(skb) { delivered.append($0) }
         }
-        try sim.napiGroFlush { delivered.append($0) }
+        try napi.napi_gro_flush { delivered.append($0) }
         guard let first = delivered.first else { throw FidelityError(description: "\(s): nothing delivered") }
         let p = try sim.skb(first)
         let sh = try sim.shinfo(first)
@@ -140,7 +140,7 @@ public enum ModelObserver {
             list += 1
             next = try sim.skb(n).next
         }
-        let facts = GROFacts(merges: sim.gro.statistics.merged, gsoSize: Int(sh.gsoSize), gsoSegs: Int(sh.gsoSegs),
+        let facts = GROFacts(merges: napi.gro.statistics.merged, gsoSize: Int(sh.gsoSize), gsoSegs: Int(sh.gsoSegs),
                              len: Int(p.len), dataLen: Int(p.dataLen), nrFrags: sh.nrFrags, fragList: list,
                              truesize: Int(p.truesize), delivered: delivered.count)
         for skb in delivered { try sim.consume_skb(skb) }
@@ -155,8 +155,10 @@ public enum ModelObserver {
     /// the model's own lookup).
     public static func dropReasons(table: String) -> [String: Int] {
         guard let t = SkbDropReasonTable.named(table) else { return [:] }
-        let r = SkbSim(dropReasons: t).reasons
+        let sim = SkbSim(dropReasons: t)
+        let r = sim.reasons
         return ["NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
-                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue)]
+                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue),
+                "MAX": Int(sim.dropReasonTable.maxValue)]
     }
 }

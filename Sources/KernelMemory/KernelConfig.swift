@@ -3,10 +3,14 @@
 ///
 /// The defaults are an x86_64 distribution kernel (4 KiB pages, 64-byte cache
 /// lines, `MAX_SKB_FRAGS` 17). Everything derived from them is computed with
-/// the kernel's own macros (`include/linux/skbuff.h`), never stored twice.
+/// the kernel's own macros (`include/linux/skbuff.h`) in one place,
+/// `SkbSizes`, kept in `sizes`.
 public struct KernelConfig: Hashable, Sendable {
-    /// `PAGE_SIZE`.
-    public var pageSize: Int = 4096
+    /// `PAGE_SIZE`: 4 KiB (x86_64), 16 KiB or 64 KiB (arm64, ppc64). Sets
+    /// `PAGE_FRAG_CACHE_MAX_SIZE` (32 KiB rounded up to a page) and its
+    /// order, `SKB_WITH_OVERHEAD(PAGE_SIZE)` (the rx allocators' page_frag
+    /// upper bound), `KMALLOC_MAX_CACHE_SIZE`, and MAX_SKB_FRAGS before v6.4.
+    public var pageSize: Int = 4096 { didSet { updateDerived() } }
     /// `SMP_CACHE_BYTES` = `L1_CACHE_BYTES`.
     public var cacheLineSize: Int = 64 { didSet { updateDerived() } }
     /// `CONFIG_MAX_SKB_FRAGS` (net/Kconfig: 17...45, default 17).
@@ -41,30 +45,24 @@ public struct KernelConfig: Hashable, Sendable {
     public var maxHeader: Int = 176 { didSet { updateDerived() } }
     /// `NET_IP_ALIGN`: 0 on x86_64 (`arch/x86/include/asm/processor.h`).
     public var netIpAlign: Int = 0 { didSet { updateDerived() } }
+    /// Which `SKB_SMALL_HEAD_CACHE_SIZE` the kernel defines, if any.
+    public var smallHeadCache: SmallHeadCache = .maxTcpHeaderOrGroMaxHeadPad { didSet { updateDerived() } }
 
-    /// `skbSmallHeadCacheSize` and `SKB_TRUESIZE`'s overhead, computed from
-    /// the fields above whenever one of them is set: the rx path reads them
-    /// for every packet, and the full macro chain costs ~45 instructions.
-    @usableFromInline var derived = Derived()
+    /// The derived sizes, recomputed from the fields above whenever one of
+    /// them is set: the rx path reads them for every packet, and the full
+    /// macro chain costs ~45 instructions.
+    public private(set) var sizes: SkbSizes
 
-    @usableFromInline
-    struct Derived: Hashable, Sendable {
-        @usableFromInline var skbSmallHeadCacheSize = 0
-        @usableFromInline var truesizeOverhead = 0
+    public init() {
+        sizes = .uncomputed
+        updateDerived()
     }
 
-    public init() { updateDerived() }
-
-    mutating func updateDerived() {
-        derived.skbSmallHeadCacheSize = computeSkbSmallHeadCacheSize()
-        derived.truesizeOverhead = skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
-    }
+    mutating func updateDerived() { sizes = SkbSizes(self) }
 
     /// `SKB_DATA_ALIGN(x)`: round up to `SMP_CACHE_BYTES`.
     @inlinable
-    public func skbDataAlign(_ x: Int) -> Int {
-        (x + cacheLineSize - 1) & ~(cacheLineSize - 1)
-    }
+    public func skbDataAlign(_ x: Int) -> Int { sizes.dataAlign(x) }
 
     /// `sizeof(struct skb_shared_info)`: 40 bytes of fields, the 8-byte
     /// `destructor_arg`, then `MAX_SKB_FRAGS` 16-byte `skb_frag_t`.
@@ -72,9 +70,22 @@ public struct KernelConfig: Hashable, Sendable {
 
     /// `SKB_TRUESIZE(x)`.
     @inlinable
-    public func skbTruesize(_ x: Int) -> Int {
-        x + derived.truesizeOverhead  // skbDataAlign(sizeofSkBuff) + skbDataAlign(sizeofSharedInfo)
-    }
+    public func skbTruesize(_ x: Int) -> Int { sizes.truesize(x) }
+}
+
+/// The `SKB_SMALL_HEAD_CACHE_SIZE` a kernel defines (`net/core/skbuff.c`).
+public enum SmallHeadCache: Hashable, Sendable {
+    /// ≤ v6.2: no `skbuff_small_head` cache; `kmalloc_reserve` uses kmalloc only.
+    case none
+    /// v6.3 (bf9f1baa279f "net: add dedicated kmem_cache for typical/small
+    /// skb->head") to v6.13: `SKB_HEAD_ALIGN(MAX_TCP_HEADER)`, 640 on a
+    /// distro x86_64 build, 576 with MAX_HEADER 32.
+    case maxTcpHeader
+    /// 14ad6ed30a10 ("net: allow small head cache usage with large
+    /// MAX_SKB_FRAGS values", v6.14-rc4, also picked by stable trees):
+    /// `SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD))`, 704 on a
+    /// distro x86_64 build, 576 with MAX_HEADER 32.
+    case maxTcpHeaderOrGroMaxHeadPad
 }
 
 /// The two `__page_frag_alloc_align` algorithms of `mm/page_frag_cache.c`.
@@ -121,25 +132,21 @@ extension KernelConfig {
     @inlinable public var kmallocMaxSize: Int { pageSize << KernelConfig.maxPageOrder }
 
     /// `NET_SKB_PAD = max(32, L1_CACHE_BYTES)`.
-    @inlinable public var netSkbPad: Int { max(32, cacheLineSize) }
+    @inlinable public var netSkbPad: Int { sizes.netSkbPad }
     /// `SKB_HEAD_ALIGN(x)`.
-    @inlinable public func skbHeadAlign(_ x: Int) -> Int { skbDataAlign(x) + skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbHeadAlign(_ x: Int) -> Int { sizes.headAlign(x) }
     /// `SKB_WITH_OVERHEAD(x)`.
-    @inlinable public func skbWithOverhead(_ x: Int) -> Int { x - skbDataAlign(sizeofSharedInfo) }
+    @inlinable public func skbWithOverhead(_ x: Int) -> Int { sizes.withOverhead(x) }
     /// `GRO_MAX_HEAD = MAX_HEADER + 128`.
     @inlinable public var groMaxHead: Int { maxHeader + 128 }
     /// `MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER)` (`include/net/tcp.h`).
     @inlinable public var maxTcpHeader: Int { skbDataAlign(128 + maxHeader) }
-    /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+): 704 on a
-    /// distro x86_64 config; plus `L1_CACHE_BYTES` when a power of two.
-    @inlinable public var skbSmallHeadCacheSize: Int { derived.skbSmallHeadCacheSize }
-
-    func computeSkbSmallHeadCacheSize() -> Int {
-        let size = skbHeadAlign(max(maxTcpHeader, groMaxHead + netSkbPad + netIpAlign))
-        return size & (size - 1) == 0 ? size + cacheLineSize : size
-    }
-    /// `SKB_SMALL_HEAD_HEADROOM = SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`.
-    @inlinable public var skbSmallHeadHeadroom: Int { skbWithOverhead(skbSmallHeadCacheSize) }
+    /// `SKB_SMALL_HEAD_CACHE_SIZE` (`net/core/skbuff.c`, v6.3+; see
+    /// `SmallHeadCache`): 704 on a distro x86_64 config from 14ad6ed30a10,
+    /// 640 before; 0 when the kernel has no small-head cache.
+    @inlinable public var skbSmallHeadCacheSize: Int { sizes.smallHeadCacheSize }
+    /// `SKB_SMALL_HEAD_HEADROOM = SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`; -1 without the cache.
+    @inlinable public var skbSmallHeadHeadroom: Int { sizes.smallHeadHeadroom }
     /// `sizeof(struct sk_buff_fclones)`: two sk_buffs plus `refcount_t fclone_ref`,
     /// padded to the struct's 8-byte alignment.
     @inlinable public var sizeofSkBuffFclones: Int { (2 * sizeofSkBuff + 4 + 7) & ~7 }

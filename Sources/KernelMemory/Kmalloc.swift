@@ -1,11 +1,13 @@
-/// kmalloc (`mm/slab_common.c`, `include/linux/slab.h`, SLUB, x86_64):
+/// kmalloc (`mm/slab_common.c`, `include/linux/slab.h`, SLUB):
 /// size classes 8, 16, 32, 64, 96, 128, 192, 256, 512, 1k, 2k, 4k, 8k
-/// (`kmalloc_info[]`); above `KMALLOC_MAX_CACHE_SIZE` (2 * PAGE_SIZE) the
-/// page allocator serves compound pages (`__kmalloc_large_node`).
+/// (`kmalloc_info[]`) and, with 16/64 KiB pages, up to 32k/128k; above
+/// `KMALLOC_MAX_CACHE_SIZE` (2 * PAGE_SIZE) the page allocator serves
+/// compound pages (`__kmalloc_large_node`).
 extension MemorySystem {
     /// Sizes of `kmalloc_caches[KMALLOC_NORMAL][i]` for i = `kmalloc_index`;
     /// index 1 is kmalloc-96, 2 is kmalloc-192, 3 is kmalloc-8.
-    static let kmallocSizes: [Int] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
+    static let kmallocSizes: [Int] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+                                      16384, 32768, 65536, 131072]
 
     /// `kmalloc_size_index[24]` (`mm/slab_common.c`, KMALLOC_MIN_SIZE 8):
     /// the class index of sizes 1...192 by `(size - 1) / 8`, packed four
@@ -47,7 +49,13 @@ extension MemorySystem {
         // net/core/skbuff.c skb_init(): SLAB_HWCACHE_ALIGN caches.
         skbuffCache = kmemCacheCreate(name: "skbuff_cache", size: config.sizeofSkBuff, align: config.cacheLineSize)
         skbuffFcloneCache = kmemCacheCreate(name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
-        skbSmallHeadCache = kmemCacheCreate(name: "skbuff_small_head", size: config.skbSmallHeadCacheSize)
+        // skb_init() creates skbuff_small_head from v6.3 on; without it the
+        // id names no cache, so no slab id ever equals it.
+        if config.skbSmallHeadCacheSize > 0 {
+            skbSmallHeadCache = kmemCacheCreate(name: "skbuff_small_head", size: config.skbSmallHeadCacheSize)
+        } else {
+            skbSmallHeadCache = KmemCacheID(raw: .max)
+        }
     }
 
     /// `kmalloc_size_roundup(size)`: the size kmalloc would really give.
@@ -148,7 +156,8 @@ extension MemorySystem {
         @inlinable get { standardCaches.fclone }
         set { standardCaches.fclone = newValue }
     }
-    /// `skbuff_small_head` (v6.3+): objects of `SKB_SMALL_HEAD_CACHE_SIZE`.
+    /// `skbuff_small_head` (v6.3+): objects of `SKB_SMALL_HEAD_CACHE_SIZE`;
+    /// `KmemCacheID(raw: .max)`, no cache, when the config has none.
     public internal(set) var skbSmallHeadCache: KmemCacheID {
         @inlinable get { standardCaches.smallHead }
         set { standardCaches.smallHead = newValue }

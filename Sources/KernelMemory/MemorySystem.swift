@@ -72,7 +72,7 @@ public final class MemorySystem {
     /// slab fast paths update metadata without uniqueness checks.
     @exclusivity(unchecked) @usableFromInline var caches = SlabPool<KmemCache>()
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
-    @exclusivity(unchecked) @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 14)
+    @exclusivity(unchecked) @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 18)
     @usableFromInline var fragCacheNames: [String] = []
     /// Read by inlinable getters in other modules: unchecked, so no
     /// dynamic exclusivity check (`swift_beginAccess`) per read.

@@ -75,7 +75,9 @@ public struct KernelSnapshot: Sendable, Hashable {
 
     /// MAX_HEADER values from include/linux/netdevice.h (LL_MAX_HEADER 32/96/128, plus 48
     /// when an IP tunnel driver is configured) that reproduce the observed
-    /// `skbuff_small_head` object size, given SKB_DATA_ALIGN(sizeof(skb_shared_info)).
+    /// `skbuff_small_head` object size, given SKB_DATA_ALIGN(sizeof(skb_shared_info)),
+    /// under the v6.14+ (14ad6ed30a10) formula; `KernelProfile(snapshot:)` applies the
+    /// running release's own rule instead.
     public func inferredMaxHeaderCandidates(sharedInfoAligned: Int, cacheLine: Int = 64,
                                             netSkbPad: Int = 64, netIPAlign: Int = 0) -> [Int] {
         guard let observed = skbuffSmallHead?.objectSize else { return [] }

@@ -16,16 +16,19 @@ public struct KernelExpectations: Sendable {
 
     // MARK: Citations
 
-    var allocSkbSource: Citation { Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve", "v6.3+") }
+    var allocSkbSource: Citation {
+        macros.facts.smallHead == .absent ? Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve (kmalloc only)", "≤ v6.2")
+            : Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve", "v6.3+")
+    }
     var truesizeSource: Citation { Citation("include/linux/skbuff.h", "SKB_TRUESIZE, SKB_HEAD_ALIGN") }
     func rxSource(_ function: String) -> Citation {
-        let v = profile.rxKmallocUsesSmallHeadBound ? "v6.14+" : (function == "napi_alloc_skb" ? "v5.13–v6.13" : "v6.3–v6.13")
+        let v = macros.facts.rxBoundIsSmallHeadHeadroom ? "v6.14+" : (function == "napi_alloc_skb" ? "v5.13–v6.13" : "≤ v6.13")
         return Citation("net/core/skbuff.c", function, v)
     }
     var pageFragSource: Citation {
-        profile.config.pageFragAlgorithm == .countUp
-            ? Citation("mm/page_frag_cache.c", "__page_frag_alloc_align", "v6.13+, offset counts up")
-            : Citation("mm/page_frag_cache.c", "__page_frag_alloc_align", "≤ v6.12, offset counts down")
+        macros.facts.pageFragCountsDown
+            ? Citation(macros.facts.pageFragFile, "page_frag_alloc_align", "≤ v6.12, offset counts down")
+            : Citation(macros.facts.pageFragFile, "__page_frag_alloc_align", "v6.13+, offset counts up")
     }
     var buildSkbSource: Citation { Citation("net/core/skbuff.c", "napi_build_skb → __build_skb_around") }
     var addRxFragSource: Citation { Citation("include/linux/skbuff.h", "skb_add_rx_frag") }
@@ -51,7 +54,7 @@ public struct KernelExpectations: Sendable {
         let pad = macros.netSkbPad + (napi ? macros.netIpAlign : 0)
         let padded = length + pad
         let fn = napi ? "napi_alloc_skb" : "__netdev_alloc_skb"
-        if napi && profile.napiUsesSmallPageFrag1k && padded <= macros.withOverhead(1024) {
+        if napi && macros.napiSmallPageFrag1k && padded <= macros.withOverhead(1024) {
             // page_frag_alloc_1k: order-0 page cut into 1 KiB slices from the top down.
             let size = 1024
             return (.pageFrag(size: size, order: 0, offset: profile.config.pageSize - size), macros.withOverhead(size), pad,

@@ -3,13 +3,25 @@ import KernelMemory
 /// The kernel's skb sizing macros for one profile, restated from
 /// `include/linux/skbuff.h`, `include/linux/netdevice.h`, `include/net/tcp.h`,
 /// `net/core/skbuff.c` and `mm/slab_common.c`, written apart from the model:
-/// only the raw build numbers (page size, cache line, MAX_SKB_FRAGS,
-/// sizeof(struct sk_buff), MAX_HEADER, NET_IP_ALIGN) are read from the
-/// profile's `KernelConfig`; none of its derived helpers are used.
+/// only the release and the raw build numbers (page size, cache line,
+/// CONFIG_MAX_SKB_FRAGS, sizeof(struct sk_buff), MAX_HEADER, NET_IP_ALIGN)
+/// are read from the profile; which rule a release follows comes from
+/// `KernelReleaseFacts`, never from `KernelProfile`'s or `KernelConfig`'s
+/// rules or derived helpers.
 public struct KernelMacros: Hashable, Sendable {
     public let profile: KernelProfile
+    /// The release's rules.
+    public let facts: KernelReleaseFacts
 
-    public init(_ profile: KernelProfile) { self.profile = profile }
+    /// Traps for a release `KernelReleaseFacts` has not transcribed: the
+    /// reference does not guess.
+    public init(_ profile: KernelProfile) {
+        guard let facts = KernelReleaseFacts.of(profile.version) else {
+            preconditionFailure("KernelReference: no facts transcribed for Linux \(profile.version)")
+        }
+        self.profile = profile
+        self.facts = facts
+    }
 
     var pageSize: Int { profile.config.pageSize }
     /// `L1_CACHE_BYTES` = `SMP_CACHE_BYTES`.
@@ -20,7 +32,12 @@ public struct KernelMacros: Hashable, Sendable {
     /// `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))`: 40 bytes of flags, counts,
     /// frag_list, hwtstamps, gso_type, tskey, dataref and xdp_frags_size, the
     /// 8-byte destructor_arg, then MAX_SKB_FRAGS 16-byte skb_frag_t.
-    public var sharedInfo: Int { dataAlign(40 + 8 + 16 * profile.config.maxSkbFrags) }
+    public var sharedInfo: Int { dataAlign(40 + 8 + 16 * maxSkbFrags) }
+    /// `MAX_SKB_FRAGS`: `(65536/PAGE_SIZE + 1)`, at least 16, where the
+    /// release fixes it; else `CONFIG_MAX_SKB_FRAGS`.
+    public var maxSkbFrags: Int {
+        facts.maxSkbFragsFromPageSize ? max(65536 / pageSize + 1, 16) : profile.config.maxSkbFrags
+    }
     /// `SKB_DATA_ALIGN(sizeof(struct sk_buff))`.
     public var skBuff: Int { dataAlign(profile.config.sizeofSkBuff) }
     /// `SKB_HEAD_ALIGN(x)` (v6.3+).
@@ -38,18 +55,24 @@ public struct KernelMacros: Hashable, Sendable {
     public var maxTcpHeader: Int { dataAlign(128 + profile.config.maxHeader) }
     /// `GRO_MAX_HEAD_PAD` = GRO_MAX_HEAD (MAX_HEADER + 128) + NET_SKB_PAD + NET_IP_ALIGN.
     public var groMaxHeadPad: Int { profile.config.maxHeader + 128 + netSkbPad + netIpAlign }
-    /// `SKB_SMALL_HEAD_CACHE_SIZE`: SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)),
-    /// one cache line more when that is a power of two.
-    public var smallHeadCacheSize: Int {
-        let s = headAlign(max(maxTcpHeader, groMaxHeadPad))
+    /// `SKB_SMALL_HEAD_CACHE_SIZE`: SKB_HEAD_ALIGN(MAX_TCP_HEADER) (v6.3–v6.13) or
+    /// SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)) (v6.14+), one cache
+    /// line more when that is a power of two; nil where the release has no cache.
+    public var smallHeadCacheSize: Int? {
+        let s: Int
+        switch facts.smallHead {
+        case .absent: return nil
+        case .maxTcpHeader: s = headAlign(maxTcpHeader)
+        case .maxTcpHeaderOrGroMaxHeadPad: s = headAlign(max(maxTcpHeader, groMaxHeadPad))
+        }
         return s & (s - 1) == 0 ? s + l1 : s
     }
     /// `SKB_SMALL_HEAD_HEADROOM`.
-    public var smallHeadHeadroom: Int { withOverhead(smallHeadCacheSize) }
+    public var smallHeadHeadroom: Int? { smallHeadCacheSize.map(withOverhead) }
 
     /// SLUB's `kmalloc_info[]` sizes up to `KMALLOC_MAX_CACHE_SIZE` (2 pages).
     public var kmallocClasses: [Int] {
-        [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
+        [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
             .filter { $0 <= 2 * pageSize }
     }
     /// `get_order(size)`.
@@ -59,10 +82,11 @@ public struct KernelMacros: Hashable, Sendable {
         return o
     }
 
-    /// Head of `size` bytes asked of `__alloc_skb`: `kmalloc_reserve` (v6.3+).
+    /// Head of `size` bytes asked of `__alloc_skb`: `kmalloc_reserve` (the
+    /// small-head cache first where the release has one).
     public func kmallocReserve(_ size: Int) -> HeadKind {
         let obj = headAlign(size)
-        if obj <= smallHeadCacheSize { return .smallHead(smallHeadCacheSize) }
+        if let small = smallHeadCacheSize, obj <= small { return .smallHead(small) }
         if let c = kmallocClasses.first(where: { obj <= $0 }) { return .kmalloc(c) }
         return .pages(order: order(obj))
     }
@@ -71,8 +95,12 @@ public struct KernelMacros: Hashable, Sendable {
     /// / `napi_alloc_skb` use kmalloc: `SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE)`
     /// from v6.14, `SKB_WITH_OVERHEAD(1024)` before.
     public var rxKmallocBound: Int {
-        profile.rxKmallocUsesSmallHeadBound ? smallHeadHeadroom : withOverhead(1024)
+        if facts.rxBoundIsSmallHeadHeadroom, let h = smallHeadHeadroom { return h }
+        return withOverhead(1024)
     }
+
+    /// `NAPI_HAS_SMALL_PAGE_FRAG` in this release and page size.
+    public var napiSmallPageFrag1k: Bool { facts.napiSmallPageFrag1kOn4K && pageSize == 4096 }
 
     /// `PAGE_FRAG_CACHE_MAX_SIZE` and its order.
     public var pageFragMaxSize: Int { (32768 + pageSize - 1) / pageSize * pageSize }
@@ -82,13 +110,13 @@ public struct KernelMacros: Hashable, Sendable {
     /// (order-3 refill): 0 when counting up (v6.13+), `size of page − fragsz` when
     /// counting down (≤ v6.12).
     public func firstFragOffset(_ fragsz: Int) -> Int {
-        profile.config.pageFragAlgorithm == .countUp ? 0 : pageFragMaxSize - fragsz
+        facts.pageFragCountsDown ? pageFragMaxSize - fragsz : 0
     }
 
     /// The `SkbLayout` the UDP send derivation (`UDPTruesizeModel`) runs on.
     public var layout: SkbLayout {
         SkbLayout(cacheLine: l1, skBuffAligned: skBuff, sharedInfoAligned: sharedInfo,
-                  smallHeadCacheSize: smallHeadCacheSize, pageSize: pageSize,
+                  smallHeadCacheSize: smallHeadCacheSize ?? 0, pageSize: pageSize,
                   kmallocSizes: kmallocClasses)
     }
 }

@@ -63,7 +63,8 @@ public struct SkbLayout: Sendable, Hashable {
         headObjectSize(request: size) + skBuffAligned
     }
 
-    /// SKB_SMALL_HEAD_CACHE_SIZE for a given MAX_HEADER (net/core/skbuff.c, >= 6.10-ish):
+    /// SKB_SMALL_HEAD_CACHE_SIZE for a given MAX_HEADER, the 14ad6ed30a10 form (net/core/skbuff.c, v6.14+;
+    /// v6.3–v6.13 use SKB_HEAD_ALIGN(MAX_TCP_HEADER), see `KernelReleaseFacts`):
     /// SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)), plus one cache line if that
     /// is a power of two. MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER);
     /// GRO_MAX_HEAD_PAD = (MAX_HEADER + 128) + NET_SKB_PAD + NET_IP_ALIGN.

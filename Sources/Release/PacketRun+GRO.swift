@@ -8,38 +8,39 @@ import SkbModel
 // GRO sends up (unmerged skbs, flushed held skbs) continues through
 // `netifReceive` (hooks → socket → reader → release pipeline).
 //
-// The built-in engine is SkbModel's (`SkbSim.napiGroReceive`,
-// `napiPollEnd`, `napiGroFlush`, Sources/SkbModel/GRO*.swift). The run's own
-// packet counter is the NAPI poll clock, so the engine's budget is set to 0
-// (caller-driven) and the run calls `napiPollEnd` every `napiBudget` packets.
+// The built-in engine is SkbModel's (`Napi.napi_gro_receive`,
+// `napi_complete_done`, `napi_gro_flush`, Sources/SkbModel/GRO*.swift). The
+// run counts each packet as poll work (`Napi.pollWorkDone`, budget
+// `napiBudget`) and ends the poll when the budget is used up.
 extension PacketRun {
     /// SkbModel's GRO engine.
     public static var defaultGRO: GROEntryPoints? {
         var e = GROEntryPoints(
-            receive: { sim, skb, deliver throws(SkbError) in try sim.napiGroReceive(skb, deliver: deliver) },
-            flush: { sim, deliver throws(SkbError) in try sim.napiGroFlush(deliver: deliver) },
-            pollEnd: { sim, deliver throws(SkbError) in try sim.napiPollEnd(deliver: deliver) })
+            receive: { napi, skb, deliver throws(SkbError) in try napi.napi_gro_receive(skb, deliver: deliver) },
+            flush: { napi, deliver throws(SkbError) in try napi.napi_gro_flush(deliver: deliver) },
+            pollEnd: { napi, deliver throws(SkbError) in try napi.napi_complete_done(deliver: deliver) })
         e.isSkbModelEngine = true
         return e
     }
 
     /// `napi_gro_receive(napi, skb)`.
     func groReceive(_ skb: SkbID) throws(SkbError) {
-        if groIsSkbModel { return try sim.napiGroReceive(skb) { s throws(SkbError) in try self.netifReceive(s) } }
+        if groIsSkbModel { return try napi.napi_gro_receive(skb) { s throws(SkbError) in try self.netifReceive(s) } }
         guard let gro = options.groEntryPoints else { try netifReceive(skb); return }
-        try gro.receive(sim, skb) { s throws(SkbError) in try self.netifReceive(s) }
+        try gro.receive(napi, skb) { s throws(SkbError) in try self.netifReceive(s) }
     }
 
     /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
-    func groPollEnd() throws(SkbError) {
-        if groIsSkbModel { return try sim.napiPollEnd { s throws(SkbError) in try self.netifReceive(s) } }
-        guard let gro = options.groEntryPoints else { return }
-        try gro.pollEnd(sim) { s throws(SkbError) in try self.netifReceive(s) }
+    func pollEnd() throws(SkbError) {
+        if groIsSkbModel || !gro { return try napi.napi_complete_done { s throws(SkbError) in try self.netifReceive(s) } }
+        guard let engine = options.groEntryPoints else { return napi.endPoll() }
+        try engine.pollEnd(napi) { s throws(SkbError) in try self.netifReceive(s) }
+        napi.endPoll()
     }
 
     /// `napi_gro_flush(napi, false)` at the end of the capture.
     func groFlush() throws(SkbError) {
         guard let gro = options.groEntryPoints else { return }
-        try gro.flush(sim) { s throws(SkbError) in try self.netifReceive(s) }
+        try gro.flush(napi) { s throws(SkbError) in try self.netifReceive(s) }
     }
 }

@@ -32,24 +32,24 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 public struct GROEntryPoints {
     /// `napi_gro_receive(napi, skb)`; `deliver` = `netif_receive_skb` for
     /// whatever GRO sends up (normal or flushed skbs).
-    public var receive: (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+    public var receive: (Napi, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
         didSet { isSkbModelEngine = false }
     }
     /// `napi_gro_flush` at the end of the capture.
-    public var flush: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+    public var flush: (Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
         didSet { isSkbModelEngine = false }
     }
     /// The end of a NAPI poll of `napiBudget` packets; defaults to `flush`.
-    public var pollEnd: (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
+    public var pollEnd: (Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void {
         didSet { isSkbModelEngine = false }
     }
     /// These are `PacketRun.defaultGRO`'s (SkbModel's engine) and were not
     /// replaced: `PacketRun` then calls the engine directly.
     var isSkbModelEngine = false
 
-    public init(receive: @escaping (SkbSim, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
-                flush: @escaping (SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
-                pollEnd: ((SkbSim, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void)? = nil) {
+    public init(receive: @escaping (Napi, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+                flush: @escaping (Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+                pollEnd: ((Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void)? = nil) {
         self.receive = receive
         self.flush = flush
         self.pollEnd = pollEnd ?? flush
@@ -61,6 +61,8 @@ public struct PacketRunOptions {
     public var rxPath: RxPath = .netdevAllocSkb
     /// GRO on/off. On needs `groEntryPoints` (see `PacketRun+GRO.swift`).
     public var gro = false
+    /// The device's GRO limits (`gro_max_size`, IPv4 BIG TCP); `enabled` is `gro`'s.
+    public var groOptions = GROOptions()
     public var groEntryPoints: GROEntryPoints? = PacketRun.defaultGRO
     /// Packets per NAPI poll (GRO is flushed at each poll's end).
     public var napiBudget = 64
@@ -137,6 +139,8 @@ public enum PacketRunError: Error, CustomStringConvertible {
 public final class PacketRun {
     public let options: PacketRunOptions
     public let sim: SkbSim
+    /// The NAPI instance the driver polls in: GRO state and the budget.
+    public let napi: Napi
     public let pipeline: ReleasePipeline
     /// The receiving socket.
     public let socket: UInt32
@@ -145,7 +149,6 @@ public final class PacketRun {
     // Per-packet options as plain stored lets (not loaded out of `options`,
     // which holds closures and arrays).
     let gro: Bool
-    let napiBudget: Int
     let rxPath: RxPath
     let socketQueueDepth: Int
     /// The release order is not the kernel's: every free goes through the
@@ -161,7 +164,6 @@ public final class PacketRun {
     @exclusivity(unchecked) var bytes = 0
     @exclusivity(unchecked) var delivered = 0
     @exclusivity(unchecked) var consumed: UInt64 = 0
-    @exclusivity(unchecked) var inPoll = 0
     @exclusivity(unchecked) var ratio = RatioRecorder()
     @exclusivity(unchecked) var peakUsedPages = 0
     @exclusivity(unchecked) var modelErrors: [String] = []
@@ -180,7 +182,6 @@ public final class PacketRun {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
         self.options = options
         gro = options.gro
-        napiBudget = options.napiBudget
         rxPath = options.rxPath
         socketQueueDepth = options.socketQueueDepth
         buildAtWireLength = options.buildLength == .wire
@@ -201,9 +202,9 @@ public final class PacketRun {
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
         sim.options.rxPath = options.rxPath
-        // The run's packet counter is the NAPI poll clock (see PacketRun+GRO.swift).
-        sim.gro.options.enabled = options.gro
-        sim.gro.options.napiBudget = 0
+        var groOptions = options.groOptions
+        groOptions.enabled = options.gro
+        napi = Napi(sim: sim, gro: groOptions, budget: options.napiBudget)
         pipeline = ReleasePipeline(sim: sim, order: options.releaseOrder)
         pipeline.hooks = NetfilterHooks(options.hooks)
         hasHooks = !options.hooks.isEmpty
@@ -280,11 +281,7 @@ public final class PacketRun {
                 // The simulated RAM ran out during this receive.
                 exhaustedDrops += 1
             }
-            inPoll += 1
-            if inPoll >= napiBudget {
-                inPoll = 0
-                if gro { try groPollEnd() }
-            }
+            if napi.pollWorkDone() { try pollEnd() }
         } catch {
             recordModelError(error)
         }
@@ -431,7 +428,7 @@ public final class PacketRun {
         stats.memorySize = memory.config.memorySize
         stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
         stats.exhaustedRxDropped = exhaustedDrops
-        if options.gro { stats.groStatistics = sim.gro.statistics }
+        if options.gro { stats.groStatistics = napi.gro.statistics }
         options.sink?.finish()
         finished = stats
         return stats

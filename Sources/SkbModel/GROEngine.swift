@@ -3,7 +3,7 @@
 /// the per-held-skb `NAPI_GRO_CB` fields GRO keeps across packets.
 ///
 /// Storage is one fixed array of 8 × 8 slots allocated up front, so the
-/// receive path allocates nothing in steady state. Owned by `SkbSim.gro`.
+/// receive path allocates nothing in steady state. Owned by a `Napi`.
 public struct GROEngine: Sendable {
     /// `NAPI_GRO_CB(p)` of a held skb.
     struct Held: Sendable {
@@ -32,8 +32,6 @@ public struct GROEngine: Sendable {
 
     public var options: GROOptions
     public internal(set) var statistics = Statistics()
-    /// `napi_gro_receive` calls in the current poll.
-    public internal(set) var pollWork = 0
 
     var slots: ContiguousArray<Held>
     var counts: ContiguousArray<Int>

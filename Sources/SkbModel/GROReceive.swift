@@ -13,84 +13,59 @@ import Trace
 /// The model driver sets no RSS hash, so every skb hashes to bucket 0
 /// (`skb_get_hash_raw` = 0), as on a NIC without RSS.
 extension SkbSim {
-    /// `napi_gro_receive(napi, skb)`: takes ownership of `skb`. Merged skbs are
-    /// freed (or chained) as the kernel does; held skbs stay in `gro`; skbs that
-    /// leave GRO (not TCP, flushed, completed) are handed to `deliver` in the
-    /// order the kernel queues them on `napi->rx_list` (`gro_normal_batch`
-    /// only delays that list, it never reorders it). Every `options.napiBudget`
-    /// calls end the NAPI poll (`napiPollEnd`). Throws `SkbError` for a stale
-    /// handle and whatever `deliver` throws.
-    public func napiGroReceive(_ skb: SkbID, deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    /// `napi_gro_receive(napi, skb)` (see `Napi.napi_gro_receive`).
+    func napi_gro_receive(_ napi: Napi, _ skb: SkbID, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let i = try slot(skb, "napi_gro_receive")
-        if gro.options.enabled {
-            try devGroReceive(i, deliver)
+        if napi.gro.options.enabled {
+            try devGroReceive(napi, i, deliver)
         } else {
-            gro.statistics.normal += 1
+            napi.gro.statistics.normal += 1
             try deliver(skb)
         }
-        gro.pollWork += 1
-        if gro.options.napiBudget > 0 && gro.pollWork >= gro.options.napiBudget {
-            try napiPollEnd(deliver: deliver)
-        }
-    }
-
-    /// End of a NAPI poll (`napi_complete_done` → `gro_flush(gro, false)`):
-    /// every held skb is completed and delivered (cause `pollEnd`), and the
-    /// poll's work counter restarts.
-    public func napiPollEnd(deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
-        try groFlushAll(.pollEnd, deliver)
-        gro.pollWork = 0
-        gro.statistics.polls += 1
-    }
-
-    /// `napi_gro_flush(napi, false)` (e.g. at the end of the capture):
-    /// deliver every held skb after `napi_gro_complete` (cause `explicitFlush`).
-    public func napiGroFlush(deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
-        try groFlushAll(.explicitFlush, deliver)
     }
 
     // MARK: dev_gro_receive
 
-    func groFlushAll(_ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func groFlushAll(_ napi: Napi, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         // Buckets in bitmask order; each chain oldest first (list_for_each_entry_safe_reverse).
         for b in 0..<GROOptions.hashBuckets {
-            while gro.counts[b] > 0 {
-                let h = gro.remove(b, 0)
-                try napiGroComplete(h, cause, deliver)
+            while napi.gro.counts[b] > 0 {
+                let h = napi.gro.remove(b, 0)
+                try napiGroComplete(napi, h, cause, deliver)
             }
         }
     }
 
-    func devGroReceive(_ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func devGroReceive(_ napi: Napi, _ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let skb = id(i)
         // Already-GSO skbs (none from the model drivers) are not aggregated.
         guard shinfo(at: i).gsoSize == 0, let seg = try groParse(i) else {
-            gro.statistics.normal += 1
+            napi.gro.statistics.normal += 1
             try deliver(skb)
             return
         }
         let bucket = Int(skbs[i].hash) & (GROOptions.hashBuckets - 1)
-        let found = groLookup(i, seg, bucket)
+        let found = groLookup(napi, i, seg, bucket)
         var merged: GROMergeStrategy?
         var ppCause: GROFlushCause?
         var skbFlush = seg.flush
         var mss = 1
         if let k = found {
-            let h = gro.slots[gro.slotIndex(bucket, k)]
+            let h = napi.gro.slots[napi.gro.slotIndex(bucket, k)]
             let p = Int(h.skb.index)
             var fixed = h.ipFixedID
             if let cause = groCompare(i, seg, p, h, &fixed) {
                 ppCause = cause
-            } else if let strategy = try skbGroReceive(bucket, k, i, seg) {
+            } else if let strategy = try skbGroReceive(napi, bucket, k, i, seg) {
                 merged = strategy
                 mss = Int(shinfo(at: p).gsoSize)
                 // tcp_flag_word(th2) |= flags & (FIN | PSH)
                 let th2 = skbs[p].head + Int(skbs[p].transportHeader)
                 groStoreU8(th2 + 13, groU8(th2 + 13) | (seg.flags & (TCPBits.fin | TCPBits.psh)))
             } else {
-                ppCause = Int(skbs[p].len) + seg.len >= gro.options.groMaxSize || !seg.flush ? .groMaxSize : .network
+                ppCause = Int(skbs[p].len) + seg.len >= napi.gro.options.maxSize(ipv6: seg.v6) || !seg.flush ? .groMaxSize : .network
             }
-            gro.slots[gro.slotIndex(bucket, k)].ipFixedID = fixed
+            napi.gro.slots[napi.gro.slotIndex(bucket, k)].ipFixedID = fixed
         }
         // out_check_final
         let finalFlags = seg.flags & (TCPBits.urg | TCPBits.psh | TCPBits.rst | TCPBits.syn | TCPBits.fin)
@@ -98,8 +73,8 @@ extension SkbSim {
         if merged != nil && finalFlush { ppCause = finalFlags != 0 ? .tcpFlags : .shortSegment }
         skbFlush = skbFlush || finalFlush
         if let k = found, let cause = ppCause {
-            let h = gro.remove(bucket, k)
-            try napiGroComplete(h, cause, deliver)
+            let h = napi.gro.remove(bucket, k)
+            try napiGroComplete(napi, h, cause, deliver)
         }
         if let strategy = merged {
             // gro_skb_finish (napi_skb_finish before 6.15): GRO_MERGED_FREE
@@ -113,31 +88,31 @@ extension SkbSim {
             return
         }
         if skbFlush {
-            gro.statistics.normal += 1
+            napi.gro.statistics.normal += 1
             try deliver(skb)
             return
         }
-        if gro.counts[bucket] >= GROOptions.maxGroSkbs {
-            let oldest = gro.remove(bucket, 0)          // gro_flush_oldest
-            try napiGroComplete(oldest, .bucketFull, deliver)
+        if napi.gro.counts[bucket] >= GROOptions.maxGroSkbs {
+            let oldest = napi.gro.remove(bucket, 0)          // gro_flush_oldest
+            try napiGroComplete(napi, oldest, .bucketFull, deliver)
         }
         shinfo(at: i).gsoSize = UInt16(truncatingIfNeeded: seg.len)
-        gro.append(bucket, GROEngine.Held(skb: skb, last: skb, count: 1, ipFixedID: false))
-        gro.statistics.held += 1
+        napi.gro.append(bucket, GROEngine.Held(skb: skb, last: skb, count: 1, ipFixedID: false))
+        napi.gro.statistics.held += 1
         emit(.groHold, i, "dev_gro_receive", UInt64(seg.len))
     }
 
     /// `gro_list_prepare` + the IP layer's and `tcp_gro_lookup`'s same-flow
     /// tests: the first held skb of the same flow in the bucket.
-    func groLookup(_ i: Int, _ seg: GROSegment, _ bucket: Int) -> Int? {
+    func groLookup(_ napi: Napi, _ i: Int, _ seg: GROSegment, _ bucket: Int) -> Int? {
         let d = skbs[i].dataPointer
-        let count = gro.counts[bucket]
+        let count = napi.gro.counts[bucket]
         guard count > 0 else { return nil }
         // The bytes of `i` the tests may read: its MAC header, its network
         // header and the ports (one span when they are in order).
         let iOK = !groCheckedReadsOnly && groHeadersAccessible(i, network: (skbs[i].data, seg.networkLength + 4), transport: nil, mac: true)
         for k in 0..<count {
-            let p = Int(gro.slots[gro.slotIndex(bucket, k)].skb.index)
+            let p = Int(napi.gro.slots[napi.gro.slotIndex(bucket, k)].skb.index)
             let ps = skbs[p]
             guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else { continue }
             let same: Bool
@@ -239,21 +214,26 @@ extension SkbSim {
     // MARK: skb_gro_receive
 
     /// `skb_gro_receive(p, skb)`: nil = -E2BIG; else how `skb` was attached.
-    func skbGroReceive(_ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
-        let slot = gro.slotIndex(bucket, k)
-        let pid = gro.slots[slot].skb
+    func skbGroReceive(_ napi: Napi, _ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
+        let slot = napi.gro.slotIndex(bucket, k)
+        let pid = napi.gro.slots[slot].skb
         let p = Int(pid.index)
         let len = seg.len
         var offset = seg.offset
         let headlen = Int(skbs[i].headlen)
         let plen = Int(skbs[p].len)
-        if plen + len >= gro.options.groMaxSize || seg.flush { return nil }
+        if plen + len >= napi.gro.options.maxSize(ipv6: seg.v6) || seg.flush { return nil }
         if plen + len >= GROOptions.legacyMaxSize {
-            // BIG TCP: plain IPv6/TCP with room for the hop-by-hop jumbo header.
-            let nh = skbs[p].head + Int(skbs[p].networkHeader)
-            if !seg.v6 || skbs[p].headroom < 8 || groU8(nh + 6) != 6 { return nil }
+            // BIG TCP. v6.3+: any TCP (the only protocol aggregated here);
+            // IPv6 needs room for the hop-by-hop jumbo header. Before: plain
+            // IPv6/TCP (next header TCP) with that room.
+            if seg.v6 && skbs[p].headroom < 8 { return nil }
+            if !napi.gro.options.ipv4BigTCP {
+                let nh = skbs[p].head + Int(skbs[p].networkHeader)
+                if !seg.v6 || groU8(nh + 6) != 6 { return nil }
+            }
         }
-        let lastID = gro.slots[slot].last
+        let lastID = napi.gro.slots[slot].last
         var lp = Int(lastID.index)
         let pinfo = shinfo(at: lp)
         let skbinfo = shinfo(at: i)
@@ -308,12 +288,12 @@ extension SkbSim {
             _ = try __skb_pull(i, offset)
             let sid = id(i)
             if lastID == pid { shinfo(at: p).fragList = sid } else { skbs[lp].next = sid }
-            gro.slots[slot].last = sid
+            napi.gro.slots[slot].last = sid
             try __skb_header_release(sid)
             lp = p
         }
         emit(.groMerge, i, "skb_gro_receive", UInt64(p), UInt64(strategy.rawValue))
-        gro.slots[slot].count &+= 1
+        napi.gro.slots[slot].count &+= 1
         skbs[p].dataLen &+= UInt32(len)
         skbs[p].truesize &+= UInt32(delta)
         skbs[p].len &+= UInt32(len)
@@ -322,7 +302,7 @@ extension SkbSim {
             skbs[lp].truesize &+= UInt32(delta)
             skbs[lp].len &+= UInt32(len)
         }
-        gro.statistics.merged[Int(strategy.rawValue)] += 1
+        napi.gro.statistics.merged[Int(strategy.rawValue)] += 1
         return strategy
     }
 
@@ -332,7 +312,7 @@ extension SkbSim {
     /// else `inet_gro_complete`/`ipv6_gro_complete` (IP length and header
     /// checksum) and `tcp4/6_gro_complete` (pseudo-header check, gso_type
     /// TCPV4 (| FIXEDID) or TCPV6 (| TCP_ECN on CWR), gso_segs = count). Then delivered.
-    func napiGroComplete(_ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func napiGroComplete(_ napi: Napi, _ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let p = try slot(h.skb, "napi_gro_complete")
         let sh = shinfo(at: p)
         if h.count == 1 {
@@ -347,14 +327,16 @@ extension SkbSim {
             var sum: UInt32
             var gsoType: UInt32
             if groU8(nh) >> 4 == 4 {
+                // iph_set_totlen: 0 above IP_MAX_MTU (IPv4 BIG TCP, v6.3+).
                 let old = groBE16(nh + 2)
-                let new = UInt16(truncatingIfNeeded: Int(s.len) - nhoff)
+                let total = Int(s.len) - nhoff
+                let new = total <= 65535 ? UInt16(total) : 0
                 groStoreBE16(nh + 2, new)
                 // csum_replace2: HC' = ~(~HC + ~m + m')
                 var c = UInt32(~groBE16(nh + 10)) &+ UInt32(~old) &+ UInt32(new)
                 while c >> 16 != 0 { c = (c & 0xFFFF) &+ (c >> 16) }
                 groStoreBE16(nh + 10, ~UInt16(c))
-                sum = 6 &+ UInt32(tcpLen & 0xFFFF)
+                sum = 6 &+ UInt32(tcpLen >> 16) &+ UInt32(tcpLen & 0xFFFF)
                 for k in stride(from: 12, to: 20, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
                 gsoType = 1 << 0 | (h.ipFixedID ? 1 << 3 : 0)            // SKB_GSO_TCPV4 | SKB_GSO_TCP_FIXEDID
             } else {
@@ -370,7 +352,7 @@ extension SkbSim {
             sh.gsoSegs = h.count
         }
         emit(.groFlush, p, "napi_gro_complete", UInt64(h.count), UInt64(cause.rawValue))
-        gro.statistics.flushed[Int(cause.rawValue)] += 1
+        napi.gro.statistics.flushed[Int(cause.rawValue)] += 1
         try deliver(h.skb)
     }
 }

@@ -4,12 +4,13 @@ import Trace
 /// by name in one `SkbDropReasonTable` (the simulated kernel's), so that
 /// the numbers in events and the names the sinks print always agree.
 ///
-/// NOT_DROPPED_YET (0), CONSUMED (1) and NOT_SPECIFIED (2) are the same in
-/// every kernel; the others move between releases (NOMEM is 63 in 6.8 and
-/// 72 in ≈6.14). A name missing from a table maps to NOT_SPECIFIED.
+/// Every number comes from the table: NOMEM is 56 in 6.1, 63 in 6.8, 81 in
+/// 6.18. CONSUMED (1) exists from v6.2; on v6.1 `consume_skb` carries no
+/// reason, so `consumed` is NOT_DROPPED_YET (0) there and NOT_SPECIFIED is
+/// 1. A name missing from a table maps to NOT_SPECIFIED.
 public struct SkbModelDropReasons: Sendable, Hashable {
-    public var consumed = SkbDropReason.consumed
-    public var notSpecified = SkbDropReason.notSpecified
+    public var consumed: SkbDropReason
+    public var notSpecified: SkbDropReason
     public var nomem: SkbDropReason
     public var netfilterDrop: SkbDropReason
     public var socketRcvbuff: SkbDropReason
@@ -19,7 +20,10 @@ public struct SkbModelDropReasons: Sendable, Hashable {
     public var pktTooSmall: SkbDropReason
 
     public init(table: SkbDropReasonTable) {
-        func r(_ name: String) -> SkbDropReason { table.reason(named: name) ?? .notSpecified }
+        let notSpecified = table.reason(named: "NOT_SPECIFIED") ?? .notSpecified
+        func r(_ name: String) -> SkbDropReason { table.reason(named: name) ?? notSpecified }
+        self.notSpecified = notSpecified
+        consumed = table.reason(named: "CONSUMED") ?? .notDroppedYet
         nomem = r("NOMEM")
         netfilterDrop = r("NETFILTER_DROP")
         socketRcvbuff = r("SOCKET_RCVBUFF")

@@ -197,9 +197,7 @@ extension SkbSim {
             skb = id(i)
         }
         let i = Int(skb.index)
-        skbs[i].data &+= UInt32(pad)
-        skbs[i].tail &+= UInt32(pad)
-        emit(.reserve, i, "skb_reserve", UInt64(pad))
+        __skb_reserve(i, pad)
         return skb
     }
 }

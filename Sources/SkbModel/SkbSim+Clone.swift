@@ -115,8 +115,7 @@ extension SkbSim {
         let size = Int(skbs[o].end) + Int(skbs[o].dataLen)
         guard let nid = __alloc_skb(size, gfp, allocRxFlag(o)) else { return nil }
         let n = Int(nid.index)
-        skbs[n].data &+= UInt32(headroom)
-        skbs[n].tail &+= UInt32(headroom)
+        __skb_reserve(n, headroom)
         __skb_put(n, Int(skbs[o].len))
         // headroom bytes, then the packet from data on
         if headroom > 0 {
@@ -153,8 +152,7 @@ extension SkbSim {
         if fclone { flags.insert(.fclone) }
         guard let nid = __alloc_skb(headlen + headroom, gfp, flags) else { return nil }
         let n = Int(nid.index)
-        skbs[n].data &+= UInt32(headroom)
-        skbs[n].tail &+= UInt32(headroom)
+        __skb_reserve(n, headroom)
         __skb_put(n, headlen)
         if headlen > 0 {
             memory.withUnsafeBytes(at: skbs[o].dataPointer, count: headlen) { src in _ = memory.copyIn(to: skbs[n].dataPointer, from: src) }

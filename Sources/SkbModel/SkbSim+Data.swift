@@ -99,6 +99,14 @@ extension SkbSim {
         emit(.reserve, i, "skb_reserve", UInt64(bitPattern: Int64(len)))
     }
 
+    /// `skb_reserve` on an skb the model has just allocated with room for
+    /// `len` bytes of headroom (no bounds to check): data and tail move forward.
+    @inline(__always) func __skb_reserve(_ i: Int, _ len: Int) {
+        skbs[i].data &+= UInt32(len)
+        skbs[i].tail &+= UInt32(len)
+        emit(.reserve, i, "skb_reserve", UInt64(len))
+    }
+
     /// `skb_trim(skb, len)`: `__skb_trim` when `skb->len > len`.
     public func skb_trim(_ id: SkbID, _ len: Int) throws(SkbError) {
         let i = try slot(id, "skb_trim")

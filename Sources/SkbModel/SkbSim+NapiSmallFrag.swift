@@ -24,9 +24,7 @@ extension SkbSim {
         }
         let i = Int(skb.index)
         skbs[i].pfmemalloc = memory.page_frag_1k_is_pfmemalloc(napiSmallPageCache)
-        skbs[i].data &+= UInt32(pad)
-        skbs[i].tail &+= UInt32(pad)
-        emit(.reserve, i, "skb_reserve", UInt64(pad))
+        __skb_reserve(i, pad)
         return skb
     }
 }

@@ -142,9 +142,7 @@ extension SkbSim {
             }
             built.append(skb)
             let i = Int(skb.index)
-            skbs[i].data &+= UInt32(route.hhLen)
-            skbs[i].tail &+= UInt32(route.hhLen)
-            emit(.reserve, i, "skb_reserve", UInt64(route.hhLen))
+            __skb_reserve(i, route.hhLen)
             __skb_put(i, fraglen - pagedlen)
             guard try appendPageFragBytes(i, pagedlen, pageFrag, gfp: .GFP_KERNEL) else {
                 for s in built { try kfree_skb(s) }
@@ -164,9 +162,7 @@ extension SkbSim {
         guard let skb = alloc_skb_fclone(config.maxTcpHeader, .GFP_KERNEL) else { return nil }
         let i = Int(skb.index)
         skbs[i].truesize = UInt32(config.skbTruesize(Int(skbs[i].end)))
-        skbs[i].data &+= UInt32(config.maxTcpHeader)
-        skbs[i].tail &+= UInt32(config.maxTcpHeader)
-        emit(.reserve, i, "skb_reserve", UInt64(config.maxTcpHeader))
+        __skb_reserve(i, config.maxTcpHeader)
         guard try appendPageFragBytes(i, payload, pageFrag, gfp: .GFP_KERNEL) else {
             try kfree_skb(skb)
             return nil

@@ -30,8 +30,6 @@ public final class SkbSim {
     @exclusivity(unchecked) public var options: SkbOptions
     /// Receives every event; nil = tracing costs one nil check.
     @exclusivity(unchecked) public var sink: (any EventSink)?
-    /// The NAPI instance's GRO state and options (`napiGroReceive`).
-    @exclusivity(unchecked) public var gro = GROEngine()
 
     /// The CPU is in hard IRQ context or has IRQs disabled (`in_hardirq()
     /// || irqs_disabled()`): `__netdev_alloc_skb` then uses

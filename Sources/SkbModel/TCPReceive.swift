@@ -4,8 +4,10 @@ import Trace
 ///
 /// - queue (`tcp_data_queue` → `tcp_queue_rcv`): `skb_set_owner_r`
 ///   (`skb->destructor = sock_rfree`, `sk_rmem_alloc += truesize`). When
-///   `sk_rmem_alloc > sk_rcvbuf` (`tcp_try_rmem_schedule`) the segment is
-///   dropped with `SKB_DROP_REASON_PROTO_MEM`.
+///   `sk_rmem_alloc > sk_rcvbuf` (`tcp_try_rmem_schedule` fails) the
+///   segment is dropped with `SKB_DROP_REASON_PROTO_MEM` if the receive
+///   queue holds skbs, and taken anyway into an empty one
+///   (`sk_forced_mem_schedule`).
 /// - read (`tcp_recvmsg` → `tcp_eat_recv_skb`): `sock_rfree`, destructor
 ///   and sk cleared, then `skb_attempt_defer_free` — on the allocating CPU
 ///   (the model's only one) `kfree_skb_napi_cache`: `__napi_kfree_skb(skb,
@@ -21,7 +23,9 @@ extension SkbSim {
     public func tcp_queue_rcv(_ id: SkbID, socket sk: UInt32) throws(SkbError) -> Bool {
         let i = try slot(id, "tcp_queue_rcv")
         let s = sockets.socketPointer(sk)
-        if s.pointee.rmemAlloc > s.pointee.rcvbuf { return false }
+        // tcp_try_rmem_schedule failing into a non-empty queue drops; an
+        // empty queue takes the segment anyway (sk_forced_mem_schedule).
+        if s.pointee.rmemAlloc > s.pointee.rcvbuf && s.pointee.queued > 0 { return false }
         guard s.pointee.enqueue(id) else { return false }
         skb_orphan(i)
         skbs[i].destructor = .sockRfree(socket: sk)

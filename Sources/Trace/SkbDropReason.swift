@@ -4,7 +4,7 @@
 /// The raw value is only meaningful with a `SkbDropReasonTable`; the static
 /// constants and `description` use `SkbDropReasonTable.default`. A model
 /// simulating another kernel takes its values from that kernel's table
-/// (`SkbDropReasonTable.linux6_8.reason(named: "NOMEM")`) and gives the same
+/// (`SkbDropReasonTable.linux6_12.reason(named: "NOMEM")`) and gives the same
 /// table to its sinks.
 public struct SkbDropReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
@@ -20,7 +20,8 @@ public struct SkbDropReason: RawRepresentable, Hashable, Sendable, CustomStringC
     /// The high 16 bits: 0 for core reasons, else `enum skb_drop_reason_subsys`.
     public var subsystem: UInt32 { (rawValue & SkbDropReasonTable.subsystemMask) >> SkbDropReasonTable.subsystemShift }
 
-    /// True for values the kernel would not print as a drop: NOT_DROPPED_YET and CONSUMED.
+    /// False for the values the kernel does not print as a drop:
+    /// NOT_DROPPED_YET and CONSUMED (v6.2+ numbering, as the default table).
     public var isDrop: Bool { rawValue >= 2 }
 
     /// The name the kernel prints, from the default table: "NOMEM",
@@ -42,9 +43,9 @@ public struct SkbDropReason: RawRepresentable, Hashable, Sendable, CustomStringC
 
     /// `SKB_NOT_DROPPED_YET` (0 in every kernel).
     public static let notDroppedYet = SkbDropReason(rawValue: 0)
-    /// `SKB_CONSUMED` (1 in every kernel): freed after use, traced by `skb:consume_skb`.
+    /// `SKB_CONSUMED` (1 from v6.2; v6.1 has none): freed after use, traced by `skb:consume_skb`.
     public static let consumed = SkbDropReason(rawValue: 1)
-    /// `SKB_DROP_REASON_NOT_SPECIFIED` (2): what plain `kfree_skb` passes.
+    /// `SKB_DROP_REASON_NOT_SPECIFIED` (2 from v6.2, 1 in v6.1): what plain `kfree_skb` passes.
     public static let notSpecified = SkbDropReason(rawValue: 2)
     public static let nomem = core("NOMEM")
     public static let netfilterDrop = core("NETFILTER_DROP")

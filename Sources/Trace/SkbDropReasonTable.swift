@@ -1,7 +1,7 @@
 /// The `enum skb_drop_reason` of one kernel version: its names in numeric order.
 ///
 /// The numbers are not ABI: new reasons are inserted mid-list from one kernel
-/// to the next (6.8 has NOMEM = 63, 6.14 has NOMEM = 72). A run uses one
+/// to the next (NOMEM is 56 in 6.1, 63 in 6.8, 81 in 6.18). A run uses one
 /// table for both the model (which stores raw values in `SkbEvent.reason`)
 /// and the sinks (which print the names). Compare reasons across kernels by
 /// name.
@@ -11,7 +11,8 @@ public struct SkbDropReasonTable: Sendable, CustomStringConvertible {
     /// Where the list was read from.
     public let source: String
     /// Short names (as the kernel prints them), indexed by value. Index 0 is
-    /// NOT_DROPPED_YET, 1 CONSUMED; SKB_DROP_REASON_MAX (`maxValue`) is not an entry.
+    /// NOT_DROPPED_YET, 1 CONSUMED (v6.2+; NOT_SPECIFIED in v6.1);
+    /// SKB_DROP_REASON_MAX (`maxValue`) is not an entry.
     public let names: [StaticString]
 
     /// `SKB_DROP_REASON_SUBSYS_MASK`: the high 16 bits select a subsystem
@@ -20,11 +21,11 @@ public struct SkbDropReasonTable: Sendable, CustomStringConvertible {
     /// `SKB_DROP_REASON_SUBSYS_SHIFT`.
     public static let subsystemShift: UInt32 = 16
 
-    /// The table used when none is chosen: the newest verified list.
-    public static let `default`: SkbDropReasonTable = .linux6_14
+    /// The table used when none is chosen: that of the default profile (6.18).
+    public static let `default`: SkbDropReasonTable = .linux6_18
 
     /// Every table this build knows, oldest first.
-    public static let all: [SkbDropReasonTable] = [.linux6_8, .linux6_14]
+    public static let all: [SkbDropReasonTable] = [.linux6_1, .linux6_6, .linux6_8, .linux6_12, .linux6_18]
 
     public init(kernel: String, source: String, names: [StaticString]) {
         self.kernel = kernel
@@ -32,7 +33,7 @@ public struct SkbDropReasonTable: Sendable, CustomStringConvertible {
         self.names = names
     }
 
-    /// Finds a table by kernel release, e.g. "6.8" or "v6.14".
+    /// Finds a table by kernel release, e.g. "6.8" or "v6.18".
     public static func named(_ kernel: String) -> SkbDropReasonTable? {
         let wanted = kernel.hasPrefix("v") ? String(kernel.dropFirst()) : kernel
         return all.first { $0.kernel == wanted }
@@ -52,8 +53,12 @@ public struct SkbDropReasonTable: Sendable, CustomStringConvertible {
     /// "SKB_DROP_REASON_<NAME>".
     public func enumeratorName(of value: UInt32) -> String? {
         guard let short = name(of: value) else { return nil }
-        return value < 2 ? "SKB_\(short)" : "SKB_DROP_REASON_\(short)"
+        return SkbDropReasonTable.isBare(short.description) ? "SKB_\(short)" : "SKB_DROP_REASON_\(short)"
     }
+
+    /// NOT_DROPPED_YET and CONSUMED are spelled `SKB_<NAME>`, not
+    /// `SKB_DROP_REASON_<NAME>`.
+    static func isBare(_ short: String) -> Bool { short == "NOT_DROPPED_YET" || short == "CONSUMED" }
 
     /// The value of a reason given as its enumerator ("SKB_DROP_REASON_NOMEM",
     /// "SKB_CONSUMED") or short name ("NOMEM", "CONSUMED"). MAX and unknown
@@ -62,11 +67,12 @@ public struct SkbDropReasonTable: Sendable, CustomStringConvertible {
         // Short names first: some start with "SKB_" themselves (SKB_CSUM).
         if let value = index(of: Substring(name)) { return value }
         if name.hasPrefix("SKB_DROP_REASON_") {
-            let value = index(of: name.dropFirst("SKB_DROP_REASON_".count))
-            return value.flatMap { $0 >= 2 ? $0 : nil }
+            let short = name.dropFirst("SKB_DROP_REASON_".count)
+            return SkbDropReasonTable.isBare(String(short)) ? nil : index(of: short)
         }
-        if name == "SKB_NOT_DROPPED_YET" { return 0 }
-        if name == "SKB_CONSUMED" { return 1 }
+        if name.hasPrefix("SKB_"), SkbDropReasonTable.isBare(String(name.dropFirst(4))) {
+            return index(of: name.dropFirst(4))
+        }
         return nil
     }
 

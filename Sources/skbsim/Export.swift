@@ -49,8 +49,8 @@ struct Export: ParsableCommand {
         var gro: (() -> Int)?
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
             writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
-            let sim = run.sim
-            gro = { sim.gro.heldCount }
+            let napi = run.napi
+            gro = { napi.gro.heldCount }
         }, before: { packet, linkType in
             if packet.wireLength > packet.captureLength { wireLengths[packet.index] = (packet.wireLength, packet.captureLength) }
             let pseudo = SkbSim.pseudoHeaderLength(linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))

@@ -17,6 +17,7 @@ struct Layout: ParsableCommand {
               skbsim layout --path netdev-alloc-skb --len 1500
               skbsim layout --path alloc-skb --len 0 --json
               skbsim layout --path sg-copybreak --len 9000 --max-skb-frags 45 --mtu 9000
+              skbsim layout --path napi-alloc-skb --len 200 --kernel 6.12
             """
     )
 
@@ -31,8 +32,10 @@ struct Layout: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
     var json = false
 
-    @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp("CONFIG_MAX_SKB_FRAGS (17…45).", valueName: "N"))
-    var maxSkbFrags: Int = 17
+    @OptionGroup var kernel: KernelOptions
+
+    @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp("CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's).", valueName: "N"))
+    var maxSkbFrags: Int?
 
     @Option(help: ArgumentHelp("Device MTU (68…65535); picks the RX buffer size of build-skb and sg-copybreak.", valueName: "N"))
     var mtu: Int = 1500
@@ -42,16 +45,19 @@ struct Layout: ParsableCommand {
             throw ValidationError("--path must be one of \(Layout.paths.joined(separator: ", ")), got '\(path)'")
         }
         guard (0...65535).contains(len) else { throw ValidationError("--len must be between 0 and 65535, got \(len)") }
-        try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu)
+        try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu, profile: try kernel.profile())
     }
 
     func run() throws {
-        let layout = try Layout.build(path: path, len: len, maxSkbFrags: maxSkbFrags, mtu: mtu)
+        var profile = try kernel.profile()
+        if let maxSkbFrags { profile.config.maxSkbFrags = maxSkbFrags }
+        let frags = profile.config.maxSkbFrags
+        let layout = try Layout.build(path: path, len: len, profile: profile, mtu: mtu)
         if json {
-            print(layout.json(path: path, requestedLength: len, maxSkbFrags: maxSkbFrags, mtu: mtu))
+            print(layout.json(path: path, requestedLength: len, maxSkbFrags: frags, mtu: mtu, kernel: profile.name))
             return
         }
-        print("skb for a \(len)-byte packet on \(path) (x86_64, MAX_SKB_FRAGS \(maxSkbFrags), MTU \(mtu))")
+        print("skb for a \(len)-byte packet on \(path) (\(profile.name), MAX_SKB_FRAGS \(frags), MTU \(mtu))")
         layout.report.forEach { print($0) }
         print()
         print(layout.diagramLine)
@@ -61,9 +67,9 @@ struct Layout: ParsableCommand {
 
     /// Allocate on `path`, put `len` bytes (a 0x00…0xff pattern), read the
     /// layout, free, and require a clean checker and no leaks.
-    static func build(path: String, len: Int, maxSkbFrags: Int, mtu: Int) throws -> SkbLayout {
+    static func build(path: String, len: Int, profile: KernelProfile, mtu: Int) throws -> SkbLayout {
         let rx = RxPath(rawValue: path)
-        let sim = SimulationOptions.makeSim(rxPath: rx ?? .netdevAllocSkb, maxSkbFrags: maxSkbFrags, mtu: mtu)
+        let sim = SimulationOptions.makeSim(profile: profile, rxPath: rx ?? .netdevAllocSkb, mtu: mtu)
         let bytes = (0..<len).map { UInt8(truncatingIfNeeded: $0) }
         let skb: SkbID?
         if let rx {

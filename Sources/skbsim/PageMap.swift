@@ -48,8 +48,8 @@ struct PageMap: ParsableCommand {
         var held: (() -> Int)?
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { _, run in
             recorder = PageMapRecorder(sim: run.sim)
-            let sim = run.sim
-            held = { sim.gro.heldCount }
+            let napi = run.napi
+            held = { napi.gro.heldCount }
         }, before: { packet, linkType in
             if let flow = HeaderDecoder.decode(packet.bytes, linkType: linkType).flow { flows[packet.index] = flow }
         }, after: { _ in

@@ -7,7 +7,11 @@ import Trace
 /// Model options shared by every subcommand that runs a capture through the
 /// model (`inspect --skb`, `pagemap`, `export`, `stats`, `trace`); they
 /// become the `PacketRunOptions` of the Release module's packet-run driver.
+/// The kernel is `--kernel` (`KernelOptions`); the knobs below override its
+/// driver-side choices.
 struct SimulationOptions: ParsableArguments {
+    @OptionGroup var kernel: KernelOptions
+
     @Option(name: .customLong("rx-path"), help: ArgumentHelp(
         "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak.", valueName: "PATH"))
     var rxPathName: String = RxPath.netdevAllocSkb.rawValue
@@ -23,8 +27,8 @@ struct SimulationOptions: ParsableArguments {
     var releaseOrderName: String = ReleaseOrder.kernel.rawValue
 
     @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp(
-        "CONFIG_MAX_SKB_FRAGS (17…45): sizes skb_shared_info and the frags per skb.", valueName: "N"))
-    var maxSkbFrags: Int = 17
+        "CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's): sizes skb_shared_info and the frags per skb.", valueName: "N"))
+    var maxSkbFrags: Int?
 
     @Option(name: .customLong("mtu"), help: ArgumentHelp(
         "Device MTU (68…65535). build-skb and sg-copybreak use 2048-byte RX buffers up to 1500, 3072-byte above (ixgbe).",
@@ -50,8 +54,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("fault-seed"), help: ArgumentHelp("Seed of the --fail-*-prob random numbers (default 1).", valueName: "S"))
     var faultSeed: UInt64 = 1
 
-    @Option(name: .customLong("drop-reasons"), help: ArgumentHelp("Kernel profile of enum skb_drop_reason: 6.14 (default) or 6.8.", valueName: "KERNEL"))
-    var dropReasonsName: String = SkbDropReasonTable.default.kernel
+    @Option(name: .customLong("drop-reasons"), help: ArgumentHelp(
+        "The enum skb_drop_reason list of another release: 6.1, 6.6, 6.8, 6.12 or 6.18 (default: the --kernel profile's).", valueName: "KERNEL"))
+    var dropReasonsName: String?
 
     @Option(name: .customLong("socket-queue"), help: ArgumentHelp(
         "The receiving socket keeps up to N skbs queued before its reader consumes the oldest (0…1000000; 0 = consume at once).",
@@ -74,7 +79,8 @@ struct SimulationOptions: ParsableArguments {
         guard RxPath(rawValue: rxPathName) != nil else {
             throw ValidationError("--rx-path must be one of \(RxPath.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rxPathName)'")
         }
-        try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu)
+        let profile = try kernel.profile()
+        try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu, profile: profile)
         guard (1...65536).contains(napiBudget) else { throw ValidationError("--napi-budget must be between 1 and 65536, got \(napiBudget)") }
         guard ReleaseOrder(rawValue: releaseOrderName) != nil else {
             throw ValidationError("--release-order must be kernel or seed, got '\(releaseOrderName)'")
@@ -85,6 +91,10 @@ struct SimulationOptions: ParsableArguments {
         guard (1 << 20 ... 4 << 30).contains(memory), memory % 4096 == 0 else {
             throw ValidationError("--memory must be a multiple of 4K between 1M and 4G, got '\(memoryText)'")
         }
+        let page = profile.config.pageSize
+        guard memory % page == 0, memory / page >= 64 else {
+            throw ValidationError("--memory must be a multiple of the \(page / 1024)K page size and hold at least 64 pages (\(64 * page / 1024)K), got '\(memoryText)'")
+        }
         if failPageNth != nil && failPageProb != nil { throw ValidationError("--fail-page-nth and --fail-page-prob cannot be combined") }
         if failSlabNth != nil && failSlabProb != nil { throw ValidationError("--fail-slab-nth and --fail-slab-prob cannot be combined") }
         for (name, n) in [("--fail-page-nth", failPageNth), ("--fail-slab-nth", failSlabNth)] {
@@ -93,18 +103,21 @@ struct SimulationOptions: ParsableArguments {
         for (name, p) in [("--fail-page-prob", failPageProb), ("--fail-slab-prob", failSlabProb)] {
             if let p, !(0...1).contains(p) { throw ValidationError("\(name) must be a probability between 0 and 1, got \(p)") }
         }
-        guard SimulationOptions.dropReasonTable(dropReasonsName) != nil else {
-            throw ValidationError("--drop-reasons must be one of \(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")), got '\(dropReasonsName)'")
-        }
+        _ = try KernelOptions.dropReasons(profile: profile, override: dropReasonsName)
         guard (0...1_000_000).contains(socketQueue) else { throw ValidationError("--socket-queue must be between 0 and 1000000, got \(socketQueue)") }
         guard let rcvbuf = SimulationOptions.parseSize(rcvbufText), (1...(1 << 31)).contains(rcvbuf) else {
             throw ValidationError("--rcvbuf must be a byte count between 1 and 2G, got '\(rcvbufText)'")
         }
     }
 
-    static func validate(maxSkbFrags: Int, mtu: Int) throws {
-        guard (17...45).contains(maxSkbFrags) else {
-            throw ValidationError("--max-skb-frags must be between 17 and 45, got \(maxSkbFrags)")
+    static func validate(maxSkbFrags: Int?, mtu: Int, profile: KernelProfile) throws {
+        if let maxSkbFrags {
+            guard KernelProfile.fixedMaxSkbFrags(for: profile.version, pageSize: profile.config.pageSize) == nil else {
+                throw ValidationError("--max-skb-frags: Linux \(profile.version) fixes MAX_SKB_FRAGS at \(profile.config.maxSkbFrags) (CONFIG_MAX_SKB_FRAGS exists from 6.4)")
+            }
+            guard (17...45).contains(maxSkbFrags) else {
+                throw ValidationError("--max-skb-frags must be between 17 and 45, got \(maxSkbFrags)")
+            }
         }
         guard (68...65535).contains(mtu) else {
             throw ValidationError("--mtu must be between 68 and 65535, got \(mtu)")
@@ -115,7 +128,7 @@ struct SimulationOptions: ParsableArguments {
     var buildLength: SkbBuildLength { SkbBuildLength(rawValue: lengthName) ?? .wire }
     var releaseOrder: ReleaseOrder { ReleaseOrder(rawValue: releaseOrderName) ?? .kernel }
 
-    /// The drop-reason table of a kernel profile name ("6.14", "6.8"; "v6.8" too).
+    /// The drop-reason table of a release ("6.18", "6.8"; "v6.8" too).
     static func dropReasonTable(_ name: String) -> SkbDropReasonTable? {
         let bare = name.hasPrefix("v") ? String(name.dropFirst()) : name
         return SkbDropReasonTable.all.first { $0.kernel == bare }
@@ -137,17 +150,28 @@ struct SimulationOptions: ParsableArguments {
         return n << shift
     }
 
+    /// The `--kernel` profile with `--max-skb-frags` applied (`validate()`
+    /// has resolved it once already, so it resolves here too).
+    var profile: KernelProfile {
+        var p = (try? kernel.profile()) ?? .distroX86_64
+        if let maxSkbFrags { p.config.maxSkbFrags = maxSkbFrags }
+        return p
+    }
+
     /// The packet-run options for these flags; `sink` gets the event stream.
     func runOptions(sink: (any EventSink)? = nil) -> PacketRunOptions {
+        let profile = self.profile
         var o = PacketRunOptions()
+        o.kernelConfig = profile.config
+        o.skbOptions = SkbOptions(profile: profile)
         o.rxPath = rxPath
         o.gro = gro
+        o.groOptions = GROOptions(profile: profile, enabled: gro)
         o.napiBudget = napiBudget
         o.releaseOrder = releaseOrder
         // The seed's skb_release calls per-frag destructors: the seed order runs them.
         o.seedFragDestructors = releaseOrder == .seed
         o.dropReasons = dropReasonTable
-        o.maxSkbFrags = maxSkbFrags
         o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
         o.skbOptions.rxPath = rxPath
         o.skbOptions.rxBufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
@@ -162,16 +186,17 @@ struct SimulationOptions: ParsableArguments {
         return o
     }
 
-    var dropReasonTable: SkbDropReasonTable { SimulationOptions.dropReasonTable(dropReasonsName) ?? .default }
+    /// The profile's drop-reason list or `--drop-reasons` (validated).
+    var dropReasonTable: SkbDropReasonTable {
+        (try? KernelOptions.dropReasons(profile: profile, override: dropReasonsName)) ?? .default
+    }
 
-    /// A simulation with x86_64 defaults and these knobs (`layout`).
-    static func makeSim(rxPath: RxPath, maxSkbFrags: Int, mtu: Int, sink: (any EventSink)? = nil) -> SkbSim {
-        var config = KernelConfig()
-        config.maxSkbFrags = maxSkbFrags
-        var options = SkbOptions()
-        options.rxPath = rxPath
-        options.rxBufferSize = rxBufferSize(mtu: mtu)
-        return SkbSim(memory: MemorySystem(config: config), options: options, sink: sink)
+    /// A simulation of `profile` with these driver knobs (`layout`).
+    static func makeSim(profile: KernelProfile, rxPath: RxPath, mtu: Int, sink: (any EventSink)? = nil) -> SkbSim {
+        let sim = SkbSim(profile: profile, sink: sink)
+        sim.options.rxPath = rxPath
+        sim.options.rxBufferSize = rxBufferSize(mtu: mtu)
+        return sim
     }
 
     /// The driver's RX buffer for an MTU: half a 4 KiB page up to 1500, 3 KiB

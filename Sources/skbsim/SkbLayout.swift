@@ -204,8 +204,9 @@ struct SkbLayout {
     }
 
     /// The `--json` object (schema in docs/cli.md).
-    func json(path: String, requestedLength: Int, maxSkbFrags: Int, mtu: Int) -> String {
+    func json(path: String, requestedLength: Int, maxSkbFrags: Int, mtu: Int, kernel: String) -> String {
         var j = JSONObject()
+        j.string("kernel", kernel)
         j.string("path", path)
         j.int("len_requested", requestedLength)
         j.int("max_skb_frags", maxSkbFrags)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import KernelMemory
 import Release
 import SkbModel
 
@@ -38,11 +39,13 @@ struct Stats: ParsableCommand {
     func run() throws {
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
         let stats = summary.statistics
+        let profile = simulation.profile
         let name = capture.path == "-" ? "stdin" : capture.path
         if json {
-            print(Stats.json(stats, capture: name, linkType: summary.linkTypeName, readError: summary.readError))
+            print(Stats.json(stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError))
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
+            print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
             if let error = summary.readError {
                 // The statistics below are those of the packets before it.
                 print("read error:            after \(stats.packets + stats.notModelledPackets) packet(s): \(error.message)")
@@ -53,12 +56,22 @@ struct Stats: ParsableCommand {
     }
 
     /// The `--json` object; keys in a fixed order (docs/cli.md).
-    static func json(_ s: RunStatistics, capture: String, linkType: String, readError: CaptureError? = nil) -> String {
+    static func json(_ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
+                     readError: CaptureError? = nil) -> String {
         var o = JSONObject()
         o.add("v", 1)
         o.add("capture", capture)
         o.add("link_type", linkType)
         o.add("kernel", s.kernel)
+        var p = JSONObject()
+        p.add("name", profile.name)
+        p.add("release", profile.version.description)
+        p.add("page_size", profile.config.pageSize)
+        p.add("max_header", profile.config.maxHeader)
+        p.add("max_skb_frags", profile.config.maxSkbFrags)
+        p.add("small_head", profile.config.skbSmallHeadCacheSize)
+        if let hz = profile.configHZ { p.add("config_hz", hz) } else { p.addNull("config_hz") }
+        o.add("profile", p)
         o.add("rx_path", s.rxPath)
         o.add("gro", s.gro)
         o.add("release_order", s.releaseOrder)

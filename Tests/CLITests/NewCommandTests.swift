@@ -235,4 +235,20 @@ import Testing
             #expect(cells == expected, "row \(row)")
         }
     }
+
+    /// The kmalloc threshold the page states ("≤ N bytes with the pad") is the
+    /// model's: a frame of N − NET_SKB_PAD bytes gets a small head, one byte
+    /// more a page fragment (it used to say 320; it is 384).
+    @Test func kmallocThresholdIsTheModels() throws {
+        let doc = try String(contentsOf: Repository.root.appendingPathComponent("docs/skb-layout.md"), encoding: .utf8)
+        let marker = "Short frames (≤ "
+        let after = try #require(doc.components(separatedBy: marker).dropFirst().first)
+        let bound = try #require(Int(after.prefix { $0.isNumber }))
+        #expect(bound == KernelConfig().sizes.rxKmallocBoundSmallHead)
+        let pad = KernelConfig().netSkbPad
+        let at = try LayoutCommandTests.json(["--path", "netdev-alloc-skb", "--len", "\(bound - pad)"])
+        let above = try LayoutCommandTests.json(["--path", "netdev-alloc-skb", "--len", "\(bound - pad + 1)"])
+        #expect((at["head"] as? [String: Any])?["kind"] as? String == "small_head_cache")
+        #expect((above["head"] as? [String: Any])?["kind"] as? String == "page_frag")
+    }
 }

@@ -2,16 +2,18 @@ import Testing
 import Fidelity
 import KernelMemory
 import KernelProbe
+import KernelReference
 
 /// The model's own send paths against the running kernel, on the profile built from
 /// that kernel's /proc/slabinfo. Skipped (with the reason) where loopback, /proc/net or
 /// /proc/slabinfo are unavailable.
 @Suite(.serialized) struct LiveFidelityTests {
-    static let profile = KernelProfile(snapshot: .current())
+    /// The running kernel's profile, where the reference has transcribed its release.
+    static let profile = KernelProfile(snapshot: .current()).flatMap { KernelReleaseFacts.of($0.version) == nil ? nil : $0 }
     static let udpReady = profile != nil && UDPTruesizeProbe.isAvailable(.ipv4) && UDPTruesizeProbe.isAvailable(.ipv6)
     static let tcpReady = profile != nil && TCPTruesizeProbe.isAvailable(.ipv4) && TCPTruesizeProbe.isAvailable(.ipv6)
 
-    @Test(.enabled(if: udpReady, "needs loopback UDP v4+v6, /proc/net/udp(6) and a readable /proc/slabinfo (root)"))
+    @Test(.enabled(if: udpReady, "needs loopback UDP v4+v6, /proc/net/udp(6), a readable /proc/slabinfo (root) and a release KernelReleaseFacts transcribes"))
     func udpModelMatchesLiveKernel() throws {
         let profile = try #require(Self.profile)
         let release = RunningKernel.current().release
@@ -34,7 +36,7 @@ import KernelProbe
     }
 
     /// First send on a fresh connection: one skb, nothing to coalesce with.
-    @Test(.enabled(if: tcpReady, "needs loopback TCP v4+v6, /proc/net/tcp(6) and a readable /proc/slabinfo (root)"))
+    @Test(.enabled(if: tcpReady, "needs loopback TCP v4+v6, /proc/net/tcp(6), a readable /proc/slabinfo (root) and a release KernelReleaseFacts transcribes"))
     func tcpFirstSkbMatchesLiveKernel() throws {
         let profile = try #require(Self.profile)
         let probe = TCPTruesizeProbe(sendsPerSize: 1)

@@ -1,5 +1,6 @@
 import Testing
 import KernelProbe
+import KernelMemory
 
 @Suite struct SlabInfoTests {
     static let text = """
@@ -34,4 +35,33 @@ import KernelProbe
         // 576 = SKB_HEAD_ALIGN(GRO_MAX_HEAD_PAD = 32 + 128 + 64) only for MAX_HEADER 32.
         #expect(snap.inferredMaxHeaderCandidates(sharedInfoAligned: 320) == [32])
     }
+}
+
+/// CONFIG_HZ measured from /proc/timer_list is one Kconfig allows; skipped
+/// (with a message) where the file is unreadable (not root).
+@Test func measuredConfigHZIsAKconfigValue() {
+    guard let hz = KernelSnapshot.measuredConfigHZ() else {
+        print("skipped: /proc/timer_list unreadable (needs root) or jiffies rate not a Kconfig HZ")
+        return
+    }
+    #expect([100, 250, 300, 1000].contains(hz))
+}
+
+/// A running kernel's profile takes its release's rules and recognises the
+/// 14ad6ed30a10 backport of 6.12.y/6.13.y from the small-head size: 640 is
+/// v6.12 as tagged (SKB_HEAD_ALIGN(MAX_TCP_HEADER), rx bound SKB_WITH_OVERHEAD(1024)),
+/// 704 the backport (both rules of 14ad6ed30a10); 6.1 has no small-head cache.
+@Test(arguments: [("6.12.3", 640, false, 176), ("6.12.20", 704, true, 176), ("6.18.44-fc", 576, true, 32), ("6.1.100", nil, false, 176)])
+func runningProfileFollowsReleaseAndBackport(release: String, smallHead: Int?, newRule: Bool, maxHeader: Int) throws {
+    func cache(_ name: String, _ size: Int) -> SlabCacheInfo {
+        SlabCacheInfo(name: name, activeObjects: 1, totalObjects: 1, objectSize: size, objectsPerSlab: 1, pagesPerSlab: 1)
+    }
+    var slabs = [cache("skbuff_head_cache", 256)]
+    if let smallHead { slabs.append(cache("skbuff_small_head", smallHead)) }
+    let snapshot = KernelSnapshot(kernel: RunningKernel(release: release, machine: "x86_64"), pageSize: 4096,
+                                  maxSkbFrags: 17, loopbackMTU: 65536, slabs: slabs)
+    let p = try #require(KernelProfile(snapshot: snapshot))
+    #expect(p.rxKmallocUsesSmallHeadBound == newRule)
+    #expect(p.config.skbSmallHeadCacheSize == (smallHead ?? 0))
+    #expect(p.config.maxHeader == maxHeader)
 }

@@ -133,7 +133,7 @@ import Trace
         let rec = EventRecorder()
         let sim = SkbSim(sink: rec, dropReasons: .linux6_8)
         #expect(sim.reasons.nomem.rawValue == 63)
-        #expect(SkbSim(dropReasons: .linux6_14).reasons.nomem.rawValue == 72)
+        #expect(SkbSim(dropReasons: .linux6_18).reasons.nomem.rawValue == 81)
         let p = ReleasePipeline(sim: sim)
         let skb = try sim.receiveFrame(100, path: .netdevAllocSkb)
         try p.kfree_skb_reason(skb, sim.reasons.nomem)

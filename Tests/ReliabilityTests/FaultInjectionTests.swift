@@ -63,7 +63,7 @@ struct FaultInjectionTests {
         let reader = try CaptureReader(path: path)
         while let p = try reader.next() { run.process(p, linkType: reader.linkType) }
         let stats = run.finish()
-        let merged = run.sim.gro.statistics.merged.reduce(0, +)
+        let merged = run.napi.gro.statistics.merged.reduce(0, +)
         let what = label()
         #expect(stats.verdict.isClean, "\(what): \(stats.verdict.fullText)")
         let others = tally.otherDrops

@@ -23,7 +23,7 @@ import Testing
         var o = SkbOptions()
         o.rxPath = path
         let sim = SkbSim(options: o)
-        sim.gro.options.enabled = true
+        let napi = Napi(sim: sim, gro: GROOptions(enabled: true))
         sim.groCheckedReadsOnly = checkedOnly
         let reader = try CaptureReader(path: Repository.sample(name))
         var delivered: [SkbID] = []
@@ -37,11 +37,11 @@ import Testing
         }
         while let p = try reader.next() {
             guard let skb = try sim.receive(p, linkType: reader.linkType) else { continue }
-            try sim.napiGroReceive(skb) { (id: SkbID) throws(SkbError) in try record(id) }
+            try napi.napi_gro_receive(skb) { (id: SkbID) throws(SkbError) in try record(id) }
         }
-        try sim.napiGroFlush { (id: SkbID) throws(SkbError) in try record(id) }
+        try napi.napi_gro_flush { (id: SkbID) throws(SkbError) in try record(id) }
         for skb in delivered { try sim.consume_skb(skb) }
-        return Outcome(statistics: sim.gro.statistics, skbs: skbs, reports: sim.memory.checker.reports.count)
+        return Outcome(statistics: napi.gro.statistics, skbs: skbs, reports: sim.memory.checker.reports.count)
     }
 
     @Test(arguments: cases.indices)

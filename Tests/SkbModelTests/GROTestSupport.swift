@@ -5,19 +5,23 @@ import TestSupport
 import Testing
 @testable import SkbModel
 
-/// Frames through `receive` + `napiGroReceive`, collecting delivered skbs.
+/// Frames through `receive` + `napi_gro_receive`, collecting delivered
+/// skbs; a poll ends every `budget` packets (nil: only the final flush).
 struct GRORun {
     let sim: SkbSim
+    let napi: Napi
+    let budget: Int?
     var delivered: [SkbID] = []
     /// Truesize of each packet's skb as the driver built it, by packet index.
     var truesize: [Int: Int] = [:]
 
-    init(path: RxPath, gro: GROOptions, headerSplit: Bool = false) {
+    init(path: RxPath, gro: GROOptions, budget: Int? = 64, headerSplit: Bool = false) {
         var o = SkbOptions()
         o.rxPath = path
         o.copybreakHeaderSplit = headerSplit
         sim = SkbSim(options: o)
-        sim.gro.options = gro
+        napi = Napi(sim: sim, gro: gro, budget: budget ?? 64)
+        self.budget = budget
     }
 
     mutating func run(_ frames: [[UInt8]], linkType: LinkType = .ethernet) throws {
@@ -25,9 +29,10 @@ struct GRORun {
             sim.beginPacket(index: index, timestampNanoseconds: Int64(index) * 12_000)
             let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: linkType) })
             truesize[index] = Int(try sim.skb(skb).truesize)
-            try sim.napiGroReceive(skb) { delivered.append($0) }
+            try napi.napi_gro_receive(skb) { delivered.append($0) }
+            if budget != nil && napi.pollWorkDone() { try napi.napi_complete_done { delivered.append($0) } }
         }
-        try sim.napiGroFlush { delivered.append($0) }
+        try napi.napi_gro_flush { delivered.append($0) }
     }
 
     /// Free everything delivered; the memory must be clean.

@@ -38,8 +38,8 @@ import Testing
         let merges = batches.reduce(0) { $0 + $1.count - 1 }
         var expectMerged = [0, 0, 0]
         expectMerged[Int(strategy.rawValue)] = merges
-        #expect(run.sim.gro.statistics.merged == expectMerged)
-        #expect(run.sim.gro.heldCount == 0)
+        #expect(run.napi.gro.statistics.merged == expectMerged)
+        #expect(run.napi.gro.heldCount == 0)
         // Data skbs checked against their batch (a super-packet goes up when
         // flushed, after the ACKs that arrived while it was held).
         let firsts = Dictionary(uniqueKeysWithValues: batches.map { ($0[0], $0) })
@@ -68,7 +68,7 @@ import Testing
             #expect(sum == 0xFFFF)
         }
         #expect(seen == batches.count)
-        let st = run.sim.gro.statistics
+        let st = run.napi.gro.statistics
         #expect(st.flushed[Int(GROFlushCause.tcpFlags.rawValue)] > 0)
         #expect(st.flushed[Int(GROFlushCause.pollEnd.rawValue)] > 0)
         #expect(st.polls == flow.frames.count / 64)
@@ -91,7 +91,7 @@ import Testing
         var run = GRORun(path: path, gro: Self.on)
         try run.run(frames)
         #expect(frames.count == 391)
-        let st = run.sim.gro.statistics
+        let st = run.napi.gro.statistics
         for other in GROMergeStrategy.allCases where other != strategy { #expect(st.merged[Int(other.rawValue)] == 0) }
         #expect(st.merged[Int(strategy.rawValue)] > 0)
         #expect(st.flushed[Int(GROFlushCause.tcpOptions.rawValue)] > 0)
@@ -114,7 +114,7 @@ import Testing
         try run.run(flow.frames)
         #expect(run.delivered.count == flow.frames.count)
         for (n, skb) in run.delivered.enumerated() { #expect(try run.sim.skb(skb).packet == Int32(n)) }
-        #expect(run.sim.gro.statistics.merged == [0, 0, 0])
+        #expect(run.napi.gro.statistics.merged == [0, 0, 0])
         try run.finish()
     }
 
@@ -126,7 +126,7 @@ import Testing
         try run.run(flow.frames)
         let segs = try run.delivered.map { Int(try run.sim.shinfo($0).gsoSegs) }.filter { $0 > 0 }
         #expect(segs == [4, 5])
-        #expect(run.sim.gro.statistics.flushed[Int(GROFlushCause.seqGap.rawValue)] == 1)
+        #expect(run.napi.gro.statistics.flushed[Int(GROFlushCause.seqGap.rawValue)] == 1)
         try run.finish()
     }
 
@@ -147,7 +147,7 @@ import Testing
         // Super-packets keep gso_size = mss; single segments get 0 (napi_gro_complete).
         #expect(try run.delivered.filter { try run.sim.shinfo($0).gsoSegs == 3 }.allSatisfy { try run.sim.shinfo($0).gsoSize == 1448 })
         // Segment 4's TSval flushes 1-3; the FIN's (different TSval) flushes 4-6.
-        #expect(run.sim.gro.statistics.flushed[Int(GROFlushCause.tcpOptions.rawValue)] == 2)
+        #expect(run.napi.gro.statistics.flushed[Int(GROFlushCause.tcpOptions.rawValue)] == 2)
         try run.finish()
     }
 }
@@ -158,9 +158,9 @@ import Testing
     /// p->len + len >= gro_max_size (65536): 7 × 8960 per super-packet.
     @Test func jumboFragListAndE2BIG() throws {
         let flow = GROFlows.bulk(segments: 20, pshEvery: 0, acks: false, mtu: 9000)
-        var run = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, napiBudget: 0))
+        var run = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true), budget: nil)
         try run.run(flow.frames)
-        let st = run.sim.gro.statistics
+        let st = run.napi.gro.statistics
         #expect(st.merged == [0, 0, 17])
         #expect(st.flushed[Int(GROFlushCause.groMaxSize.rawValue)] == 2)
         let supers = try run.delivered.filter { try run.sim.shinfo($0).gsoSegs > 0 }
@@ -176,14 +176,44 @@ import Testing
         try run.finish()
     }
 
+    /// IPv4 BIG TCP (v6.3+, b1a78b9b9886): with `gro_ipv4_max_size` raised,
+    /// IPv4/TCP grows past 64 KiB (20 × 8960 = 179200 bytes in one
+    /// super-packet) and `inet_gro_complete` writes tot_len 0 (`iph_set_totlen`).
+    /// With the ≤ v6.2 rule (`ipv4BigTCP` false) the same device limit lets
+    /// only IPv6 grow: IPv4 stops below 64 KiB as before.
+    @Test func ipv4BigTCPFollowsTheRelease() throws {
+        let flow = GROFlows.bulk(segments: 20, pshEvery: 0, acks: false, mtu: 9000)
+        var big = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
+                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: true), budget: nil)
+        try big.run(flow.frames)
+        let bigSupers = try big.delivered.filter { try big.sim.shinfo($0).gsoSegs > 0 }
+        #expect(try bigSupers.map { Int(try big.sim.shinfo($0).gsoSegs) } == [20])
+        let skb = try #require(bigSupers.first)
+        #expect(Int(try big.sim.skb(skb).len) == 40 + 20 * 8960)
+        let bytes = try big.sim.bytes(skb)
+        #expect(bytes[2] == 0 && bytes[3] == 0)
+        #expect(Array(bytes[40...]) == flow.data.flatMap { flow.payloads[$0]! })
+        try big.finish()
+
+        var old = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
+                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: false), budget: nil)
+        try old.run(flow.frames)
+        let oldSupers = try old.delivered.filter { try old.sim.shinfo($0).gsoSegs > 0 }
+        #expect(try oldSupers.map { Int(try old.sim.shinfo($0).gsoSegs) } == [7, 7, 6])
+        try old.finish()
+        // The profile sets the rule: 6.1 has no IPv4 BIG TCP, 6.6+ has.
+        #expect(!GROOptions(profile: .distroX86_64_v6_1, enabled: true).ipv4BigTCP)
+        #expect(GROOptions(profile: .distroX86_64_v6_6, enabled: true).ipv4BigTCP)
+    }
+
     /// Header-split sg skbs merge by moving frags until the held skb has
     /// MAX_SKB_FRAGS (17); the next goes on frag_list and later frags merge into
     /// that `last` skb (lp), whose len/data_len/truesize grow too.
     @Test func fragsThenFragList() throws {
         let flow = GROFlows.bulk(segments: 40, pshEvery: 0, acks: false)
-        var run = GRORun(path: .scatterGather, gro: GROOptions(enabled: true, napiBudget: 0), headerSplit: true)
+        var run = GRORun(path: .scatterGather, gro: GROOptions(enabled: true), budget: nil, headerSplit: true)
         try run.run(flow.frames)
-        #expect(run.sim.gro.statistics.merged == [37, 0, 2])
+        #expect(run.napi.gro.statistics.merged == [37, 0, 2])
         let skb = try #require(try run.delivered.first { try run.sim.shinfo($0).gsoSegs > 0 })
         let sh = try run.sim.shinfo(skb)
         #expect(sh.gsoSegs == 40 && sh.nrFrags == 17)

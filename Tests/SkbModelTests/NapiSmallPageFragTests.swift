@@ -5,7 +5,7 @@ import Testing
 /// `page_frag_alloc_1k` (net/core/skbuff.c v6.1–v6.13): napi_alloc_skb's small
 /// heads with `SkbOptions.napiSmallPageFrag1k`.
 @Suite struct NapiSmallPageFragTests {
-    static func sim() -> SkbSim { SkbSim(profile: .distroX86_64_v6_13) }
+    static func sim() -> SkbSim { SkbSim(profile: .distroX86_64_v6_12) }
 
     @Test func smallHeadsAreOneKiBSlicesFromTheTopDown() throws {
         let sim = Self.sim()
