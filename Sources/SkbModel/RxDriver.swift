@@ -66,7 +66,15 @@ public final class RxDriver {
                  _ headers: UnsafePointer<PacketHeaders>) throws(SkbError) -> SkbID? {
         // A capture pseudo-header (cooked SLL/SLL2, BSD null/loop) is not part
         // of the skb: the driver receives what follows it.
-        let pseudo = Self.pseudoHeaderLength(linkType, headers)
+        if _slowPath(linkType.dlt != LinkType.ethernet.dlt) {
+            return try receive(bytes, linkType, path, headers, pseudoHeader: Self.pseudoHeaderLength(linkType, headers.pointee))
+        }
+        return try receive(bytes, linkType, path, headers, pseudoHeader: 0)
+    }
+
+    @inline(__always)
+    func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
+                 _ headers: UnsafePointer<PacketHeaders>, pseudoHeader pseudo: Int) throws(SkbError) -> SkbID? {
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
         guard let skb = try driverReceive(frame, path ?? options.path) else {
             statistics.allocFailed += 1
@@ -83,12 +91,6 @@ public final class RxDriver {
     /// they were in `skb->vlan_tci`, not in its data) and the BSD
     /// loopback address family (`NULL`, `LOOP`: 4). 0 for Ethernet and raw
     /// IP, and when the decoder found no complete link header.
-    @inline(__always)
-    static func pseudoHeaderLength(_ linkType: LinkType, _ headers: UnsafePointer<PacketHeaders>) -> Int {
-        linkType.dlt == LinkType.ethernet.dlt ? 0 : pseudoHeaderLength(linkType, headers.pointee)
-    }
-
-    /// As above, for a decoded frame (`export` puts the pseudo-header back).
     public static func pseudoHeaderLength(_ linkType: LinkType, _ headers: PacketHeaders) -> Int {
         switch linkType.dlt {
         case LinkType.linuxSLL.dlt, LinkType.linuxSLL2.dlt, LinkType.null.dlt, LinkType.loop.dlt:
