@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture", "TestSupport"]),
-        .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe", "KernelMemory"]),
+        .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe", "KernelReference", "KernelMemory"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory", "TestSupport"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),

@@ -35,7 +35,7 @@ public enum ModelObserver {
         let s = try sim.skb(id)
         let nr = try sim.shinfo(id).nrFrags
         let m = sim.memory
-        let pfn = m.virtToHeadPage(s.head)
+        let pfn = m.virt_to_head_page(s.head)
         let page = m.page(pfn)
         let head: HeadKind
         switch page.owner {
@@ -46,7 +46,7 @@ public enum ModelObserver {
             head = .pages(order: page.order)
         case .pageFrag:
             head = .pageFrag(size: Int(s.end) + sim.config.skbDataAlign(sim.config.sizeofSharedInfo),
-                             order: page.order, offset: s.head - m.pageAddress(pfn))
+                             order: page.order, offset: s.head - m.page_address(pfn))
         default:
             throw FidelityError(description: "head of \(id) is on a page owned by \(page.owner)")
         }

@@ -232,7 +232,7 @@ extension MemorySystem {
     /// (`withUnsafeMutableBytes`, `copyIn`, `memset`) report those. A range
     /// outside RAM traps.
     @inlinable
-    public func rawStore<T: FixedWidthInteger>(_ value: T, at addr: KernelAddress) {
+    package func rawStore<T: FixedWidthInteger>(_ value: T, at addr: KernelAddress) {
         precondition(isValid(addr) && isValid(addr + (MemoryLayout<T>.size - 1)), "rawStore outside simulated RAM")
         assert(firstBadByte(addr, MemoryLayout<T>.size) == nil, "rawStore to memory the checker would flag")
         (arena + offsetInArena(addr)).storeBytes(of: value.littleEndian, as: T.self)
@@ -241,7 +241,7 @@ extension MemorySystem {
     /// Unchecked `memset(addr, value, count)`, under `rawStore`'s invariant:
     /// only for bytes the caller has just allocated. A range outside RAM traps.
     @inlinable
-    public func rawSet(_ addr: KernelAddress, _ value: UInt8, count: Int) {
+    package func rawSet(_ addr: KernelAddress, _ value: UInt8, count: Int) {
         guard count > 0 else { return }
         precondition(isValid(addr) && isValid(addr + (count - 1)), "rawSet outside simulated RAM")
         assert(firstBadByte(addr, count) == nil, "rawSet on memory the checker would flag")
@@ -253,7 +253,7 @@ extension MemorySystem {
     /// driver copying a received frame into the head it allocated for it.
     /// A range outside RAM traps.
     @inlinable
-    public func rawCopyIn(to addr: KernelAddress, from bytes: UnsafeRawBufferPointer) {
+    package func rawCopyIn(to addr: KernelAddress, from bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         precondition(isValid(addr) && isValid(addr + (bytes.count - 1)), "rawCopyIn outside simulated RAM")
         assert(firstBadByte(addr, bytes.count) == nil, "rawCopyIn to memory the checker would flag")

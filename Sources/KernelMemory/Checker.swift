@@ -95,7 +95,7 @@ extension MemorySystem {
     /// Record a fragment handed out and open its shadow.
     @inlinable @inline(__always)
     func trackFragAlloc(_ addr: KernelAddress, _ size: Int, _ cache: UInt16) {
-        trackFragAlloc(addr, size, cache, page: Int(pages[virtToPage(addr).index].head))
+        trackFragAlloc(addr, size, cache, page: Int(pages[virt_to_page(addr).index].head))
     }
 
     /// `trackFragAlloc` when the caller knows the head page.
@@ -163,11 +163,11 @@ extension MemorySystem {
     /// a matching number of `page_frag_free` calls.
     public func page_frag_ref(_ addr: KernelAddress) {
         guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         var f = fragments.find(addr.raw, offset: offsetInArena(addr), page: head)
         if f == 0 && pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue { f = fragmentContaining(addr, head: head) }
         if f != 0 && fragments.isLive(f) { fragments.addRef(f) }
-        getPage(PFN(head))
+        get_page(PFN(head))
     }
 
     /// Fragments the checker tracks (live, and freed ones of each page's
@@ -202,7 +202,7 @@ extension MemorySystem {
     /// Describe the memory at `addr` the way KASAN's `print_address_description` does.
     func describe(_ addr: KernelAddress) -> (text: String, slab: Bool) {
         guard isValid(addr) else { return ("", false) }
-        let pfn = virtToPage(addr).index
+        let pfn = virt_to_page(addr).index
         let head = Int(pages[pfn].head)
         let hp = pages[head]
         if hp.flags & PageFlag.slab != 0 {
@@ -224,7 +224,7 @@ extension MemorySystem {
             let r = fragmentContaining(addr, head: head)
             let name = fragCacheNames[Int(hp.ownerID)]
             guard r != 0 else {
-                return ("The buggy address belongs to page_frag cache \(name)'s page at \(pageAddress(PFN(head))) (order \(hp.order)), in no fragment handed out", false)
+                return ("The buggy address belongs to page_frag cache \(name)'s page at \(page_address(PFN(head))) (order \(hp.order)), in no fragment handed out", false)
             }
             let rec = fragments.info(r)
             let start = KernelAddress(rec.addr)
@@ -235,7 +235,7 @@ extension MemorySystem {
             return (s, false)
         }
         if hp.ownerKind == PageOwnerKind.kmallocLarge.rawValue {
-            let start = pageAddress(PFN(head))
+            let start = page_address(PFN(head))
             return ("The buggy address belongs to the large kmalloc at \(start) of size \(hp.requested)\n located \(addr - start) bytes inside\n\nAllocated by \(who(hp.allocPacket, hp.allocEvent)): kmalloc", false)
         }
         var s = "The buggy address belongs to the physical page:\npage: refcount:\(pages[pfn].refcount) pfn:0x\(String(pfn, radix: 16)) order:\(hp.order)\n"
@@ -269,7 +269,7 @@ extension MemorySystem {
 
     @usableFromInline func reportRefcountUnderflow(_ head: Int, op: String, sub: Int32) {
         let p = pages[head]
-        let addr = pageAddress(PFN(head))
+        let addr = page_address(PFN(head))
         var s = "page: refcount:\(p.refcount) mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(head, radix: 16))\n"
         s += "page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
         if sub > 1 { s += "(\(op) would subtract \(sub) from refcount \(p.refcount))\n" }
@@ -316,10 +316,10 @@ extension MemorySystem {
             if p.flags & PageFlag.allocated != 0 {
                 switch PageOwnerKind(rawValue: p.ownerKind) {
                 case .kmallocLarge:
-                    leaks.append(LeakedObject(address: pageAddress(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
+                    leaks.append(LeakedObject(address: page_address(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
                                               allocator: "kmalloc", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .caller:
-                    leaks.append(LeakedObject(address: pageAddress(PFN(pfn)), size: pageSize << Int(p.order), owner: "alloc_pages(tag \(p.ownerID))",
+                    leaks.append(LeakedObject(address: page_address(PFN(pfn)), size: pageSize << Int(p.order), owner: "alloc_pages(tag \(p.ownerID))",
                                               allocator: "alloc_pages", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .pageFrag:
                     forEachFragment(head: pfn) { f in

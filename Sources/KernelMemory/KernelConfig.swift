@@ -117,10 +117,10 @@ extension KernelConfig {
     /// `PAGE_FRAG_CACHE_MAX_SIZE = __ALIGN_MASK(32768, ~PAGE_MASK)`.
     @inlinable public var pageFragCacheMaxSize: Int { (32768 + pageSize - 1) & ~(pageSize - 1) }
     /// `PAGE_FRAG_CACHE_MAX_ORDER = get_order(PAGE_FRAG_CACHE_MAX_SIZE)`: 3 on 4 KiB pages.
-    @inlinable public var pageFragCacheMaxOrder: Int { getOrder(pageFragCacheMaxSize) }
+    @inlinable public var pageFragCacheMaxOrder: Int { get_order(pageFragCacheMaxSize) }
 
     /// `get_order(size)`: smallest order whose block holds `size` bytes.
-    @inlinable public func getOrder(_ size: Int) -> Int {
+    @inlinable public func get_order(_ size: Int) -> Int {
         var order = 0
         while (pageSize << order) < size { order += 1 }
         return order

@@ -19,7 +19,7 @@ extension MemorySystem {
     /// `kmalloc_index(size)`: 0 for size 0, else the class index:
     /// `kmalloc_size_index[(size - 1) / 8]` up to 192 bytes (as
     /// `kmalloc_slab` looks it up), `fls(size - 1)` above.
-    @inlinable public func kmallocIndex(_ size: Int) -> Int {
+    @inlinable public func kmalloc_index(_ size: Int) -> Int {
         if size <= 0 { return 0 }
         if size <= 192 {
             let i = (size &- 1) &>> 3
@@ -44,15 +44,15 @@ extension MemorySystem {
         for i in 1..<MemorySystem.kmallocSizes.count {
             let size = MemorySystem.kmallocSizes[i]
             guard size <= config.kmallocMaxCacheSize else { continue }
-            kmallocCacheByIndex[i] = kmemCacheCreate(name: MemorySystem.kmallocName(size), size: size)
+            kmallocCacheByIndex[i] = kmem_cache_create(name: MemorySystem.kmallocName(size), size: size)
         }
         // net/core/skbuff.c skb_init(): SLAB_HWCACHE_ALIGN caches.
-        skbuffCache = kmemCacheCreate(name: "skbuff_cache", size: config.sizeofSkBuff, align: config.cacheLineSize)
-        skbuffFcloneCache = kmemCacheCreate(name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
+        skbuffCache = kmem_cache_create(name: "skbuff_cache", size: config.sizeofSkBuff, align: config.cacheLineSize)
+        skbuffFcloneCache = kmem_cache_create(name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
         // skb_init() creates skbuff_small_head from v6.3 on; without it the
         // id names no cache, so no slab id ever equals it.
         if config.skbSmallHeadCacheSize > 0 {
-            skbSmallHeadCache = kmemCacheCreate(name: "skbuff_small_head", size: config.skbSmallHeadCacheSize)
+            skbSmallHeadCache = kmem_cache_create(name: "skbuff_small_head", size: config.skbSmallHeadCacheSize)
         } else {
             skbSmallHeadCache = KmemCacheID(raw: .max)
         }
@@ -62,48 +62,48 @@ extension MemorySystem {
     /// 0 for 0; the class size up to KMALLOC_MAX_CACHE_SIZE; `PAGE_SIZE <<
     /// get_order(size)` up to KMALLOC_MAX_SIZE; `size` itself above that
     /// (the allocation will fail anyway).
-    @inlinable public func kmallocSizeRoundup(_ size: Int) -> Int {
+    @inlinable public func kmalloc_size_roundup(_ size: Int) -> Int {
         if size == 0 { return 0 }
         // pageSize << 1 is KMALLOC_MAX_CACHE_SIZE.
-        if _fastPath(size <= pageSize << 1) { return MemorySystem.kmallocClassSize(kmallocIndex(size)) }
+        if _fastPath(size <= pageSize << 1) { return MemorySystem.kmallocClassSize(kmalloc_index(size)) }
         return kmallocLargeRoundup(size)
     }
 
     @usableFromInline func kmallocLargeRoundup(_ size: Int) -> Int {
         if size > config.kmallocMaxSize { return size }
-        return pageSize << config.getOrder(size)
+        return pageSize << config.get_order(size)
     }
 
     /// `kmalloc(size, gfp)`. Returns `ZERO_SIZE_PTR` for 0 and nil on failure.
     @inlinable public func kmalloc(_ size: Int, _ gfp: GFP) -> KernelAddress? {
         if size == 0 { return .zeroSizePointer }
-        if _slowPath(size > pageSize << 1) { return kmallocLarge(size, gfp) }  // > KMALLOC_MAX_CACHE_SIZE
-        let id = kmallocCacheByIndex[kmallocIndex(size)].unsafelyUnwrapped
+        if _slowPath(size > pageSize << 1) { return kmalloc_large(size, gfp) }  // > KMALLOC_MAX_CACHE_SIZE
+        let id = kmallocCacheByIndex[kmalloc_index(size)].unsafelyUnwrapped
         return slabAlloc(Int(id.raw), gfp, requested: size, caller: "kmalloc")
     }
 
     /// `__kmalloc_large_node`: `alloc_pages(gfp | __GFP_COMP, get_order(size))`.
-    @usableFromInline func kmallocLarge(_ size: Int, _ gfp: GFP) -> KernelAddress? {
+    @usableFromInline func kmalloc_large(_ size: Int, _ gfp: GFP) -> KernelAddress? {
         guard size <= config.kmallocMaxSize else {
             if !gfp.contains(.__GFP_NOWARN) { warnings.append("WARNING: kmalloc: size \(size) > KMALLOC_MAX_SIZE") }
             return nil
         }
-        let order = config.getOrder(size)
-        guard let pfn = allocPages(gfp.union(.__GFP_COMP), order: order, owner: .kmallocLarge(size: size)) else { return nil }
+        let order = config.get_order(size)
+        guard let pfn = alloc_pages(gfp.union(.__GFP_COMP), order: order, owner: .kmallocLarge(size: size)) else { return nil }
         // KASAN: the tail beyond the request is a page redzone.
         let off = pfn.index << pageShift
         let g = off / Shadow.granule, full = size / Shadow.granule
         var done = full
         if size % Shadow.granule != 0 { shadow[g + full] = UInt8(size % Shadow.granule); done += 1 }
         (shadow + g + done).update(repeating: Shadow.pageRedzone, count: (pageSize << order) / Shadow.granule - done)
-        return pageAddress(pfn)
+        return page_address(pfn)
     }
 
     /// `ksize(obj)`: `s->object_size` for slab objects, `page_size()` for
     /// large kmalloc; 0 for NULL/ZERO_SIZE_PTR or a non-kmalloc address.
     public func ksize(_ addr: KernelAddress?) -> Int {
         guard let addr, addr != .zeroSizePointer, isValid(addr) else { return 0 }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         if pages[head].flags & PageFlag.slab != 0 { return caches[Int(pages[head].ownerID)].objectSize }
         if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue { return pageSize << Int(pages[head].order) }
         return 0
@@ -115,7 +115,7 @@ extension MemorySystem {
     @inlinable public func kfree(_ addr: KernelAddress?) {
         guard let addr, addr != .zeroSizePointer else { return }
         guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true); return }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         if _fastPath(pages[head].flags & PageFlag.slab != 0) {
             slabFree(Int(pages[head].ownerID), head, addr, op: "kfree")
             return
@@ -126,9 +126,9 @@ extension MemorySystem {
     /// `kfree` of a large kmalloc, or an invalid or double free.
     @usableFromInline func kfreeNonSlab(_ addr: KernelAddress, _ head: Int) {
         if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue && pages[head].refcount > 0 {
-            guard addr == pageAddress(PFN(head)) else { reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc"); return }
+            guard addr == page_address(PFN(head)) else { reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc"); return }
             // free_large_kmalloc: put the folio.
-            putPage(PFN(head))
+            put_page(PFN(head))
             return
         }
         if shadow[offsetInArena(addr) / Shadow.granule] == Shadow.pageFree, pages[head].allocEvent != 0,
@@ -164,7 +164,7 @@ extension MemorySystem {
     }
     /// `kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)]`, nil above 8 KiB.
     public func kmallocCache(forSize size: Int) -> KmemCacheID? {
-        size == 0 || size > config.kmallocMaxCacheSize ? nil : kmallocCacheByIndex[kmallocIndex(size)]
+        size == 0 || size > config.kmallocMaxCacheSize ? nil : kmallocCacheByIndex[kmalloc_index(size)]
     }
 }
 

@@ -70,7 +70,7 @@ public final class MemorySystem {
 
     /// Slab caches (`KmemCacheID` indexes them), in unmanaged storage so the
     /// slab fast paths update metadata without uniqueness checks.
-    @exclusivity(unchecked) @usableFromInline var caches = SlabPool<KmemCache>()
+    @exclusivity(unchecked) @usableFromInline var caches = PointerPool<KmemCache>()
     /// `kmalloc_caches[KMALLOC_NORMAL][index]` for index = `kmalloc_index`.
     @exclusivity(unchecked) @usableFromInline var kmallocCacheByIndex: [KmemCacheID?] = Array(repeating: nil, count: 18)
     @usableFromInline var fragCacheNames: [String] = []
@@ -198,7 +198,7 @@ extension MemorySystem {
     }
 
     /// `page_address()` / `__va(PFN_PHYS(pfn))`.
-    @inlinable public func pageAddress(_ pfn: PFN) -> KernelAddress {
+    @inlinable public func page_address(_ pfn: PFN) -> KernelAddress {
         KernelAddress(KernelAddress.directMapBase &+ (UInt64(truncatingIfNeeded: pfn.raw) &<< UInt64(truncatingIfNeeded: pageShift)))
     }
 
@@ -208,13 +208,13 @@ extension MemorySystem {
     }
 
     /// `virt_to_page()`: the page holding `addr` (precondition: valid address).
-    @inlinable @inline(__always) public func virtToPage(_ addr: KernelAddress) -> PFN {
+    @inlinable @inline(__always) public func virt_to_page(_ addr: KernelAddress) -> PFN {
         PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) &>> UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// `virt_to_head_page()`: `compound_head(virt_to_page(addr))`.
-    @inlinable public func virtToHeadPage(_ addr: KernelAddress) -> PFN {
-        PFN(pages[virtToPage(addr).index].head)
+    @inlinable public func virt_to_head_page(_ addr: KernelAddress) -> PFN {
+        PFN(pages[virt_to_page(addr).index].head)
     }
 
     @inlinable @inline(__always)
@@ -240,7 +240,7 @@ extension MemorySystem {
     }
 
     /// `page_is_pfmemalloc(page)`.
-    @inlinable public func pageIsPfmemalloc(_ pfn: PFN) -> Bool {
+    @inlinable public func page_is_pfmemalloc(_ pfn: PFN) -> Bool {
         pages[Int(pages[pfn.index].head)].flags & PageFlag.pfmemalloc != 0
     }
 }

@@ -59,7 +59,7 @@ extension MemorySystem {
 
     /// `gfp_pfmemalloc_allowed()` for the gfp alone: `__GFP_MEMALLOC` without
     /// `__GFP_NOMEMALLOC` (the latter takes precedence).
-    @inlinable public func gfpPfmemallocAllowed(_ gfp: GFP) -> Bool {
+    @inlinable public func gfp_pfmemalloc_allowed(_ gfp: GFP) -> Bool {
         gfp.contains(.__GFP_MEMALLOC) && !gfp.contains(.__GFP_NOMEMALLOC)
     }
 
@@ -77,14 +77,14 @@ extension MemorySystem {
             if !gfp.allowsBlocking { minPages -= minPages / 4 }
         }
         if !lowMemoryMode && free - need >= minPages { return false }
-        if gfpPfmemallocAllowed(gfp) && free >= need { return true }
+        if gfp_pfmemalloc_allowed(gfp) && free >= need { return true }
         return nil
     }
 
     /// `alloc_pages(gfp, order)`: a block of `1 << order` pages with
     /// refcount 1, compound if `__GFP_COMP`. `owner` is the page_owner tag
     /// (callers outside the memory system use `.caller(tag:)`).
-    public func allocPages(_ gfp: GFP, order: Int, owner: PageOwner = .caller(tag: 0)) -> PFN? {
+    public func alloc_pages(_ gfp: GFP, order: Int, owner: PageOwner = .caller(tag: 0)) -> PFN? {
         precondition(order >= 0 && order <= KernelConfig.maxPageOrder, "order > MAX_PAGE_ORDER")
         let event = nextEvent()
         if failPageAlloc.isArmed && failPageAlloc.shouldFail(gfp: gfp, order: order) { return nil }
@@ -173,17 +173,17 @@ extension MemorySystem {
     // MARK: refcount API (include/linux/page_ref.h, include/linux/mm.h)
 
     /// `page_ref_count(page)`.
-    @inlinable public func pageRefCount(_ pfn: PFN) -> Int { Int(pages[pfn.index].refcount) }
+    @inlinable public func page_ref_count(_ pfn: PFN) -> Int { Int(pages[pfn.index].refcount) }
 
     /// `get_page(page)`: +1 on the compound head.
-    public func getPage(_ pfn: PFN) {
+    public func get_page(_ pfn: PFN) {
         let head = Int(pages[pfn.index].head)
         if pages[head].refcount <= 0 { reportRefcountUnderflow(head, op: "get_page", sub: 0); return }
         pages[head].refcount += 1
     }
 
     /// `put_page(page)`: -1 on the compound head; frees the block at 0.
-    @inlinable public func putPage(_ pfn: PFN) {
+    @inlinable public func put_page(_ pfn: PFN) {
         let head = Int(pages[pfn.index].head)
         if _slowPath(pages[head].refcount <= 0) { reportRefcountUnderflow(head, op: "put_page", sub: 1); return }
         pages[head].refcount -= 1
@@ -196,13 +196,13 @@ extension MemorySystem {
     }
 
     /// `page_ref_add(page, nr)`.
-    @inlinable public func pageRefAdd(_ pfn: PFN, _ nr: Int) {
+    @inlinable public func page_ref_add(_ pfn: PFN, _ nr: Int) {
         pages[pfn.index].refcount += Int32(nr)
     }
 
     /// `page_ref_sub_and_test(page, nr)`: true when the count reaches 0.
     /// Does not free (callers free explicitly, as in the kernel).
-    @inlinable public func pageRefSubAndTest(_ pfn: PFN, _ nr: Int) -> Bool {
+    @inlinable public func page_ref_sub_and_test(_ pfn: PFN, _ nr: Int) -> Bool {
         let idx = pfn.index
         if _slowPath(pages[idx].refcount < Int32(nr)) {
             reportRefcountUnderflow(idx, op: "page_ref_sub_and_test", sub: Int32(nr))
@@ -213,9 +213,9 @@ extension MemorySystem {
     }
 
     /// `set_page_count(page, v)`.
-    @inlinable public func setPageCount(_ pfn: PFN, _ v: Int) { pages[pfn.index].refcount = Int32(v) }
+    @inlinable public func set_page_count(_ pfn: PFN, _ v: Int) { pages[pfn.index].refcount = Int32(v) }
 
     /// `free_unref_page(page, order)` / `free_frozen_pages`: free a block
     /// whose refcount is already 0.
-    public func freeUnrefPage(_ pfn: PFN, order: Int) { freeBlock(pfn.index, order) }
+    public func free_unref_page(_ pfn: PFN, order: Int) { freeBlock(pfn.index, order) }
 }

@@ -31,16 +31,16 @@ extension MemorySystem {
         let size = MemorySystem.pageFrag1kSize
         var offset = c.pointee.encodedPage == 0 ? -1 : Int(c.pointee.offset) - size
         if offset < 0 {
-            guard let pfn = allocPages(gfp, order: 0, owner: .pageFrag(nc)) else {
+            guard let pfn = alloc_pages(gfp, order: 0, owner: .pageFrag(nc)) else {
                 c.pointee.stats.refillFailures += 1
                 return nil
             }
             c.pointee.stats.refillsOrder0 += 1
-            c.pointee.encodedPage = pageAddress(pfn).raw | (pageIsPfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
+            c.pointee.encodedPage = page_address(pfn).raw | (page_is_pfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
             c.pointee.legacySize = UInt32(pageSize)
             startFragPage(pfn.index, 0)
             offset = pageSize - size
-            pageRefAdd(pfn, offset / size)
+            page_ref_add(pfn, offset / size)
         }
         c.pointee.offset = UInt32(offset)
         let addr = KernelAddress((c.pointee.encodedPage & ~UInt64(0xfff)) &+ UInt64(offset))
@@ -64,8 +64,8 @@ extension MemorySystem {
         let c = fragCaches + Int(nc.raw)
         guard let va = c.pointee.va else { return }
         let unused = Int(c.pointee.offset) / MemorySystem.pageFrag1kSize
-        let pfn = virtToPage(va)
-        if unused > 0 && pageRefSubAndTest(pfn, unused) { freeUnrefPage(pfn, order: 0) }
+        let pfn = virt_to_page(va)
+        if unused > 0 && page_ref_sub_and_test(pfn, unused) { free_unref_page(pfn, order: 0) }
         c.pointee.encodedPage = 0
         c.pointee.offset = 0
     }

@@ -84,7 +84,7 @@ extension MemorySystem {
 
     /// The cache's current page (`virt_to_page(encoded_page_decode_virt())`).
     public func pageFragCachePage(_ nc: PageFragCacheID) -> PFN? {
-        fragCaches[Int(nc.raw)].va.map { virtToPage($0) }
+        fragCaches[Int(nc.raw)].va.map { virt_to_page($0) }
     }
 
     /// `page_frag_cache_init(nc)` (v6.13+): set `encoded_page = 0`. Any held
@@ -124,18 +124,18 @@ extension MemorySystem {
     /// the caller's gfp minus `__GFP_DIRECT_RECLAIM` plus
     /// `__GFP_COMP|__GFP_NOWARN|__GFP_NORETRY|__GFP_NOMEMALLOC`, then order 0
     /// with the caller's gfp. Stores the encoded page (0 on failure).
-    @usableFromInline func pageFragCacheRefill(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ gfp: GFP) -> Int? {
+    @usableFromInline func __page_frag_cache_refill(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ gfp: GFP) -> Int? {
         var order = 0
         var pfn: PFN? = nil
         if pageSize < fragMaxSize {
             var high = gfp
             high.remove(.__GFP_DIRECT_RECLAIM)
             high.formUnion([.__GFP_COMP, .__GFP_NOWARN, .__GFP_NORETRY, .__GFP_NOMEMALLOC])
-            pfn = allocPages(high, order: fragMaxOrder, owner: .pageFrag(PageFragCacheID(raw: id)))
+            pfn = alloc_pages(high, order: fragMaxOrder, owner: .pageFrag(PageFragCacheID(raw: id)))
             order = fragMaxOrder
         }
         if pfn == nil {
-            pfn = allocPages(gfp, order: 0, owner: .pageFrag(PageFragCacheID(raw: id)))
+            pfn = alloc_pages(gfp, order: 0, owner: .pageFrag(PageFragCacheID(raw: id)))
             order = 0
         }
         guard let pfn else {
@@ -145,7 +145,7 @@ extension MemorySystem {
         }
         if order == 0 { c.pointee.stats.refillsOrder0 += 1 } else { c.pointee.stats.refillsHighOrder += 1 }
         c.pointee.legacySize = UInt32(order == 0 ? pageSize : fragMaxSize)
-        c.pointee.encodedPage = pageAddress(pfn).raw | UInt64(order) | (pageIsPfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
+        c.pointee.encodedPage = page_address(pfn).raw | UInt64(order) | (page_is_pfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
         startFragPage(pfn.index, order)
         return pfn.index
     }
@@ -269,7 +269,7 @@ extension MemorySystem {
     /// Refill, then `page_ref_add(page, PAGE_FRAG_CACHE_MAX_SIZE)` and
     /// `pagecnt_bias = PAGE_FRAG_CACHE_MAX_SIZE + 1`, offset 0.
     @usableFromInline func refillAndBias(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ gfp: GFP) -> Bool {
-        guard let pfn = pageFragCacheRefill(c, id, gfp) else { return false }
+        guard let pfn = __page_frag_cache_refill(c, id, gfp) else { return false }
         pages[pfn].refcount += Int32(fragMaxSize)
         c.pointee.pagecntBias = UInt32(fragMaxSize + 1)
         c.pointee.offset = 0
@@ -284,17 +284,17 @@ extension MemorySystem {
     /// with `set_page_count(page, PAGE_FRAG_CACHE_MAX_SIZE + 1)`.
     @usableFromInline func exhausted(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16) -> Exhausted {
         let encoded = c.pointee.encodedPage
-        let pfn = virtToPage(KernelAddress(encoded & ~UInt64(0xfff)))
-        if !pageRefSubAndTest(pfn, Int(c.pointee.pagecntBias)) {
+        let pfn = virt_to_page(KernelAddress(encoded & ~UInt64(0xfff)))
+        if !page_ref_sub_and_test(pfn, Int(c.pointee.pagecntBias)) {
             c.pointee.stats.abandoned += 1
             return .refill
         }
         if encoded & PageFragCache.pfmemallocBit != 0 {
             c.pointee.stats.pfmemallocFreed += 1
-            freeUnrefPage(pfn, order: Int(encoded & PageFragCache.orderMask))
+            free_unref_page(pfn, order: Int(encoded & PageFragCache.orderMask))
             return .refill
         }
-        setPageCount(pfn, fragMaxSize + 1)
+        set_page_count(pfn, fragMaxSize + 1)
         c.pointee.pagecntBias = UInt32(fragMaxSize + 1)
         c.pointee.stats.reuses += 1
         // Every fragment came back: forget their records (a new generation).
@@ -337,7 +337,7 @@ extension MemorySystem {
     @usableFromInline @inline(never)
     func pageFragFreeSlow(_ addr: KernelAddress) {
         guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_free", isWrite: true, isFree: true); return }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         guard trackFragFree(addr, head) else { return }
         if _slowPath(pages[head].refcount <= 0) { reportRefcountUnderflow(head, op: "page_frag_free", sub: 1); return }
         pages[head].refcount -= 1
@@ -349,7 +349,7 @@ extension MemorySystem {
     public func __page_frag_cache_drain(_ pfn: PFN, _ count: Int) {
         let head = Int(pages[pfn.index].head)
         if pages[head].refcount == 0 { reportRefcountUnderflow(head, op: "__page_frag_cache_drain", sub: Int32(count)); return }
-        if pageRefSubAndTest(PFN(head), count) { freeUnrefPage(PFN(head), order: blockOrder(head)) }
+        if page_ref_sub_and_test(PFN(head), count) { free_unref_page(PFN(head), order: blockOrder(head)) }
     }
 
     /// `page_frag_cache_drain(nc)`: return the unused bias and clear the
@@ -357,7 +357,7 @@ extension MemorySystem {
     public func page_frag_cache_drain(_ nc: PageFragCacheID) {
         let c = fragCaches + Int(nc.raw)
         guard let va = c.pointee.va else { return }
-        __page_frag_cache_drain(virtToPage(va), Int(c.pointee.pagecntBias))
+        __page_frag_cache_drain(virt_to_page(va), Int(c.pointee.pagecntBias))
         c.pointee.encodedPage = 0
     }
 }

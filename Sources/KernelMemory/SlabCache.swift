@@ -83,7 +83,7 @@ struct SlabRecord {
 /// empty slabs kept up to `min_partial` (5, as `/sys/kernel/slab/*/min_partial`
 /// shows on Linux 6.18) and freed beyond.
 ///
-/// The metadata lives in `SlabPool`s (unmanaged, index-addressed), freed by
+/// The metadata lives in `PointerPool`s (unmanaged, index-addressed), freed by
 /// `MemorySystem.deinit` through `deallocate()`.
 @usableFromInline
 struct KmemCache {
@@ -92,13 +92,13 @@ struct KmemCache {
     @usableFromInline var size: Int
     @usableFromInline var order: Int
     @usableFromInline var objectsPerSlab: Int
-    @usableFromInline var slabs = SlabPool<SlabRecord>()
+    @usableFromInline var slabs = PointerPool<SlabRecord>()
     /// Object records, slab slot `s` owning `[s * objectsPerSlab, (s + 1) * objectsPerSlab)`.
-    @usableFromInline var objects = SlabPool<ObjectMeta>()
+    @usableFromInline var objects = PointerPool<ObjectMeta>()
     /// Partial slab slots; the last one is allocated from.
-    @usableFromInline var partial = SlabPool<Int32>()
+    @usableFromInline var partial = PointerPool<Int32>()
     /// Slab slots whose slab was discarded, for reuse.
-    @usableFromInline var freeSlots = SlabPool<Int32>()
+    @usableFromInline var freeSlots = PointerPool<Int32>()
     @usableFromInline var emptySlabs = 0
     @usableFromInline var activeObjects = 0
     @usableFromInline var numSlabs = 0
@@ -132,7 +132,7 @@ extension MemorySystem {
     /// holding at least `min_objects` objects, capped at
     /// `PAGE_ALLOC_COSTLY_ORDER` but never below `get_order(size)`.
     public func slabOrder(forSize size: Int) -> Int {
-        let minOrder = config.getOrder(size)
+        let minOrder = config.get_order(size)
         var order = minOrder
         while order < KernelConfig.pageAllocCostlyOrder && (pageSize << order) / size < config.slubMinObjects { order += 1 }
         return max(order, minOrder)
@@ -141,7 +141,7 @@ extension MemorySystem {
     /// `kmem_cache_create(name, size, align, flags)`; `align` is the
     /// effective alignment (SLAB_HWCACHE_ALIGN = cache line), `size`
     /// becomes `ALIGN(size, max(align, 8))`.
-    public func kmemCacheCreate(name: String, size objectSize: Int, align: Int = 8) -> KmemCacheID {
+    public func kmem_cache_create(name: String, size objectSize: Int, align: Int = 8) -> KmemCacheID {
         let a = max(align, 8)
         let size = (objectSize + a - 1) & ~(a - 1)
         let order = slabOrder(forSize: size)
@@ -168,17 +168,17 @@ extension MemorySystem {
 
     /// `kmem_cache_alloc(s, gfp)`.
     @inlinable
-    public func kmemCacheAlloc(_ id: KmemCacheID, _ gfp: GFP) -> KernelAddress? {
+    public func kmem_cache_alloc(_ id: KmemCacheID, _ gfp: GFP) -> KernelAddress? {
         slabAlloc(Int(id.raw), gfp, requested: caches[Int(id.raw)].objectSize, caller: "kmem_cache_alloc")
     }
 
     /// `kmem_cache_free(s, obj)`. Freeing into the wrong cache warns like
     /// `cache_from_obj` ("Wrong slab cache") and frees into the object's cache.
     @inlinable
-    public func kmemCacheFree(_ id: KmemCacheID, _ addr: KernelAddress?) {
+    public func kmem_cache_free(_ id: KmemCacheID, _ addr: KernelAddress?) {
         guard let addr else { return }
         guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kmem_cache_free", isWrite: true, isFree: true); return }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         guard _fastPath(pages[head].flags & PageFlag.slab != 0) else {
             reportInvalidFree(addr, op: "kmem_cache_free", why: "not a slab object")
             return
@@ -205,7 +205,7 @@ extension MemorySystem {
         let c = caches.pointer(ci)
         let np = c.pointee.partial.count
         var slot: Int32 = np > 0 ? c.pointee.partial[np - 1] : -1
-        if _slowPath(slot < 0 || (c.pointee.slabs[Int(slot)].pfmemalloc && !gfpPfmemallocAllowed(gfp))) {
+        if _slowPath(slot < 0 || (c.pointee.slabs[Int(slot)].pfmemalloc && !gfp_pfmemalloc_allowed(gfp))) {
             slot = slabAllocNewSlab(ci, gfp)
             if slot < 0 { return nil }
         }
@@ -254,7 +254,7 @@ extension MemorySystem {
             caches[ci].failures += 1
             if !gfp.contains(.__GFP_NOWARN) {
                 let c = caches[ci]
-                warnings.append("SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.getOrder(c.size))")
+                warnings.append("SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.get_order(c.size))")
             }
         }
         return slot
@@ -302,7 +302,7 @@ extension MemorySystem {
         let order = caches[ci].order
         var pageGfp = gfp
         pageGfp.formUnion(order > 0 ? [.__GFP_COMP, .__GFP_NOWARN] : [.__GFP_NOWARN])
-        guard let pfn = allocPages(pageGfp, order: order, owner: .slab(KmemCacheID(raw: UInt16(ci)))) else { return -1 }
+        guard let pfn = alloc_pages(pageGfp, order: order, owner: .slab(KmemCacheID(raw: UInt16(ci)))) else { return -1 }
         pages[pfn.index].flags |= PageFlag.slab
         let per = caches[ci].objectsPerSlab
         let slot: Int32
@@ -320,7 +320,7 @@ extension MemorySystem {
             caches[ci].objects[base + i].nextFree = i + 1 < per ? Int32(i + 1) : -1
         }
         caches[ci].slabs[Int(slot)] = SlabRecord(pfn: pfn.raw, freeHead: 0, inuse: 0, inPartial: true,
-                                                 pfmemalloc: pageIsPfmemalloc(pfn))
+                                                 pfmemalloc: page_is_pfmemalloc(pfn))
         caches[ci].partial.append(slot)
         caches[ci].emptySlabs += 1
         caches[ci].numSlabs += 1
@@ -420,7 +420,7 @@ extension MemorySystem {
     /// The record of the object of cache `id` starting at `addr`, nil if there is none.
     func objectMeta(_ id: KmemCacheID, _ addr: KernelAddress) -> UnsafeMutablePointer<ObjectMeta>? {
         guard isValid(addr) else { return nil }
-        let head = Int(pages[virtToPage(addr).index].head)
+        let head = Int(pages[virt_to_page(addr).index].head)
         guard pages[head].flags & PageFlag.slab != 0, Int(pages[head].ownerID) == Int(id.raw) else { return nil }
         let c = caches.pointer(Int(id.raw))
         let slabOff = offsetInArena(addr) &- (head &<< pageShift)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@_exported import KernelReference
+import KernelReference
 
 extension IPFamily {
     var domain: Int32 { self == .ipv4 ? AF_INET : AF_INET6 }

@@ -1,3 +1,4 @@
+import KernelReference
 extension SkbLayout {
     /// Builds a layout from a live snapshot; nil when a needed fact is missing.
     /// `sizeof(skb_shared_info)` is not visible from user space: it is computed from

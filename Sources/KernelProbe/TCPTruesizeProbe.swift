@@ -1,3 +1,4 @@
+import KernelReference
 #if canImport(Glibc)
 import Glibc
 #endif

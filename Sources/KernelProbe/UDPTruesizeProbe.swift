@@ -1,3 +1,4 @@
+import KernelReference
 /// What one loopback UDP run measured for one payload size.
 public struct UDPTruesizeMeasurement: Sendable, Hashable {
     public var family: IPFamily

@@ -6,7 +6,7 @@ import SkbModel
 // straight to `netif_receive_skb`, and GRO is flushed at the end of every
 // NAPI poll (`napiBudget` packets) and at the end of the capture. Whatever
 // GRO sends up (unmerged skbs, flushed held skbs) continues through
-// `netifReceive` (hooks → socket → reader → release pipeline).
+// `netif_receive_skb` (hooks → socket → reader → release pipeline).
 //
 // The built-in engine is SkbModel's (`Napi.napi_gro_receive`,
 // `napi_complete_done`, `napi_gro_flush`, Sources/SkbModel/GRO*.swift). The
@@ -25,22 +25,22 @@ extension PacketRun {
 
     /// `napi_gro_receive(napi, skb)`.
     func groReceive(_ skb: SkbID) throws(SkbError) {
-        if groIsSkbModel { return try napi.napi_gro_receive(skb) { s throws(SkbError) in try self.netifReceive(s) } }
-        guard let gro = options.groEntryPoints else { try netifReceive(skb); return }
-        try gro.receive(napi, skb) { s throws(SkbError) in try self.netifReceive(s) }
+        if groIsSkbModel { return try napi.napi_gro_receive(skb) { s throws(SkbError) in try self.netif_receive_skb(s) } }
+        guard let gro = options.groEntryPoints else { try netif_receive_skb(skb); return }
+        try gro.receive(napi, skb) { s throws(SkbError) in try self.netif_receive_skb(s) }
     }
 
     /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
     func pollEnd() throws(SkbError) {
-        if groIsSkbModel || !gro { return try napi.napi_complete_done { s throws(SkbError) in try self.netifReceive(s) } }
+        if groIsSkbModel || !gro { return try napi.napi_complete_done { s throws(SkbError) in try self.netif_receive_skb(s) } }
         guard let engine = options.groEntryPoints else { return napi.endPoll() }
-        try engine.pollEnd(napi) { s throws(SkbError) in try self.netifReceive(s) }
+        try engine.pollEnd(napi) { s throws(SkbError) in try self.netif_receive_skb(s) }
         napi.endPoll()
     }
 
     /// `napi_gro_flush(napi, false)` at the end of the capture.
     func groFlush() throws(SkbError) {
         guard let gro = options.groEntryPoints else { return }
-        try gro.flush(napi) { s throws(SkbError) in try self.netifReceive(s) }
+        try gro.flush(napi) { s throws(SkbError) in try self.netif_receive_skb(s) }
     }
 }

@@ -282,7 +282,7 @@ public final class PacketRun {
             // Receive via the rx path; nil = allocation failure, already
             // counted by the model driver (statistics), no drop event.
             if let skb = try driver.receive(bytes: frame, linkType: linkType, decoded: decoded) {
-                if gro { try groReceive(skb) } else { try netifReceive(skb) }
+                if gro { try groReceive(skb) } else { try netif_receive_skb(skb) }
             } else if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
                 // The simulated RAM ran out during this receive.
                 exhaustedDrops += 1
@@ -311,7 +311,7 @@ public final class PacketRun {
 
     /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
     /// (and LOCAL_IN) hooks when they run at receive, then the socket.
-    func netifReceive(_ skb: SkbID) throws(SkbError) {
+    func netif_receive_skb(_ skb: SkbID) throws(SkbError) {
         if let onDeliver = options.onDeliver { onDeliver(sim, skb) }
         if hasHooks {
             guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return }

@@ -95,7 +95,7 @@ public final class ReleasePipeline {
     /// priority order, each recorded as a `.hookVerdict` event (arg0 point,
     /// arg1 0 accept / 1 drop, reason on drop). Returns the first drop's
     /// reason, nil when every hook accepted. Does not free the skb.
-    public func nfHook(_ family: NFProto, _ point: NFHookPoint, _ skb: SkbID) throws(SkbError) -> SkbDropReason? {
+    public func nf_hook(_ family: NFProto, _ point: NFHookPoint, _ skb: SkbID) throws(SkbError) -> SkbDropReason? {
         guard hooks.needed(family, point) else { return nil }
         for h in hooks.hooks where h.family == family && h.point == point {
             let v = h.body(NFHookState(sim: sim, skb: skb, family: family, point: point))
@@ -117,7 +117,7 @@ public final class ReleasePipeline {
     /// the skb with the hook's reason (`kfree_skb_reason`, NETFILTER_DROP by
     /// default) and return false.
     public func nfHookReceive(_ family: NFProto, _ point: NFHookPoint, _ skb: SkbID) throws(SkbError) -> Bool {
-        guard let reason = try nfHook(family, point, skb) else { return true }
+        guard let reason = try nf_hook(family, point, skb) else { return true }
         try kfree_skb_reason(skb, reason)
         return false
     }
@@ -157,7 +157,7 @@ public final class ReleasePipeline {
                 // The seed loops over every NFPROTO; verdicts cannot stop a
                 // free that has begun (recorded only).
                 for family in NFProto.allCases where hooks.needed(family, .preRouting) {
-                    _ = try nfHook(family, .preRouting, skb)
+                    _ = try nf_hook(family, .preRouting, skb)
                 }
             case .destructor:
                 try sim.skb_release_head_state(skb)

@@ -8,12 +8,12 @@ import Trace
 /// freed by `skb_release_data` are counted apart (`listMemberFrees`), so a
 /// super-packet counts once. Values past the table's MAX land in the last slot.
 public struct DropCounts {
-    @usableFromInline var counters: PodStorage<UInt64>
+    @usableFromInline var counters: PointerPool<UInt64>
     /// Frees of frag_list members (any reason).
     public internal(set) var listMemberFrees: UInt64 = 0
 
     init(slots: Int) {
-        counters = PodStorage(capacity: slots)
+        counters = PointerPool(capacity: slots)
         for _ in 0..<slots { counters.append(0) }
     }
 
@@ -32,5 +32,5 @@ public struct DropCounts {
         counters[min(Int(reason.rawValue), counters.count - 1)] &+= 1
     }
 
-    func deallocate() { counters.deallocate() }
+    mutating func deallocate() { counters.deallocate() }
 }

@@ -17,7 +17,7 @@ extension SkbSim {
     func napi_gro_receive(_ napi: Napi, _ skb: SkbID, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let i = try slot(skb, "napi_gro_receive")
         if napi.gro.options.enabled {
-            try devGroReceive(napi, i, deliver)
+            try dev_gro_receive(napi, i, deliver)
         } else {
             napi.gro.statistics.normal += 1
             try deliver(skb)
@@ -31,12 +31,12 @@ extension SkbSim {
         for b in 0..<GROOptions.hashBuckets {
             while napi.gro.counts[b] > 0 {
                 let h = napi.gro.remove(b, 0)
-                try napiGroComplete(napi, h, cause, deliver)
+                try napi_gro_complete(napi, h, cause, deliver)
             }
         }
     }
 
-    func devGroReceive(_ napi: Napi, _ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func dev_gro_receive(_ napi: Napi, _ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let skb = id(i)
         // Already-GSO skbs (none from the model drivers) are not aggregated.
         guard shinfo(at: i).gsoSize == 0, let seg = try groParse(i) else {
@@ -56,7 +56,7 @@ extension SkbSim {
             var fixed = h.ipFixedID
             if let cause = groCompare(i, seg, p, h, &fixed) {
                 ppCause = cause
-            } else if let strategy = try skbGroReceive(napi, bucket, k, i, seg) {
+            } else if let strategy = try skb_gro_receive(napi, bucket, k, i, seg) {
                 merged = strategy
                 mss = Int(shinfo(at: p).gsoSize)
                 // tcp_flag_word(th2) |= flags & (FIN | PSH)
@@ -74,7 +74,7 @@ extension SkbSim {
         skbFlush = skbFlush || finalFlush
         if let k = found, let cause = ppCause {
             let h = napi.gro.remove(bucket, k)
-            try napiGroComplete(napi, h, cause, deliver)
+            try napi_gro_complete(napi, h, cause, deliver)
         }
         if let strategy = merged {
             // gro_skb_finish (napi_skb_finish before 6.15): GRO_MERGED_FREE
@@ -94,7 +94,7 @@ extension SkbSim {
         }
         if napi.gro.counts[bucket] >= GROOptions.maxGroSkbs {
             let oldest = napi.gro.remove(bucket, 0)          // gro_flush_oldest
-            try napiGroComplete(napi, oldest, .bucketFull, deliver)
+            try napi_gro_complete(napi, oldest, .bucketFull, deliver)
         }
         shinfo(at: i).gsoSize = UInt16(truncatingIfNeeded: seg.len)
         napi.gro.append(bucket, GROEngine.Held(skb: skb, last: skb, count: 1, ipFixedID: false))
@@ -214,7 +214,7 @@ extension SkbSim {
     // MARK: skb_gro_receive
 
     /// `skb_gro_receive(p, skb)`: nil = -E2BIG; else how `skb` was attached.
-    func skbGroReceive(_ napi: Napi, _ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
+    func skb_gro_receive(_ napi: Napi, _ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
         let slot = napi.gro.slotIndex(bucket, k)
         let pid = napi.gro.slots[slot].skb
         let p = Int(pid.index)
@@ -261,8 +261,8 @@ extension SkbSim {
         } else if headlen > offset && skbs[i].headFrag && pinfo.nrFrags + 1 + skbinfo.nrFrags <= maxFrags {
             let n = skbinfo.nrFrags
             let base = pinfo.nrFrags
-            let page = memory.virtToHeadPage(skbs[i].head)
-            let pageStart = memory.pageAddress(page)
+            let page = memory.virt_to_head_page(skbs[i].head)
+            let pageStart = memory.page_address(page)
             pinfo.setFrag(base, SkbFrag(page: pageStart, size: UInt32(headlen - offset),
                                         offset: UInt32(skbs[i].dataPointer + offset - pageStart)))
             for f in 0..<n { pinfo.setFrag(base + 1 + f, skbinfo.frag(f)) }
@@ -312,7 +312,7 @@ extension SkbSim {
     /// else `inet_gro_complete`/`ipv6_gro_complete` (IP length and header
     /// checksum) and `tcp4/6_gro_complete` (pseudo-header check, gso_type
     /// TCPV4 (| FIXEDID) or TCPV6 (| TCP_ECN on CWR), gso_segs = count). Then delivered.
-    func napiGroComplete(_ napi: Napi, _ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func napi_gro_complete(_ napi: Napi, _ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let p = try slot(h.skb, "napi_gro_complete")
         let sh = shinfo(at: p)
         if h.count == 1 {

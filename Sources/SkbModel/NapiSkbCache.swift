@@ -25,7 +25,7 @@ public struct NapiSkbCache {
     /// `NAPI_SKB_CACHE_HALF`.
     public static let half = size / 2
 
-    @usableFromInline var objects = PodStorage<KernelAddress>(capacity: NapiSkbCache.size)
+    @usableFromInline var objects = PointerPool<KernelAddress>(capacity: NapiSkbCache.size)
     /// Objects parked now.
     public var count: Int { objects.count }
     /// Structs taken from / given to the cache instead of the slab.
@@ -36,7 +36,7 @@ public struct NapiSkbCache {
 
     init() {}
 
-    func deallocate() { objects.deallocate() }
+    mutating func deallocate() { objects.deallocate() }
 }
 
 extension SkbSim {
@@ -47,8 +47,8 @@ extension SkbSim {
             // kmem_cache_alloc_bulk(skbuff_cache, GFP_ATOMIC | __GFP_NOWARN, 16):
             // all or nothing, as SLUB's bulk allocator.
             for _ in 0..<NapiSkbCache.bulk {
-                guard let a = memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
-                    while let back = napiSkbCache.objects.popLast() { memory.kmemCacheFree(skbuffCache, back) }
+                guard let a = memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN]) else {
+                    while let back = napiSkbCache.objects.popLast() { memory.kmem_cache_free(skbuffCache, back) }
                     return nil
                 }
                 memory.kasan_mempool_poison_object(skbuffCache, a)
@@ -75,7 +75,7 @@ extension SkbSim {
             for k in NapiSkbCache.half..<NapiSkbCache.size {
                 let obj = napiSkbCache.objects[k]
                 memory.kasan_mempool_unpoison_object(skbuffCache, obj)
-                memory.kmemCacheFree(skbuffCache, obj)
+                memory.kmem_cache_free(skbuffCache, obj)
             }
             napiSkbCache.objects.count = NapiSkbCache.half
         }
@@ -88,7 +88,7 @@ extension SkbSim {
     func napiSkbCacheDrain() {
         while let obj = napiSkbCache.objects.popLast() {
             memory.kasan_mempool_unpoison_object(skbuffCache, obj)
-            memory.kmemCacheFree(skbuffCache, obj)
+            memory.kmem_cache_free(skbuffCache, obj)
         }
     }
 

@@ -169,7 +169,7 @@ public final class RxDriver {
         let len0 = min(bytes.count, bufSize)
         sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))  // a fresh rx buffer
         var headlen = min(bytes.count, options.copybreak)
-        if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(ethGetHeadlen(bytes), headlen) }
+        if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(eth_get_headlen(bytes), headlen) }
         sim.__skb_put(i, headlen)
         sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = sim.memory.copyIn(to: sim.skbs[i].dataPointer, from: src) }
         sim.emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(sim.skbs[i].data))
@@ -192,7 +192,7 @@ public final class RxDriver {
 
     /// `eth_get_headlen`: bytes up to the end of the TCP/UDP header (flow
     /// dissector `__skb_get_poff`), else of the network header, else 14.
-    func ethGetHeadlen(_ bytes: UnsafeRawBufferPointer) -> Int {
+    func eth_get_headlen(_ bytes: UnsafeRawBufferPointer) -> Int {
         let h = HeaderDecoder.decode(bytes, linkType: .ethernet)
         if let t = h.transportHeader {
             if let tcp = h.tcp { return t + tcp.dataOffset }
@@ -228,13 +228,13 @@ public final class RxDriver {
         if sim.shinfo(at: curr).nrFrags == sim.config.maxSkbFrags {
             guard let n = sim.alloc_skb(0, .GFP_ATOMIC) else { return false }
             let ni = Int(n.index)
-            sim.copySkbHeader(ni, from: head)
+            sim.skb_copy_header(ni, from: head)
             if curr == head { sim.shinfo(at: head).fragList = n } else { sim.skbs[curr].next = n }
             curr = ni
             sim.skbs[head].truesize &+= sim.skbs[ni].truesize
         }
-        let pfn = sim.memory.virtToHeadPage(addr)
-        try sim.addRxFrag(curr, sim.shinfo(at: curr).nrFrags, page: pfn, offset: addr - sim.memory.pageAddress(pfn), size: size, truesize: truesize)
+        let pfn = sim.memory.virt_to_head_page(addr)
+        try sim.skb_add_rx_frag(curr, sim.shinfo(at: curr).nrFrags, page: pfn, offset: addr - sim.memory.page_address(pfn), size: size, truesize: truesize)
         if curr != head {
             sim.skbs[head].dataLen &+= UInt32(size)
             sim.skbs[head].len &+= UInt32(size)

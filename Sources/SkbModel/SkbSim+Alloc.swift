@@ -14,13 +14,13 @@ extension SkbSim {
         let first = gfp.union([.__GFP_NOMEMALLOC, .__GFP_NOWARN])
         if obj <= sizes.smallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
             let real = sizes.smallHeadCacheSize
-            if let a = memory.kmemCacheAlloc(skbSmallHeadCache, first) { return (a, real, false) }
-            guard memory.gfpPfmemallocAllowed(gfp), let a = memory.kmemCacheAlloc(skbSmallHeadCache, gfp) else { return nil }
+            if let a = memory.kmem_cache_alloc(skbSmallHeadCache, first) { return (a, real, false) }
+            guard memory.gfp_pfmemalloc_allowed(gfp), let a = memory.kmem_cache_alloc(skbSmallHeadCache, gfp) else { return nil }
             return (a, real, true)
         }
-        let real = memory.kmallocSizeRoundup(obj)
+        let real = memory.kmalloc_size_roundup(obj)
         if let a = memory.kmalloc(real, first) { return (a, real, false) }
-        guard memory.gfpPfmemallocAllowed(gfp), let a = memory.kmalloc(real, gfp) else { return nil }
+        guard memory.gfp_pfmemalloc_allowed(gfp), let a = memory.kmalloc(real, gfp) else { return nil }
         return (a, real, true)
     }
 
@@ -31,7 +31,7 @@ extension SkbSim {
     /// allocated `data` (kmalloc_reserve, page_frag_alloc), so the shinfo
     /// writes cannot hit poisoned memory and skip the checker; a head handed
     /// in by a caller (`build_skb`) is written through the checked path.
-    func finalizeSkbAround(_ i: Int, _ data: KernelAddress, _ size: Int, freshHead: Bool = false) {
+    func __finalize_skb_around(_ i: Int, _ data: KernelAddress, _ size: Int, freshHead: Bool = false) {
         let end = sizes.withOverhead(size)
         skbs[i].truesize = UInt32(sizes.truesize(end))
         skbs[i].users = 1
@@ -77,15 +77,15 @@ extension SkbSim {
         let fromNapiCache = flags.contains(.napi) && !fclone
         var sgfp = gfp
         sgfp.remove(.__GFP_DMA)
-        guard let skbaddr = fromNapiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(cache, sgfp) else { return nil }
+        guard let skbaddr = fromNapiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(cache, sgfp) else { return nil }
         guard let (head, real, pfmemalloc) = kmalloc_reserve(size, gfp) else {
             // kmem_cache_free either way (the kernel does not park it back).
-            memory.kmemCacheFree(cache, skbaddr)
+            memory.kmem_cache_free(cache, skbaddr)
             return nil
         }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
-        finalizeSkbAround(i, head, real, freshHead: true)
+        __finalize_skb_around(i, head, real, freshHead: true)
         skbs[i].pfmemalloc = pfmemalloc
         if fclone {
             skbs[i].fclone = .orig
@@ -134,13 +134,13 @@ extension SkbSim {
         // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
         // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
         guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
-        let struct_ = napiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+        let struct_ = napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
         guard let skbaddr = struct_ else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
-        finalizeSkbAround(i, data, fragSize)
+        __finalize_skb_around(i, data, fragSize)
         skbs[i].headFrag = true
-        skbs[i].pfmemalloc = memory.pageIsPfmemalloc(memory.virtToHeadPage(data))
+        skbs[i].pfmemalloc = memory.page_is_pfmemalloc(memory.virt_to_head_page(data))
         emit(.skbAlloc, i, fn, 0, 0)
         emit(.headAlloc, i, fn, data.raw, UInt64(fragSize))
         return id(i)
@@ -182,14 +182,14 @@ extension SkbSim {
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
             // __napi_build_skb (napi_skb_cache_get) / __build_skb (skbuff_cache).
             let napiCache = flags.contains(.napi)
-            let struct_ = napiCache ? napi_skb_cache_get() : memory.kmemCacheAlloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+            let struct_ = napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
             guard let skbaddr = struct_ else {
                 memory.page_frag_free(data)  // skb_free_frag
                 return nil
             }
             let i = newSlot()
             skbs[i].skbaddr = skbaddr
-            finalizeSkbAround(i, data, fragLen, freshHead: true)
+            __finalize_skb_around(i, data, fragLen, freshHead: true)
             skbs[i].pfmemalloc = memory.page_frag_cache_is_pfmemalloc(cache)
             skbs[i].headFrag = true
             emit(.skbAlloc, i, fn, 0, 0)

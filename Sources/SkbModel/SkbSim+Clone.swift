@@ -41,7 +41,7 @@ extension SkbSim {
 
     /// `__copy_skb_header` fields the model keeps (the `headers` group:
     /// protocol, pkt_type, mark, hash, header offsets) plus the capture context.
-    func copySkbHeader(_ n: Int, from o: Int) {
+    func skb_copy_header(_ n: Int, from o: Int) {
         skbs[n].protocolType = skbs[o].protocolType
         skbs[n].pktType = skbs[o].pktType
         skbs[n].mark = skbs[o].mark
@@ -69,7 +69,7 @@ extension SkbSim {
         } else {
             var g = gfp
             if skbs[o].pfmemalloc { g.insert(.__GFP_MEMALLOC) }
-            guard let a = memory.kmemCacheAlloc(skbuffCache, g) else { return nil }
+            guard let a = memory.kmem_cache_alloc(skbuffCache, g) else { return nil }
             addr = a
             state = .unavailable
         }
@@ -77,7 +77,7 @@ extension SkbSim {
         let src = skbs[o]
         skbs[n].skbaddr = addr
         skbs[n].fclone = state
-        copySkbHeader(n, from: o)
+        skb_copy_header(n, from: o)
         skbs[n].len = src.len
         skbs[n].dataLen = src.dataLen
         skbs[n].macLen = src.macLen
@@ -129,7 +129,7 @@ extension SkbSim {
             }
             if let err { throw err }
         }
-        copySkbHeader(n, from: o)
+        skb_copy_header(n, from: o)
         copyGso(n, from: o)
         emit(.copy, o, "skb_copy", UInt64(n))
         return nid
@@ -166,7 +166,7 @@ extension SkbSim {
             for k in 0..<nf {
                 let f = osh.frag(k)
                 nsh.setFrag(k, f)
-                fragRef(f)
+                __skb_frag_ref(f)
             }
             nsh.nrFrags = nf
         }
@@ -179,8 +179,8 @@ extension SkbSim {
                 cur = skbs[ci].next
             }
         }
-        copySkbHeader(n, from: o)
-        headersOffsetUpdate(n, headroom - Int(skbs[o].headroom))
+        skb_copy_header(n, from: o)
+        skb_headers_offset_update(n, headroom - Int(skbs[o].headroom))
         copyGso(n, from: o)
         emit(.copy, o, "__pskb_copy_fclone", UInt64(n))
         return nid

@@ -135,7 +135,7 @@ extension SkbSim {
     func ___pskb_trim(_ i: Int, _ len: Int) throws(SkbError) -> Bool {
         var offset = Int(skbs[i].headlen)
         if skb_cloned(i) {
-            guard try pskbExpandHead(i, 0, 0, .GFP_ATOMIC) else { return false }
+            guard try pskb_expand_head(i, 0, 0, .GFP_ATOMIC) else { return false }
         }
         let sh = shinfo(at: i)
         let nfrags = sh.nrFrags
@@ -157,10 +157,10 @@ extension SkbSim {
         }
         if trimmed {
             sh.nrFrags = k
-            for j in k..<max(k, nfrags) { fragUnref(sh.frag(j), i, j) }
+            for j in k..<max(k, nfrags) { __skb_frag_unref(sh.frag(j), i, j) }
             if let list = sh.fragList {
                 sh.fragList = nil
-                try kfreeSkbListReason(list, reasons.notSpecified)
+                try kfree_skb_list(list)
             }
         } else {
             // Walk the frag_list.
@@ -181,7 +181,7 @@ extension SkbSim {
                 if end > len { guard try pskb_trim(id(ci), len - offset) else { return false } }
                 if let rest = skbs[ci].next {
                     skbs[ci].next = nil
-                    try kfreeSkbListReason(rest, reasons.notSpecified)
+                    try kfree_skb_list(rest)
                 }
                 break
             }

@@ -12,10 +12,10 @@ extension SkbSim {
     /// dataref = 1; truesize grows by the size difference only if the skb
     /// has no socket or its destructor is sock_edemux. Returns false for -ENOMEM.
     public func pskb_expand_head(_ id: SkbID, nhead: Int, ntail: Int, _ gfp: GFP = .GFP_ATOMIC) throws(SkbError) -> Bool {
-        try pskbExpandHead(try slot(id, "pskb_expand_head"), nhead, ntail, gfp)
+        try pskb_expand_head(try slot(id, "pskb_expand_head"), nhead, ntail, gfp)
     }
 
-    func pskbExpandHead(_ i: Int, _ nhead: Int, _ ntail: Int, _ gfp: GFP) throws(SkbError) -> Bool {
+    func pskb_expand_head(_ i: Int, _ nhead: Int, _ ntail: Int, _ gfp: GFP) throws(SkbError) -> Bool {
         if nhead < 0 { throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(nhead < 0) in pskb_expand_head") }
         if skbs[i].isShared {
             throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(skb_shared(skb)) in pskb_expand_head (users:\(skbs[i].users))")
@@ -41,7 +41,7 @@ extension SkbSim {
             _ = memory.copyIn(to: data + size, from: src)
         }
         if skb_cloned(i) {
-            for k in 0..<nfrags { fragRef(oldSh.frag(k)) }
+            for k in 0..<nfrags { __skb_frag_ref(oldSh.frag(k)) }
             var cur = oldSh.fragList
             while let c = cur {
                 let ci = try slot(c, "skb_clone_fraglist")
@@ -58,7 +58,7 @@ extension SkbSim {
         skbs[i].data &+= UInt32(nhead)
         skbs[i].end = UInt32(size)
         skbs[i].tail &+= UInt32(nhead)
-        headersOffsetUpdate(i, nhead)
+        skb_headers_offset_update(i, nhead)
         skbs[i].cloned = false
         skbs[i].nohdr = false
         shinfo(at: i).dataref = 1
@@ -71,7 +71,7 @@ extension SkbSim {
     }
 
     /// `skb_headers_offset_update(skb, off)`.
-    func headersOffsetUpdate(_ i: Int, _ off: Int) {
+    func skb_headers_offset_update(_ i: Int, _ off: Int) {
         let o = UInt16(truncatingIfNeeded: off)
         skbs[i].transportHeader &+= o
         skbs[i].networkHeader &+= o
@@ -83,13 +83,13 @@ extension SkbSim {
     /// unsharing a cloned head), consuming fully eaten frags / frag_list
     /// members. Returns false (the kernel's NULL) on failure, skb unchanged.
     public func __pskb_pull_tail(_ id: SkbID, _ delta: Int) throws(SkbError) -> Bool {
-        try pskbPullTail(try slot(id, "__pskb_pull_tail"), delta)
+        try __pskb_pull_tail(try slot(id, "__pskb_pull_tail"), delta)
     }
 
-    func pskbPullTail(_ i: Int, _ delta: Int) throws(SkbError) -> Bool {
+    func __pskb_pull_tail(_ i: Int, _ delta: Int) throws(SkbError) -> Bool {
         var eat = Int(skbs[i].tail) + delta - Int(skbs[i].end)
         if eat > 0 || skb_cloned(i) {
-            guard try pskbExpandHead(i, 0, eat > 0 ? eat + 128 : 0, .GFP_ATOMIC) else { return false }
+            guard try pskb_expand_head(i, 0, eat > 0 ? eat + 128 : 0, .GFP_ATOMIC) else { return false }
         }
         let tailAddr = skbs[i].tailPointer
         var ok = false
@@ -155,7 +155,7 @@ extension SkbSim {
             var f = sh.frag(j)
             let size = Int(f.size)
             if size <= eat {
-                fragUnref(f, i, j)
+                __skb_frag_unref(f, i, j)
                 eat -= size
             } else {
                 if eat > 0 {
@@ -180,7 +180,7 @@ extension SkbSim {
         let i = try slot(id, "pskb_may_pull")
         if len <= Int(skbs[i].headlen) { return true }
         if len > Int(skbs[i].len) { return false }
-        return try pskbPullTail(i, len - Int(skbs[i].headlen))
+        return try __pskb_pull_tail(i, len - Int(skbs[i].headlen))
     }
 
     /// `pskb_pull(skb, len)`: like skb_pull but pulls paged data into the
@@ -189,7 +189,7 @@ extension SkbSim {
         let i = try slot(id, "pskb_pull")
         if len > Int(skbs[i].len) { return false }
         if len > Int(skbs[i].headlen) {
-            guard try pskbPullTail(i, len - Int(skbs[i].headlen)) else { return false }
+            guard try __pskb_pull_tail(i, len - Int(skbs[i].headlen)) else { return false }
         }
         skbs[i].len &-= UInt32(len)
         skbs[i].data &+= UInt32(len)
@@ -203,7 +203,7 @@ extension SkbSim {
         let i = try slot(id, "skb_linearize")
         let dl = Int(skbs[i].dataLen)
         guard dl > 0 else { return true }
-        guard try pskbPullTail(i, dl) else { return false }
+        guard try __pskb_pull_tail(i, dl) else { return false }
         emit(.linearize, i, "skb_linearize", UInt64(dl))
         return true
     }

@@ -5,11 +5,11 @@ import KernelMemory
 extension SkbSim {
     /// `__skb_frag_ref`: a page reference (checker-aware: keeps a page_frag
     /// fragment live until the matching unref).
-    func fragRef(_ f: SkbFrag) { memory.page_frag_ref(f.address) }
+    func __skb_frag_ref(_ f: SkbFrag) { memory.page_frag_ref(f.address) }
 
     /// `__skb_frag_unref` (no page_pool): `put_page` on the frag's head page,
     /// done as `page_frag_free(frag address)` so the checker retires the fragment.
-    func fragUnref(_ f: SkbFrag, _ i: Int, _ index: Int) {
+    func __skb_frag_unref(_ f: SkbFrag, _ i: Int, _ index: Int) {
         emit(.fragUnref, i, "__skb_frag_unref", f.page.raw, UInt64(index))
         memory.page_frag_free(f.address)
     }
@@ -19,39 +19,39 @@ extension SkbSim {
     /// reference is taken (the caller passes its own).
     public func skb_fill_page_desc(_ id: SkbID, _ index: Int, page: PFN, offset: Int, size: Int) throws(SkbError) {
         let i = try slot(id, "skb_fill_page_desc")
-        try fillPageDesc(i, index, page: page, offset: offset, size: size)
+        try __skb_fill_page_desc(i, index, page: page, offset: offset, size: size)
     }
 
-    func fillPageDesc(_ i: Int, _ index: Int, page: PFN, offset: Int, size: Int) throws(SkbError) {
+    func __skb_fill_page_desc(_ i: Int, _ index: Int, page: PFN, offset: Int, size: Int) throws(SkbError) {
         guard index < config.maxSkbFrags else {
             throw SkbError(.bug, "kernel BUG: frag index \(index) >= MAX_SKB_FRAGS (\(config.maxSkbFrags))")
         }
         let sh = shinfo(at: i)
-        sh.setFrag(index, SkbFrag(page: memory.pageAddress(page), size: UInt32(size), offset: UInt32(offset)))
+        sh.setFrag(index, SkbFrag(page: memory.page_address(page), size: UInt32(size), offset: UInt32(offset)))
         sh.nrFrags = index + 1
-        if memory.pageIsPfmemalloc(page) { skbs[i].pfmemalloc = true }
+        if memory.page_is_pfmemalloc(page) { skbs[i].pfmemalloc = true }
     }
 
     /// `skb_add_rx_frag(skb, i, page, off, size, truesize)`: fill frags[i],
     /// then len += size, data_len += size, truesize += truesize.
     public func skb_add_rx_frag(_ id: SkbID, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int) throws(SkbError) {
         let i = try slot(id, "skb_add_rx_frag")
-        try addRxFrag(i, index, page: page, offset: offset, size: size, truesize: truesize)
+        try skb_add_rx_frag(i, index, page: page, offset: offset, size: size, truesize: truesize)
     }
 
     /// `skb_add_rx_frag` for a buffer given by address (the page is
     /// `virt_to_head_page(addr)`, the offset relative to it).
     public func skb_add_rx_frag(_ id: SkbID, _ index: Int, address: KernelAddress, size: Int, truesize: Int) throws(SkbError) {
-        let pfn = memory.virtToHeadPage(address)
-        try skb_add_rx_frag(id, index, page: pfn, offset: address - memory.pageAddress(pfn), size: size, truesize: truesize)
+        let pfn = memory.virt_to_head_page(address)
+        try skb_add_rx_frag(id, index, page: pfn, offset: address - memory.page_address(pfn), size: size, truesize: truesize)
     }
 
-    func addRxFrag(_ i: Int, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int) throws(SkbError) {
-        try fillPageDesc(i, index, page: page, offset: offset, size: size)
+    func skb_add_rx_frag(_ i: Int, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int) throws(SkbError) {
+        try __skb_fill_page_desc(i, index, page: page, offset: offset, size: size)
         skbs[i].len &+= UInt32(size)
         skbs[i].dataLen &+= UInt32(size)
         skbs[i].truesize &+= UInt32(truesize)
-        emit(.addRxFrag, i, "skb_add_rx_frag", UInt64(index), UInt64(size))
+        emit(.skb_add_rx_frag, i, "skb_add_rx_frag", UInt64(index), UInt64(size))
     }
 
     /// `skb_coalesce_rx_frag(skb, i, size, truesize)`: grow frags[i] by size.

@@ -32,13 +32,13 @@ extension SkbSim {
     /// `__skb_frag_ref(&skb_shinfo(skb)->frags[i])`.
     public func skb_frag_ref(_ id: SkbID, _ index: Int) throws(SkbError) {
         let i = try slot(id, "skb_frag_ref")
-        fragRef(shinfo(at: i).frag(index))
+        __skb_frag_ref(shinfo(at: i).frag(index))
     }
 
     /// `skb_frag_unref(skb, i)`: drop frags[i]'s page reference (nr_frags unchanged).
     public func skb_frag_unref(_ id: SkbID, _ index: Int) throws(SkbError) {
         let i = try slot(id, "skb_frag_unref")
-        fragUnref(shinfo(at: i).frag(index), i, index)
+        __skb_frag_unref(shinfo(at: i).frag(index), i, index)
     }
 
     /// Record an arbitrary event on an skb (e.g. GRO's `.groMerge`) with

@@ -66,11 +66,18 @@ extension SkbSim {
     /// `kfree_skb_list_reason(segs, reason)`: each skb on the `next` chain
     /// through unref → trace → release with `reason`.
     public func kfree_skb_list_reason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
-        try kfreeSkbListReason(first, reason)
+        var cur: SkbID? = first
+        while let c = cur {
+            let ci = try slot(c, "kfree_skb_list_reason")
+            cur = skbs[ci].next
+            guard skb_unref(ci) else { continue }
+            trace_kfree_skb(ci, reason, "kfree_skb_list_reason")
+            try __kfree_skb_reason(ci, reason)
+        }
     }
 
     /// `kfree_skb_list(segs)`.
-    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfreeSkbListReason(first, reasons.notSpecified) }
+    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfree_skb_list_reason(first, reasons.notSpecified) }
 
     /// `__kfree_skb(skb)` on a handle whose users already reached zero:
     /// `skb_release_all(skb, NOT_SPECIFIED)` + `kfree_skbmem`, no tracepoint.
@@ -84,17 +91,6 @@ extension SkbSim {
         guard skb_unref(i) else { return }
         trace_kfree_skb(i, reason, fn)
         try __kfree_skb_reason(i, dataReason)
-    }
-
-    func kfreeSkbListReason(_ first: SkbID, _ reason: SkbDropReason) throws(SkbError) {
-        var cur: SkbID? = first
-        while let c = cur {
-            let ci = try slot(c, "kfree_skb_list_reason")
-            cur = skbs[ci].next
-            guard skb_unref(ci) else { continue }
-            trace_kfree_skb(ci, reason, "kfree_skb_list_reason")
-            try __kfree_skb_reason(ci, reason)
-        }
     }
 
     /// `__kfree_skb(skb)`: release with NOT_SPECIFIED, then free the struct.
@@ -218,7 +214,7 @@ extension SkbSim {
         if skb_data_unref(i) {
             if let list = releaseFragsLoadingFragList(i) {
                 try freeFragList(i, list, reason) { (member: SkbID) throws(SkbError) in
-                    try self.kfreeSkbListReason(member, reason)
+                    try self.kfree_skb_list_reason(member, reason)
                 }
             }
             skb_free_head(i)
@@ -257,7 +253,7 @@ extension SkbSim {
     @usableFromInline func releaseFrags(_ i: Int) {
         let sh = shinfo(at: i)
         let n = sh.nrFrags
-        for k in 0..<n { fragUnref(sh.frag(k), i, k) }
+        for k in 0..<n { __skb_frag_unref(sh.frag(k), i, k) }
     }
 
     /// `releaseFrags` then the read of `frag_list`. With no frags and an
@@ -301,7 +297,7 @@ extension SkbSim {
             memory.page_frag_free(head)
         } else if !options.kfreeHeadAlways && Int(skbs[i].end) == sizes.smallHeadHeadroom {
             emit(.headFree, i, "skb_kfree_head", head.raw, 2)
-            memory.kmemCacheFree(skbSmallHeadCache, head)
+            memory.kmem_cache_free(skbSmallHeadCache, head)
         } else {
             emit(.headFree, i, "skb_kfree_head", head.raw, 1)
             memory.kfree(head)
@@ -319,16 +315,16 @@ extension SkbSim {
         emit(.skbFree, i, "kfree_skbmem", skbs[i].fclone == .unavailable ? 0 : 1, UInt64(skbs[i].fclone.rawValue))
         switch skbs[i].fclone {
         case .unavailable:
-            memory.kmemCacheFree(skbuffCache, addr)
+            memory.kmem_cache_free(skbuffCache, addr)
         case .orig:
             let r = fcloneRef(orig: addr)
-            if r == 1 { memory.kmemCacheFree(skbuffFcloneCache, addr) }
+            if r == 1 { memory.kmem_cache_free(skbuffFcloneCache, addr) }
             else { setFcloneRef(orig: addr, r &- 1) }
         case .clone:
             let orig = addr - config.sizeofSkBuff
             let r = fcloneRef(orig: orig) &- 1
             setFcloneRef(orig: orig, r)
-            if r == 0 { memory.kmemCacheFree(skbuffFcloneCache, orig) }
+            if r == 0 { memory.kmem_cache_free(skbuffFcloneCache, orig) }
         }
         releaseSlot(i)
     }

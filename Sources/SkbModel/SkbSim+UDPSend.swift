@@ -78,11 +78,11 @@ extension SkbSim {
                 addr = memory.page_frag_alloc(pageFrag, got, gfp)
             }
             guard let addr else { return false }
-            let pfn = memory.virtToHeadPage(addr)
-            let offset = addr - memory.pageAddress(pfn)
+            let pfn = memory.virt_to_head_page(addr)
+            let offset = addr - memory.page_address(pfn)
             let sh = shinfo(at: i)
             let n = sh.nrFrags
-            if n > 0, sh.frag(n - 1).page == memory.pageAddress(pfn),
+            if n > 0, sh.frag(n - 1).page == memory.page_address(pfn),
                Int(sh.frag(n - 1).offset + sh.frag(n - 1).size) == offset {
                 var f = sh.frag(n - 1)
                 f.size &+= UInt32(got)
@@ -93,12 +93,12 @@ extension SkbSim {
                     memory.page_frag_free(addr)
                     return false  // -EMSGSIZE in the kernel
                 }
-                try fillPageDesc(i, n, page: pfn, offset: offset, size: got)
+                try __skb_fill_page_desc(i, n, page: pfn, offset: offset, size: got)
             }
             skbs[i].len &+= UInt32(got)
             skbs[i].dataLen &+= UInt32(got)
             skbs[i].truesize &+= UInt32(got)
-            emit(.addRxFrag, i, "skb_copy_to_page_nocache", UInt64(sh.nrFrags - 1), UInt64(got))
+            emit(.skb_add_rx_frag, i, "skb_copy_to_page_nocache", UInt64(sh.nrFrags - 1), UInt64(got))
             left -= got
         }
         return true

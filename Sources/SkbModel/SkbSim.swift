@@ -43,12 +43,12 @@ public final class SkbSim {
     /// with `options.napiSmallPageFrag1k`).
     public let napiSmallPageCache: PageFragCacheID
 
-    // The skb pool: pointer storage (`PodStorage`, released in `deinit`),
+    // The skb pool: pointer storage (`PointerPool`, released in `deinit`),
     // so per-field stores carry no uniqueness or bounds checks.
-    @exclusivity(unchecked) @usableFromInline var skbs = PodStorage<SkBuff>(capacity: 256)
-    @exclusivity(unchecked) @usableFromInline var freeSlots = PodStorage<UInt32>(capacity: 256)
+    @exclusivity(unchecked) @usableFromInline var skbs = PointerPool<SkBuff>(capacity: 256)
+    @exclusivity(unchecked) @usableFromInline var freeSlots = PointerPool<UInt32>(capacity: 256)
     /// Per slot: the `struct sk_buff *` of the slot's last freed occupant.
-    @exclusivity(unchecked) @usableFromInline var freedAddr = PodStorage<KernelAddress>(capacity: 256)
+    @exclusivity(unchecked) @usableFromInline var freedAddr = PointerPool<KernelAddress>(capacity: 256)
     @exclusivity(unchecked) @usableFromInline var sequence: UInt64 = 0
     /// Timestamp of the packet being processed.
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0

@@ -88,7 +88,7 @@ public struct SocketFinding: Sendable, Hashable, CustomStringConvertible {
 /// Sockets live in pointer storage, so a per-field update
 /// (`table[i].rmemAlloc += truesize`) is a plain store.
 public final class Sockets {
-    @exclusivity(unchecked) var table = PodStorage<SimSocket>(capacity: 4)
+    @exclusivity(unchecked) var table = PointerPool<SimSocket>(capacity: 4)
     @exclusivity(unchecked) public internal(set) var findings: [SocketFinding] = []
 
     init() {}
@@ -140,7 +140,7 @@ public final class Sockets {
     @inline(__always) public func peek(_ sk: UInt32) -> SkbID? { table[Int(sk)].peek() }
     @inline(__always) func rmemAlloc(_ sk: UInt32) -> Int { table[Int(sk)].rmemAlloc }
     @inline(__always) func rcvbuf(_ sk: UInt32) -> Int { table[Int(sk)].rcvbuf }
-    @inline(__always) func socketPointer(_ sk: UInt32) -> UnsafeMutablePointer<SimSocket> { table.base + Int(sk) }
+    @inline(__always) func socketPointer(_ sk: UInt32) -> UnsafeMutablePointer<SimSocket> { table.pointer(Int(sk)) }
     /// skbs waiting on socket `sk`'s receive queue.
     @inline(__always) public func queued(_ sk: UInt32) -> Int { table[Int(sk)].queued }
 

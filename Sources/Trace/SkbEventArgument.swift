@@ -57,7 +57,7 @@ extension SkbEventKind {
         case .copy: (.init("copy_skb"), nil)
         case .unshare: (.init("new_skb"), nil)
         case .get: (.init("users"), nil)
-        case .addRxFrag: (.init("frag"), .init("size"))
+        case .skb_add_rx_frag: (.init("frag"), .init("size"))
         case .coalesceRxFrag: (.init("frag"), .init("size_added"))
         case .groHold: (.init("gso_size"), nil)
         case .groMerge: (.init("held_skb"), .init("strategy"))
@@ -86,7 +86,7 @@ extension SkbEventKind {
         switch self {
         case .skbAlloc, .headAlloc, .fragAlloc, .dataCopy, .headersSet: .allocation
         case .put, .push, .pull, .reserve, .trim, .expandHead, .pullTail, .linearize, .clone, .copy,
-            .unshare, .get, .addRxFrag, .coalesceRxFrag, .hookVerdict:
+            .unshare, .get, .skb_add_rx_frag, .coalesceRxFrag, .hookVerdict:
             .operation
         case .groHold, .groMerge, .groFlush: .gro
         case .destructor, .unref, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree, .drop, .consume:
@@ -117,7 +117,7 @@ extension SkbEventKind {
         case .copy: "copy"
         case .unshare: "unshare"
         case .get: "get"
-        case .addRxFrag: "add_rx_frag"
+        case .skb_add_rx_frag: "add_rx_frag"
         case .coalesceRxFrag: "coalesce_rx_frag"
         case .groHold: "gro_hold"
         case .groMerge: "gro_merge"

@@ -26,7 +26,7 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case copy         // arg0: the copy's skb id
     case unshare      // arg0: the new skb id (or the same when not cloned)
     case get          // arg0: users after skb_get
-    case addRxFrag    // arg0: frag index, arg1: size
+    case skb_add_rx_frag    // arg0: frag index, arg1: size
     case coalesceRxFrag // arg0: frag index, arg1: size added
 
     // GRO.

@@ -138,10 +138,10 @@ final class PageMapRecorder {
     private func place(_ address: UInt64, size: Int, packet: Int, flow: Int) {
         let memory = sim.memory
         let addr = KernelAddress(address)
-        let pfn = memory.virtToHeadPage(addr)
+        let pfn = memory.virt_to_head_page(addr)
         let info = memory.page(pfn)
         guard case .pageFrag(let cache) = info.owner else { return }
-        let base = memory.pageAddress(pfn)
+        let base = memory.page_address(pfn)
         let offset = addr - base
         var u: Int
         if let existing = currentUse[base.raw], offset >= uses[existing].lastEnd {

@@ -65,7 +65,7 @@ struct SkbLayout {
         dataLen = Int(s.dataLen)
         truesize = Int(s.truesize)
         macHeader = s.macHeader == SkBuff.unsetHeader ? nil : Int(s.macHeader)
-        let page = memory.page(memory.virtToHeadPage(s.head))
+        let page = memory.page(memory.virt_to_head_page(s.head))
         switch page.owner {
         case .pageFrag(let id):
             headKind = .pageFrag

@@ -69,10 +69,10 @@ import Testing
     let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     m.currentPacket = 4
     m.page_frag_free(a)
-    let page = m.virtToHeadPage(a)
-    let refs = m.pageRefCount(page)
+    let page = m.virt_to_head_page(a)
+    let refs = m.page_ref_count(page)
     m.page_frag_free(a)
-    #expect(m.pageRefCount(page) == refs)                // skipped
+    #expect(m.page_ref_count(page) == refs)                // skipped
     let df = try #require(m.checker.reports.last)
     #expect(df.kind == .doubleFree && df.text.contains("BUG: KASAN: double-free in page_frag_free"))
     #expect(df.text.contains("page_frag fragment at \(a)\n which belongs to the page_frag cache netdev_alloc_cache, fragment size 1920"))
@@ -110,16 +110,16 @@ import Testing
 
 @Test func putPageOnZeroRefcount() throws {
     let m = MemorySystem()
-    let p = try #require(m.allocPages(.GFP_KERNEL, order: 0))
-    m.putPage(p)
-    #expect(m.rawBytes(at: m.pageAddress(p), count: 16) == Array(repeating: 0xaa, count: 16))   // PAGE_POISON
-    m.putPage(p)
+    let p = try #require(m.alloc_pages(.GFP_KERNEL, order: 0))
+    m.put_page(p)
+    #expect(m.rawBytes(at: m.page_address(p), count: 16) == Array(repeating: 0xaa, count: 16))   // PAGE_POISON
+    m.put_page(p)
     let r = try #require(m.checker.reports.last)
     #expect(r.kind == .refcountUnderflow)
     #expect(r.text.contains("page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(p.index, radix: 16))"))
     #expect(r.text.contains("page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"))
     #expect(m.freePages == m.totalPages)
-    _ = m.withUnsafeBytes(at: m.pageAddress(p), count: 4) { $0.count }
+    _ = m.withUnsafeBytes(at: m.page_address(p), count: 4) { $0.count }
     #expect(m.checker.reports.last?.kind == .useAfterFree)
 }
 
@@ -138,7 +138,7 @@ import Testing
     let p = try #require(m.kmalloc(100, .GFP_KERNEL))
     let nc = m.pageFragCacheCreate(name: "napi_alloc_cache")
     let f = try #require(m.page_frag_alloc(nc, 256, .GFP_ATOMIC))
-    let q = try #require(m.allocPages(.GFP_KERNEL, order: 0, owner: .caller(tag: 9)))
+    let q = try #require(m.alloc_pages(.GFP_KERNEL, order: 0, owner: .caller(tag: 9)))
     let report = m.leakReport()
     #expect(report.objects.count == 3)
     #expect(report.text.hasPrefix("kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"))
@@ -147,7 +147,7 @@ import Testing
     #expect(report.text.contains("owner page_frag:napi_alloc_cache"))
     #expect(report.text.contains("owner alloc_pages(tag 9)"))
     #expect(throws: MemoryLeakError.self) { try m.expectNoLeaks() }
-    m.kfree(p); m.page_frag_free(f); m.putPage(q)
+    m.kfree(p); m.page_frag_free(f); m.put_page(q)
     // The cache still holds its page: that is not a leak.
     try m.expectNoLeaks()
     m.page_frag_cache_drain(nc)

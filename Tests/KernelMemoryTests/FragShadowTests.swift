@@ -60,7 +60,7 @@ import Testing
                     for _ in 0..<40 {
                         let off = base + Int(rng.next() % UInt64(span))
                         let size = min(1 + Int(rng.next() % 3000), config.memorySize - off)
-                        let got = m.firstBadByte(m.pageAddress(PFN(Int32(0))) + off, size).map { m.offsetInArena($0.0) }
+                        let got = m.firstBadByte(m.page_address(PFN(Int32(0))) + off, size).map { m.offsetInArena($0.0) }
                         #expect(got == ref.firstBad(off, size), "step \(step): firstBadByte(+\(off), \(size))")
                     }
                 }

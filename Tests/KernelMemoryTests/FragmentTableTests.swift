@@ -185,9 +185,9 @@ import Testing
         #expect(m.eventCount == e + 1 && !m.isAccessible(a + 8, count: 8))
         m.page_frag_free(a)
         #expect(m.checker.reports.last?.kind == .doubleFree && m.checker.reports.count == 1)
-        let page = m.virtToHeadPage(b)
+        let page = m.virt_to_head_page(b)
         m.page_frag_cache_drain(nc)
-        #expect(m.pageRefCount(page) == 1)                                 // only b's reference is left
+        #expect(m.page_ref_count(page) == 1)                                 // only b's reference is left
         m.page_frag_free(b)                                             // last page reference: page freed
         #expect(m.freePages == m.totalPages && m.checker.reports.count == 1)
         #expect(m.trackedFragments.used == 0)

@@ -15,7 +15,7 @@ import Testing
         (8193, 16384), (16384, 16384), (16385, 32768), (1 << 22, 1 << 22), ((1 << 22) + 1, (1 << 22) + 1),
     ]
     for (size, rounded) in expected {
-        #expect(m.kmallocSizeRoundup(size) == rounded, "kmalloc_size_roundup(\(size))")
+        #expect(m.kmalloc_size_roundup(size) == rounded, "kmalloc_size_roundup(\(size))")
     }
 }
 
@@ -23,7 +23,7 @@ import Testing
     let m = MemorySystem()
     for size in [1, 13, 64, 65, 100, 129, 200, 700, 1500, 2049, 5000, 8192, 8193, 20000] {
         let p = try #require(m.kmalloc(size, .GFP_KERNEL))
-        #expect(m.ksize(p) == m.kmallocSizeRoundup(size), "ksize(kmalloc(\(size)))")
+        #expect(m.ksize(p) == m.kmalloc_size_roundup(size), "ksize(kmalloc(\(size)))")
         m.kfree(p)
     }
     #expect(m.kmalloc(0, .GFP_KERNEL) == .zeroSizePointer)
@@ -36,9 +36,9 @@ import Testing
 @Test func kmallocLargeIsACompoundPage() throws {
     let m = MemorySystem()
     let p = try #require(m.kmalloc(10000, .GFP_KERNEL))    // get_order(10000) = 2
-    let info = m.page(m.virtToPage(p))
+    let info = m.page(m.virt_to_page(p))
     #expect(info.isHead && info.order == 2 && info.owner == .kmallocLarge(size: 10000))
-    #expect(m.page(m.virtToPage(p + 3 * 4096)).isTail)
+    #expect(m.page(m.virt_to_page(p + 3 * 4096)).isTail)
     #expect(m.freePages == m.totalPages - 4)
     m.kfree(p)
     #expect(m.freePages == m.totalPages)
@@ -89,13 +89,13 @@ import Testing
     let m = MemorySystem()
     let c = m.skbuffCache
     var objs: [KernelAddress] = []
-    for _ in 0..<17 { objs.append(try #require(m.kmemCacheAlloc(c, .GFP_ATOMIC))) }
+    for _ in 0..<17 { objs.append(try #require(m.kmem_cache_alloc(c, .GFP_ATOMIC))) }
     var info = m.slabInfo(c)
     #expect(info.activeObjects == 17 && info.numSlabs == 2 && info.numObjects == 32 && info.pages == 2)
     #expect(objs[1] - objs[0] == 256)
-    m.kmemCacheFree(c, objs[5])
-    #expect(try #require(m.kmemCacheAlloc(c, .GFP_ATOMIC)) == objs[5])   // SLUB freelist is LIFO
-    for o in objs { m.kmemCacheFree(c, o) }
+    m.kmem_cache_free(c, objs[5])
+    #expect(try #require(m.kmem_cache_alloc(c, .GFP_ATOMIC)) == objs[5])   // SLUB freelist is LIFO
+    for o in objs { m.kmem_cache_free(c, o) }
     info = m.slabInfo(c)
     #expect(info.activeObjects == 0 && info.allocations == 18 && info.frees == 18)
     try m.expectNoLeaks()

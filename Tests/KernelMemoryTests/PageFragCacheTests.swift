@@ -72,16 +72,16 @@ func refillPointAndBias(algorithm: PageFragAlgorithm) throws {
         let c = m.pageFragCache(nc)
         let page = try #require(m.pageFragCachePage(nc))
         #expect(c.order == 3)
-        #expect(m.pageRefCount(page) == 32769)            // page_ref_add(32768) after refill
+        #expect(m.page_ref_count(page) == 32769)            // page_ref_add(32768) after refill
         #expect(Int(c.pagecntBias) == 32769 - i)           // one bias per fragment
-        #expect(m.pageRefCount(page) - Int(c.pagecntBias) == i)
+        #expect(m.page_ref_count(page) - Int(c.pagecntBias) == i)
     }
     let first = try #require(m.pageFragCachePage(nc))
     #expect(m.page_frag_cache_full(nc, fragsz: 1920))
     let a18 = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     // 17 outstanding: page_ref_sub_and_test(bias) leaves 17 -> abandoned.
-    #expect(m.virtToHeadPage(a18) != first)
-    #expect(m.pageRefCount(first) == 17)
+    #expect(m.virt_to_head_page(a18) != first)
+    #expect(m.page_ref_count(first) == 17)
     #expect(m.pageFragCache(nc).stats.abandoned == 1)
     #expect(m.pageFragCache(nc).stats.refillsHighOrder == 2)
     let freeBefore = m.freePages
@@ -101,11 +101,11 @@ func pageIsReusedWhenAllFragmentsCameBack(algorithm: PageFragAlgorithm) throws {
     for _ in 0..<17 { addrs.append(try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))) }
     for a in addrs { m.page_frag_free(a) }
     let page = try #require(m.pageFragCachePage(nc))
-    #expect(m.pageRefCount(page) == 32769 - 17)
+    #expect(m.page_ref_count(page) == 32769 - 17)
     let free = m.freePages
     let again = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     #expect(again == addrs[0])                         // same page, offset restarts
-    #expect(m.pageRefCount(page) == 32769)              // set_page_count(32769)
+    #expect(m.page_ref_count(page) == 32769)              // set_page_count(32769)
     #expect(m.pageFragCache(nc).pagecntBias == 32768)
     #expect(m.pageFragCache(nc).stats.reuses == 1)
     #expect(m.freePages == free)
@@ -155,7 +155,7 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     #expect(m.warnings.isEmpty)                 // the order-3 try is __GFP_NOWARN
     // A 4096-byte page holds two 1920-byte fragments.
     let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
-    #expect(m.virtToHeadPage(a) == m.virtToHeadPage(b))
+    #expect(m.virt_to_head_page(a) == m.virt_to_head_page(b))
     #expect(m.page_frag_cache_full(nc, fragsz: 1920))
     m.page_frag_free(a); m.page_frag_free(b)
     // The next refill succeeds at order 3 again; the order-0 page is reused first.
@@ -193,7 +193,7 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     // Order 3 carries __GFP_NOMEMALLOC and fails; order 0 with __GFP_MEMALLOC uses reserves.
     let a = try #require(m.page_frag_alloc(nc, 1920, [.GFP_ATOMIC, .__GFP_MEMALLOC]))
     #expect(m.page_frag_cache_is_pfmemalloc(nc))
-    #expect(m.pageIsPfmemalloc(m.virtToHeadPage(a)))
+    #expect(m.page_is_pfmemalloc(m.virt_to_head_page(a)))
     #expect(m.pageFragCache(nc).order == 0)
     let b = try #require(m.page_frag_alloc(nc, 1920, [.GFP_ATOMIC, .__GFP_MEMALLOC]))
     m.page_frag_free(a); m.page_frag_free(b)
@@ -221,10 +221,10 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     let m = system()
     let nc = m.pageFragCacheCreate(name: "t")
     let frags = try (0..<3).map { _ in try #require(m.page_frag_alloc(nc, 1000, .GFP_ATOMIC)) }
-    let page = m.virtToHeadPage(frags[0])
+    let page = m.virt_to_head_page(frags[0])
     m.page_frag_cache_destroy(nc)            // seed alias of page_frag_cache_drain
     #expect(m.pageFragCache(nc).encodedPage == 0)
-    #expect(m.pageRefCount(page) == 3)       // 32769 - 32766 returned bias
+    #expect(m.page_ref_count(page) == 3)       // 32769 - 32766 returned bias
     #expect(!m.page(page).isFree)
     for f in frags { m.page_frag_free(f) }
     #expect(m.page(page).isFree && m.freePages == m.totalPages)
@@ -237,10 +237,10 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     let nc = m.pageFragCacheCreate(name: "t")
     let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
-    let page = m.virtToHeadPage(a)
+    let page = m.virt_to_head_page(a)
     m.page_frag_free(b + 1919)               // last byte of b
     m.page_frag_free(a + 100)
-    #expect(m.pageRefCount(page) - Int(m.pageFragCache(nc).pagecntBias) == 0)
+    #expect(m.page_ref_count(page) - Int(m.pageFragCache(nc).pagecntBias) == 0)
     #expect(m.checker.reports.isEmpty)
     m.page_frag_cache_drain(nc)
     try m.expectNoLeaks()

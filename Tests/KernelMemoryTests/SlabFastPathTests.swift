@@ -11,7 +11,7 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
 
 @Test func kmallocIndexTableMatchesTheKernelDefinition() {
     let m = MemorySystem()
-    #expect(m.kmallocIndex(0) == 0)
+    #expect(m.kmalloc_index(0) == 0)
     for size in 1...8192 {
         // include/linux/slab.h __kmalloc_index(): 96 and 192 are indexes 1
         // and 2, otherwise the power of two ceil(log2(size)), at least 3.
@@ -20,10 +20,10 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
         else if size > 64 && size <= 96 { reference = 1 }
         else if size > 128 && size <= 192 { reference = 2 }
         else { var i = 4; while (1 << i) < size { i += 1 }; reference = i }
-        #expect(m.kmallocIndex(size) == reference, "kmalloc_index(\(size))")
+        #expect(m.kmalloc_index(size) == reference, "kmalloc_index(\(size))")
         let cls = kmallocInfoSizes.first { $0 >= size }!
-        #expect(m.kmallocSizeRoundup(size) == cls, "kmalloc_size_roundup(\(size))")
-        #expect(MemorySystem.kmallocClassSize(m.kmallocIndex(size)) == MemorySystem.kmallocSizes[m.kmallocIndex(size)])
+        #expect(m.kmalloc_size_roundup(size) == cls, "kmalloc_size_roundup(\(size))")
+        #expect(MemorySystem.kmallocClassSize(m.kmalloc_index(size)) == MemorySystem.kmallocSizes[m.kmalloc_index(size)])
     }
 }
 
@@ -32,8 +32,8 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     for size in [1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257, 1000, 4097, 8192] {
         let p = try #require(m.kmalloc(size, .GFP_ATOMIC))
         let cache = try #require(m.kmallocCache(forSize: size))
-        #expect(m.page(m.virtToHeadPage(p)).owner == .slab(cache))
-        #expect(m.slabInfo(cache).objectSize == m.kmallocSizeRoundup(size))
+        #expect(m.page(m.virt_to_head_page(p)).owner == .slab(cache))
+        #expect(m.slabInfo(cache).objectSize == m.kmalloc_size_roundup(size))
         m.kfree(p)
     }
     try m.expectNoLeaks()
@@ -45,24 +45,24 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
     let cache = m.skbuffCache
     let per = m.slabInfo(cache).objectsPerSlab
     // LIFO within a slab: the object just freed is the next one handed out.
-    let a = try #require(m.kmemCacheAlloc(cache, .GFP_ATOMIC))
-    let b = try #require(m.kmemCacheAlloc(cache, .GFP_ATOMIC))
+    let a = try #require(m.kmem_cache_alloc(cache, .GFP_ATOMIC))
+    let b = try #require(m.kmem_cache_alloc(cache, .GFP_ATOMIC))
     #expect(b == a + 256)
-    m.kmemCacheFree(cache, a)
-    #expect(m.kmemCacheAlloc(cache, .GFP_ATOMIC) == a)
+    m.kmem_cache_free(cache, a)
+    #expect(m.kmem_cache_alloc(cache, .GFP_ATOMIC) == a)
     // Fill the first slab, spill into a second one.
     var objects = [a, b]
-    for _ in 2..<(per + 1) { objects.append(try #require(m.kmemCacheAlloc(cache, .GFP_ATOMIC))) }
-    #expect(m.virtToHeadPage(objects[per]) != m.virtToHeadPage(a))
+    for _ in 2..<(per + 1) { objects.append(try #require(m.kmem_cache_alloc(cache, .GFP_ATOMIC))) }
+    #expect(m.virt_to_head_page(objects[per]) != m.virt_to_head_page(a))
     #expect(m.slabInfo(cache).numSlabs == 2)
     // Freeing into the full slab puts it back on top of the partial list.
-    m.kmemCacheFree(cache, objects[3])
-    #expect(m.kmemCacheAlloc(cache, .GFP_ATOMIC) == objects[3])
-    for o in objects { m.kmemCacheFree(cache, o) }
+    m.kmem_cache_free(cache, objects[3])
+    #expect(m.kmem_cache_alloc(cache, .GFP_ATOMIC) == objects[3])
+    for o in objects { m.kmem_cache_free(cache, o) }
     let info = m.slabInfo(cache)
     #expect(info.activeObjects == 0 && info.allocations == info.frees)
     // Double free is still caught after the fast path.
-    m.kmemCacheFree(cache, a)
+    m.kmem_cache_free(cache, a)
     #expect(m.checker.reports.count == 1)
 }
 
@@ -96,7 +96,7 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
         let freed = try #require(m.kmalloc(size, .GFP_KERNEL))
         m.kfree(freed)
     }
-    let lastPage = m.pageAddress(PFN(Int32(m.totalPages - 1)))
+    let lastPage = m.page_address(PFN(Int32(m.totalPages - 1)))
     var rng = SplitMix64(seed: 8)
     var starts: [KernelAddress] = live.flatMap { p in (-16...40).map { p + $0 } }
     starts += (0..<64).map { lastPage + 4096 - 1 - $0 }

@@ -1,3 +1,4 @@
+import KernelReference
 import Testing
 import KernelProbe
 

@@ -70,17 +70,17 @@ import Testing
         let frame = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 5) }
         let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let f0 = try sim.shinfo(skb).frag(0)
-        let pfn = sim.memory.virtToHeadPage(f0.address)
-        let before = sim.memory.pageRefCount(pfn)
+        let pfn = sim.memory.virt_to_head_page(f0.address)
+        let before = sim.memory.page_ref_count(pfn)
         let n = try #require(try sim.pskb_copy(skb))
-        #expect(sim.memory.pageRefCount(pfn) == before + 2)  // both frags live in the same order-3 rx page
+        #expect(sim.memory.page_ref_count(pfn) == before + 2)  // both frags live in the same order-3 rx page
         let s = try sim.skb(skb), ns = try sim.skb(n)
         // __alloc_skb(headlen 256 + headroom 64 = 320) → small head (end 384); truesize += data_len
         #expect(ns.end == 384 && ns.truesize == 960 + s.dataLen && ns.len == s.len && ns.dataLen == s.dataLen)
         #expect(try sim.shinfo(n).frags == sim.shinfo(skb).frags)
         #expect(try sim.bytes(n) == frame)
         try sim.kfree_skb(n)
-        #expect(sim.memory.pageRefCount(pfn) == before)
+        #expect(sim.memory.page_ref_count(pfn) == before)
         try sim.kfree_skb(skb)
         try sim.memory.expectNoLeaks()
     }
