@@ -5,12 +5,12 @@
 //
 // Module graph (data flows one way, top to bottom):
 //
-//   CPcap, CMappedFile ──▶ Capture ─┐
-//                                  ▼
-//   KernelMemory ──▶ SkbModel ──▶ (Release, Trace) ──▶ skbsim (CLI)
-//   KernelMemory ──▶ KernelReference ──▶ KernelProbe
+//   CPcap, CMappedFile ──▶ Capture ──┐
+//   Trace ───────────────────────────┤ (events: below the model, which emits them)
+//   KernelMemory ────────────────────┴▶ SkbModel ──▶ Release ──▶ skbsim (CLI)
+//   KernelMemory ──▶ KernelReference ──▶ KernelProbe ──▶ skbsim (--kernel running)
 //   SkbModel + KernelReference (+ SampleKit flows) ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
-//   SampleKit ──▶ skbsim-samples (generates samples/)
+//   SampleKit ──▶ skbsim-samples (generates samples/), TestSupport (the tests' helpers)
 //
 // Benchmarks live in their own package under Benchmarks/ so that `swift test`
 // does not build the benchmark harness.
