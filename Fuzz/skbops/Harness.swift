@@ -107,6 +107,7 @@ struct Flows {
 /// One fuzz run's state.
 final class Run {
     let sim: SkbSim
+    let driver: RxDriver
     let napi: Napi
     /// End a NAPI poll when its budget is used up (else only explicit ends).
     let autoPoll: Bool
@@ -148,9 +149,11 @@ final class Run {
         let o = input.u8()
         options.rxKmallocThreshold = o & 1 == 0 ? .smallHeadCache : .withOverhead1024
         options.kfreeHeadAlways = o & 2 == 0
-        options.copybreakHeaderSplit = o & 4 != 0
-        options.copybreak = [256, 128, 64, 1, 1024][(o >> 3) % 5]
         sim = SkbSim(memory: memory, options: options)
+        var rx = RxDriverOptions()
+        rx.copybreakHeaderSplit = o & 4 != 0
+        rx.copybreak = [256, 128, 64, 1, 1024][(o >> 3) % 5]
+        driver = RxDriver(sim: sim, options: rx)
         let budget = [64, 4, 1, 0][o >> 6 & 3]
         napi = Napi(sim: sim, gro: GROOptions(enabled: o & 0x40 == 0), budget: max(budget, 1))
         autoPoll = budget > 0
@@ -292,7 +295,7 @@ final class Run {
             sim.beginPacket(index: steps, timestampNanoseconds: Int64(steps) * 1000)
             var result: Result<SkbID?, SkbError> = .success(nil)
             frame.withUnsafeBytes { b in
-                result = Result { () throws(SkbError) in try sim.receive(bytes: b, linkType: linkType, path: path) }
+                result = Result { () throws(SkbError) in try driver.receive(bytes: b, linkType: linkType, path: path) }
             }
             let skb = try result.get()
             guard let skb else { return }
@@ -459,6 +462,7 @@ final class Run {
         checkReports("final release")
         guard sim.liveCount == 0 else { finding("\(sim.liveCount) skbs live after every reference was released") }
         sim.drainCaches()
+        driver.drainRing()
         memory.page_frag_cache_drain(bufferCache)
         let leaks = memory.leakReport()
         guard leaks.isEmpty else { finding("after \(steps) steps:\n\(leaks.text)") }

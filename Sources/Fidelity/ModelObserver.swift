@@ -12,16 +12,21 @@ public struct FidelityError: Error, CustomStringConvertible {
 /// Runs a scenario on a fresh model of a profile and reads back the same facts
 /// the kernel expectation states.
 public enum ModelObserver {
-    /// A fresh simulation of `profile` with the driver ring geometry of `driver`.
-    public static func sim(_ profile: KernelProfile, driver: DriverModel = DriverModel()) -> SkbSim {
+    /// A fresh simulation of `profile`.
+    public static func sim(_ profile: KernelProfile) -> SkbSim {
         // 8 MiB of simulated RAM is plenty for one skb of at most 64 KiB (and keeps
         // 250 fresh simulations cheap); the geometry is the profile's.
         var small = profile
         small.config.memorySize = 8 << 20
-        let sim = SkbSim(profile: small)
-        sim.options.rxBufferSize = driver.rxBufferSize
-        sim.options.copybreak = driver.copybreak
-        return sim
+        return SkbSim(profile: small)
+    }
+
+    /// The model driver on `sim` with the ring geometry of `driver`, receiving on `path`.
+    static func rxDriver(_ sim: SkbSim, _ driver: DriverModel, path: RxPath) -> RxDriver {
+        var o = RxDriverOptions(path: path)
+        o.bufferSize = driver.rxBufferSize
+        o.copybreak = driver.copybreak
+        return RxDriver(sim: sim, options: o)
     }
 
     /// The facts of a live model skb; the head kind comes from the page that
@@ -53,8 +58,9 @@ public enum ModelObserver {
     public static func observe(_ scenario: AllocScenario, _ profile: KernelProfile,
                                driver: DriverModel = DriverModel()) throws -> SkbFacts {
         precondition(!scenario.gro, "GRO-on rows are GROScenario rows (observeGRO)")
-        let sim = sim(profile, driver: driver)
+        let sim = sim(profile)
         let L = scenario.length
+        var ring: RxDriver?
         let id: SkbID?
         switch scenario.path {
         case .allocSkb: id = sim.alloc_skb(L)
@@ -62,13 +68,15 @@ public enum ModelObserver {
         case .napiAllocSkb: id = sim.napi_alloc_skb(L)
         case .buildSkb, .sgCopybreak:
             let frame = [UInt8](repeating: 0x5a, count: L)
-            let path: RxPath = scenario.path == .buildSkb ? .buildSkb : .scatterGather
-            id = try frame.withUnsafeBytes { try sim.driverReceive($0, path) }
+            let rx = rxDriver(sim, driver, path: scenario.path == .buildSkb ? .buildSkb : .scatterGather)
+            ring = rx
+            id = try frame.withUnsafeBytes { try rx.driverReceive($0, rx.options.path) }
         }
         guard let id else { throw FidelityError(description: "\(scenario): model allocation failed") }
         let f = try facts(sim, id)
         try sim.kfree_skb(id)
         sim.drainCaches()
+        ring?.drainRing()
         if let r = sim.memory.checker.reports.first { throw FidelityError(description: "\(scenario): checker: \(r)") }
         try sim.memory.expectNoLeaks()
         return f
@@ -102,21 +110,23 @@ public enum ModelObserver {
         return t
     }
 
-    /// The `GROScenario` on a fresh model: GRO on (`GROOptions(enabled: true,
-    /// napiBudget: 0)`), the segments built by SampleKit's `TCPFlow`, each
-    /// received on the path (`SkbSim.receive`) and passed to `napiGroReceive`,
-    /// then `napiGroFlush`. Reads the first delivered skb; then frees
+    /// The `GROScenario` on a fresh model: GRO on (the profile's limits, no
+    /// poll end), the segments built by SampleKit's `TCPFlow`, each received
+    /// on the path (`RxDriver.receive`) and passed to `napi_gro_receive`,
+    /// then `napi_gro_flush`. Reads the first delivered skb; then frees
     /// everything and drains the caches: any checker report or leak is an error.
     public static func observeGRO(_ s: GROScenario, _ profile: KernelProfile,
                                   driver: DriverModel = DriverModel()) throws -> GROFacts {
-        let sim = sim(profile, driver: driver)
+        let sim = sim(profile)
+        let path: RxPath
         switch s.path {
-        case .netdevAllocSkb: sim.options.rxPath = .netdevAllocSkb
-        case .napiAllocSkb: sim.options.rxPath = .napiAllocSkb
-        case .buildSkb: sim.options.rxPath = .buildSkb
-        case .sgCopybreak, .sgHeaderSplit: sim.options.rxPath = .scatterGather
+        case .netdevAllocSkb: path = .netdevAllocSkb
+        case .napiAllocSkb: path = .napiAllocSkb
+        case .buildSkb: path = .buildSkb
+        case .sgCopybreak, .sgHeaderSplit: path = .scatterGather
         }
-        sim.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
+        let rx = rxDriver(sim, driver, path: path)
+        rx.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
         let napi = Napi(sim: sim, gro: GROOptions(profile: profile, enabled: true))
         var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
                            server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
@@ -126,7 +136,7 @@ public enum ModelObserver {
             let frame = flow.send(TCPFlow.pattern(count: s.payload, seed: UInt32(k)), from: .serverToClient)
             guard frame.count == s.frameLength else { throw FidelityError(description: "\(s): frame of \(frame.count) bytes") }
             sim.beginPacket(index: k, timestampNanoseconds: 0)
-            let got = try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet) }
+            let got = try frame.withUnsafeBytes { b throws(SkbError) in try rx.receive(bytes: b, linkType: .ethernet) }
             guard let skb = got else { throw FidelityError(description: "\(s): model allocation failed") }
             try napi.napi_gro_receive(skb) { delivered.append($0) }
         }
@@ -145,6 +155,7 @@ public enum ModelObserver {
                              truesize: Int(p.truesize), delivered: delivered.count)
         for skb in delivered { try sim.consume_skb(skb) }
         sim.drainCaches()
+        rx.drainRing()
         if let r = sim.memory.checker.reports.first { throw FidelityError(description: "\(s): checker: \(r)") }
         try sim.memory.expectNoLeaks()
         return facts

@@ -146,7 +146,9 @@ extension KernelExpectations {
     public func expectGRO(_ s: GROScenario) -> (facts: GROFacts, sources: [Citation]) {
         let seg = groSegmentSkb(s.path, frame: s.frameLength)
         let offset = GROScenario.groOffset
-        let maxFrags = profile.config.maxSkbFrags
+        let maxFrags = macros.maxSkbFrags
+        // gro_max_size / gro_ipv4_max_size at their default (GRO_LEGACY_MAX_SIZE):
+        // IPv4 segments stop below 64 KiB on every release, BIG TCP or not.
         let groMaxSize = 65536
         struct P { var count = 1, len = 0, dataLen = 0, truesize = 0, nrFrags = 0, fragList = 0, lpFrags = -1 }
         var merges = [0, 0, 0]

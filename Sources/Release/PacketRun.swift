@@ -58,7 +58,13 @@ public struct GROEntryPoints {
 
 /// Options of a `PacketRun` (the CLI's flags).
 public struct PacketRunOptions {
-    public var rxPath: RxPath = .netdevAllocSkb
+    /// The model NIC driver: rx path, copybreak, ring buffer size.
+    public var driver = RxDriverOptions()
+    /// `driver.path`.
+    public var rxPath: RxPath {
+        get { driver.path }
+        set { driver.path = newValue }
+    }
     /// GRO on/off. On needs `groEntryPoints` (see `PacketRun+GRO.swift`).
     public var gro = false
     /// The device's GRO limits (`gro_max_size`, IPv4 BIG TCP); `enabled` is `gro`'s.
@@ -139,6 +145,8 @@ public enum PacketRunError: Error, CustomStringConvertible {
 public final class PacketRun {
     public let options: PacketRunOptions
     public let sim: SkbSim
+    /// The model NIC driver that builds each packet's skb.
+    public let driver: RxDriver
     /// The NAPI instance the driver polls in: GRO state and the budget.
     public let napi: Napi
     public let pipeline: ReleasePipeline
@@ -149,7 +157,6 @@ public final class PacketRun {
     // Per-packet options as plain stored lets (not loaded out of `options`,
     // which holds closures and arrays).
     let gro: Bool
-    let rxPath: RxPath
     let socketQueueDepth: Int
     /// The release order is not the kernel's: every free goes through the
     /// pipeline's stages (`consume_skb` after reading, whatever the protocol).
@@ -182,7 +189,6 @@ public final class PacketRun {
         if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
         self.options = options
         gro = options.gro
-        rxPath = options.rxPath
         socketQueueDepth = options.socketQueueDepth
         buildAtWireLength = options.buildLength == .wire
         scratch = .allocate(byteCount: UncapturedBytes.maximumWireLength, alignment: 16)
@@ -201,7 +207,7 @@ public final class PacketRun {
         case nil: break
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
-        sim.options.rxPath = options.rxPath
+        driver = RxDriver(sim: sim, options: options.driver)
         var groOptions = options.groOptions
         groOptions.enabled = options.gro
         napi = Napi(sim: sim, gro: groOptions, budget: options.napiBudget)
@@ -274,8 +280,8 @@ public final class PacketRun {
         let exhaustedBefore = sim.memory.exhaustedAllocationFailures
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
-            // counted by the model driver (rxStatistics), no drop event.
-            if let skb = try sim.receive(bytes: frame, linkType: linkType, path: rxPath, decoded: decoded) {
+            // counted by the model driver (statistics), no drop event.
+            if let skb = try driver.receive(bytes: frame, linkType: linkType, decoded: decoded) {
                 if gro { try groReceive(skb) } else { try netifReceive(skb) }
             } else if _slowPath(sim.memory.exhaustedAllocationFailures != exhaustedBefore) {
                 // The simulated RAM ran out during this receive.
@@ -377,6 +383,7 @@ public final class PacketRun {
         options.beforeDrain?(sim)
         sim.sockets.close(packet: sim.currentPacket)
         sim.drainCaches()
+        driver.drainRing()
         let memory = sim.memory
         let table = sim.dropReasonTable
         var drops: [(reason: String, count: UInt64)] = []
@@ -398,7 +405,7 @@ public final class PacketRun {
         // cache's bulk refills parked, plus those it handed out.
         stats.skbsAllocated = memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
             - sim.napiSkbCache.refilled + sim.napiSkbCache.hits
-        for nc in [sim.netdevAllocCache, sim.napiAllocCache, sim.rxBufferCache] {
+        for nc in [sim.netdevAllocCache, sim.napiAllocCache, driver.ringCache] {
             let c = memory.pageFragCache(nc)
             let st = c.stats
             stats.pagesOrder3 += st.refillsHighOrder
@@ -415,8 +422,8 @@ public final class PacketRun {
         stats.drops = drops
         stats.fragListMemberFrees = sim.dropCounts.listMemberFrees
         stats.hookDrops = pipeline.hookDrops
-        stats.rxDropped = sim.rxStatistics.rxDropped
-        stats.rxAllocFailed = sim.rxStatistics.allocFailed
+        stats.rxDropped = driver.statistics.rxDropped
+        stats.rxAllocFailed = driver.statistics.allocFailed
         stats.napiSkbCacheHits = sim.napiSkbCache.hits
         stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize
         stats.peakSocketRmem = sim.sockets.socket(socket).peakRmemAlloc

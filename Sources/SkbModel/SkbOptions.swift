@@ -20,20 +20,5 @@ public struct SkbOptions: Sendable, Hashable {
     /// 6.18.23 / 7.0): always `kfree(head)`. False models v6.3 up to the fix:
     /// `kmem_cache_free(skb_small_head_cache)` when `end == SKB_SMALL_HEAD_HEADROOM`.
     public var kfreeHeadAlways = true
-    /// Default receive path for `SkbSim.receive`.
-    public var rxPath: RxPath = .netdevAllocSkb
-    /// Scatter-gather driver: bytes copied into the napi_alloc_skb head (igb's IGB_RX_HDR_LEN is 256).
-    public var copybreak = 256
-    /// Scatter-gather driver: copy only the headers of frames longer than
-    /// `copybreak`, as igb_construct_skb does (`eth_get_headlen`: Ethernet,
-    /// IP and TCP/UDP headers, at most `copybreak`), the payload staying in
-    /// the ring buffer as a frag. Off (default): the first min(len, copybreak)
-    /// bytes are copied. GRO merges header-split skbs by moving frags.
-    public var copybreakHeaderSplit = false
-    /// Size of one driver RX buffer for the build_skb and scatter-gather
-    /// drivers: half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
-    /// truesize is this size.
-    public var rxBufferSize = 2048
-
     public init() {}
 }

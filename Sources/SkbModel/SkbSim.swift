@@ -39,8 +39,6 @@ public final class SkbSim {
     public let netdevAllocCache: PageFragCacheID
     /// Per-CPU `napi_alloc_cache.page` (used by `napi_alloc_skb`).
     public let napiAllocCache: PageFragCacheID
-    /// The model driver's RX ring buffers (build_skb and scatter-gather drivers).
-    public let rxBufferCache: PageFragCacheID
     /// Per-CPU `napi_alloc_cache.page_small` (`page_frag_alloc_1k`, used only
     /// with `options.napiSmallPageFrag1k`).
     public let napiSmallPageCache: PageFragCacheID
@@ -56,8 +54,6 @@ public final class SkbSim {
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
     /// Live skbs in the pool.
     @exclusivity(unchecked) public private(set) var liveCount = 0
-    /// The model driver's counters (`ethtool -S` style).
-    @exclusivity(unchecked) public internal(set) var rxStatistics = RxDriverStatistics()
     /// Tests only: GRO reads every header byte through the checker (no
     /// raw reads after one look, see `GROHeaderReader`), to show both give
     /// the same results.
@@ -93,7 +89,6 @@ public final class SkbSim {
         self.dropCounts = DropCounts(slots: Int(dropReasons.maxValue) + 1)
         netdevAllocCache = memory.pageFragCacheCreate(name: "netdev_alloc_cache")
         napiAllocCache = memory.pageFragCacheCreate(name: "napi_alloc_cache")
-        rxBufferCache = memory.pageFragCacheCreate(name: "rx_ring")
         napiSmallPageCache = memory.pageFragCacheCreate(name: "napi_alloc_cache.page_small")
     }
 
@@ -127,7 +122,6 @@ public final class SkbSim {
         napiSkbCacheDrain()
         memory.page_frag_cache_drain(netdevAllocCache)
         memory.page_frag_cache_drain(napiAllocCache)
-        memory.page_frag_cache_drain(rxBufferCache)
         memory.page_frag_1k_drain(napiSmallPageCache)
     }
 

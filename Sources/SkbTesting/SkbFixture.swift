@@ -26,23 +26,27 @@ import Glibc
 public final class SkbFixture {
     /// The simulation; use any of its kernel functions on the skbs.
     public let sim: SkbSim
+    /// The model NIC driver `makeSkb` and the capture helpers receive with.
+    public let driver: RxDriver
     /// Every event the simulation emitted since the fixture was made.
     public let events: SkbEventRecorder
 
     /// A fixture on x86_64 defaults; `maxSkbFrags` is CONFIG_MAX_SKB_FRAGS,
-    /// `options` the model's driver knobs (receive path, copybreak, RX buffer size).
-    public init(maxSkbFrags: Int = 17, options: SkbOptions = SkbOptions()) {
+    /// `options` the kernel-version knobs, `driver` the driver's (copybreak,
+    /// ring buffer size; the receive path is chosen per call).
+    public init(maxSkbFrags: Int = 17, options: SkbOptions = SkbOptions(), driver: RxDriverOptions = RxDriverOptions()) {
         var config = KernelConfig()
         config.maxSkbFrags = maxSkbFrags
         events = SkbEventRecorder()
         sim = SkbSim(memory: MemorySystem(config: config), options: options, sink: events)
+        self.driver = RxDriver(sim: sim, options: driver)
     }
 
     /// Receive `bytes` as one frame of `linkType` on `path`: the skb a driver
     /// hands the stack (link header pulled, header offsets set). Throws
     /// `SkbTestingError.allocationFailed` when the model runs out of memory.
     public func makeSkb(bytes: [UInt8], path: RxPath = .netdevAllocSkb, linkType: LinkType = .ethernet) throws -> SkbID {
-        let skb = try bytes.withUnsafeBytes { buf throws(SkbError) in try sim.receive(bytes: buf, linkType: linkType, path: path) }
+        let skb = try bytes.withUnsafeBytes { buf throws(SkbError) in try driver.receive(bytes: buf, linkType: linkType, path: path) }
         guard let skb else { throw SkbTestingError.allocationFailed(length: bytes.count) }
         return skb
     }
@@ -54,7 +58,7 @@ public final class SkbFixture {
         let reader = try CaptureReader(path: path, filter: filter)
         var out: [SkbID] = []
         try reader.forEachPacket { packet in
-            guard let skb = try sim.receive(packet, linkType: reader.linkType, path: rxPath) else {
+            guard let skb = try driver.receive(packet, linkType: reader.linkType, path: rxPath) else {
                 throw SkbTestingError.allocationFailed(length: packet.captureLength)
             }
             out.append(skb)

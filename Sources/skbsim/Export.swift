@@ -53,7 +53,7 @@ struct Export: ParsableCommand {
             gro = { napi.gro.heldCount }
         }, before: { packet, linkType in
             if packet.wireLength > packet.captureLength { wireLengths[packet.index] = (packet.wireLength, packet.captureLength) }
-            let pseudo = SkbSim.pseudoHeaderLength(linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))
+            let pseudo = RxDriver.pseudoHeaderLength(linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))
             if pseudo > 0 { pseudoHeaders[packet.index] = Array(packet.bytes.prefix(pseudo)) }
         }, after: { _ in
             if gro?() == 0 {

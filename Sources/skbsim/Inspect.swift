@@ -84,7 +84,7 @@ struct Inspect: ParsableCommand {
             Diagnostics.line(Inspect.headerLine(reader))
         }, before: { packet, linkType in
             currentPacket = packet.index
-            noMemBefore = sim?.rxStatistics.rxDropped ?? 0
+            noMemBefore = packetRun?.driver.statistics.rxDropped ?? 0
             skippedBefore = packetRun?.notModelledCounts ?? []
             cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
             let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
@@ -97,7 +97,7 @@ struct Inspect: ParsableCommand {
                     now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
                 }) {
                     Swift.print("    skb: none (not modelled: \(skipped.what))")
-                } else if let sim, sim.rxStatistics.rxDropped > noMemBefore {
+                } else if let packetRun, packetRun.driver.statistics.rxDropped > noMemBefore {
                     Swift.print("    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
                 } else if simulation.gro {
                     Swift.print("    skb: held or merged by GRO (delivered later)")

@@ -69,11 +69,12 @@ struct Layout: ParsableCommand {
     /// layout, free, and require a clean checker and no leaks.
     static func build(path: String, len: Int, profile: KernelProfile, mtu: Int) throws -> SkbLayout {
         let rx = RxPath(rawValue: path)
-        let sim = SimulationOptions.makeSim(profile: profile, rxPath: rx ?? .netdevAllocSkb, mtu: mtu)
+        let driver = SimulationOptions.makeDriver(profile: profile, rxPath: rx ?? .netdevAllocSkb, mtu: mtu)
+        let sim = driver.sim
         let bytes = (0..<len).map { UInt8(truncatingIfNeeded: $0) }
         let skb: SkbID?
         if let rx {
-            skb = try bytes.withUnsafeBytes { buf in try sim.driverReceive(buf, rx) }
+            skb = try bytes.withUnsafeBytes { buf in try driver.driverReceive(buf, rx) }
         } else {
             skb = sim.alloc_skb(len)
             if let skb, len > 0 {
@@ -85,6 +86,7 @@ struct Layout: ParsableCommand {
         let layout = try SkbLayout(sim: sim, skb: skb)
         try sim.kfree_skb(skb)
         sim.drainCaches()
+        driver.drainRing()
         try CaptureRun.verdict(sim)
         return layout
     }

@@ -173,8 +173,7 @@ struct SimulationOptions: ParsableArguments {
         o.seedFragDestructors = releaseOrder == .seed
         o.dropReasons = dropReasonTable
         o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
-        o.skbOptions.rxPath = rxPath
-        o.skbOptions.rxBufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
+        o.driver.bufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
         if let n = failPageNth { o.pageFailure = .nth(n) }
         if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }
         if let n = failSlabNth { o.slabFailure = .nth(n) }
@@ -191,12 +190,11 @@ struct SimulationOptions: ParsableArguments {
         (try? KernelOptions.dropReasons(profile: profile, override: dropReasonsName)) ?? .default
     }
 
-    /// A simulation of `profile` with these driver knobs (`layout`).
-    static func makeSim(profile: KernelProfile, rxPath: RxPath, mtu: Int, sink: (any EventSink)? = nil) -> SkbSim {
-        let sim = SkbSim(profile: profile, sink: sink)
-        sim.options.rxPath = rxPath
-        sim.options.rxBufferSize = rxBufferSize(mtu: mtu)
-        return sim
+    /// The model driver on a simulation of `profile` with these knobs (`layout`).
+    static func makeDriver(profile: KernelProfile, rxPath: RxPath, mtu: Int, sink: (any EventSink)? = nil) -> RxDriver {
+        var o = RxDriverOptions(path: rxPath)
+        o.bufferSize = rxBufferSize(mtu: mtu)
+        return RxDriver(sim: SkbSim(profile: profile, sink: sink), options: o)
     }
 
     /// The driver's RX buffer for an MTU: half a 4 KiB page up to 1500, 3 KiB

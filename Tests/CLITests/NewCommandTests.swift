@@ -140,12 +140,12 @@ import Testing
     /// The model's own count of page_frag allocations over the same run.
     static func modelFragments(_ sample: String, _ path: RxPath) throws -> (allocations: Int, live: Int) {
         let sim = SkbSim()
-        sim.options.rxPath = path
+        let driver = RxDriver(sim: sim, options: RxDriverOptions(path: path))
         let reader = try CaptureReader(path: Repository.sample(sample))
         try reader.forEachPacket { packet in
-            if let skb = try sim.receive(packet, linkType: reader.linkType) { try sim.consume_skb(skb) }
+            if let skb = try driver.receive(packet, linkType: reader.linkType) { try sim.consume_skb(skb) }
         }
-        let caches = [sim.netdevAllocCache, sim.napiAllocCache, sim.rxBufferCache]
+        let caches = [sim.netdevAllocCache, sim.napiAllocCache, driver.ringCache]
         let allocations = caches.reduce(0) { $0 + sim.memory.pageFragCache($1).stats.allocations }
         let live = sim.memory.leakReport().objects.filter { $0.owner.hasPrefix("page_frag:") }.count
         return (allocations, live)

@@ -151,11 +151,12 @@ import Trace
         let bytes = [UInt8](repeating: 1, count: 50)
         #expect(throws: SkbError.self) { try bytes.withUnsafeBytes { try sim.skb_copy_to_linear_data(skb, $0) } }
         #expect(sim.build_skb(KernelAddress(0), fragSize: 0) == nil)
-        var o = SkbOptions(); o.rxBufferSize = 256
-        let small = SkbSim(options: o)
-        small.beginPacket(index: 0, timestampNanoseconds: 0)
+        var o = RxDriverOptions(path: .buildSkb)
+        o.bufferSize = 256
+        let small = RxDriver(sim: SkbSim(), options: o)
+        small.sim.beginPacket(index: 0, timestampNanoseconds: 0)
         let f = patternFrame(100)
-        #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet, path: .buildSkb) } }
+        #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet) } }
         try sim.kfree_skb(skb)
     }
 }

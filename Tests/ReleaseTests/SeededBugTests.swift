@@ -42,7 +42,7 @@ import Trace
         // Packet 5's skb is received and never freed.
         run.sim.beginPacket(index: 5, timestampNanoseconds: 0)
         let f = patternFrame(600)
-        _ = try f.withUnsafeBytes { try run.sim.receive(bytes: $0, linkType: .ethernet) }
+        _ = try f.withUnsafeBytes { try run.driver.receive(bytes: $0, linkType: .ethernet) }
         let stats = run.finish()
         #expect(!stats.verdict.isClean)
         let text = stats.verdict.leaks.text

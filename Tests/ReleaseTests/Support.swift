@@ -27,7 +27,7 @@ extension SkbSim {
     func receiveFrame(_ len: Int, path: RxPath, index: Int = 0) throws -> SkbID {
         beginPacket(index: index, timestampNanoseconds: 1_767_225_600_000_000_000 + Int64(index) * 1000)
         let f = patternFrame(len)
-        let skb = try f.withUnsafeBytes { try receive(bytes: $0, linkType: .ethernet, path: path) }
+        let skb = try f.withUnsafeBytes { try RxDriver(sim: self).receive(bytes: $0, linkType: .ethernet, path: path) }
         guard let skb else { throw SkbError(.bug, "allocation failed") }
         return skb
     }

@@ -15,27 +15,29 @@ struct SkbRegressionTests {
     /// `rx_dropped`, and no drop tracepoint fires.
     @Test("a receive failing after its skb exists is freed once by the driver", arguments: [RxPath.buildSkb, .scatterGather])
     func partialReceiveDropsOnceWithNomem(path: RxPath) throws {
-        var options = SkbOptions()
-        options.rxBufferSize = 16384  // two buffers per order-3 page
+        var options = RxDriverOptions()
+        options.bufferSize = 16384  // two buffers per order-3 page
         let recorder = EventRecorder()
-        let sim = SkbSim(options: options, sink: recorder)
+        let sim = SkbSim(sink: recorder)
+        let driver = RxDriver(sim: sim, options: options)
         let small = patternFrame(100)
         sim.beginPacket(index: 0, timestampNanoseconds: 0)
-        let first = try #require(try small.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) })
+        let first = try #require(try small.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: .ethernet, path: path) })
         // Every further page allocation fails: the next frame gets the page's
         // second buffer, then cannot have a third.
         sim.memory.failPageAlloc.probability = 1
         sim.memory.failPageAlloc.minOrder = 0
         let big = patternFrame(20000)
         sim.beginPacket(index: 1, timestampNanoseconds: 1000)
-        let second = try big.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: .ethernet, path: path) }
+        let second = try big.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: .ethernet, path: path) }
         #expect(second == nil)
-        #expect(sim.rxStatistics.rxDropped == 1 && sim.rxStatistics.allocFailed == 1)
+        #expect(driver.statistics.rxDropped == 1 && driver.statistics.allocFailed == 1)
         #expect(recorder.events.filter { $0.kind == .drop && $0.packet == 1 }.isEmpty)
         let frees = recorder.events.filter { $0.kind == .consume && $0.packet == 1 }
         #expect(frees.count == 1 && "\(frees[0].function)" == "dev_kfree_skb_any", "\(frees)")
         try sim.consume_skb(first)
         sim.drainCaches()
+        driver.drainRing()
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
     }

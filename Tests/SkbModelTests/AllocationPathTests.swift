@@ -91,7 +91,7 @@ import Testing
     func buildSkbPath(_ len: Int) throws {
         let sim = SkbSim()
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.driverReceive(b, .buildSkb) })
+        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .buildSkb) })
         let s = try sim.skb(skb)
         let linear = min(len, 1664)
         let extra = len - linear
@@ -114,7 +114,7 @@ import Testing
     func scatterGatherPath(_ len: Int) throws {
         let sim = SkbSim()
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.driverReceive(b, .scatterGather) })
+        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let s = try sim.skb(skb)
         let headlen = min(len, 256)
         // buffer 0 carries min(len, 2048) bytes; it is a frag only if more than headlen.

@@ -52,7 +52,7 @@ import Testing
     @Test func skbCopyIsIndependentAndLinear() throws {
         let sim = SkbSim()
         let frame = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 3) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.driverReceive(b, .scatterGather) })
+        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let n = try #require(try sim.skb_copy(skb))
         let s = try sim.skb(skb), ns = try sim.skb(n)
         // __alloc_skb(skb_end_offset + data_len) = 384 + 2744 = 3128 → HEAD_ALIGN 3136+320 = 3456 → kmalloc-4k → end 3776
@@ -68,7 +68,7 @@ import Testing
     @Test func pskbCopySharesFrags() throws {
         let sim = SkbSim()
         let frame = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 5) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.driverReceive(b, .scatterGather) })
+        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let f0 = try sim.shinfo(skb).frag(0)
         let pfn = sim.memory.virtToHeadPage(f0.address)
         let before = sim.memory.pageRefCount(pfn)

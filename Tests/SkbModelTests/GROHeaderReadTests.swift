@@ -20,9 +20,8 @@ import Testing
     }
 
     static func run(_ name: String, _ path: RxPath, checkedOnly: Bool) throws -> Outcome {
-        var o = SkbOptions()
-        o.rxPath = path
-        let sim = SkbSim(options: o)
+        let sim = SkbSim()
+        let driver = RxDriver(sim: sim, options: RxDriverOptions(path: path))
         let napi = Napi(sim: sim, gro: GROOptions(enabled: true))
         sim.groCheckedReadsOnly = checkedOnly
         let reader = try CaptureReader(path: Repository.sample(name))
@@ -36,7 +35,7 @@ import Testing
             delivered.append(id)
         }
         while let p = try reader.next() {
-            guard let skb = try sim.receive(p, linkType: reader.linkType) else { continue }
+            guard let skb = try driver.receive(p, linkType: reader.linkType) else { continue }
             try napi.napi_gro_receive(skb) { (id: SkbID) throws(SkbError) in try record(id) }
         }
         try napi.napi_gro_flush { (id: SkbID) throws(SkbError) in try record(id) }

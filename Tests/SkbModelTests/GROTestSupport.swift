@@ -9,6 +9,7 @@ import Testing
 /// skbs; a poll ends every `budget` packets (nil: only the final flush).
 struct GRORun {
     let sim: SkbSim
+    let driver: RxDriver
     let napi: Napi
     let budget: Int?
     var delivered: [SkbID] = []
@@ -16,10 +17,10 @@ struct GRORun {
     var truesize: [Int: Int] = [:]
 
     init(path: RxPath, gro: GROOptions, budget: Int? = 64, headerSplit: Bool = false) {
-        var o = SkbOptions()
-        o.rxPath = path
+        var o = RxDriverOptions(path: path)
         o.copybreakHeaderSplit = headerSplit
-        sim = SkbSim(options: o)
+        sim = SkbSim()
+        driver = RxDriver(sim: sim, options: o)
         napi = Napi(sim: sim, gro: gro, budget: budget ?? 64)
         self.budget = budget
     }
@@ -27,7 +28,7 @@ struct GRORun {
     mutating func run(_ frames: [[UInt8]], linkType: LinkType = .ethernet) throws {
         for (index, frame) in frames.enumerated() {
             sim.beginPacket(index: index, timestampNanoseconds: Int64(index) * 12_000)
-            let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.receive(bytes: b, linkType: linkType) })
+            let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: linkType) })
             truesize[index] = Int(try sim.skb(skb).truesize)
             try napi.napi_gro_receive(skb) { delivered.append($0) }
             if budget != nil && napi.pollWorkDone() { try napi.napi_complete_done { delivered.append($0) } }

@@ -50,7 +50,7 @@ import Testing
 
     func sgSkb(_ sim: SkbSim, _ len: Int) throws -> (SkbID, [UInt8]) {
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try sim.driverReceive(b, .scatterGather) })
+        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         return (skb, frame)
     }
 

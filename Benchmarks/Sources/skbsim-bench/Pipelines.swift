@@ -59,7 +59,7 @@ enum SkbPipelineRows {
 /// Simulated RAM is 16 MiB instead of the default 32 MiB: it changes only
 /// the capacity (the pipeline holds at most a NAPI poll's worth of skbs),
 /// never a number; `verify()` fails the run if any receive failed to
-/// allocate (`rxStatistics.rxDropped`) or the checker reports anything.
+/// allocate (`driver.statistics.rxDropped`) or the checker reports anything.
 final class SkbRun: PacketPipeline {
     static let memorySize = 16 << 20
     let run: PacketRun
@@ -92,7 +92,7 @@ final class SkbRun: PacketPipeline {
         guard let s = stats else { return "not finished" }
         var problems: [String] = []
         if !s.verdict.isClean { problems.append("checker: \(s.verdict)\n\(s.verdict.fullText)") }
-        if run.sim.rxStatistics.rxDropped > 0 { problems.append("\(run.sim.rxStatistics.rxDropped) receives failed to allocate") }
+        if run.driver.statistics.rxDropped > 0 { problems.append("\(run.driver.statistics.rxDropped) receives failed to allocate") }
         if s.totalDrops > 0 { problems.append("\(s.totalDrops) drops") }
         if s.injectedPageFailures + s.injectedSlabFailures > 0 { problems.append("injected failures") }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")

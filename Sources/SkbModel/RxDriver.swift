@@ -1,18 +1,52 @@
 import Capture
 import KernelMemory
 
-/// Capture → skb: the model driver's receive, then what `eth_type_trans`
-/// (or the cooked/raw equivalents) and the protocol receive functions set.
-extension SkbSim {
-    /// Receive one captured frame on `path` (default `options.rxPath`): enter
+/// The model NIC driver's receive (`--rx-path`): how a frame the NIC wrote
+/// becomes an skb — the head allocator, the ring buffers the frame sits in,
+/// the copybreak — and the counters a driver keeps (`alloc_failed`,
+/// `rx_dropped`). It allocates and frees through its CPU's skbuff.c
+/// (`sim`); the link-layer part (`eth_type_trans`) is `SkbSim.setLinkHeaders`.
+///
+/// | path | head | paged data |
+/// |------|------|------------|
+/// | `netdevAllocSkb` | `netdev_alloc_skb(len)`: page fragment of the per-CPU `napi_alloc_cache` (softirq) for 321…3712-byte frames, kmalloc otherwise; whole frame copied | none |
+/// | `napiAllocSkb` | `napi_alloc_skb(len)`: same rule, `napi_alloc_cache`, NET_SKB_PAD + NET_IP_ALIGN | none |
+/// | `buildSkb` | `napi_build_skb` over a `bufferSize` (2048) ring buffer with NET_SKB_PAD + NET_IP_ALIGN headroom and the aligned shinfo at its tail (ixgbe/i40e style, truesize = SKB_TRUESIZE(2048 − 320) = 2304) | bytes beyond the first buffer's 1664 go into further 2048-byte buffers via `skb_add_rx_frag` (truesize 2048 each) |
+/// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN) with the first min(len, copybreak) bytes copied | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
+///
+/// Ring buffers come from the driver's `rx_ring` page_frag cache (order-3
+/// pages cut into 2048-byte buffers; real Intel drivers split order-0 pages
+/// into halves and recycle them — the slice size and truesize are the same).
+/// When a frame needs more than MAX_SKB_FRAGS buffers, further buffers are
+/// chained on `frag_list` skbs from `alloc_skb(0, GFP_ATOMIC)` whose
+/// truesize is added to the head, as virtio_net's `receive_mergeable` does.
+public final class RxDriver {
+    /// The CPU the driver's NAPI poll runs on.
+    public let sim: SkbSim
+    @exclusivity(unchecked) public var options: RxDriverOptions
+    /// The driver's counters.
+    @exclusivity(unchecked) public internal(set) var statistics = RxDriverStatistics()
+    /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
+    public let ringCache: PageFragCacheID
+
+    public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
+        self.sim = sim
+        self.options = options
+        ringCache = sim.memory.pageFragCacheCreate(name: "rx_ring")
+    }
+
+    /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.
+    public func drainRing() { sim.memory.page_frag_cache_drain(ringCache) }
+
+    /// Receive one captured frame on `path` (default `options.path`): enter
     /// the packet's context, allocate and fill the skb, set mac_header,
     /// protocol and pkt_type, pull the link header and set the network and
     /// transport header offsets from `HeaderDecoder`. Returns nil when an
-    /// allocation failed: the driver counts it (`rxStatistics`:
+    /// allocation failed: the driver counts it (`statistics`:
     /// `alloc_failed`, `rx_dropped`); no skb exists, so no drop tracepoint
     /// fires (a partly built skb is freed with `dev_kfree_skb_any`).
     public func receive(_ packet: CapturedPacket, linkType: LinkType, path: RxPath? = nil) throws(SkbError) -> SkbID? {
-        beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
+        sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
         return try receive(bytes: packet.bytes, linkType: linkType, path: path)
     }
 
@@ -42,12 +76,12 @@ extension SkbSim {
     func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
                  _ headers: UnsafePointer<PacketHeaders>, pseudoHeader pseudo: Int) throws(SkbError) -> SkbID? {
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
-        guard let skb = try driverReceive(frame, path ?? options.rxPath) else {
-            rxStatistics.allocFailed += 1
-            rxStatistics.rxDropped += 1
+        guard let skb = try driverReceive(frame, path ?? options.path) else {
+            statistics.allocFailed += 1
+            statistics.rxDropped += 1
             return nil
         }
-        try setHeaders(skb, headers.pointee, linkType, pseudoHeader: pseudo)
+        try sim.setLinkHeaders(skb, headers.pointee, linkType, pseudoHeader: pseudo)
         return skb
     }
 
@@ -70,13 +104,13 @@ extension SkbSim {
         let len = bytes.count
         switch path {
         case .netdevAllocSkb, .napiAllocSkb:
-            guard let skb = path == .netdevAllocSkb ? netdev_alloc_skb(len, .GFP_ATOMIC) : napi_alloc_skb(len) else { return nil }
+            guard let skb = path == .netdevAllocSkb ? sim.netdev_alloc_skb(len, .GFP_ATOMIC) : sim.napi_alloc_skb(len) else { return nil }
             let i = Int(skb.index)
-            __skb_put(i, len)
+            sim.__skb_put(i, len)
             // The head was allocated for this frame just now: a checked
             // copy could not report (debug builds assert it).
-            memory.rawCopyIn(to: skbs[i].dataPointer, from: bytes)
-            emit(.dataCopy, i, "memcpy", UInt64(len), UInt64(skbs[i].data))
+            sim.memory.rawCopyIn(to: sim.skbs[i].dataPointer, from: bytes)
+            sim.emit(.dataCopy, i, "memcpy", UInt64(len), UInt64(sim.skbs[i].data))
             return skb
         case .buildSkb:
             return try buildSkbReceive(bytes)
@@ -89,34 +123,32 @@ extension SkbSim {
     /// driver frees the partly built skb with `dev_kfree_skb_any` (as
     /// igb/ixgbe/virtio_net do on their error paths) and counts the drop.
     func rxFreeNoMem(_ skb: SkbID) throws(SkbError) {
-        try dev_kfree_skb_any(skb)
+        try sim.dev_kfree_skb_any(skb)
     }
 
-    /// One ring buffer of `options.rxBufferSize` bytes (GFP_ATOMIC).
+    /// One ring buffer of `options.bufferSize` bytes (GFP_ATOMIC).
     func allocRxBuffer() -> KernelAddress? {
-        memory.page_frag_alloc(rxBufferCache, options.rxBufferSize, [.GFP_ATOMIC, .__GFP_NOWARN])
+        sim.memory.page_frag_alloc(ringCache, options.bufferSize, [.GFP_ATOMIC, .__GFP_NOWARN])
     }
 
     func buildSkbReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
-        let bufSize = options.rxBufferSize
-        let pad = config.netSkbPad + config.netIpAlign
-        let firstCap = config.skbWithOverhead(bufSize) - pad
+        let bufSize = options.bufferSize
+        let pad = sim.config.netSkbPad + sim.config.netIpAlign
+        let firstCap = sim.config.skbWithOverhead(bufSize) - pad
         guard firstCap > 0 else {
             throw SkbError(.bug, "build_skb: rxBufferSize \(bufSize) leaves no room for data after NET_SKB_PAD + NET_IP_ALIGN and skb_shared_info")
         }
         guard let buf = allocRxBuffer() else { return nil }
         let first = min(bytes.count, firstCap)
-        memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))  // a fresh rx buffer
-        guard let skb = napi_build_skb(buf, fragSize: bufSize) else {
-            memory.page_frag_free(buf)
+        sim.memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))  // a fresh rx buffer
+        guard let skb = sim.napi_build_skb(buf, fragSize: bufSize) else {
+            sim.memory.page_frag_free(buf)
             return nil
         }
         let i = Int(skb.index)
-        skbs[i].data &+= UInt32(pad)
-        skbs[i].tail &+= UInt32(pad)
-        emit(.reserve, i, "skb_reserve", UInt64(pad))
-        __skb_put(i, first)
-        emit(.dataCopy, i, "dma", UInt64(first), UInt64(pad))
+        sim.__skb_reserve(i, pad)
+        sim.__skb_put(i, first)
+        sim.emit(.dataCopy, i, "dma", UInt64(first), UInt64(pad))
         guard try appendRxBuffers(i, bytes, from: first) else {
             try rxFreeNoMem(skb)
             return nil
@@ -125,8 +157,8 @@ extension SkbSim {
     }
 
     func sgReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
-        let bufSize = options.rxBufferSize
-        guard let skb = napi_alloc_skb(options.copybreak) else { return nil }
+        let bufSize = options.bufferSize
+        guard let skb = sim.napi_alloc_skb(options.copybreak) else { return nil }
         let i = Int(skb.index)
         // The NIC wrote the frame into ring buffers; the first one is
         // needed now (headers are copied out of it).
@@ -135,21 +167,21 @@ extension SkbSim {
             return nil
         }
         let len0 = min(bytes.count, bufSize)
-        memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))  // a fresh rx buffer
+        sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))  // a fresh rx buffer
         var headlen = min(bytes.count, options.copybreak)
         if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(ethGetHeadlen(bytes), headlen) }
-        __skb_put(i, headlen)
-        memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = memory.copyIn(to: skbs[i].dataPointer, from: src) }
-        emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(skbs[i].data))
+        sim.__skb_put(i, headlen)
+        sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = sim.memory.copyIn(to: sim.skbs[i].dataPointer, from: src) }
+        sim.emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(sim.skbs[i].data))
         var curr = i
         if len0 > headlen {
             guard try attachRxBuffer(i, &curr, buf0 + headlen, size: len0 - headlen, truesize: bufSize) else {
-                memory.page_frag_free(buf0)
+                sim.memory.page_frag_free(buf0)
                 try rxFreeNoMem(skb)
                 return nil
             }
         } else {
-            memory.page_frag_free(buf0)  // all copied: the buffer goes back
+            sim.memory.page_frag_free(buf0)  // all copied: the buffer goes back
         }
         guard try appendRxBuffers(i, bytes, from: len0, curr: curr) else {
             try rxFreeNoMem(skb)
@@ -173,15 +205,15 @@ extension SkbSim {
 
     /// Put `bytes[from...]` into further ring buffers attached as frags.
     func appendRxBuffers(_ head: Int, _ bytes: UnsafeRawBufferPointer, from: Int, curr: Int? = nil) throws(SkbError) -> Bool {
-        let bufSize = options.rxBufferSize
+        let bufSize = options.bufferSize
         var off = from
         var curr = curr ?? head
         while off < bytes.count {
             let n = min(bufSize, bytes.count - off)
             guard let buf = allocRxBuffer() else { return false }
-            memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))  // a fresh rx buffer
+            sim.memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))  // a fresh rx buffer
             guard try attachRxBuffer(head, &curr, buf, size: n, truesize: bufSize) else {
-                memory.page_frag_free(buf)
+                sim.memory.page_frag_free(buf)
                 return false
             }
             off += n
@@ -190,56 +222,46 @@ extension SkbSim {
     }
 
     /// `skb_add_rx_frag` onto `curr`, opening a new frag_list skb
-    /// (`alloc_skb(0, GFP_ATOMIC)`) when `curr` has MAX_SKB_FRAGS frags; the
+    /// (`sim.alloc_skb(0, GFP_ATOMIC)`) when `curr` has MAX_SKB_FRAGS frags; the
     /// head's len/data_len/truesize follow (virtio_net receive_mergeable).
     func attachRxBuffer(_ head: Int, _ curr: inout Int, _ addr: KernelAddress, size: Int, truesize: Int) throws(SkbError) -> Bool {
-        if shinfo(at: curr).nrFrags == config.maxSkbFrags {
-            guard let n = alloc_skb(0, .GFP_ATOMIC) else { return false }
+        if sim.shinfo(at: curr).nrFrags == sim.config.maxSkbFrags {
+            guard let n = sim.alloc_skb(0, .GFP_ATOMIC) else { return false }
             let ni = Int(n.index)
-            copySkbHeader(ni, from: head)
-            if curr == head { shinfo(at: head).fragList = n } else { skbs[curr].next = n }
+            sim.copySkbHeader(ni, from: head)
+            if curr == head { sim.shinfo(at: head).fragList = n } else { sim.skbs[curr].next = n }
             curr = ni
-            skbs[head].truesize &+= skbs[ni].truesize
+            sim.skbs[head].truesize &+= sim.skbs[ni].truesize
         }
-        let pfn = memory.virtToHeadPage(addr)
-        try addRxFrag(curr, shinfo(at: curr).nrFrags, page: pfn, offset: addr - memory.pageAddress(pfn), size: size, truesize: truesize)
+        let pfn = sim.memory.virtToHeadPage(addr)
+        try sim.addRxFrag(curr, sim.shinfo(at: curr).nrFrags, page: pfn, offset: addr - sim.memory.pageAddress(pfn), size: size, truesize: truesize)
         if curr != head {
-            skbs[head].dataLen &+= UInt32(size)
-            skbs[head].len &+= UInt32(size)
-            skbs[head].truesize &+= UInt32(truesize)
+            sim.skbs[head].dataLen &+= UInt32(size)
+            sim.skbs[head].len &+= UInt32(size)
+            sim.skbs[head].truesize &+= UInt32(truesize)
         }
         return true
     }
+}
 
-    /// Link-layer receive on an skb whose data is at the first byte the
-    /// driver received (after any capture pseudo-header, `pseudoHeader`
-    /// bytes of the captured frame).
-    /// Ethernet (`eth_type_trans`): mac_header = data, pull ETH_HLEN (VLAN
-    /// tags stay in-band, as the decoder reports them), protocol and
-    /// pkt_type from the frame. Cooked SLL/SLL2 (the "any" device): the skb
-    /// holds no link header; protocol and pkt_type are the kernel's own,
-    /// from the pseudo-header (with re-inserted VLAN tags, the inner
-    /// protocol, as with VLAN offload); mac_header = data, mac_len 0. Raw IP
-    /// (a tun device, `tun_get_user`) and BSD null/loop: no MAC header
-    /// either, mac_header = data with length 0, protocol from the IP version
-    /// or the address family.
-    /// network/transport_header = head offset of the decoder's offsets.
-    func setHeaders(_ skb: SkbID, _ h: PacketHeaders, _ linkType: LinkType, pseudoHeader: Int = 0) throws(SkbError) {
-        let i = Int(skb.index)
-        let base = Int(skbs[i].data)
-        if h.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
-        skbs[i].protocolType = h.vlanDepth > 0 && pseudoHeader > 0 ? h.networkProtocol : h.protocolType
-        skbs[i].pktType = h.pktType.rawValue
-        let ethernet = linkType.dlt == LinkType.ethernet.dlt
-        skbs[i].macLen = ethernet ? UInt16(truncatingIfNeeded: h.macLength) : 0
-        // eth_type_trans pulls ETH_HLEN; the other link types give the skb no MAC header.
-        let pull = ethernet && h.macHeader != nil ? 14 : 0
-        if pull > 0 && pull <= Int(skbs[i].headlen) { _ = try __skb_pull(i, pull) }
-        let origin = base - pseudoHeader
-        if let n = h.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: origin + n) }
-        if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: origin + t) }
-        emit(.headersSet, i, "eth_type_trans", UInt64(skbs[i].networkHeader), UInt64(skbs[i].transportHeader))
-    }
+/// The driver's knobs (`--rx-path`, copybreak, ring buffer size).
+public struct RxDriverOptions: Sendable, Hashable {
+    /// How a frame becomes an skb.
+    public var path: RxPath = .netdevAllocSkb
+    /// Scatter-gather driver: bytes copied into the napi_alloc_skb head (igb's IGB_RX_HDR_LEN is 256).
+    public var copybreak = 256
+    /// Scatter-gather driver: copy only the headers of frames longer than
+    /// `copybreak`, as igb_construct_skb does (`eth_get_headlen`: Ethernet,
+    /// IP and TCP/UDP headers, at most `copybreak`), the payload staying in
+    /// the ring buffer as a frag. Off (default): the first min(len, copybreak)
+    /// bytes are copied. GRO merges header-split skbs by moving frags.
+    public var copybreakHeaderSplit = false
+    /// Size of one ring buffer for the build_skb and scatter-gather drivers:
+    /// half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
+    /// truesize is this size.
+    public var bufferSize = 2048
+
+    public init(path: RxPath = .netdevAllocSkb) { self.path = path }
 }
 
 /// The model driver's counters, as a real driver keeps them (igb's
