@@ -299,12 +299,15 @@ extension MemorySystem {
     /// large kmallocs, page_frag fragments, `alloc_pages` by callers.
     public func leakReport() -> LeakReport {
         var leaks: [LeakedObject] = []
+        // Objects a per-CPU cache of the kernel's still references.
+        let referenced = Set(kmemleakRoots.flatMap { $0() }.map(\.raw))
         for c in caches {
             for (s, slab) in c.slabs.enumerated() where slab.pfn >= 0 && slab.inuse > 0 {
                 for i in 0..<c.objectsPerSlab {
                     let m = c.objects[s * c.objectsPerSlab + i]
-                    guard m.live && !m.parked else { continue }
+                    guard m.live else { continue }
                     let a = KernelAddress(KernelAddress.directMapBase + UInt64((Int(slab.pfn) << pageShift) + i * c.size))
+                    if referenced.contains(a.raw) { continue }
                     leaks.append(LeakedObject(address: a, size: Int(m.requested), owner: c.name, allocator: "\(m.allocatedBy)",
                                               allocEvent: m.allocEvent, allocPacket: Int(m.allocPacket)))
                 }

@@ -67,6 +67,10 @@ public final class MemorySystem {
     @exclusivity(unchecked) public internal(set) var warnings: [String] = []
     /// The checker's findings (KASAN / VM_BUG_ON style), in order.
     @exclusivity(unchecked) public internal(set) var checker = Checker()
+    /// Providers of the slab objects a cache of the kernel's still holds
+    /// (the NAPI skb cache's parked `sk_buff`s): kmemleak finds a pointer to
+    /// them, so `leakReport` does not list them. Called on the leak scan only.
+    public var kmemleakRoots: [() -> [KernelAddress]] = []
 
     /// Slab caches (`KmemCacheID` indexes them), in unmanaged storage so the
     /// slab fast paths update metadata without uniqueness checks.

@@ -33,9 +33,6 @@ struct ObjectMeta {
     @usableFromInline var requested: UInt32 = 0
     @usableFromInline var nextFree: Int32 = -1
     @usableFromInline var live = false
-    /// Allocated, but parked in its owner's cache (`kasan_mempool_poison_object`):
-    /// referenced, so not a leak.
-    @usableFromInline var parked = false
     /// Free path that released it, for reports.
     @usableFromInline var freedBy: StaticString = ""
     @usableFromInline var allocatedBy: StaticString = ""
@@ -400,32 +397,18 @@ extension MemorySystem {
 extension MemorySystem {
     /// `kasan_mempool_poison_object(obj)`: an object of cache `id` parked in
     /// a cache of its owner's (the NAPI skb cache) stays allocated to the
-    /// slab — referenced, so kmemleak does not report it — but touching it
-    /// is reported like a use-after-free (KASAN's free shadow) until
-    /// `kasan_mempool_unpoison_object`.
+    /// slab, but touching it is reported like a use-after-free (KASAN's free
+    /// shadow) until `kasan_mempool_unpoison_object`. Its owner lists it in
+    /// a `kmemleakRoots` provider, so kmemleak does not report it.
     public func kasan_mempool_poison_object(_ id: KmemCacheID, _ addr: KernelAddress) {
-        let size = caches[Int(id.raw)].size
-        objectMeta(id, addr)?.pointee.parked = true
+        let size = caches.pointer(Int(id.raw)).pointee.size
         fillShadow(offsetInArena(addr) &>> Shadow.granuleShift, Shadow.slabFree, count: size &>> Shadow.granuleShift)
     }
 
     /// `kasan_mempool_unpoison_object(obj, kmem_cache_size(s))`: the object
-    /// is accessible again (handed out of the owner's cache, or about to be freed).
+    /// is accessible again (handed out of the owner's cache).
     public func kasan_mempool_unpoison_object(_ id: KmemCacheID, _ addr: KernelAddress) {
-        let c = caches[Int(id.raw)]
-        objectMeta(id, addr)?.pointee.parked = false
-        unpoisonObject(offsetInArena(addr), requested: c.objectSize, size: c.size)
-    }
-
-    /// The record of the object of cache `id` starting at `addr`, nil if there is none.
-    func objectMeta(_ id: KmemCacheID, _ addr: KernelAddress) -> UnsafeMutablePointer<ObjectMeta>? {
-        guard isValid(addr) else { return nil }
-        let head = Int(pages[virt_to_page(addr).index].head)
-        guard pages[head].flags & PageFlag.slab != 0, Int(pages[head].ownerID) == Int(id.raw) else { return nil }
         let c = caches.pointer(Int(id.raw))
-        let slabOff = offsetInArena(addr) &- (head &<< pageShift)
-        let obj = slabOff / c.pointee.size
-        guard obj < c.pointee.objectsPerSlab, slabOff == obj * c.pointee.size else { return nil }
-        return c.pointee.objects.pointer(Int(pages[head].next) * c.pointee.objectsPerSlab + obj)
+        unpoisonObject(offsetInArena(addr), requested: c.pointee.objectSize, size: c.pointee.size)
     }
 }

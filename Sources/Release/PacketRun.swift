@@ -331,8 +331,7 @@ public final class PacketRun {
     /// another release order than the kernel's every protocol takes the
     /// last path, so that each free runs the pipeline's stages.
     func deliver(_ skb: SkbID) throws(SkbError) {
-        let s = try sim.skb(skb)
-        let truesize = s.truesize, len = s.len
+        let (truesize, len) = try sim.modify(skb) { ($0.truesize, $0.len) }
         let proto = pipelineFrees ? .other : sim.l4Protocol(skb)
         let queued: Bool
         switch proto {
@@ -357,12 +356,12 @@ public final class PacketRun {
     /// The reader: the oldest queued skb is read and freed the way its
     /// protocol frees it.
     func readOne() throws(SkbError) {
-        guard let skb = sim.sockets.peek(socket) else { return }
-        switch pipelineFrees ? .other : sim.l4Protocol(skb) {
+        guard let proto = sim.sockets.peekProtocol(socket) else { return }
+        switch proto {
         case .tcp: try sim.tcpRecvmsg(socket: socket)
         case .udp: try sim.udpRecvmsg(socket: socket)
         case .other:
-            _ = sim.sockets.dequeue(socket)
+            guard let skb = sim.sockets.dequeue(socket) else { return }
             try pipeline.consume_skb(skb)
         }
         consumed += 1

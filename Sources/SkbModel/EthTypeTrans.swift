@@ -17,20 +17,20 @@ extension SkbSim {
     /// either, mac_header = data with length 0, protocol from the IP version
     /// or the address family.
     /// network/transport_header = head offset of the decoder's offsets.
-    func setLinkHeaders(_ skb: SkbID, _ h: PacketHeaders, _ linkType: LinkType, pseudoHeader: Int = 0) throws(SkbError) {
+    func setLinkHeaders(_ skb: SkbID, _ h: UnsafePointer<PacketHeaders>, _ linkType: LinkType, pseudoHeader: Int = 0) throws(SkbError) {
         let i = Int(skb.index)
         let base = Int(skbs[i].data)
-        if h.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
-        skbs[i].protocolType = h.vlanDepth > 0 && pseudoHeader > 0 ? h.networkProtocol : h.protocolType
-        skbs[i].pktType = h.pktType.rawValue
+        if h.pointee.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
+        skbs[i].protocolType = h.pointee.vlanDepth > 0 && pseudoHeader > 0 ? h.pointee.networkProtocol : h.pointee.protocolType
+        skbs[i].pktType = h.pointee.pktType.rawValue
         let ethernet = linkType.dlt == LinkType.ethernet.dlt
-        skbs[i].macLen = ethernet ? UInt16(truncatingIfNeeded: h.macLength) : 0
+        skbs[i].macLen = ethernet ? UInt16(truncatingIfNeeded: h.pointee.macLength) : 0
         // eth_type_trans pulls ETH_HLEN; the other link types give the skb no MAC header.
-        let pull = ethernet && h.macHeader != nil ? 14 : 0
+        let pull = ethernet && h.pointee.macHeader != nil ? 14 : 0
         if pull > 0 && pull <= Int(skbs[i].headlen) { _ = try __skb_pull(i, pull) }
         let origin = base - pseudoHeader
-        if let n = h.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: origin + n) }
-        if let t = h.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: origin + t) }
+        if let n = h.pointee.networkHeader { skbs[i].networkHeader = UInt16(truncatingIfNeeded: origin + n) }
+        if let t = h.pointee.transportHeader { skbs[i].transportHeader = UInt16(truncatingIfNeeded: origin + t) }
         emit(.headersSet, i, "eth_type_trans", UInt64(skbs[i].networkHeader), UInt64(skbs[i].transportHeader))
     }
 }

@@ -9,7 +9,7 @@ extension SkbSim {
     /// The L4 protocol of an skb, read from its network header as the
     /// kernel reads it: IPv4 `protocol`, IPv6 `nexthdr` (extension headers
     /// are not walked: such packets count as `.other`). Not IP, or a header
-    /// the checker would not let the kernel read: `.other`.
+    /// outside the linear data: `.other`.
     public func l4Protocol(_ id: SkbID) -> L4Protocol {
         let i = Int(id.index)
         guard isLive(id) else { return .other }
@@ -20,7 +20,9 @@ extension SkbSim {
         case 0x86DD: at = Int(skbs[i].networkHeader) + 6
         default: return .other
         }
-        guard memory.isAccessible(nh + at, count: 1) else { return .other }
+        // The byte is in the skb's linear data (the model put the headers
+        // there itself): the same read the checker would pass.
+        guard at < Int(skbs[i].tail) else { return .other }
         switch memory.rawLoad(UInt8.self, at: nh + at) {
         case 6: return .tcp
         case 17: return .udp

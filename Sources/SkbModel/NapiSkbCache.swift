@@ -15,8 +15,9 @@ import Trace
 ///   `NAPI_SKB_CACHE_SIZE` (64), its upper half (`NAPI_SKB_CACHE_HALF`, 32)
 ///   goes back with `kmem_cache_free_bulk`.
 ///
-/// Parked objects are allocated slab objects, not leaks; `drainCaches`
-/// returns them before a leak check.
+/// Parked objects are allocated slab objects, referenced by the cache: the
+/// leak scan does not list them (`MemorySystem.kmemleakRoots`), and
+/// `drainCaches` returns them to the slab.
 public struct NapiSkbCache {
     /// `NAPI_SKB_CACHE_SIZE`.
     public static let size = 64
@@ -71,25 +72,21 @@ extension SkbSim {
         napiSkbCache.objects.append(addr)
         napiSkbCache.puts += 1
         if napiSkbCache.objects.count == NapiSkbCache.size {
-            // kmem_cache_free_bulk(skbuff_cache, 32, skb_cache + 32)
+            // kmem_cache_free_bulk(skbuff_cache, 32, skb_cache + 32). The
+            // kernel unpoisons each first; the model's free writes the
+            // object's freed shadow itself, so that step changes nothing here.
             for k in NapiSkbCache.half..<NapiSkbCache.size {
-                let obj = napiSkbCache.objects[k]
-                memory.kasan_mempool_unpoison_object(skbuffCache, obj)
-                memory.kmem_cache_free(skbuffCache, obj)
+                memory.kmem_cache_free(skbuffCache, napiSkbCache.objects[k])
             }
             napiSkbCache.objects.count = NapiSkbCache.half
         }
         releaseSlot(i)
     }
 
-    /// Return every parked struct to `skbuff_cache`. The kernel keeps them
-    /// for the CPU's lifetime; the model returns them at the end of a run
-    /// (`drainCaches`) so that a leak check sees only real leaks.
+    /// Return every parked struct to `skbuff_cache` (the kernel keeps them
+    /// for the CPU's lifetime; the model returns them at the end of a run).
     func napiSkbCacheDrain() {
-        while let obj = napiSkbCache.objects.popLast() {
-            memory.kasan_mempool_unpoison_object(skbuffCache, obj)
-            memory.kmem_cache_free(skbuffCache, obj)
-        }
+        while let obj = napiSkbCache.objects.popLast() { memory.kmem_cache_free(skbuffCache, obj) }
     }
 
     /// `__napi_kfree_skb(skb, reason)`: `skb_release_all(skb, reason)`, then

@@ -81,7 +81,7 @@ public final class RxDriver {
             statistics.rxDropped += 1
             return nil
         }
-        try sim.setLinkHeaders(skb, headers.pointee, linkType, pseudoHeader: pseudo)
+        try sim.setLinkHeaders(skb, headers, linkType, pseudoHeader: pseudo)
         return skb
     }
 

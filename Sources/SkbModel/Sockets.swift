@@ -23,8 +23,15 @@ public struct SimSocket {
     /// on `sk_receive_queue`, spliced over when the reader queue runs empty).
     var readerQueued = 0
 
+    /// An skb on the receive queue and the protocol that queued it (the
+    /// socket's `sk_protocol`, which the reader's free depends on).
+    struct Queued {
+        var skb: SkbID
+        var proto: L4Protocol
+    }
+
     /// The queue's ring, owned by `Sockets` (freed with it).
-    let ring: UnsafeMutablePointer<SkbID>
+    let ring: UnsafeMutablePointer<Queued>
     let ringCapacity: Int
     var ringHead = 0
     public internal(set) var queued = 0
@@ -34,23 +41,23 @@ public struct SimSocket {
         self.rcvbuf = rcvbuf
         ringCapacity = max(capacity, 1)
         ring = .allocate(capacity: ringCapacity)
-        ring.initialize(repeating: SkbID(index: 0, generation: 0), count: ringCapacity)
+        ring.initialize(repeating: Queued(skb: SkbID(index: 0, generation: 0), proto: .other), count: ringCapacity)
     }
 
-    @inline(__always) mutating func enqueue(_ skb: SkbID) -> Bool {
+    @inline(__always) mutating func enqueue(_ skb: SkbID, _ proto: L4Protocol) -> Bool {
         guard queued < ringCapacity else { return false }
         var slot = ringHead + queued
         if slot >= ringCapacity { slot -= ringCapacity }
-        ring[slot] = skb
+        ring[slot] = Queued(skb: skb, proto: proto)
         queued += 1
         return true
     }
 
-    @inline(__always) func peek() -> SkbID? { queued > 0 ? ring[ringHead] : nil }
+    @inline(__always) func peek() -> Queued? { queued > 0 ? ring[ringHead] : nil }
 
     @inline(__always) mutating func dequeue() -> SkbID? {
         guard queued > 0 else { return nil }
-        let s = ring[ringHead]
+        let s = ring[ringHead].skb
         ringHead += 1
         if ringHead == ringCapacity { ringHead = 0 }
         queued -= 1
@@ -134,10 +141,14 @@ public final class Sockets {
     }
 
     @discardableResult
-    @inline(__always) public func enqueue(_ sk: UInt32, _ skb: SkbID) -> Bool { table[Int(sk)].enqueue(skb) }
+    @inline(__always) public func enqueue(_ sk: UInt32, _ skb: SkbID, protocol proto: L4Protocol = .other) -> Bool {
+        table[Int(sk)].enqueue(skb, proto)
+    }
     @inline(__always) public func dequeue(_ sk: UInt32) -> SkbID? { table[Int(sk)].dequeue() }
     /// The oldest skb queued on socket `sk`, left queued.
-    @inline(__always) public func peek(_ sk: UInt32) -> SkbID? { table[Int(sk)].peek() }
+    @inline(__always) public func peek(_ sk: UInt32) -> SkbID? { table[Int(sk)].peek()?.skb }
+    /// The protocol that queued the oldest skb of socket `sk`.
+    @inline(__always) public func peekProtocol(_ sk: UInt32) -> L4Protocol? { table[Int(sk)].peek()?.proto }
     @inline(__always) func rmemAlloc(_ sk: UInt32) -> Int { table[Int(sk)].rmemAlloc }
     @inline(__always) func rcvbuf(_ sk: UInt32) -> Int { table[Int(sk)].rcvbuf }
     @inline(__always) func socketPointer(_ sk: UInt32) -> UnsafeMutablePointer<SimSocket> { table.pointer(Int(sk)) }

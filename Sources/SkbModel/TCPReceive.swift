@@ -26,7 +26,7 @@ extension SkbSim {
         // tcp_try_rmem_schedule failing into a non-empty queue drops; an
         // empty queue takes the segment anyway (sk_forced_mem_schedule).
         if s.pointee.rmemAlloc > s.pointee.rcvbuf && s.pointee.queued > 0 { return false }
-        guard s.pointee.enqueue(id) else { return false }
+        guard s.pointee.enqueue(id, .tcp) else { return false }
         skb_orphan(i)
         skbs[i].destructor = .sockRfree(socket: sk)
         skbs[i].sk = sk

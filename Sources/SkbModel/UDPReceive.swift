@@ -30,7 +30,7 @@ extension SkbSim {
             if rcvbuf > Int(Int32.max) >> 1 || rmem != 0 { return false }
         }
         if rmem > rcvbuf >> 1 { skb_condense(i) }
-        guard s.pointee.enqueue(id) else { return false }
+        guard s.pointee.enqueue(id, .udp) else { return false }
         s.pointee.charge(Int(skbs[i].truesize))
         return true
     }
