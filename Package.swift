@@ -66,7 +66,9 @@ let package = Package(
         // allocation rules, written apart from the model (only KernelConfig numbers).
         .target(name: "KernelReference", dependencies: ["KernelMemory"]),
         // Model vs KernelReference rows and docs/fidelity.md.
-        .target(name: "Fidelity", dependencies: ["SkbModel", "KernelMemory", "KernelReference", "Capture", "SampleKit", "Trace"]),
+        .target(
+            name: "Fidelity",
+            dependencies: ["SkbModel", "KernelMemory", "KernelReference", "Capture", "SampleKit", "Trace"]),
         .executableTarget(name: "skbsim-fidelity", dependencies: ["Fidelity", "KernelReference", "KernelMemory"]),
         .executableTarget(name: "skbsim-samples", dependencies: ["SampleKit"]),
         .executableTarget(
@@ -88,16 +90,30 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CMappedFile", "SampleKit", "TestSupport"]),
         .testTarget(name: "KernelMemoryTests", dependencies: ["KernelMemory"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "TestSupport"]),
-        .testTarget(name: "SkbModelTests", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "SkbModelTests",
+            dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+        .testTarget(
+            name: "ReleaseTests",
+            dependencies: ["Release", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"],
+            exclude: ["Golden"]),
         .testTarget(name: "SampleKitTests", dependencies: ["SampleKit", "Capture", "TestSupport"]),
         .testTarget(name: "KernelProbeTests", dependencies: ["KernelProbe", "KernelReference", "KernelMemory"]),
-        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory", "TestSupport"]),
+        .testTarget(
+            name: "FidelityTests",
+            dependencies: ["Fidelity", "KernelReference", "KernelProbe", "SkbModel", "KernelMemory", "TestSupport"]),
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
-        .testTarget(name: "CLITests", dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;
         // fault injection through PacketRun (Release) and skb-operation regressions (SkbModel).
-        .testTarget(name: "ReliabilityTests", dependencies: ["skbsim", "Capture", "CPcap", "SampleKit", "Release", "SkbModel", "KernelMemory", "Trace", "TestSupport"]),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "skbsim", "Capture", "CPcap", "SampleKit", "Release", "SkbModel", "KernelMemory", "Trace",
+                "TestSupport",
+            ]),
     ]
 )

@@ -7,7 +7,7 @@
 // summarised and its timestamp formatted. Compiled together with
 // Sources/Capture by scripts/fuzz.sh; not a SwiftPM target.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One file for the whole run, truncated and rewritten for each input.

@@ -34,7 +34,10 @@ struct Input {
     var pos = 0
     var exhausted: Bool { pos >= bytes.count }
     mutating func u8() -> Int {
-        guard pos < bytes.count else { pos += 1; return 0 }
+        guard pos < bytes.count else {
+            pos += 1
+            return 0
+        }
         defer { pos += 1 }
         return Int(bytes[pos])
     }
@@ -45,7 +48,10 @@ struct Input {
         switch u8() & 7 {
         case 0: return u8() & 15
         case 1: return u8()
-        case 2: return [0, 1, 14, 54, 64, 128, 192, 256, 320, 384, 704, 1024, 1500, 1664, 2048, 3712, 4096, 9000, 32768, 65535][u8() % 20]
+        case 2:
+            return [
+                0, 1, 14, 54, 64, 128, 192, 256, 320, 384, 704, 1024, 1500, 1664, 2048, 3712, 4096, 9000, 32768, 65535,
+            ][u8() % 20]
         default: return min(max, u16())
         }
     }
@@ -84,8 +90,11 @@ struct Flows {
         var b: [UInt8] = []
         b.reserveCapacity(14 + ipLen)
         b += [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, UInt8(1 + f), 0x08, 0x00]
-        b += [0x45, 0, UInt8(ipLen >> 8 & 0xff), UInt8(ipLen & 0xff), UInt8(ipID[f] >> 8), UInt8(ipID[f] & 0xff), 0x40, 0, 64, 6, 0, 0,
-              192, 0, 2, UInt8(1 + f), 198, 51, 100, 2]
+        b += [
+            0x45, 0, UInt8(ipLen >> 8 & 0xff), UInt8(ipLen & 0xff), UInt8(ipID[f] >> 8), UInt8(ipID[f] & 0xff), 0x40, 0,
+            64, 6, 0, 0,
+            192, 0, 2, UInt8(1 + f), 198, 51, 100, 2,
+        ]
         var sum: UInt32 = 0
         for k in stride(from: 14, to: 34, by: 2) { sum += UInt32(b[k]) << 8 | UInt32(b[k + 1]) }
         while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
@@ -95,8 +104,10 @@ struct Flows {
         ipID[f] &+= 1
         if gap { seq[f] &+= 1448 }
         let s = seq[f]
-        b += [0xc7, 0x38, 0x01, 0xbb, UInt8(s >> 24), UInt8(s >> 16 & 0xff), UInt8(s >> 8 & 0xff), UInt8(s & 0xff),
-              0, 0, 0, 1, UInt8((20 + optLen) / 4) << 4, tcpFlags, 0xff, 0xff, 0, 0, 0, 0]
+        b += [
+            0xc7, 0x38, 0x01, 0xbb, UInt8(s >> 24), UInt8(s >> 16 & 0xff), UInt8(s >> 8 & 0xff), UInt8(s & 0xff),
+            0, 0, 0, 1, UInt8((20 + optLen) / 4) << 4, tcpFlags, 0xff, 0xff, 0, 0, 0, 0,
+        ]
         if timestamps { b += [1, 1, 8, 10, 0, 0, 0, UInt8(f), 0, 0, 0, 7] }
         seq[f] &+= UInt32(payload)
         for k in 0..<payload { b.append(UInt8(truncatingIfNeeded: k &* 31 &+ f)) }
@@ -138,11 +149,21 @@ final class Run {
         if faults & 0x03 != 0 {
             let p = Double(faults >> 2 & 0x0f) / 32
             let seed = UInt64(input.u8())
-            if faults & 0x01 != 0 { memory.failPageAlloc.probability = p; memory.failPageAlloc.seed = seed; memory.failPageAlloc.minOrder = 0 }
-            if faults & 0x02 != 0 { memory.failSlab.probability = p; memory.failSlab.seed = seed &+ 1 }
+            if faults & 0x01 != 0 {
+                memory.failPageAlloc.probability = p
+                memory.failPageAlloc.seed = seed
+                memory.failPageAlloc.minOrder = 0
+            }
+            if faults & 0x02 != 0 {
+                memory.failSlab.probability = p
+                memory.failSlab.seed = seed &+ 1
+            }
         } else if faults & 0x0c != 0 {
             let n = 1 + input.u8()
-            if faults & 0x04 != 0 { memory.failPageAlloc.failNth = n; memory.failPageAlloc.minOrder = 0 }
+            if faults & 0x04 != 0 {
+                memory.failPageAlloc.failNth = n
+                memory.failPageAlloc.minOrder = 0
+            }
             if faults & 0x08 != 0 { memory.failSlab.failNth = n + 3 }
         }
         var options = SkbOptions()
@@ -177,9 +198,14 @@ final class Run {
         guard depth < 4 else { return }
         let s: SkBuff
         let sh: SharedInfo
-        do { s = try sim.skb(id); sh = try sim.shinfo(id) } catch { finding("\(where_): \(id) unreadable: \(error)") }
+        do {
+            s = try sim.skb(id)
+            sh = try sim.shinfo(id)
+        } catch { finding("\(where_): \(id) unreadable: \(error)") }
         guard s.head.raw != 0 else { finding("\(where_): \(id) has no head") }
-        guard s.data <= s.tail, s.tail <= s.end else { finding("\(where_): \(id) data \(s.data) tail \(s.tail) end \(s.end)") }
+        guard s.data <= s.tail, s.tail <= s.end else {
+            finding("\(where_): \(id) data \(s.data) tail \(s.tail) end \(s.end)")
+        }
         guard s.dataLen <= s.len else { finding("\(where_): \(id) data_len \(s.dataLen) > len \(s.len)") }
         guard s.tail - s.data == s.len - s.dataLen else {
             finding("\(where_): \(id) tail - data = \(s.tail - s.data) but len - data_len = \(s.len - s.dataLen)")
@@ -200,7 +226,9 @@ final class Run {
             check(c, where_ + " (frag_list of \(id))", depth: depth + 1)
             cur = m.next
         }
-        guard paged == Int(s.dataLen) else { finding("\(where_): \(id) frags + frag_list = \(paged) but data_len = \(s.dataLen)") }
+        guard paged == Int(s.dataLen) else {
+            finding("\(where_): \(id) frags + frag_list = \(paged) but data_len = \(s.dataLen)")
+        }
         guard s.truesize >= s.len else { finding("\(where_): \(id) truesize \(s.truesize) < len \(s.len)") }
         guard memory.checker.reports.count == reportsAllowed else {
             finding("\(where_): unexpected checker report:\n\(memory.checker.reports.last!.text)")
@@ -210,7 +238,9 @@ final class Run {
     func checkReports(_ where_: String) {
         let reports = memory.checker.reports
         guard reports.count == reportsAllowed else {
-            finding("\(where_): unexpected checker report:\n\(reports[reportsAllowed...].map(\.text).joined(separator: "\n"))")
+            finding(
+                "\(where_): unexpected checker report:\n\(reports[reportsAllowed...].map(\.text).joined(separator: "\n"))"
+            )
         }
     }
 
@@ -259,7 +289,9 @@ final class Run {
         do throws(SkbError) {
             try perform(op, &input)
         } catch {
-            if error.kind == .useAfterFree { finding("step \(steps) op \(op): use-after-free on a held handle: \(error)") }
+            if error.kind == .useAfterFree {
+                finding("step \(steps) op \(op): use-after-free on a held handle: \(error)")
+            }
         }
         // Handles the step freed behind the harness's back must not be in the pool.
         checkReports("step \(steps) op \(op)")
@@ -301,13 +333,18 @@ final class Run {
             guard let skb else { return }
             if input.bool() {
                 try napi.napi_gro_receive(skb) { s throws(SkbError) in self.delivered(s) }
-                if autoPoll && napi.pollWorkDone() { try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) } }
+                if autoPoll && napi.pollWorkDone() {
+                    try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) }
+                }
             } else {
                 add(skb)
             }
         case 7:
-            if input.bool() { try napi.napi_gro_flush { s throws(SkbError) in self.delivered(s) } }
-            else { try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) } }
+            if input.bool() {
+                try napi.napi_gro_flush { s throws(SkbError) in self.delivered(s) }
+            } else {
+                try napi.napi_complete_done { s throws(SkbError) in self.delivered(s) }
+            }
         case 8:
             guard let k = pick(&input) else { return }
             try sim.skb_put(pool[k], input.length(max: 70_000))
@@ -349,7 +386,10 @@ final class Run {
             add(try sim.skb_copy(pool[k], .GFP_ATOMIC))
         case 19:
             guard let k = pick(&input) else { return }
-            add(input.bool() ? try sim.pskb_copy(pool[k]) : try sim.__pskb_copy_fclone(pool[k], headroom: input.length(max: 512), fclone: input.bool()))
+            add(
+                input.bool()
+                    ? try sim.pskb_copy(pool[k])
+                    : try sim.__pskb_copy_fclone(pool[k], headroom: input.length(max: 512), fclone: input.bool()))
         case 20:
             guard let k = pick(&input) else { return }
             let id = take(k)
@@ -386,7 +426,9 @@ final class Run {
             let id = pool[k]
             guard let r = room[id], r.left > 0, try !sim.skb_cloned(id) else { return }
             let sh = try sim.shinfo(id)
-            guard sh.nrFrags == r.index + 1, sh.frag(r.index).page + Int(sh.frag(r.index).offset) == r.address else { return }
+            guard sh.nrFrags == r.index + 1, sh.frag(r.index).page + Int(sh.frag(r.index).offset) == r.address else {
+                return
+            }
             let size = 1 + input.u16() % r.left
             try sim.skb_coalesce_rx_frag(id, r.index, size: size, truesize: 0)
             room[id] = (r.address, r.index, r.left - size)
@@ -438,7 +480,9 @@ final class Run {
             guard added <= 1 else { finding("operation on freed \(id) made \(added) reports") }
             if added == 1 {
                 let kind = memory.checker.reports.last!.kind
-                guard kind == .slabUseAfterFree || kind == .useAfterFree else { finding("operation on freed \(id): \(kind) report") }
+                guard kind == .slabUseAfterFree || kind == .useAfterFree else {
+                    finding("operation on freed \(id): \(kind) report")
+                }
             }
             reportsAllowed += added
         default:
@@ -452,7 +496,9 @@ final class Run {
     func finish() {
         do {
             try napi.napi_gro_flush { s throws(SkbError) in
-                do throws(SkbError) { try self.sim.consume_skb(s) } catch { finding("freeing a GRO-flushed skb: \(error)") }
+                do throws(SkbError) { try self.sim.consume_skb(s) } catch {
+                    finding("freeing a GRO-flushed skb: \(error)")
+                }
             }
         } catch {
             finding("final napi_gro_flush: \(error)")

@@ -2,11 +2,11 @@ import CMappedFile
 import CPcap
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads packets from a pcap or pcapng file through libpcap.
@@ -102,8 +102,9 @@ public final class CaptureReader {
                 message: "cannot open: " + String(cString: strerror(code))
             )
         }
-        try self.init(stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords,
-                      descriptor: descriptor >= 0 ? descriptor : nil)
+        try self.init(
+            stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords,
+            descriptor: descriptor >= 0 ? descriptor : nil)
     }
 
     /// A regular file through the mmap-window stream (`skbsim_mapped_fopen`:
@@ -213,8 +214,10 @@ public final class CaptureReader {
             state.pointee.packetsRead = index + 1
             let captureLength = Int(header.pointee.caplen)
             let wireLength = Int(header.pointee.len)
-            if _fastPath(pcapRecordHeaderSize > 0 && start >= 0 && captureLength < snaplen && captureLength <= wireLength
-                            && captureLength <= Self.maximumCaptureLength) {
+            if _fastPath(
+                pcapRecordHeaderSize > 0 && start >= 0 && captureLength < snaplen && captureLength <= wireLength
+                    && captureLength <= Self.maximumCaptureLength)
+            {
                 // What lengthProblem concludes for a valid pcap record shorter
                 // than the snapshot length, without the call.
                 let end = start + Int64(pcapRecordHeaderSize + captureLength)

@@ -56,11 +56,17 @@ public struct CaptureTimestamp: Hashable, Comparable, Sendable, CustomStringConv
         let fraction = Int(magnitude % 1_000_000_000)
         var wholeDigits = 1
         var rest = whole / 10
-        while rest > 0 { wholeDigits += 1; rest /= 10 }
+        while rest > 0 {
+            wholeDigits += 1
+            rest /= 10
+        }
         let length = (negative ? 1 : 0) + wholeDigits + 1 + 9
         return String(unsafeUninitializedCapacity: length) { out in
             var position = 0
-            if negative { out[0] = UInt8(ascii: "-"); position = 1 }
+            if negative {
+                out[0] = UInt8(ascii: "-")
+                position = 1
+            }
             var value = whole
             for i in stride(from: position + wholeDigits - 1, through: position, by: -1) {
                 out[i] = UInt8(ascii: "0") + UInt8(value % 10)

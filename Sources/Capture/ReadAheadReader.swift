@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Reads a capture with libpcap on a background thread, a batch ahead of
@@ -147,8 +147,9 @@ public final class ReadAheadReader: PacketSource {
             deliveredIndex: record.deliveredIndex,
             timestamp: record.timestamp,
             wireLength: record.wireLength,
-            bytes: UnsafeRawBufferPointer(start: cursor.pointee.bytes.unsafelyUnwrapped + record.offset,
-                                          count: record.captureLength),
+            bytes: UnsafeRawBufferPointer(
+                start: cursor.pointee.bytes.unsafelyUnwrapped + record.offset,
+                count: record.captureLength),
             byteOffset: record.byteOffset >= 0 ? record.byteOffset : nil
         )
     }
@@ -200,11 +201,13 @@ public final class ReadAheadReader: PacketSource {
     private static func start(_ ring: ReadAheadRing) -> pthread_t? {
         let context = Unmanaged.passRetained(ring).toOpaque()
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            let ring = Unmanaged<ReadAheadRing>.fromOpaque(context!).takeRetainedValue()
-            ring.produce()
-            return nil
-        }, context)
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                let ring = Unmanaged<ReadAheadRing>.fromOpaque(context!).takeRetainedValue()
+                ring.produce()
+                return nil
+            }, context)
         guard status == 0 else {
             Unmanaged<ReadAheadRing>.fromOpaque(context).release()
             return nil

@@ -1,9 +1,9 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// One packet in a batch: `CapturedPacket` with its bytes as an offset into
@@ -96,11 +96,12 @@ final class ReadAheadRing {
                 headers = .allocate(capacity: options.batchPackets)
                 headers!.initialize(repeating: PacketHeaders(), count: options.batchPackets)
             }
-            (batches + i).initialize(to: ReadAheadBatch(
-                records: .allocate(capacity: options.batchPackets),
-                headers: headers,
-                bytes: .allocate(byteCount: byteCapacity, alignment: 16),
-                byteCapacity: byteCapacity))
+            (batches + i).initialize(
+                to: ReadAheadBatch(
+                    records: .allocate(capacity: options.batchPackets),
+                    headers: headers,
+                    bytes: .allocate(byteCount: byteCapacity, alignment: 16),
+                    byteCapacity: byteCapacity))
         }
         free = .allocate(capacity: 1)
         filled = .allocate(capacity: 1)
@@ -204,14 +205,16 @@ final class ReadAheadRing {
             let packet: CapturedPacket
             do throws(CaptureError) {
                 guard let next = try reader.next() else {
-                    batch.pointee.end = ReadAheadEnd(error: nil, packetsRead: reader.packetsRead,
-                                                     recordsTruncatedToSnaplen: reader.recordsTruncatedToSnaplen)
+                    batch.pointee.end = ReadAheadEnd(
+                        error: nil, packetsRead: reader.packetsRead,
+                        recordsTruncatedToSnaplen: reader.recordsTruncatedToSnaplen)
                     return
                 }
                 packet = next
             } catch {
-                batch.pointee.end = ReadAheadEnd(error: error, packetsRead: reader.packetsRead,
-                                                 recordsTruncatedToSnaplen: reader.recordsTruncatedToSnaplen)
+                batch.pointee.end = ReadAheadEnd(
+                    error: error, packetsRead: reader.packetsRead,
+                    recordsTruncatedToSnaplen: reader.recordsTruncatedToSnaplen)
                 return
             }
             if !append(packet, to: batch) {

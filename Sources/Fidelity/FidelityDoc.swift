@@ -18,7 +18,9 @@ extension FidelityRow {
 /// Renders docs/fidelity.md. Deterministic: no live measurement enters it except
 /// the recorded `LiveRecord` (checked by the live test on that release).
 public enum FidelityDoc {
-    static func cell(_ s: String) -> String { s.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
+    static func cell(_ s: String) -> String {
+        s.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+    }
 
     static func table(_ rows: [FidelityRow]) -> [String] {
         var out = ["| # | scenario | kernel expectation | source | model | |", "|---:|---|---|---|---|:-:|"]
@@ -26,7 +28,9 @@ public enum FidelityDoc {
             let model = r.model.map { r.expected.facts.matches($0) ? "=" : "\($0)" } ?? "error: \(r.error ?? "?")"
             let mark = r.ok ? "✓" : (r.knownDivergence.map { "✗ (\($0))" } ?? "✗")
             let src = r.expected.sources.map(\.description).joined(separator: "; ")
-            out.append("| \(n + 1) | `\(r.scenario)` | \(cell(r.expected.facts.description)) | \(cell(src)) | \(cell(model)) | \(mark) |")
+            out.append(
+                "| \(n + 1) | `\(r.scenario)` | \(cell(r.expected.facts.description)) | \(cell(src)) | \(cell(model)) | \(mark) |"
+            )
         }
         return out
     }
@@ -84,19 +88,26 @@ public enum FidelityDoc {
             let m = KernelMacros(p)
             let f = m.facts
             let small = m.smallHeadCacheSize.map { "\($0) (\(m.smallHeadHeadroom ?? 0))" } ?? "none (kmalloc)"
-            let bound = f.rxBoundIsSmallHeadHeadroom ? "≤ \(m.rxKmallocBound) (small-head headroom)" : "≤ \(m.rxKmallocBound) (SKB_WITH_OVERHEAD(1024))"
+            let bound =
+                f.rxBoundIsSmallHeadHeadroom
+                ? "≤ \(m.rxKmallocBound) (small-head headroom)" : "≤ \(m.rxKmallocBound) (SKB_WITH_OVERHEAD(1024))"
             let pf = f.pageFragCountsDown ? "count-down" : "count-up"
             let big = f.bigTCPIPv4 ? "IPv4 + IPv6" : "IPv6 only"
             let dr = f.dropReasons
-            L.append("| `\(p.name)` | \(p.version) | \(p.config.pageSize / 1024)K | \(p.config.maxHeader) | \(m.maxSkbFrags) | \(small) | \(m.maxTcpHeader) | \(bound) | \(m.napiSmallPageFrag1k ? "yes" : "no") | \(pf) | \(big) | \(dr["MAX"] ?? 0), \(dr["NOMEM"] ?? 0) |")
+            L.append(
+                "| `\(p.name)` | \(p.version) | \(p.config.pageSize / 1024)K | \(p.config.maxHeader) | \(m.maxSkbFrags) | \(small) | \(m.maxTcpHeader) | \(bound) | \(m.napiSmallPageFrag1k ? "yes" : "no") | \(pf) | \(big) | \(dr["MAX"] ?? 0), \(dr["NOMEM"] ?? 0) |"
+            )
         }
         L += [
             "",
             "Where each release's rules are written (`KernelReleaseFacts.sources`):",
             "",
         ]
-        for f in KernelReleaseFacts.table where FidelityTable.profiles.contains(where: { $0.version.description == f.release }) {
-            L.append("- **v\(f.release)**: " + f.sources.map { "`\($0.file)` \($0.function) (\($0.versions))" }.joined(separator: "; ") + ".")
+        for f in KernelReleaseFacts.table
+        where FidelityTable.profiles.contains(where: { $0.version.description == f.release }) {
+            L.append(
+                "- **v\(f.release)**: "
+                    + f.sources.map { "`\($0.file)` \($0.function) (\($0.versions))" }.joined(separator: "; ") + ".")
         }
         L += [
             "",
@@ -173,12 +184,17 @@ public enum FidelityDoc {
             let live = p == .firecracker6_18
             L.append("### `\(p.name)`")
             L.append("")
-            L.append(live ? "| payload | v4 kernel | v4 model | v4 live | | v6 kernel | v6 model | v6 live | |" : "| payload | v4 kernel | v4 model | | v6 kernel | v6 model | |")
+            L.append(
+                live
+                    ? "| payload | v4 kernel | v4 model | v4 live | | v6 kernel | v6 model | v6 live | |"
+                    : "| payload | v4 kernel | v4 model | | v6 kernel | v6 model | |")
             L.append(live ? "|---:|---:|---:|---:|:-:|---:|---:|---:|:-:|" : "|---:|---:|---:|:-:|---:|---:|:-:|")
             let payloads = Set(v4.map(\.payload) + v6.map(\.payload)).sorted()
             for s in payloads {
                 func part(_ rows: [UDPRow], _ f: IPFamily) -> String {
-                    guard let r = rows.first(where: { $0.payload == s }) else { return live ? "– | – | – | " : "– | – | " }
+                    guard let r = rows.first(where: { $0.payload == s }) else {
+                        return live ? "– | – | – | " : "– | – | "
+                    }
                     if live {
                         let l = LiveRecord.udp[f]?[s]
                         let ok = r.ok && (l == nil || l == r.model)
@@ -216,7 +232,8 @@ public enum FidelityDoc {
         for (a, b) in zip(d, f) {
             let live = b.size + LiveRecord.tcpFirstSendOverhead
             let ok = a.ok && b.ok && live == b.model
-            L.append("| \(a.size) | \(a.kernel) | \(a.model) | \(b.kernel) | \(b.model) | \(live) | \(ok ? "✓" : "✗") |")
+            L.append(
+                "| \(a.size) | \(a.kernel) | \(a.model) | \(b.kernel) | \(b.model) | \(live) | \(ok ? "✓" : "✗") |")
         }
         L += [
             "",
@@ -273,7 +290,9 @@ public enum FidelityDoc {
             L += ["| # | path | P × N | kernel expectation | model | |", "|---:|---|---|---|---|:-:|"]
             for (n, r) in rows.enumerated() {
                 let model = r.model.map { $0 == r.expected ? "=" : "\($0)" } ?? "error: \(r.error ?? "?")"
-                L.append("| \(n + 1) | `\(r.scenario.path.rawValue)` | \(r.scenario.payload) × \(r.scenario.segments) | \(cell(r.expected.description)) | \(cell(model)) | \(r.ok ? "✓" : "✗") |")
+                L.append(
+                    "| \(n + 1) | `\(r.scenario.path.rawValue)` | \(r.scenario.payload) × \(r.scenario.segments) | \(cell(r.expected.description)) | \(cell(model)) | \(r.ok ? "✓" : "✗") |"
+                )
             }
             L.append("")
         }
@@ -319,7 +338,8 @@ public enum FidelityDoc {
             let bad = rows.filter { !$0.ok }
             guard !bad.isEmpty else { continue }
             let list = bad.map { "`\($0.scenario)`" }.joined(separator: ", ")
-            L.append("- `\(p.name)`: \(bad.count) rows (\(list)), \(bad.filter(\.unexpectedMismatch).count) unexplained.")
+            L.append(
+                "- `\(p.name)`: \(bad.count) rows (\(list)), \(bad.filter(\.unexpectedMismatch).count) unexplained.")
         }
         L += [
             "- `distro-x86_64-6.12` (and 6.6, 6.1): the rows where the kernel's `napi_alloc_skb` takes a",

@@ -52,21 +52,25 @@ public struct DropReasonRow: Sendable {
 public enum FidelityTable {
     /// Every named profile, then page-size variants: 6.18 and 6.1 (MAX_SKB_FRAGS
     /// 16 there) on 16 KiB and 64 KiB pages.
-    public static let profiles = KernelProfile.all + [
-        KernelProfile.distroX86_64.withPageSize(16384), KernelProfile.distroX86_64.withPageSize(65536),
-        KernelProfile.distroX86_64_v6_1.withPageSize(16384), KernelProfile.distroX86_64_v6_1.withPageSize(65536),
-    ]
+    public static let profiles =
+        KernelProfile.all + [
+            KernelProfile.distroX86_64.withPageSize(16384), KernelProfile.distroX86_64.withPageSize(65536),
+            KernelProfile.distroX86_64_v6_1.withPageSize(16384), KernelProfile.distroX86_64_v6_1.withPageSize(65536),
+        ]
 
     /// Every GRO-off scenario: `KernelExpectations(profile)` against the model
     /// of `model` (default: the same profile; tests pass a deliberately wrong
     /// one to show the table sees it).
-    public static func rows(_ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil) -> [FidelityRow] {
+    public static func rows(
+        _ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil
+    ) -> [FidelityRow] {
         let reference = KernelExpectations(profile, driver: driver)
         return AllocScenario.groOff.map { s in
             let e = reference.expect(s)
             do {
-                return FidelityRow(profile: profile, scenario: s, expected: e,
-                                   model: try ModelObserver.observe(s, model ?? profile, driver: driver), error: nil)
+                return FidelityRow(
+                    profile: profile, scenario: s, expected: e,
+                    model: try ModelObserver.observe(s, model ?? profile, driver: driver), error: nil)
             } catch {
                 return FidelityRow(profile: profile, scenario: s, expected: e, model: nil, error: "\(error)")
             }
@@ -74,15 +78,19 @@ public enum FidelityTable {
     }
 
     /// GRO on: every `GROScenario` on a fresh model of `profile`.
-    public static func groRows(_ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil) -> [GRORow] {
+    public static func groRows(
+        _ profile: KernelProfile, driver: DriverModel = DriverModel(), model: KernelProfile? = nil
+    ) -> [GRORow] {
         let reference = KernelExpectations(profile, driver: driver)
         return GROScenario.all.map { s in
             let e = reference.expectGRO(s)
             do {
-                return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources,
-                              model: try ModelObserver.observeGRO(s, model ?? profile, driver: driver), error: nil)
+                return GRORow(
+                    profile: profile, scenario: s, expected: e.facts, sources: e.sources,
+                    model: try ModelObserver.observeGRO(s, model ?? profile, driver: driver), error: nil)
             } catch {
-                return GRORow(profile: profile, scenario: s, expected: e.facts, sources: e.sources, model: nil, error: "\(error)")
+                return GRORow(
+                    profile: profile, scenario: s, expected: e.facts, sources: e.sources, model: nil, error: "\(error)")
             }
         }
     }
@@ -101,8 +109,10 @@ public enum FidelityTable {
     /// UDP payloads of the live table: the probe's standard sizes and each boundary
     /// the derivation predicts (small head, linear/paged, IPv6 fragmentation).
     public static func udpPayloads(_ family: IPFamily) -> [Int] {
-        let standard = [0, 1, 18, 64, 100, 200, 256, 300, 500, 512, 1000, 1024, 1400, 1472, 2000, 3000,
-                        4000, 8000, 9000, 16000, 32000, 60000, 65507, 65527]
+        let standard = [
+            0, 1, 18, 64, 100, 200, 256, 300, 500, 512, 1000, 1024, 1400, 1472, 2000, 3000,
+            4000, 8000, 9000, 16000, 32000, 60000, 65507, 65527,
+        ]
         let boundaries = family == .ipv4 ? [197, 198, 16004, 16005] : [184, 185, 15991, 15992, 65488, 65489]
         return Set(standard + boundaries).filter { $0 <= family.maxUDPPayload }.sorted()
     }
@@ -111,8 +121,11 @@ public enum FidelityTable {
         let reference = KernelExpectations(profile)
         let sizes = payloads ?? udpPayloads(family)
         let model = try ModelObserver.udpCharges(profile, family: family == .ipv4 ? .ipv4 : .ipv6, payloads: sizes)
-        return sizes.map { UDPRow(payload: $0, family: family, kernel: reference.udpLoopback(payload: $0, family: family).charge,
-                                  model: model[$0] ?? -1) }
+        return sizes.map {
+            UDPRow(
+                payload: $0, family: family, kernel: reference.udpLoopback(payload: $0, family: family).charge,
+                model: model[$0] ?? -1)
+        }
     }
 
     public static let tcpSizes = [1, 100, 1000, 1448, 4000, 16000, 32000]
@@ -120,8 +133,9 @@ public enum FidelityTable {
     public static func tcpRows(_ profile: KernelProfile) throws -> [TCPRow] {
         let reference = KernelExpectations(profile)
         return try tcpSizes.map {
-            TCPRow(size: $0, kernel: reference.tcpFirstSkbTruesize(size: $0),
-                   model: try ModelObserver.tcpFirstSkbTruesize(profile, size: $0))
+            TCPRow(
+                size: $0, kernel: reference.tcpFirstSkbTruesize(size: $0),
+                model: try ModelObserver.tcpFirstSkbTruesize(profile, size: $0))
         }
     }
 }
@@ -143,10 +157,16 @@ public enum LiveRecord {
             ([8000, 9000], 16640), ([32000], 32832), ([60000], 60832),
         ]
         return [
-            .ipv4: fill(common + [([16000], 16640), ([65507], 66339), ([197], 832), ([198], 1280),
-                                  ([16004], 16640), ([16005], 16837)]),
-            .ipv6: fill(common + [([16000], 16832), ([65507, 65527], 67144), ([184], 832), ([185], 1280),
-                                  ([15991], 16640), ([15992], 16824), ([65488], 66320), ([65489], 67144)]),
+            .ipv4: fill(
+                common + [
+                    ([16000], 16640), ([65507], 66339), ([197], 832), ([198], 1280),
+                    ([16004], 16640), ([16005], 16837),
+                ]),
+            .ipv6: fill(
+                common + [
+                    ([16000], 16832), ([65507, 65527], 67144), ([184], 832), ([185], 1280),
+                    ([15991], 16640), ([15992], 16824), ([65488], 66320), ([65489], 67144),
+                ]),
         ]
     }()
     /// TCP: growth of sk_rmem_alloc on the first send of S bytes on a fresh connection.

@@ -45,18 +45,22 @@ public enum ModelObserver {
         case .kmallocLarge:
             head = .pages(order: page.order)
         case .pageFrag:
-            head = .pageFrag(size: Int(s.end) + sim.config.skbDataAlign(sim.config.sizeofSharedInfo),
-                             order: page.order, offset: s.head - m.page_address(pfn))
+            head = .pageFrag(
+                size: Int(s.end) + sim.config.skbDataAlign(sim.config.sizeofSharedInfo),
+                order: page.order, offset: s.head - m.page_address(pfn))
         default:
             throw FidelityError(description: "head of \(id) is on a page owned by \(page.owner)")
         }
-        return SkbFacts(head: head, headroom: Int(s.headroom), tailroom: Int(s.tailroom),
-                        truesize: Int(s.truesize), nrFrags: nr, len: Int(s.len))
+        return SkbFacts(
+            head: head, headroom: Int(s.headroom), tailroom: Int(s.tailroom),
+            truesize: Int(s.truesize), nrFrags: nr, len: Int(s.len))
     }
 
     /// The model's skb for a scenario (freed again; caches drained).
-    public static func observe(_ scenario: AllocScenario, _ profile: KernelProfile,
-                               driver: DriverModel = DriverModel()) throws -> SkbFacts {
+    public static func observe(
+        _ scenario: AllocScenario, _ profile: KernelProfile,
+        driver: DriverModel = DriverModel()
+    ) throws -> SkbFacts {
         precondition(!scenario.gro, "GRO-on rows are GROScenario rows (observeGRO)")
         let sim = sim(profile)
         let L = scenario.length
@@ -115,8 +119,10 @@ public enum ModelObserver {
     /// on the path (`RxDriver.receive`) and passed to `napi_gro_receive`,
     /// then `napi_gro_flush`. Reads the first delivered skb; then frees
     /// everything and drains the caches: any checker report or leak is an error.
-    public static func observeGRO(_ s: GROScenario, _ profile: KernelProfile,
-                                  driver: DriverModel = DriverModel()) throws -> GROFacts {
+    public static func observeGRO(
+        _ s: GROScenario, _ profile: KernelProfile,
+        driver: DriverModel = DriverModel()
+    ) throws -> GROFacts {
         let sim = sim(profile)
         let path: RxPath
         switch s.path {
@@ -128,13 +134,16 @@ public enum ModelObserver {
         let rx = rxDriver(sim, driver, path: path)
         rx.options.copybreakHeaderSplit = s.path == .sgHeaderSplit
         let napi = Napi(sim: sim, gro: GROOptions(profile: profile, enabled: true))
-        var flow = TCPFlow(client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
-                           server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
-                           mtu: s.payload + 52 > 1500 ? 9000 : 1500, timestamps: true)
+        var flow = TCPFlow(
+            client: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 1), address: .v4(IPv4Address(192, 0, 2, 1)), port: 51000),
+            server: .init(mac: MACAddress(0x02, 0, 0, 0, 0, 2), address: .v4(IPv4Address(198, 51, 100, 2)), port: 443),
+            mtu: s.payload + 52 > 1500 ? 9000 : 1500, timestamps: true)
         var delivered: [SkbID] = []
         for k in 0..<s.segments {
             let frame = flow.send(TCPFlow.pattern(count: s.payload, seed: UInt32(k)), from: .serverToClient)
-            guard frame.count == s.frameLength else { throw FidelityError(description: "\(s): frame of \(frame.count) bytes") }
+            guard frame.count == s.frameLength else {
+                throw FidelityError(description: "\(s): frame of \(frame.count) bytes")
+            }
             sim.beginPacket(index: k, timestampNanoseconds: 0)
             let got = try frame.withUnsafeBytes { b throws(SkbError) in try rx.receive(bytes: b, linkType: .ethernet) }
             guard let skb = got else { throw FidelityError(description: "\(s): model allocation failed") }
@@ -150,9 +159,10 @@ public enum ModelObserver {
             list += 1
             next = try sim.skb(n).next
         }
-        let facts = GROFacts(merges: napi.gro.statistics.merged, gsoSize: Int(sh.gsoSize), gsoSegs: Int(sh.gsoSegs),
-                             len: Int(p.len), dataLen: Int(p.dataLen), nrFrags: sh.nrFrags, fragList: list,
-                             truesize: Int(p.truesize), delivered: delivered.count)
+        let facts = GROFacts(
+            merges: napi.gro.statistics.merged, gsoSize: Int(sh.gsoSize), gsoSegs: Int(sh.gsoSegs),
+            len: Int(p.len), dataLen: Int(p.dataLen), nrFrags: sh.nrFrags, fragList: list,
+            truesize: Int(p.truesize), delivered: delivered.count)
         for skb in delivered { try sim.consume_skb(skb) }
         sim.drainCaches()
         rx.drainRing()
@@ -168,8 +178,10 @@ public enum ModelObserver {
         guard let t = SkbDropReasonTable.named(table) else { return [:] }
         let sim = SkbSim(dropReasons: t)
         let r = sim.reasons
-        return ["NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
-                "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue),
-                "MAX": Int(sim.dropReasonTable.maxValue)]
+        return [
+            "NOT_SPECIFIED": Int(r.notSpecified.rawValue), "NOMEM": Int(r.nomem.rawValue),
+            "NETFILTER_DROP": Int(r.netfilterDrop.rawValue), "SOCKET_RCVBUFF": Int(r.socketRcvbuff.rawValue),
+            "MAX": Int(sim.dropReasonTable.maxValue),
+        ]
     }
 }

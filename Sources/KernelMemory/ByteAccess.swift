@@ -26,8 +26,10 @@ extension MemorySystem {
             let mask = n == 8 ? UInt64.max : (1 &<< UInt64(truncatingIfNeeded: n &* 8)) &- 1
             if w & mask == 0 { return nil }
             if (w ^ MemorySystem.fragBlockWord) & mask == 0 {
-                let b0 = off &>> 6, b1 = (off &+ size &- 1) &>> 6
-                let codes = UInt16(littleEndian: UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: b0, as: UInt16.self))
+                let b0 = off &>> 6
+                let b1 = (off &+ size &- 1) &>> 6
+                let codes = UInt16(
+                    littleEndian: UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: b0, as: UInt16.self))
                 if codes & (b1 == b0 ? 0xff : 0xffff) == 0 { return nil }
             }
         }
@@ -41,7 +43,9 @@ extension MemorySystem {
     /// granules in between by theirs, a 64-byte block (8 granules, one
     /// shadow word) at a time where the block is all accessible, four
     /// blocks at a time while they are.
-    @usableFromInline @inline(never) func firstBadByteSlow(_ addr: KernelAddress, _ size: Int) -> (KernelAddress, UInt8)? {
+    @usableFromInline @inline(never) func firstBadByteSlow(
+        _ addr: KernelAddress, _ size: Int
+    ) -> (KernelAddress, UInt8)? {
         let off = offsetInArena(addr)
         let end = off + size
         var o = off
@@ -73,15 +77,26 @@ extension MemorySystem {
                 // when their block codes are zero.
                 let b = g &>> 3
                 let bStop = min(gEnd &>> 3, (b | 63) &+ 1)
-                let bits = (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- (bStop &- b))) &<< UInt64(truncatingIfNeeded: b & 63)
-                if granularBlocks[b &>> 6] & bits == 0 && blockCodesAreZero(b, bStop) { g = bStop &<< 3; continue }
+                let bits =
+                    (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- (bStop &- b)))
+                    &<< UInt64(truncatingIfNeeded: b & 63)
+                if granularBlocks[b &>> 6] & bits == 0 && blockCodesAreZero(b, bStop) {
+                    g = bStop &<< 3
+                    continue
+                }
             }
             if g & 7 == 0 && g + 32 <= gEnd {
-                let w0 = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self), w1 = sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
-                let w2 = sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self), w3 = sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
-                if w0 | w1 | w2 | w3 == 0 { g += 32; continue }
+                let w0 = sh.loadUnaligned(fromByteOffset: g, as: UInt64.self)
+                let w1 = sh.loadUnaligned(fromByteOffset: g + 8, as: UInt64.self)
+                let w2 = sh.loadUnaligned(fromByteOffset: g + 16, as: UInt64.self)
+                let w3 = sh.loadUnaligned(fromByteOffset: g + 24, as: UInt64.self)
+                if w0 | w1 | w2 | w3 == 0 {
+                    g += 32
+                    continue
+                }
                 if (w0 ^ delegated) | (w1 ^ delegated) | (w2 ^ delegated) | (w3 ^ delegated) == 0
-                    && UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: g >> 3, as: UInt32.self) == 0 {
+                    && UnsafeRawPointer(blockShadow).loadUnaligned(fromByteOffset: g >> 3, as: UInt32.self) == 0
+                {
                     g += 32
                     continue
                 }
@@ -89,7 +104,9 @@ extension MemorySystem {
             let b = g &>> 3
             let stop = min(gEnd, (b &+ 1) &<< 3)
             // Shadow bytes g...stop-1 of the block's word.
-            let mask = (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- 8 &* (stop &- g))) &<< UInt64(truncatingIfNeeded: (g & 7) &* 8)
+            let mask =
+                (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- 8 &* (stop &- g)))
+                &<< UInt64(truncatingIfNeeded: (g & 7) &* 8)
             let w = sh.loadUnaligned(fromByteOffset: b &<< 3, as: UInt64.self)
             if w & mask != 0 && ((w ^ delegated) & mask != 0 || blockShadow[b] != 0) {
                 for gg in g..<stop {
@@ -117,13 +134,20 @@ extension MemorySystem {
     /// Whether every block code of blocks `b..<end` is zero.
     @inline(__always) func blockCodesAreZero(_ b: Int, _ end: Int) -> Bool {
         let p = UnsafeRawPointer(blockShadow)
-        var i = b, acc: UInt64 = 0
+        var i = b
+        var acc: UInt64 = 0
         if end &- b >= 8 {
             // Whole words, the last one overlapping the previous.
-            while i &+ 8 <= end { acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self); i &+= 8 }
+            while i &+ 8 <= end {
+                acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
             return acc | p.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self) == 0
         }
-        while i < end { acc |= UInt64(blockShadow[i]); i &+= 1 }
+        while i < end {
+            acc |= UInt64(blockShadow[i])
+            i &+= 1
+        }
         return acc == 0
     }
 
@@ -185,7 +209,9 @@ extension MemorySystem {
     /// The pointer is valid only inside `body`. Precondition: the range
     /// lies inside simulated RAM (a wild range is reported and traps).
     @inlinable
-    public func withUnsafeBytes<R>(at addr: KernelAddress, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    public func withUnsafeBytes<R>(
+        at addr: KernelAddress, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
         if !checkAccess(addr, count, op: "withUnsafeBytes", isWrite: false) {
             precondition(isValid(addr) && isValid(addr + max(count - 1, 0)), "wild memory access at \(addr)")
         }
@@ -195,7 +221,9 @@ extension MemorySystem {
     /// Write access to `count` bytes at `addr`. If the checker flags the
     /// range, `body` gets a scratch-free empty buffer and nothing is written.
     @inlinable
-    public func withUnsafeMutableBytes<R>(at addr: KernelAddress, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+    public func withUnsafeMutableBytes<R>(
+        at addr: KernelAddress, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R
+    ) rethrows -> R {
         if !checkAccess(addr, count, op: "withUnsafeMutableBytes", isWrite: true) {
             return try body(UnsafeMutableRawBufferPointer(start: nil, count: 0))
         }

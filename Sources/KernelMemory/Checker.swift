@@ -73,10 +73,10 @@ extension MemorySystem {
         // One compare per size class.
         if n > 32 {
             p.update(repeating: code, count: n)
-        } else if UInt(bitPattern: n &- 8) <= 8 {     // 8...16
+        } else if UInt(bitPattern: n &- 8) <= 8 {  // 8...16
             raw.storeBytes(of: w, as: UInt64.self)
             raw.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
-        } else if UInt(bitPattern: n &- 17) <= 15 {   // 17...32
+        } else if UInt(bitPattern: n &- 17) <= 15 {  // 17...32
             raw.storeBytes(of: w, as: UInt64.self)
             raw.storeBytes(of: w, toByteOffset: 8, as: UInt64.self)
             raw.storeBytes(of: w, toByteOffset: n &- 16, as: UInt64.self)
@@ -108,11 +108,13 @@ extension MemorySystem {
         // FragmentTable.insert, reading only the two table fields it needs.
         let slot = fragments.slots + (off &>> FragmentTable.blockShift)
         if _fastPath(slot.pointee.allocEvent <= fragments.generations[page]) {
-            FragmentTable.fill(slot, addr: addr.raw, size: size, cache: cache, page: page, event: event, packet: ctx.pointee.packet)
+            FragmentTable.fill(
+                slot, addr: addr.raw, size: size, cache: cache, page: page, event: event, packet: ctx.pointee.packet)
             slot.pointee.chain = 0
         } else {
-            fragments.insertShared(addr: addr.raw, offset: off, size: size, cache: cache, page: page,
-                                   pages: pages, event: event, packet: ctx.pointee.packet)
+            fragments.insertShared(
+                addr: addr.raw, offset: off, size: size, cache: cache, page: page,
+                pages: pages, event: event, packet: ctx.pointee.packet)
         }
     }
 
@@ -124,11 +126,17 @@ extension MemorySystem {
             retireFragment(f)
             return true
         }
-        if f != 0 { reportDoubleFree(addr, op: "page_frag_free"); return false }
+        if f != 0 {
+            reportDoubleFree(addr, op: "page_frag_free")
+            return false
+        }
         guard pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue else { return true }
         let r = fragmentContaining(addr, head: head)
         if r != 0 {
-            if fragments.isLive(r) { retireFragment(r); return true }
+            if fragments.isLive(r) {
+                retireFragment(r)
+                return true
+            }
             reportDoubleFree(addr, op: "page_frag_free")
             return false
         }
@@ -148,24 +156,31 @@ extension MemorySystem {
 
     /// The fragment whose range contains `addr` on page_frag head page `head`.
     func fragmentContaining(_ addr: KernelAddress, head: Int) -> FragmentTable.FragRef {
-        fragments.containing(addr.raw, offset: offsetInArena(addr), page: head,
-                             firstBlock: (head << pageShift) >> FragmentTable.blockShift)
+        fragments.containing(
+            addr.raw, offset: offsetInArena(addr), page: head,
+            firstBlock: (head << pageShift) >> FragmentTable.blockShift)
     }
 
     /// Each fragment of the current generation of page_frag head page `head`.
     func forEachFragment(head: Int, _ body: (FragmentTable.FragRef) -> Void) {
-        fragments.forEach(page: head, firstBlock: (head << pageShift) >> FragmentTable.blockShift,
-                          blockCount: (pageSize << Int(pages[head].order)) >> FragmentTable.blockShift, body)
+        fragments.forEach(
+            page: head, firstBlock: (head << pageShift) >> FragmentTable.blockShift,
+            blockCount: (pageSize << Int(pages[head].order)) >> FragmentTable.blockShift, body)
     }
 
     /// `skb_frag_ref`-style extra reference on a page_frag fragment:
     /// `get_page(virt_to_head_page(addr))`, and the fragment stays live until
     /// a matching number of `page_frag_free` calls.
     public func page_frag_ref(_ addr: KernelAddress) {
-        guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false); return }
+        guard isValid(addr) else {
+            reportWild(addr, size: 0, op: "page_frag_ref", isWrite: false, isFree: false)
+            return
+        }
         let head = Int(pages[virt_to_page(addr).index].head)
         var f = fragments.find(addr.raw, offset: offsetInArena(addr), page: head)
-        if f == 0 && pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue { f = fragmentContaining(addr, head: head) }
+        if f == 0 && pages[head].ownerKind == PageOwnerKind.pageFrag.rawValue {
+            f = fragmentContaining(addr, head: head)
+        }
         if f != 0 && fragments.isLive(f) { fragments.addRef(f) }
         get_page(PFN(head))
     }
@@ -194,9 +209,11 @@ extension MemorySystem {
     func who(_ packet: Int64, _ event: UInt64) -> String { "packet \(packet) (event \(event))" }
 
     func append(_ kind: KasanReport.Kind, _ op: String, _ addr: KernelAddress, _ body: String) {
-        let packet = ctx.pointee.packet, event = ctx.pointee.event
+        let packet = ctx.pointee.packet
+        let event = ctx.pointee.event
         let text = MemorySystem.separator + "\n" + body + "\n" + MemorySystem.separator
-        checker.reports.append(KasanReport(kind: kind, operation: op, address: addr, packet: Int(packet), event: event, text: text))
+        checker.reports.append(
+            KasanReport(kind: kind, operation: op, address: addr, packet: Int(packet), event: event, text: text))
     }
 
     /// Describe the memory at `addr` the way KASAN's `print_address_description` does.
@@ -206,15 +223,19 @@ extension MemorySystem {
         let head = Int(pages[pfn].head)
         let hp = pages[head]
         if hp.flags & PageFlag.slab != 0 {
-            let ci = Int(hp.ownerID), c = caches[ci]
+            let ci = Int(hp.ownerID)
+            let c = caches[ci]
             let slabOff = offsetInArena(addr) - (head << pageShift)
             let obj = slabOff / c.size
-            guard obj < c.objectsPerSlab else { return ("The buggy address belongs to the slab padding of cache \(c.name)", true) }
+            guard obj < c.objectsPerSlab else {
+                return ("The buggy address belongs to the slab padding of cache \(c.name)", true)
+            }
             let start = KernelAddress(KernelAddress.directMapBase + UInt64((head << pageShift) + obj * c.size))
             let m = c.objects[Int(hp.next) * c.objectsPerSlab + obj]
             let region = m.live ? "allocated \(m.requested)-byte region" : "freed \(c.objectSize)-byte region"
             let len = m.live ? Int(m.requested) : c.objectSize
-            var s = "The buggy address belongs to the object at \(start)\n which belongs to the cache \(c.name) of size \(c.objectSize)\n"
+            var s =
+                "The buggy address belongs to the object at \(start)\n which belongs to the cache \(c.name) of size \(c.objectSize)\n"
             s += "The buggy address is located \(addr - start) bytes inside of\n \(region) [\(start), \(start + len))\n"
             if m.allocEvent != 0 { s += "\nAllocated by \(who(m.allocPacket, m.allocEvent)): \(m.allocatedBy)" }
             if !m.live && m.freeEvent != 0 { s += "\nFreed by \(who(m.freePacket, m.freeEvent)): \(m.freedBy)" }
@@ -224,21 +245,30 @@ extension MemorySystem {
             let r = fragmentContaining(addr, head: head)
             let name = fragCacheNames[Int(hp.ownerID)]
             guard r != 0 else {
-                return ("The buggy address belongs to page_frag cache \(name)'s page at \(page_address(PFN(head))) (order \(hp.order)), in no fragment handed out", false)
+                return (
+                    "The buggy address belongs to page_frag cache \(name)'s page at \(page_address(PFN(head))) (order \(hp.order)), in no fragment handed out",
+                    false
+                )
             }
             let rec = fragments.info(r)
             let start = KernelAddress(rec.addr)
-            var s = "The buggy address belongs to the page_frag fragment at \(start)\n which belongs to the page_frag cache \(name), fragment size \(rec.size)\n"
-            s += "The buggy address is located \(addr - start) bytes inside of\n \(rec.live ? "allocated" : "freed") \(rec.size)-byte region [\(start), \(start + Int(rec.size)))\n"
+            var s =
+                "The buggy address belongs to the page_frag fragment at \(start)\n which belongs to the page_frag cache \(name), fragment size \(rec.size)\n"
+            s +=
+                "The buggy address is located \(addr - start) bytes inside of\n \(rec.live ? "allocated" : "freed") \(rec.size)-byte region [\(start), \(start + Int(rec.size)))\n"
             s += "\nAllocated by \(who(rec.allocPacket, rec.allocEvent)): page_frag_alloc"
             if !rec.live { s += "\nFreed by \(who(rec.freePacket, rec.freeEvent)): page_frag_free" }
             return (s, false)
         }
         if hp.ownerKind == PageOwnerKind.kmallocLarge.rawValue {
             let start = page_address(PFN(head))
-            return ("The buggy address belongs to the large kmalloc at \(start) of size \(hp.requested)\n located \(addr - start) bytes inside\n\nAllocated by \(who(hp.allocPacket, hp.allocEvent)): kmalloc", false)
+            return (
+                "The buggy address belongs to the large kmalloc at \(start) of size \(hp.requested)\n located \(addr - start) bytes inside\n\nAllocated by \(who(hp.allocPacket, hp.allocEvent)): kmalloc",
+                false
+            )
         }
-        var s = "The buggy address belongs to the physical page:\npage: refcount:\(pages[pfn].refcount) pfn:0x\(String(pfn, radix: 16)) order:\(hp.order)\n"
+        var s =
+            "The buggy address belongs to the physical page:\npage: refcount:\(pages[pfn].refcount) pfn:0x\(String(pfn, radix: 16)) order:\(hp.order)\n"
         if hp.flags & (PageFlag.buddy | PageFlag.allocated) == PageFlag.buddy || (hp.flags == 0 && hp.refcount == 0) {
             s += "page is free (in the buddy allocator)"
             if pages[pfn].freeEvent != 0 {
@@ -253,24 +283,33 @@ extension MemorySystem {
 
     @usableFromInline func reportDoubleFree(_ addr: KernelAddress, op: StaticString) {
         let op = "\(op)"
-        append(.doubleFree, op, addr, "BUG: KASAN: double-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped)\n\n" + describe(addr).text)
+        append(
+            .doubleFree, op, addr,
+            "BUG: KASAN: double-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped)\n\n"
+                + describe(addr).text)
     }
 
     @usableFromInline func reportInvalidFree(_ addr: KernelAddress, op: StaticString, why: String) {
         let op = "\(op)"
-        append(.invalidFree, op, addr, "BUG: KASAN: invalid-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped): \(why)\n\n" + describe(addr).text)
+        append(
+            .invalidFree, op, addr,
+            "BUG: KASAN: invalid-free in \(op)\nFree of addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped): \(why)\n\n"
+                + describe(addr).text)
     }
 
     @usableFromInline func reportWild(_ addr: KernelAddress, size: Int, op: StaticString, isWrite: Bool, isFree: Bool) {
         let op = "\(op)"
         let what = isFree ? "Free of addr \(addr)" : "\(isWrite ? "Write" : "Read") of size \(size) at addr \(addr)"
-        append(.wildMemoryAccess, op, addr, "BUG: KASAN: wild-memory-access in \(op)\n\(what) by \(who(ctx.pointee.packet, ctx.pointee.event))")
+        append(
+            .wildMemoryAccess, op, addr,
+            "BUG: KASAN: wild-memory-access in \(op)\n\(what) by \(who(ctx.pointee.packet, ctx.pointee.event))")
     }
 
     @usableFromInline func reportRefcountUnderflow(_ head: Int, op: String, sub: Int32) {
         let p = pages[head]
         let addr = page_address(PFN(head))
-        var s = "page: refcount:\(p.refcount) mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(head, radix: 16))\n"
+        var s =
+            "page: refcount:\(p.refcount) mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(head, radix: 16))\n"
         s += "page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
         if sub > 1 { s += "(\(op) would subtract \(sub) from refcount \(p.refcount))\n" }
         s += "kernel BUG in \(op) by \(who(ctx.pointee.packet, ctx.pointee.event)) (skipped)\n\n" + describe(addr).text
@@ -278,7 +317,9 @@ extension MemorySystem {
     }
 
     /// Report a bad access at the first poisoned byte `bad` of [addr, addr+size).
-    @usableFromInline func reportBadAccess(_ addr: KernelAddress, size: Int, bad: KernelAddress, code: UInt8, op: StaticString, isWrite: Bool) {
+    @usableFromInline func reportBadAccess(
+        _ addr: KernelAddress, size: Int, bad: KernelAddress, code: UInt8, op: StaticString, isWrite: Bool
+    ) {
         let op = "\(op)"
         let (desc, slab) = describe(bad)
         let kind: KasanReport.Kind
@@ -288,7 +329,10 @@ extension MemorySystem {
         case Shadow.slabRedzone, 1...7: kind = slab ? .slabOutOfBounds : .outOfBounds
         default: kind = .outOfBounds
         }
-        append(kind, op, bad, "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(bad) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + desc)
+        append(
+            kind, op, bad,
+            "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(bad) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n"
+                + desc)
     }
 }
 
@@ -306,10 +350,13 @@ extension MemorySystem {
                 for i in 0..<c.objectsPerSlab {
                     let m = c.objects[s * c.objectsPerSlab + i]
                     guard m.live else { continue }
-                    let a = KernelAddress(KernelAddress.directMapBase + UInt64((Int(slab.pfn) << pageShift) + i * c.size))
+                    let a = KernelAddress(
+                        KernelAddress.directMapBase + UInt64((Int(slab.pfn) << pageShift) + i * c.size))
                     if referenced.contains(a.raw) { continue }
-                    leaks.append(LeakedObject(address: a, size: Int(m.requested), owner: c.name, allocator: "\(m.allocatedBy)",
-                                              allocEvent: m.allocEvent, allocPacket: Int(m.allocPacket)))
+                    leaks.append(
+                        LeakedObject(
+                            address: a, size: Int(m.requested), owner: c.name, allocator: "\(m.allocatedBy)",
+                            allocEvent: m.allocEvent, allocPacket: Int(m.allocPacket)))
                 }
             }
         }
@@ -319,17 +366,26 @@ extension MemorySystem {
             if p.flags & PageFlag.allocated != 0 {
                 switch PageOwnerKind(rawValue: p.ownerKind) {
                 case .kmallocLarge:
-                    leaks.append(LeakedObject(address: page_address(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
-                                              allocator: "kmalloc", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
+                    leaks.append(
+                        LeakedObject(
+                            address: page_address(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
+                            allocator: "kmalloc", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .caller:
-                    leaks.append(LeakedObject(address: page_address(PFN(pfn)), size: pageSize << Int(p.order), owner: "alloc_pages(tag \(p.ownerID))",
-                                              allocator: "alloc_pages", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
+                    leaks.append(
+                        LeakedObject(
+                            address: page_address(PFN(pfn)), size: pageSize << Int(p.order),
+                            owner: "alloc_pages(tag \(p.ownerID))",
+                            allocator: "alloc_pages", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .pageFrag:
                     forEachFragment(head: pfn) { f in
                         let rec = fragments.info(f)
                         if rec.live {
-                            leaks.append(LeakedObject(address: KernelAddress(rec.addr), size: rec.size, owner: "page_frag:\(fragCacheNames[rec.cache])",
-                                                      allocator: "page_frag_alloc", allocEvent: rec.allocEvent, allocPacket: Int(rec.allocPacket)))
+                            leaks.append(
+                                LeakedObject(
+                                    address: KernelAddress(rec.addr), size: rec.size,
+                                    owner: "page_frag:\(fragCacheNames[rec.cache])",
+                                    allocator: "page_frag_alloc", allocEvent: rec.allocEvent,
+                                    allocPacket: Int(rec.allocPacket)))
                         }
                     }
                 default: break
@@ -381,14 +437,22 @@ extension MemorySystem {
         let op = "\(operation)"
         let (desc, slab) = describe(addr)
         let kind: KasanReport.Kind = slab ? .slabUseAfterFree : .useAfterFree
-        append(kind, op, addr, "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + desc)
+        append(
+            kind, op, addr,
+            "BUG: KASAN: \(kind.rawValue) in \(op)\n\(isWrite ? "Write" : "Read") of size \(size) at addr \(addr) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n"
+                + desc)
     }
 
     /// Record a kernel warning that is not an access report, e.g.
     /// `refcount_t: underflow; use-after-free.` (lib/refcount.c), with the
     /// object it concerns described as KASAN would.
-    public func reportWarning(_ kind: KasanReport.Kind, operation: StaticString, address: KernelAddress, message: String) {
+    public func reportWarning(
+        _ kind: KasanReport.Kind, operation: StaticString, address: KernelAddress, message: String
+    ) {
         let op = "\(operation)"
-        append(kind, op, address, "WARNING: \(message)\nin \(op) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n" + describe(address).text)
+        append(
+            kind, op, address,
+            "WARNING: \(message)\nin \(op) by \(who(ctx.pointee.packet, ctx.pointee.event))\n\n"
+                + describe(address).text)
     }
 }

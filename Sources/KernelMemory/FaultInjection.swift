@@ -57,7 +57,11 @@ public struct FaultInjection: Sendable, Hashable {
         if ignoreGfpWait && gfp.contains(.__GFP_DIRECT_RECLAIM) { return false }
         eligibleCalls += 1
         if let nth = failNth {
-            if eligibleCalls == nth { failNth = nil; injected += 1; return true }
+            if eligibleCalls == nth {
+                failNth = nil
+                injected += 1
+                return true
+            }
             return false
         }
         if times == 0 { return false }

@@ -43,7 +43,8 @@ extension MemorySystem {
     @usableFromInline func resetFragPageShadow(_ pfn: Int, _ order: Int) {
         let b0 = (pfn << pageShift) >> FragShadow.blockShift
         let n = (pageSize << order) >> FragShadow.blockShift
-        (shadow + b0 * FragShadow.granulesPerBlock).update(repeating: Shadow.fragBlock, count: n * FragShadow.granulesPerBlock)
+        (shadow + b0 * FragShadow.granulesPerBlock).update(
+            repeating: Shadow.fragBlock, count: n * FragShadow.granulesPerBlock)
         (blockShadow + b0).update(repeating: Shadow.fragUnused, count: n)
         // PAGE_SIZE >= 4096: a page is a whole number of bitmap words.
         (granularBlocks + b0 / 64).update(repeating: 0, count: n / 64)
@@ -57,11 +58,13 @@ extension MemorySystem {
         let e = s &+ size
         if size <= FragShadow.smallFragment {
             markGranular(s &>> 6, (e &- 1) &>> 6)
-            let first = s &>> 3, last = (e &- 1) &>> 3
+            let first = s &>> 3
+            let last = (e &- 1) &>> 3
             fillShadow(shadow + first, count: last &- first &+ 1, Shadow.accessible)
             return
         }
-        let w0 = (s &+ 63) &>> 6, w1 = e &>> 6          // whole blocks, at least 3
+        let w0 = (s &+ 63) &>> 6
+        let w1 = e &>> 6  // whole blocks, at least 3
         if _slowPath(anyGranular(w0, w1)) { toBlockState(w0, w1) }
         fillShadow(blockShadow + w0, count: w1 &- w0, Shadow.accessible)
         if s & 63 != 0 { openGranules(block: s &>> 6, from: s, to: w0 &<< 6) }
@@ -75,11 +78,13 @@ extension MemorySystem {
     func poisonFragShadow(_ s: Int, _ size: Int) {
         let e = s &+ size
         if size <= FragShadow.smallFragment {
-            let first = (s &+ 7) &>> 3, end = e &>> 3
+            let first = (s &+ 7) &>> 3
+            let end = e &>> 3
             fillShadow(shadow + first, count: end &- first, Shadow.fragFree)
             return
         }
-        let w0 = (s &+ 63) &>> 6, w1 = e &>> 6
+        let w0 = (s &+ 63) &>> 6
+        let w1 = e &>> 6
         fillShadow(blockShadow + w0, count: w1 &- w0, Shadow.fragFree)
         if s & 63 != 0 { poisonGranules(block: s &>> 6, from: s, to: w0 &<< 6) }
         if e & 63 != 0 { poisonGranules(block: w1, from: w1 &<< 6, to: e) }
@@ -90,7 +95,8 @@ extension MemorySystem {
     /// Bytes `first...last` (0...7) of a shadow word.
     @inlinable @inline(__always)
     static func granuleMask(_ first: Int, _ last: Int) -> UInt64 {
-        (UInt64.max &>> UInt64(truncatingIfNeeded: 56 &- 8 &* (last &- first))) &<< UInt64(truncatingIfNeeded: 8 &* first)
+        (UInt64.max &>> UInt64(truncatingIfNeeded: 56 &- 8 &* (last &- first)))
+            &<< UInt64(truncatingIfNeeded: 8 &* first)
     }
 
     /// Open the granules of [a, c) (inside block `b`).
@@ -106,7 +112,8 @@ extension MemorySystem {
     /// granules `openGranules` wrote).
     @inlinable @inline(__always)
     func poisonGranules(block b: Int, from a: Int, to c: Int) {
-        let g0 = (a &+ 7) &>> 3, g1 = c &>> 3
+        let g0 = (a &+ 7) &>> 3
+        let g1 = c &>> 3
         guard g1 > g0 else { return }
         let p = UnsafeMutableRawPointer(shadow + b &* 8)
         let mask = MemorySystem.granuleMask(g0 &- b &* 8, g1 &- 1 &- b &* 8)

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The checker's record of one page_frag fragment (64 bytes: one cache
@@ -90,7 +90,8 @@ struct FragmentTable {
 
     /// Zero-filled, lazily backed memory.
     static func mapZeroed(_ bytes: Int) -> UnsafeMutableRawPointer {
-        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
+        else {
             fatalError("FragmentTable: mmap of \(bytes) bytes failed")
         }
         return p
@@ -107,7 +108,8 @@ struct FragmentTable {
         generationBytes = max(memoryBytes / pageSize, 1) * MemoryLayout<UInt64>.stride
         recordBytes = (self.capacity + 1) * MemoryLayout<FragRecord>.stride
         slots = FragmentTable.mapZeroed(slotBytes).bindMemory(to: FragRecord.self, capacity: blocks)
-        generations = FragmentTable.mapZeroed(generationBytes).bindMemory(to: UInt64.self, capacity: max(memoryBytes / pageSize, 1))
+        generations = FragmentTable.mapZeroed(generationBytes).bindMemory(
+            to: UInt64.self, capacity: max(memoryBytes / pageSize, 1))
         records = FragmentTable.mapZeroed(recordBytes).bindMemory(to: FragRecord.self, capacity: self.capacity + 1)
         state = .allocate(capacity: 1)
         state.initialize(to: (-1, 0, 0, 1))
@@ -138,11 +140,15 @@ struct FragmentTable {
     /// Record a new live fragment; returns false if it needed an overflow
     /// record and the pool is exhausted.
     @inlinable @inline(__always) @discardableResult
-    func insert(addr: UInt64, offset off: Int, size: Int, cache: UInt16, page: Int, pages: UnsafeMutablePointer<Page>,
-                event: UInt64, packet: Int64) -> Bool {
+    func insert(
+        addr: UInt64, offset off: Int, size: Int, cache: UInt16, page: Int, pages: UnsafeMutablePointer<Page>,
+        event: UInt64, packet: Int64
+    ) -> Bool {
         let s = slots + (off &>> FragmentTable.blockShift)
         guard _fastPath(s.pointee.allocEvent <= generations[page]) else {
-            return insertShared(addr: addr, offset: off, size: size, cache: cache, page: page, pages: pages, event: event, packet: packet)
+            return insertShared(
+                addr: addr, offset: off, size: size, cache: cache, page: page, pages: pages, event: event,
+                packet: packet)
         }
         FragmentTable.fill(s, addr: addr, size: size, cache: cache, page: page, event: event, packet: packet)
         s.pointee.chain = 0
@@ -152,7 +158,10 @@ struct FragmentTable {
     /// A fresh record. freeEvent/freePacket are read only once refs is 0,
     /// and retiring sets them first: no need to clear them here.
     @inlinable @inline(__always)
-    static func fill(_ p: UnsafeMutablePointer<FragRecord>, addr: UInt64, size: Int, cache: UInt16, page: Int, event: UInt64, packet: Int64) {
+    static func fill(
+        _ p: UnsafeMutablePointer<FragRecord>, addr: UInt64, size: Int, cache: UInt16, page: Int, event: UInt64,
+        packet: Int64
+    ) {
         p.pointee.addr = addr
         p.pointee.page = Int32(truncatingIfNeeded: page)
         p.pointee.allocEvent = event
@@ -167,19 +176,25 @@ struct FragmentTable {
     /// cache never hands out one start twice in a generation), else take an
     /// overflow record.
     @usableFromInline @inline(never) @discardableResult
-    func insertShared(addr: UInt64, offset off: Int, size: Int, cache: UInt16, page: Int, pages: UnsafeMutablePointer<Page>,
-                      event: UInt64, packet: Int64) -> Bool {
+    func insertShared(
+        addr: UInt64, offset off: Int, size: Int, cache: UInt16, page: Int, pages: UnsafeMutablePointer<Page>,
+        event: UInt64, packet: Int64
+    ) -> Bool {
         let s = slots + (off &>> FragmentTable.blockShift)
         let existing = find(addr, offset: off, page: page)
         if existing != 0 {
-            FragmentTable.fill(existing > 0 ? slots + (existing - 1) : records + (-existing),
-                               addr: addr, size: size, cache: cache, page: page, event: event, packet: packet)
+            FragmentTable.fill(
+                existing > 0 ? slots + (existing - 1) : records + (-existing),
+                addr: addr, size: size, cache: cache, page: page, event: event, packet: packet)
             return true
         }
         var idx = state.pointee.freeHead
         if idx < 0 {
             idx = growFreeList()
-            if idx < 0 { state.pointee.untracked += 1; return false }
+            if idx < 0 {
+                state.pointee.untracked += 1
+                return false
+            }
         }
         let p = records + Int(idx)
         state.pointee.freeHead = p.pointee.next
@@ -226,7 +241,9 @@ struct FragmentTable {
     @usableFromInline func releaseRecords(_ page: Int, _ pages: UnsafeMutablePointer<Page>) {
         let first = pages[page].fragList
         guard first >= 0 else { return }
-        var r = first, last = first, n = 0
+        var r = first
+        var last = first
+        var n = 0
         while r >= 0 {
             last = r
             n += 1
@@ -244,8 +261,9 @@ struct FragmentTable {
 
     func info(_ f: FragRef) -> FragInfo {
         let r = record(f).pointee
-        return FragInfo(addr: r.addr, size: Int(r.size), refs: Int(r.refs), cache: Int(r.cache), allocEvent: r.allocEvent,
-                        allocPacket: r.allocPacket, freeEvent: r.freeEvent, freePacket: r.freePacket)
+        return FragInfo(
+            addr: r.addr, size: Int(r.size), refs: Int(r.refs), cache: Int(r.cache), allocEvent: r.allocEvent,
+            allocPacket: r.allocPacket, freeEvent: r.freeEvent, freePacket: r.freePacket)
     }
 
     @usableFromInline func isLive(_ f: FragRef) -> Bool { record(f).pointee.refs != 0 }
@@ -276,7 +294,10 @@ struct FragmentTable {
         for b in firstBlock..<(firstBlock + blockCount) where slots[b].allocEvent > gen {
             body(b + 1)
             var r = slots[b].chain
-            while r != 0 { body(-Int(r)); r = records[Int(r)].chain }
+            while r != 0 {
+                body(-Int(r))
+                r = records[Int(r)].chain
+            }
         }
     }
 

@@ -15,9 +15,15 @@ public struct KernelAddress: Hashable, Comparable, Sendable, CustomStringConvert
     public static let zeroSizePointer = KernelAddress(16)
 
     @inlinable public static func < (a: KernelAddress, b: KernelAddress) -> Bool { a.raw < b.raw }
-    @inlinable public static func + (a: KernelAddress, b: Int) -> KernelAddress { KernelAddress(a.raw &+ UInt64(truncatingIfNeeded: b)) }
-    @inlinable public static func - (a: KernelAddress, b: Int) -> KernelAddress { KernelAddress(a.raw &- UInt64(truncatingIfNeeded: b)) }
-    @inlinable public static func - (a: KernelAddress, b: KernelAddress) -> Int { Int(truncatingIfNeeded: a.raw &- b.raw) }
+    @inlinable public static func + (a: KernelAddress, b: Int) -> KernelAddress {
+        KernelAddress(a.raw &+ UInt64(truncatingIfNeeded: b))
+    }
+    @inlinable public static func - (a: KernelAddress, b: Int) -> KernelAddress {
+        KernelAddress(a.raw &- UInt64(truncatingIfNeeded: b))
+    }
+    @inlinable public static func - (a: KernelAddress, b: KernelAddress) -> Int {
+        Int(truncatingIfNeeded: a.raw &- b.raw)
+    }
 
     public var description: String {
         let hex = String(raw, radix: 16)

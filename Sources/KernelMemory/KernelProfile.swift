@@ -106,7 +106,9 @@ public struct KernelProfile: Hashable, Sendable {
     }
 
     /// Releases whose drop-reason list Trace stores.
-    public static let dropReasonReleases: [Version] = [Version(6, 1), Version(6, 6), Version(6, 8), Version(6, 12), Version(6, 18)]
+    public static let dropReasonReleases: [Version] = [
+        Version(6, 1), Version(6, 6), Version(6, 8), Version(6, 12), Version(6, 18),
+    ]
 
     /// This profile with `PAGE_SIZE` = `pageSize` (4096, 16384 or 65536):
     /// the geometry of arm64/ppc64 page sizes on this build's other numbers.
@@ -114,8 +116,9 @@ public struct KernelProfile: Hashable, Sendable {
         guard pageSize != config.pageSize else { return self }
         var c = config
         c.pageSize = pageSize
-        return KernelProfile(name: "\(name)-\(pageSize / 1024)k", summary: "\(summary), \(pageSize / 1024) KiB pages",
-                             version: version, config: c)
+        return KernelProfile(
+            name: "\(name)-\(pageSize / 1024)k", summary: "\(summary), \(pageSize / 1024) KiB pages",
+            version: version, config: c)
     }
 }
 
@@ -137,8 +140,10 @@ extension KernelConfig {
 
 extension KernelProfile {
     static func distro(_ major: Int, _ minor: Int) -> KernelProfile {
-        KernelProfile(name: "distro-x86_64-\(major).\(minor)", summary: "x86_64 distro config, MAX_HEADER 176, Linux \(major).\(minor)",
-                      version: Version(major, minor), config: .distroX86_64)
+        KernelProfile(
+            name: "distro-x86_64-\(major).\(minor)",
+            summary: "x86_64 distro config, MAX_HEADER 176, Linux \(major).\(minor)",
+            version: Version(major, minor), config: .distroX86_64)
     }
 
     /// Distro x86_64, v6.18 (the model's defaults).
@@ -157,7 +162,9 @@ extension KernelProfile {
         version: Version(6, 18), config: .firecracker6_18)
 
     /// Every named profile, in table order.
-    public static let all: [KernelProfile] = [.distroX86_64, .firecracker6_18, .distroX86_64_v6_12, .distroX86_64_v6_6, .distroX86_64_v6_1]
+    public static let all: [KernelProfile] = [
+        .distroX86_64, .firecracker6_18, .distroX86_64_v6_12, .distroX86_64_v6_6, .distroX86_64_v6_1,
+    ]
 
     /// A named profile: its name ("distro-x86_64-6.12", "firecracker-6.18")
     /// or a distro release ("6.12", "v6.1").

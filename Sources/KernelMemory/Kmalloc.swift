@@ -6,8 +6,10 @@
 extension MemorySystem {
     /// Sizes of `kmalloc_caches[KMALLOC_NORMAL][i]` for i = `kmalloc_index`;
     /// index 1 is kmalloc-96, 2 is kmalloc-192, 3 is kmalloc-8.
-    static let kmallocSizes: [Int] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
-                                      16384, 32768, 65536, 131072]
+    static let kmallocSizes: [Int] = [
+        0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+        16384, 32768, 65536, 131072,
+    ]
 
     /// `kmalloc_size_index[24]` (`mm/slab_common.c`, KMALLOC_MIN_SIZE 8):
     /// the class index of sizes 1...192 by `(size - 1) / 8`, packed four
@@ -48,7 +50,8 @@ extension MemorySystem {
         }
         // net/core/skbuff.c skb_init(): SLAB_HWCACHE_ALIGN caches.
         skbuffCache = kmem_cache_create(name: "skbuff_cache", size: config.sizeofSkBuff, align: config.cacheLineSize)
-        skbuffFcloneCache = kmem_cache_create(name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
+        skbuffFcloneCache = kmem_cache_create(
+            name: "skbuff_fclone_cache", size: config.sizeofSkBuffFclones, align: config.cacheLineSize)
         // skb_init() creates skbuff_small_head from v6.3 on; without it the
         // id names no cache, so no slab id ever equals it.
         if config.skbSmallHeadCacheSize > 0 {
@@ -89,12 +92,18 @@ extension MemorySystem {
             return nil
         }
         let order = config.get_order(size)
-        guard let pfn = alloc_pages(gfp.union(.__GFP_COMP), order: order, owner: .kmallocLarge(size: size)) else { return nil }
+        guard let pfn = alloc_pages(gfp.union(.__GFP_COMP), order: order, owner: .kmallocLarge(size: size)) else {
+            return nil
+        }
         // KASAN: the tail beyond the request is a page redzone.
         let off = pfn.index << pageShift
-        let g = off / Shadow.granule, full = size / Shadow.granule
+        let g = off / Shadow.granule
+        let full = size / Shadow.granule
         var done = full
-        if size % Shadow.granule != 0 { shadow[g + full] = UInt8(size % Shadow.granule); done += 1 }
+        if size % Shadow.granule != 0 {
+            shadow[g + full] = UInt8(size % Shadow.granule)
+            done += 1
+        }
         (shadow + g + done).update(repeating: Shadow.pageRedzone, count: (pageSize << order) / Shadow.granule - done)
         return page_address(pfn)
     }
@@ -114,7 +123,10 @@ extension MemorySystem {
     /// are reported and skipped.
     @inlinable public func kfree(_ addr: KernelAddress?) {
         guard let addr, addr != .zeroSizePointer else { return }
-        guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true); return }
+        guard _fastPath(isValid(addr)) else {
+            reportWild(addr, size: 0, op: "kfree", isWrite: true, isFree: true)
+            return
+        }
         let head = Int(pages[virt_to_page(addr).index].head)
         if _fastPath(pages[head].flags & PageFlag.slab != 0) {
             slabFree(Int(pages[head].ownerID), head, addr, op: "kfree")
@@ -126,13 +138,17 @@ extension MemorySystem {
     /// `kfree` of a large kmalloc, or an invalid or double free.
     @usableFromInline func kfreeNonSlab(_ addr: KernelAddress, _ head: Int) {
         if pages[head].ownerKind == PageOwnerKind.kmallocLarge.rawValue && pages[head].refcount > 0 {
-            guard addr == page_address(PFN(head)) else { reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc"); return }
+            guard addr == page_address(PFN(head)) else {
+                reportInvalidFree(addr, op: "kfree", why: "not at the start of a large kmalloc")
+                return
+            }
             // free_large_kmalloc: put the folio.
             put_page(PFN(head))
             return
         }
         if shadow[offsetInArena(addr) / Shadow.granule] == Shadow.pageFree, pages[head].allocEvent != 0,
-           pages[head].freeEvent != 0 {
+            pages[head].freeEvent != 0
+        {
             reportDoubleFree(addr, op: "kfree")
         } else {
             reportInvalidFree(addr, op: "kfree", why: "not a kmalloc object")

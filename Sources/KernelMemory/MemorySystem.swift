@@ -83,7 +83,8 @@ public final class MemorySystem {
     @exclusivity(unchecked) @usableFromInline var standardCaches = StandardCaches()
 
     public init(config: KernelConfig = KernelConfig()) {
-        precondition(config.pageSize.nonzeroBitCount == 1 && config.pageSize >= 4096, "PAGE_SIZE must be a power of two >= 4096")
+        precondition(
+            config.pageSize.nonzeroBitCount == 1 && config.pageSize >= 4096, "PAGE_SIZE must be a power of two >= 4096")
         precondition(config.memorySize % config.pageSize == 0 && config.pageCount >= 64, "memory must be >= 64 pages")
         self.config = config
         pageCount = config.pageCount
@@ -115,10 +116,14 @@ public final class MemorySystem {
         freeCounts.initialize(repeating: 0, count: KernelConfig.maxPageOrder + 1)
         fragCaches = .allocate(capacity: MemorySystem.maxPageFragCaches)
         fragCaches.initialize(repeating: PageFragCache(), count: MemorySystem.maxPageFragCaches)
-        fragments = FragmentTable(capacity: config.maxTrackedFragments, memoryBytes: config.memorySize, pageSize: config.pageSize)
+        fragments = FragmentTable(
+            capacity: config.maxTrackedFragments, memoryBytes: config.memorySize, pageSize: config.pageSize)
 
-        if poisonOnFree { arena.initializeMemory(as: UInt8.self, repeating: Poison.page, count: config.memorySize) }
-        else { arena.initializeMemory(as: UInt8.self, repeating: 0, count: config.memorySize) }
+        if poisonOnFree {
+            arena.initializeMemory(as: UInt8.self, repeating: Poison.page, count: config.memorySize)
+        } else {
+            arena.initializeMemory(as: UInt8.self, repeating: 0, count: config.memorySize)
+        }
         for pfn in 0..<pageCount { pages[pfn].head = Int32(pfn) }
         // Hand all RAM to the buddy allocator in maximal aligned blocks,
         // like memblock_free_all() does at boot.
@@ -203,7 +208,9 @@ extension MemorySystem {
 
     /// `page_address()` / `__va(PFN_PHYS(pfn))`.
     @inlinable public func page_address(_ pfn: PFN) -> KernelAddress {
-        KernelAddress(KernelAddress.directMapBase &+ (UInt64(truncatingIfNeeded: pfn.raw) &<< UInt64(truncatingIfNeeded: pageShift)))
+        KernelAddress(
+            KernelAddress.directMapBase
+                &+ (UInt64(truncatingIfNeeded: pfn.raw) &<< UInt64(truncatingIfNeeded: pageShift)))
     }
 
     /// Whether `addr` lies inside the simulated direct map.
@@ -213,7 +220,10 @@ extension MemorySystem {
 
     /// `virt_to_page()`: the page holding `addr` (precondition: valid address).
     @inlinable @inline(__always) public func virt_to_page(_ addr: KernelAddress) -> PFN {
-        PFN(Int32(truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) &>> UInt64(truncatingIfNeeded: pageShift)))
+        PFN(
+            Int32(
+                truncatingIfNeeded: (addr.raw &- KernelAddress.directMapBase) &>> UInt64(truncatingIfNeeded: pageShift))
+        )
     }
 
     /// `virt_to_head_page()`: `compound_head(virt_to_page(addr))`.
@@ -222,7 +232,9 @@ extension MemorySystem {
     }
 
     @inlinable @inline(__always)
-    func offsetInArena(_ addr: KernelAddress) -> Int { Int(truncatingIfNeeded: addr.raw &- KernelAddress.directMapBase) }
+    func offsetInArena(_ addr: KernelAddress) -> Int {
+        Int(truncatingIfNeeded: addr.raw &- KernelAddress.directMapBase)
+    }
 
     /// Snapshot of one `struct page`.
     public func page(_ pfn: PFN) -> PageInfo {
@@ -237,9 +249,12 @@ extension MemorySystem {
         }
         return PageInfo(
             pfn: pfn, refcount: Int(p.refcount), order: Int(p.order),
-            isFree: p.flags & PageFlag.buddy != 0 || (p.flags & (PageFlag.allocated | PageFlag.tail) == 0 && p.refcount == 0 && pages[Int(p.head)].flags & PageFlag.allocated == 0),
+            isFree: p.flags & PageFlag.buddy != 0
+                || (p.flags & (PageFlag.allocated | PageFlag.tail) == 0 && p.refcount == 0
+                    && pages[Int(p.head)].flags & PageFlag.allocated == 0),
             isHead: p.flags & PageFlag.head != 0, isTail: p.flags & PageFlag.tail != 0, head: PFN(p.head),
-            pfmemalloc: pages[Int(p.head)].flags & PageFlag.pfmemalloc != 0, isSlab: pages[Int(p.head)].flags & PageFlag.slab != 0,
+            pfmemalloc: pages[Int(p.head)].flags & PageFlag.pfmemalloc != 0,
+            isSlab: pages[Int(p.head)].flags & PageFlag.slab != 0,
             owner: owner, allocEvent: pages[Int(p.head)].allocEvent, allocPacket: Int(pages[Int(p.head)].allocPacket))
     }
 

@@ -49,7 +49,8 @@ enum PageFlag {
 
 @usableFromInline
 enum PageOwnerKind: UInt8 {
-    case none = 0, caller, pageFrag, slab, kmallocLarge
+    case none = 0
+    case caller, pageFrag, slab, kmallocLarge
 }
 
 /// Who allocated a page (the model's page_owner).

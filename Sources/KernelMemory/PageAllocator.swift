@@ -43,10 +43,13 @@ extension MemorySystem {
 
     /// `__free_one_page`: merge with free buddies as far as possible.
     @usableFromInline func freeOnePage(_ pfn: Int, _ order: Int) {
-        var pfn = pfn, order = order
+        var pfn = pfn
+        var order = order
         while order < KernelConfig.maxPageOrder {
             let buddy = pfn ^ (1 << order)
-            guard buddy < pageCount, pages[buddy].flags & PageFlag.buddy != 0, Int(pages[buddy].order) == order else { break }
+            guard buddy < pageCount, pages[buddy].flags & PageFlag.buddy != 0, Int(pages[buddy].order) == order else {
+                break
+            }
             freeListDel(buddy, order)
             pfn = min(pfn, buddy)
             order += 1
@@ -111,10 +114,18 @@ extension MemorySystem {
         p.flags = PageFlag.allocated | (compound ? PageFlag.head : 0) | (reserves ? PageFlag.pfmemalloc : 0)
         switch owner {
         case .none: p.ownerKind = PageOwnerKind.none.rawValue
-        case .caller(let tag): p.ownerKind = PageOwnerKind.caller.rawValue; p.ownerID = tag
-        case .pageFrag(let id): p.ownerKind = PageOwnerKind.pageFrag.rawValue; p.ownerID = id.raw
-        case .slab(let id): p.ownerKind = PageOwnerKind.slab.rawValue; p.ownerID = id.raw
-        case .kmallocLarge(let size): p.ownerKind = PageOwnerKind.kmallocLarge.rawValue; p.requested = UInt32(size)
+        case .caller(let tag):
+            p.ownerKind = PageOwnerKind.caller.rawValue
+            p.ownerID = tag
+        case .pageFrag(let id):
+            p.ownerKind = PageOwnerKind.pageFrag.rawValue
+            p.ownerID = id.raw
+        case .slab(let id):
+            p.ownerKind = PageOwnerKind.slab.rawValue
+            p.ownerID = id.raw
+        case .kmallocLarge(let size):
+            p.ownerKind = PageOwnerKind.kmallocLarge.rawValue
+            p.requested = UInt32(size)
         }
         p.allocEvent = event
         p.allocPacket = ctx.pointee.packet
@@ -133,9 +144,12 @@ extension MemorySystem {
         let event = nextEvent()
         fragments.pagesFreed(pfn, count: 1 << order, event: event, pages)
         let bytes = pageSize << order
-        if poisonOnFree { (arena + (pfn << pageShift)).initializeMemory(as: UInt8.self, repeating: Poison.page, count: bytes) }
+        if poisonOnFree {
+            (arena + (pfn << pageShift)).initializeMemory(as: UInt8.self, repeating: Poison.page, count: bytes)
+        }
         (shadow + (pfn << pageShift) / Shadow.granule).update(repeating: Shadow.pageFree, count: bytes / Shadow.granule)
-        let allocEvent = pages[pfn].allocEvent, allocPacket = pages[pfn].allocPacket
+        let allocEvent = pages[pfn].allocEvent
+        let allocPacket = pages[pfn].allocPacket
         for i in 0..<(1 << order) {
             pages[pfn + i] = Page()
             pages[pfn + i].head = Int32(pfn + i)
@@ -178,14 +192,20 @@ extension MemorySystem {
     /// `get_page(page)`: +1 on the compound head.
     public func get_page(_ pfn: PFN) {
         let head = Int(pages[pfn.index].head)
-        if pages[head].refcount <= 0 { reportRefcountUnderflow(head, op: "get_page", sub: 0); return }
+        if pages[head].refcount <= 0 {
+            reportRefcountUnderflow(head, op: "get_page", sub: 0)
+            return
+        }
         pages[head].refcount += 1
     }
 
     /// `put_page(page)`: -1 on the compound head; frees the block at 0.
     @inlinable public func put_page(_ pfn: PFN) {
         let head = Int(pages[pfn.index].head)
-        if _slowPath(pages[head].refcount <= 0) { reportRefcountUnderflow(head, op: "put_page", sub: 1); return }
+        if _slowPath(pages[head].refcount <= 0) {
+            reportRefcountUnderflow(head, op: "put_page", sub: 1)
+            return
+        }
         pages[head].refcount -= 1
         if pages[head].refcount == 0 { releaseHead(head) }
     }

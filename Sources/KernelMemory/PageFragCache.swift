@@ -109,7 +109,9 @@ extension MemorySystem {
 
     /// `page_frag_alloc_align(nc, fragsz, gfp, align)`: WARN_ON_ONCE if
     /// `align` is not a power of two, then `align_mask = -align` regardless.
-    @inlinable public func page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, align: Int) -> KernelAddress? {
+    @inlinable public func page_frag_alloc_align(
+        _ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, align: Int
+    ) -> KernelAddress? {
         if _slowPath(align <= 0 || align & (align - 1) != 0) {
             warnNotPowerOfTwo(align)
         }
@@ -124,7 +126,9 @@ extension MemorySystem {
     /// the caller's gfp minus `__GFP_DIRECT_RECLAIM` plus
     /// `__GFP_COMP|__GFP_NOWARN|__GFP_NORETRY|__GFP_NOMEMALLOC`, then order 0
     /// with the caller's gfp. Stores the encoded page (0 on failure).
-    @usableFromInline func __page_frag_cache_refill(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ gfp: GFP) -> Int? {
+    @usableFromInline func __page_frag_cache_refill(
+        _ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ gfp: GFP
+    ) -> Int? {
         var order = 0
         var pfn: PFN? = nil
         if pageSize < fragMaxSize {
@@ -145,7 +149,8 @@ extension MemorySystem {
         }
         if order == 0 { c.pointee.stats.refillsOrder0 += 1 } else { c.pointee.stats.refillsHighOrder += 1 }
         c.pointee.legacySize = UInt32(order == 0 ? pageSize : fragMaxSize)
-        c.pointee.encodedPage = page_address(pfn).raw | UInt64(order) | (page_is_pfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
+        c.pointee.encodedPage =
+            page_address(pfn).raw | UInt64(order) | (page_is_pfmemalloc(pfn) ? PageFragCache.pfmemallocBit : 0)
         startFragPage(pfn.index, order)
         return pfn.index
     }
@@ -164,7 +169,9 @@ extension MemorySystem {
     /// first pass of the kernel's loop, both algorithms). Refill, reuse and
     /// failure go out of line (`pageFragAllocSlow`).
     @inlinable @inline(__always)
-    public func __page_frag_alloc_align(_ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32) -> KernelAddress? {
+    public func __page_frag_alloc_align(
+        _ nc: PageFragCacheID, _ fragsz: Int, _ gfp: GFP, alignMask: UInt32
+    ) -> KernelAddress? {
         let c = fragCaches + Int(nc.raw)
         let encoded = c.pointee.encodedPage
         if _fastPath(encoded != 0) {
@@ -187,8 +194,9 @@ extension MemorySystem {
             c.pointee.stats.allocations &+= 1
             c.pointee.stats.bytes &+= fragsz
             // The cache's page is the head page (allocated with __GFP_COMP or order 0).
-            trackFragAlloc(addr, fragsz, nc.raw,
-                           page: Int(truncatingIfNeeded: (encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> pageShift)
+            trackFragAlloc(
+                addr, fragsz, nc.raw,
+                page: Int(truncatingIfNeeded: (encoded & ~UInt64(0xfff)) &- KernelAddress.directMapBase) &>> pageShift)
             return addr
         }
         return pageFragAllocSlow(c, nc.raw, fragsz, gfp, alignMask)
@@ -197,8 +205,11 @@ extension MemorySystem {
     /// The whole of `__page_frag_alloc_align` when the fast path does not
     /// apply: no page yet, or the fragment does not fit.
     @usableFromInline @inline(never)
-    func pageFragAllocSlow(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
-        let addr = legacyPageFrag
+    func pageFragAllocSlow(
+        _ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32
+    ) -> KernelAddress? {
+        let addr =
+            legacyPageFrag
             ? pageFragAllocLegacy(c, id, fragsz, gfp, alignMask)
             : pageFragAllocCountUp(c, id, fragsz, gfp, alignMask)
         guard let addr else { return nil }
@@ -209,7 +220,9 @@ extension MemorySystem {
     }
 
     /// v6.13+: offset counts up; align before the fit check.
-    @usableFromInline func pageFragAllocCountUp(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
+    @usableFromInline func pageFragAllocCountUp(
+        _ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32
+    ) -> KernelAddress? {
         if _slowPath(c.pointee.encodedPage == 0) {
             guard refillAndBias(c, id, gfp) else { return nil }
         }
@@ -237,7 +250,9 @@ extension MemorySystem {
 
     /// ≤ 6.12: offset counts down from `size`; the align mask is applied to
     /// the result after the fit check.
-    @usableFromInline func pageFragAllocLegacy(_ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32) -> KernelAddress? {
+    @usableFromInline func pageFragAllocLegacy(
+        _ c: UnsafeMutablePointer<PageFragCache>, _ id: UInt16, _ fragsz: Int, _ gfp: GFP, _ alignMask: UInt32
+    ) -> KernelAddress? {
         if _slowPath(c.pointee.encodedPage == 0) {
             guard refillAndBias(c, id, gfp) else { return nil }
             c.pointee.offset = c.pointee.legacySize
@@ -321,8 +336,10 @@ extension MemorySystem {
             // head page (then slot.page is virt_to_head_page(addr)).
             let head = Int(slot.pointee.page)
             let page = pages + head
-            if _fastPath(slot.pointee.addr == addr.raw && slot.pointee.refs == 1
-                            && slot.pointee.allocEvent > fragments.generations[head] && page.pointee.refcount > 1) {
+            if _fastPath(
+                slot.pointee.addr == addr.raw && slot.pointee.refs == 1
+                    && slot.pointee.allocEvent > fragments.generations[head] && page.pointee.refcount > 1)
+            {
                 slot.pointee.refs = 0
                 slot.pointee.freeEvent = nextEvent()
                 slot.pointee.freePacket = ctx.pointee.packet
@@ -336,10 +353,16 @@ extension MemorySystem {
 
     @usableFromInline @inline(never)
     func pageFragFreeSlow(_ addr: KernelAddress) {
-        guard isValid(addr) else { reportWild(addr, size: 0, op: "page_frag_free", isWrite: true, isFree: true); return }
+        guard isValid(addr) else {
+            reportWild(addr, size: 0, op: "page_frag_free", isWrite: true, isFree: true)
+            return
+        }
         let head = Int(pages[virt_to_page(addr).index].head)
         guard trackFragFree(addr, head) else { return }
-        if _slowPath(pages[head].refcount <= 0) { reportRefcountUnderflow(head, op: "page_frag_free", sub: 1); return }
+        if _slowPath(pages[head].refcount <= 0) {
+            reportRefcountUnderflow(head, op: "page_frag_free", sub: 1)
+            return
+        }
         pages[head].refcount -= 1
         if pages[head].refcount == 0 { freeBlock(head, blockOrder(head)) }
     }
@@ -348,7 +371,10 @@ extension MemorySystem {
     /// already 0, else subtract `count` and free the page at 0.
     public func __page_frag_cache_drain(_ pfn: PFN, _ count: Int) {
         let head = Int(pages[pfn.index].head)
-        if pages[head].refcount == 0 { reportRefcountUnderflow(head, op: "__page_frag_cache_drain", sub: Int32(count)); return }
+        if pages[head].refcount == 0 {
+            reportRefcountUnderflow(head, op: "__page_frag_cache_drain", sub: Int32(count))
+            return
+        }
         if page_ref_sub_and_test(PFN(head), count) { free_unref_page(PFN(head), order: blockOrder(head)) }
     }
 

@@ -20,12 +20,12 @@ public enum Poison {
 @usableFromInline
 enum Shadow {
     @usableFromInline static let accessible: UInt8 = 0x00
-    @usableFromInline static let pageFree: UInt8 = 0xFF       // KASAN_PAGE_FREE
-    @usableFromInline static let pageRedzone: UInt8 = 0xFE    // KASAN_PAGE_REDZONE
-    @usableFromInline static let slabRedzone: UInt8 = 0xFC    // KASAN_SLAB_REDZONE
-    @usableFromInline static let slabFree: UInt8 = 0xFB       // KASAN_SLAB_FREE
-    @usableFromInline static let fragFree: UInt8 = 0xF1       // skbsim: freed page_frag fragment
-    @usableFromInline static let fragUnused: UInt8 = 0xF2     // skbsim: page_frag page, not yet handed out
+    @usableFromInline static let pageFree: UInt8 = 0xFF  // KASAN_PAGE_FREE
+    @usableFromInline static let pageRedzone: UInt8 = 0xFE  // KASAN_PAGE_REDZONE
+    @usableFromInline static let slabRedzone: UInt8 = 0xFC  // KASAN_SLAB_REDZONE
+    @usableFromInline static let slabFree: UInt8 = 0xFB  // KASAN_SLAB_FREE
+    @usableFromInline static let fragFree: UInt8 = 0xF1  // skbsim: freed page_frag fragment
+    @usableFromInline static let fragUnused: UInt8 = 0xF2  // skbsim: page_frag page, not yet handed out
     /// skbsim, byte shadow only: this granule's code is its 64-byte block's
     /// code in `MemorySystem.blockShadow` (page_frag pages, see FragShadow.swift).
     @usableFromInline static let fragBlock: UInt8 = 0xF4

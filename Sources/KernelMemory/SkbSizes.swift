@@ -64,9 +64,17 @@ public struct SkbSizes: Hashable, Sendable {
     /// Placeholder `KernelConfig.init` replaces before returning.
     static let uncomputed = SkbSizes()
     private init() {
-        cacheLineMask = 0; sharedInfoAligned = 0; skBuffAligned = 0; truesizeOverhead = 0
-        smallHeadCacheSize = 0; smallHeadHeadroom = 0; rxKmallocBoundSmallHead = 0; rxKmallocBound1024 = 0
-        withOverheadPage = 0; netSkbPad = 0; napiPad = 0
+        cacheLineMask = 0
+        sharedInfoAligned = 0
+        skBuffAligned = 0
+        truesizeOverhead = 0
+        smallHeadCacheSize = 0
+        smallHeadHeadroom = 0
+        rxKmallocBoundSmallHead = 0
+        rxKmallocBound1024 = 0
+        withOverheadPage = 0
+        netSkbPad = 0
+        napiPad = 0
     }
 
     /// `SKB_DATA_ALIGN(x)`.

@@ -51,7 +51,7 @@ struct ReciprocalValue {
     /// `reciprocal_value(d)`, d > 0.
     init(_ d: UInt32) {
         precondition(d > 0, "reciprocal_value(0)")
-        let l = d == 1 ? 0 : 32 - (d - 1).leadingZeroBitCount   // fls(d - 1)
+        let l = d == 1 ? 0 : 32 - (d - 1).leadingZeroBitCount  // fls(d - 1)
         let m = ((UInt64(1) << 32) * ((UInt64(1) << UInt64(l)) - UInt64(d))) / UInt64(d) + 1
         self.m = UInt32(truncatingIfNeeded: m)
         sh1 = UInt8(min(l, 1))
@@ -131,7 +131,9 @@ extension MemorySystem {
     public func slabOrder(forSize size: Int) -> Int {
         let minOrder = config.get_order(size)
         var order = minOrder
-        while order < KernelConfig.pageAllocCostlyOrder && (pageSize << order) / size < config.slubMinObjects { order += 1 }
+        while order < KernelConfig.pageAllocCostlyOrder && (pageSize << order) / size < config.slubMinObjects {
+            order += 1
+        }
         return max(order, minOrder)
     }
 
@@ -142,8 +144,10 @@ extension MemorySystem {
         let a = max(align, 8)
         let size = (objectSize + a - 1) & ~(a - 1)
         let order = slabOrder(forSize: size)
-        caches.append(KmemCache(name: name, objectSize: objectSize, size: size, order: order,
-                                objectsPerSlab: (pageSize << order) / size))
+        caches.append(
+            KmemCache(
+                name: name, objectSize: objectSize, size: size, order: order,
+                objectsPerSlab: (pageSize << order) / size))
         return KmemCacheID(raw: UInt16(caches.count - 1))
     }
 
@@ -155,9 +159,10 @@ extension MemorySystem {
 
     public func slabInfo(_ id: KmemCacheID) -> SlabInfo {
         let c = caches[Int(id.raw)]
-        return SlabInfo(name: c.name, objectSize: c.objectSize, size: c.size, objectsPerSlab: c.objectsPerSlab,
-                        order: c.order, activeObjects: c.activeObjects, numObjects: c.numSlabs * c.objectsPerSlab,
-                        numSlabs: c.numSlabs, allocations: c.allocations, frees: c.frees, allocationFailures: c.failures)
+        return SlabInfo(
+            name: c.name, objectSize: c.objectSize, size: c.size, objectsPerSlab: c.objectsPerSlab,
+            order: c.order, activeObjects: c.activeObjects, numObjects: c.numSlabs * c.objectsPerSlab,
+            numSlabs: c.numSlabs, allocations: c.allocations, frees: c.frees, allocationFailures: c.failures)
     }
 
     /// All caches, like `/proc/slabinfo`.
@@ -174,7 +179,10 @@ extension MemorySystem {
     @inlinable
     public func kmem_cache_free(_ id: KmemCacheID, _ addr: KernelAddress?) {
         guard let addr else { return }
-        guard _fastPath(isValid(addr)) else { reportWild(addr, size: 0, op: "kmem_cache_free", isWrite: true, isFree: true); return }
+        guard _fastPath(isValid(addr)) else {
+            reportWild(addr, size: 0, op: "kmem_cache_free", isWrite: true, isFree: true)
+            return
+        }
         let head = Int(pages[virt_to_page(addr).index].head)
         guard _fastPath(pages[head].flags & PageFlag.slab != 0) else {
             reportInvalidFree(addr, op: "kmem_cache_free", why: "not a slab object")
@@ -186,7 +194,8 @@ extension MemorySystem {
     }
 
     @usableFromInline @inline(never) func warnWrongCache(_ wanted: Int, _ real: Int) {
-        warnings.append("cache_from_obj: Wrong slab cache. \(caches[wanted].name) but object is from \(caches[real].name)")
+        warnings.append(
+            "cache_from_obj: Wrong slab cache. \(caches[wanted].name) but object is from \(caches[real].name)")
     }
 
     /// `slab_alloc_node` fast path: the object at the head of the last
@@ -228,7 +237,9 @@ extension MemorySystem {
         }
         let off = (Int(slab.pointee.pfn) &<< pageShift) &+ obj &* size
         unpoisonObject(off, requested: requested, size: size)
-        if gfp.contains(.__GFP_ZERO) { (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: c.pointee.objectSize) }
+        if gfp.contains(.__GFP_ZERO) {
+            (arena + off).initializeMemory(as: UInt8.self, repeating: 0, count: c.pointee.objectSize)
+        }
         return KernelAddress(KernelAddress.directMapBase + UInt64(off))
     }
 
@@ -251,7 +262,9 @@ extension MemorySystem {
             caches[ci].failures += 1
             if !gfp.contains(.__GFP_NOWARN) {
                 let c = caches[ci]
-                warnings.append("SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.get_order(c.size))")
+                warnings.append(
+                    "SLUB: Unable to allocate memory on node -1, gfp=\(gfp)\n  cache: \(c.name), object size: \(c.objectSize), buffer size: \(c.size), default order: \(c.order), min order: \(config.get_order(c.size))"
+                )
             }
         }
         return slot
@@ -265,7 +278,10 @@ extension MemorySystem {
         fillShadow(g, Shadow.accessible, count: full)
         var done = full
         let partial = requested & (Shadow.granule - 1)
-        if partial != 0 { shadow[g &+ full] = UInt8(truncatingIfNeeded: partial); done &+= 1 }
+        if partial != 0 {
+            shadow[g &+ full] = UInt8(truncatingIfNeeded: partial)
+            done &+= 1
+        }
         fillShadow(g &+ done, Shadow.slabRedzone, count: (size &>> Shadow.granuleShift) &- done)
     }
 
@@ -276,7 +292,10 @@ extension MemorySystem {
         let p = UnsafeMutableRawPointer(shadow + g)
         let word = UInt64(code) &* 0x0101_0101_0101_0101
         if n >= 8 {
-            if n > 32 { p.initializeMemory(as: UInt8.self, repeating: code, count: n); return }
+            if n > 32 {
+                p.initializeMemory(as: UInt8.self, repeating: code, count: n)
+                return
+            }
             p.storeBytes(of: word, as: UInt64.self)
             if n > 16 {
                 p.storeBytes(of: word, toByteOffset: 8, as: UInt64.self)
@@ -299,7 +318,9 @@ extension MemorySystem {
         let order = caches[ci].order
         var pageGfp = gfp
         pageGfp.formUnion(order > 0 ? [.__GFP_COMP, .__GFP_NOWARN] : [.__GFP_NOWARN])
-        guard let pfn = alloc_pages(pageGfp, order: order, owner: .slab(KmemCacheID(raw: UInt16(ci)))) else { return -1 }
+        guard let pfn = alloc_pages(pageGfp, order: order, owner: .slab(KmemCacheID(raw: UInt16(ci)))) else {
+            return -1
+        }
         pages[pfn.index].flags |= PageFlag.slab
         let per = caches[ci].objectsPerSlab
         let slot: Int32
@@ -316,15 +337,18 @@ extension MemorySystem {
             caches[ci].objects[base + i] = ObjectMeta()
             caches[ci].objects[base + i].nextFree = i + 1 < per ? Int32(i + 1) : -1
         }
-        caches[ci].slabs[Int(slot)] = SlabRecord(pfn: pfn.raw, freeHead: 0, inuse: 0, inPartial: true,
-                                                 pfmemalloc: page_is_pfmemalloc(pfn))
+        caches[ci].slabs[Int(slot)] = SlabRecord(
+            pfn: pfn.raw, freeHead: 0, inuse: 0, inPartial: true,
+            pfmemalloc: page_is_pfmemalloc(pfn))
         caches[ci].partial.append(slot)
         caches[ci].emptySlabs += 1
         caches[ci].numSlabs += 1
         let bytes = pageSize << order
-        (shadow + (pfn.index << pageShift) / Shadow.granule).update(repeating: Shadow.slabRedzone, count: bytes / Shadow.granule)
+        (shadow + (pfn.index << pageShift) / Shadow.granule).update(
+            repeating: Shadow.slabRedzone, count: bytes / Shadow.granule)
         if poisonOnFree {
-            let size = caches[ci].size, objSize = caches[ci].objectSize
+            let size = caches[ci].size
+            let objSize = caches[ci].objectSize
             for i in 0..<per { poisonObject((pfn.index << pageShift) + i * size, objSize) }
         }
         return slot
@@ -342,11 +366,13 @@ extension MemorySystem {
         let off = offsetInArena(addr)
         let slabOff = off &- (head &<< pageShift)
         let c = caches.pointer(ci)
-        let size = c.pointee.size, per = c.pointee.objectsPerSlab
+        let size = c.pointee.size
+        let per = c.pointee.objectsPerSlab
         // __obj_to_index: reciprocal_divide(offset, cache->reciprocal_size).
         // A slab is at most PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER bytes, so a
         // valid offset fits the u32 the kernel divides.
-        let obj = slabOff >= 0 && slabOff <= Int(UInt32.max)
+        let obj =
+            slabOff >= 0 && slabOff <= Int(UInt32.max)
             ? Int(c.pointee.reciprocalSize.divide(UInt32(truncatingIfNeeded: slabOff))) : per
         guard _fastPath(slabOff &- obj &* size == 0 && obj < per) else {
             reportInvalidFree(addr, op: op, why: "not at the start of an object")

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension KernelSnapshot {
@@ -13,8 +13,9 @@ extension KernelSnapshot {
             var t = timespec()
             clock_gettime(CLOCK_MONOTONIC, &t)
             guard let text = SystemFiles.readText("/proc/timer_list"),
-                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("jiffies: ") }),
-                  let j = Int(line.dropFirst("jiffies: ".count)) else { return nil }
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("jiffies: ") }),
+                let j = Int(line.dropFirst("jiffies: ".count))
+            else { return nil }
             return (j, Double(t.tv_sec) + Double(t.tv_nsec) / 1e9)
         }
         guard let a = sample() else { return nil }
@@ -22,7 +23,8 @@ extension KernelSnapshot {
         guard let b = sample(), b.seconds > a.seconds else { return nil }
         let rate = Double(b.jiffies - a.jiffies) / (b.seconds - a.seconds)
         guard let hz = [100, 250, 300, 1000].min(by: { abs(Double($0) - rate) < abs(Double($1) - rate) }),
-              abs(Double(hz) - rate) <= 0.1 * Double(hz) else { return nil }
+            abs(Double(hz) - rate) <= 0.1 * Double(hz)
+        else { return nil }
         return hz
     }
 }

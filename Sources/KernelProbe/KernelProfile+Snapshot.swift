@@ -11,7 +11,8 @@ extension KernelProfile {
     /// before v6.3 (no small-head cache) `MAX_HEADER` stays the distro 176.
     public init?(snapshot: KernelSnapshot) {
         guard let version = Version(release: snapshot.kernel.release),
-              let skbObject = snapshot.skbuffHeadCache?.objectSize else { return nil }
+            let skbObject = snapshot.skbuffHeadCache?.objectSize
+        else { return nil }
         var config = KernelConfig()
         config.pageSize = snapshot.pageSize
         config.maxSkbFrags = snapshot.maxSkbFrags ?? config.maxSkbFrags
@@ -42,9 +43,11 @@ extension KernelProfile {
             }
             from = "from skbuff_small_head \(observed)" + (backport ? ", with the 14ad6ed30a10 backport" : "")
         }
-        self.init(name: "running-\(snapshot.kernel.release)",
-                  summary: "running kernel \(snapshot.kernel.release) \(snapshot.kernel.machine), MAX_HEADER \(config.maxHeader) (\(from))",
-                  version: version, config: config)
+        self.init(
+            name: "running-\(snapshot.kernel.release)",
+            summary:
+                "running kernel \(snapshot.kernel.release) \(snapshot.kernel.machine), MAX_HEADER \(config.maxHeader) (\(from))",
+            version: version, config: config)
         if backport { self.config.smallHeadCache = .maxTcpHeaderOrGroMaxHeadPad }
     }
 }

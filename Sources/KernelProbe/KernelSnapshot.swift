@@ -1,6 +1,7 @@
 import KernelReference
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the running kernel says about its skb-related allocator configuration,
@@ -23,9 +24,11 @@ public struct KernelSnapshot: Sendable, Hashable {
     /// Plain `kmalloc-<size>` caches (not -cg, -rcl, dma-), sorted by object size.
     public var kmallocCaches: [SlabCacheInfo]
 
-    public init(kernel: RunningKernel, pageSize: Int, maxSkbFrags: Int?, loopbackMTU: Int?,
-                skbuffHeadCache: SlabCacheInfo?, skbuffFcloneCache: SlabCacheInfo?,
-                skbuffSmallHead: SlabCacheInfo?, kmallocCaches: [SlabCacheInfo]) {
+    public init(
+        kernel: RunningKernel, pageSize: Int, maxSkbFrags: Int?, loopbackMTU: Int?,
+        skbuffHeadCache: SlabCacheInfo?, skbuffFcloneCache: SlabCacheInfo?,
+        skbuffSmallHead: SlabCacheInfo?, kmallocCaches: [SlabCacheInfo]
+    ) {
         self.kernel = kernel
         self.pageSize = pageSize
         self.maxSkbFrags = maxSkbFrags
@@ -37,20 +40,23 @@ public struct KernelSnapshot: Sendable, Hashable {
     }
 
     /// Builds a snapshot from already-parsed slab caches (used by `current()` and tests).
-    public init(kernel: RunningKernel, pageSize: Int, maxSkbFrags: Int?, loopbackMTU: Int?,
-                slabs: [SlabCacheInfo]) {
+    public init(
+        kernel: RunningKernel, pageSize: Int, maxSkbFrags: Int?, loopbackMTU: Int?,
+        slabs: [SlabCacheInfo]
+    ) {
         func named(_ n: String) -> SlabCacheInfo? { slabs.first { $0.name == n } }
         let kmalloc = slabs.filter { cache in
             guard cache.name.hasPrefix("kmalloc-") else { return false }
             let suffix = cache.name.dropFirst("kmalloc-".count)
             return suffix.first?.isNumber == true
         }.sorted { $0.objectSize < $1.objectSize }
-        self.init(kernel: kernel, pageSize: pageSize, maxSkbFrags: maxSkbFrags,
-                  loopbackMTU: loopbackMTU,
-                  skbuffHeadCache: named("skbuff_head_cache"),
-                  skbuffFcloneCache: named("skbuff_fclone_cache"),
-                  skbuffSmallHead: named("skbuff_small_head"),
-                  kmallocCaches: kmalloc)
+        self.init(
+            kernel: kernel, pageSize: pageSize, maxSkbFrags: maxSkbFrags,
+            loopbackMTU: loopbackMTU,
+            skbuffHeadCache: named("skbuff_head_cache"),
+            skbuffFcloneCache: named("skbuff_fclone_cache"),
+            skbuffSmallHead: named("skbuff_small_head"),
+            kmallocCaches: kmalloc)
     }
 
     public static func current() -> KernelSnapshot {
@@ -59,10 +65,11 @@ public struct KernelSnapshot: Sendable, Hashable {
                 Int($0.trimmingCharacters(in: " \n\t"))
             }
         }
-        return KernelSnapshot(kernel: .current(), pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
-                              maxSkbFrags: intFile("/proc/sys/net/core/max_skb_frags"),
-                              loopbackMTU: intFile("/sys/class/net/lo/mtu"),
-                              slabs: SlabInfo.read() ?? [])
+        return KernelSnapshot(
+            kernel: .current(), pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
+            maxSkbFrags: intFile("/proc/sys/net/core/max_skb_frags"),
+            loopbackMTU: intFile("/sys/class/net/lo/mtu"),
+            slabs: SlabInfo.read() ?? [])
     }
 
     /// Object sizes of the plain kmalloc caches, ascending.
@@ -79,13 +86,16 @@ public struct KernelSnapshot: Sendable, Hashable {
     /// `skbuff_small_head` object size, given SKB_DATA_ALIGN(sizeof(skb_shared_info)),
     /// under the v6.14+ (14ad6ed30a10) formula; `KernelProfile(snapshot:)` applies the
     /// running release's own rule instead.
-    public func inferredMaxHeaderCandidates(sharedInfoAligned: Int, cacheLine: Int = 64,
-                                            netSkbPad: Int = 64, netIPAlign: Int = 0) -> [Int] {
+    public func inferredMaxHeaderCandidates(
+        sharedInfoAligned: Int, cacheLine: Int = 64,
+        netSkbPad: Int = 64, netIPAlign: Int = 0
+    ) -> [Int] {
         guard let observed = skbuffSmallHead?.objectSize else { return [] }
         return [32, 80, 96, 128, 144, 176].filter {
-            SkbLayout.smallHeadCacheSize(maxHeader: $0, sharedInfoAligned: sharedInfoAligned,
-                                         cacheLine: cacheLine, netSkbPad: netSkbPad,
-                                         netIPAlign: netIPAlign) == observed
+            SkbLayout.smallHeadCacheSize(
+                maxHeader: $0, sharedInfoAligned: sharedInfoAligned,
+                cacheLine: cacheLine, netSkbPad: netSkbPad,
+                netIPAlign: netIPAlign) == observed
         }
     }
 }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KernelReference
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension IPFamily {
     var domain: Int32 { self == .ipv4 ? AF_INET : AF_INET6 }
@@ -17,10 +18,10 @@ public enum ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .system(call, e): return "\(call) failed: \(String(cString: strerror(e)))"
-        case let .socketNotInProcTable(t, p): return "port \(p) not found in \(t)"
-        case let .procUnreadable(p): return "cannot read \(p)"
-        case let .notDelivered(what): return "not delivered: \(what)"
+        case .system(let call, let e): return "\(call) failed: \(String(cString: strerror(e)))"
+        case .socketNotInProcTable(let t, let p): return "port \(p) not found in \(t)"
+        case .procUnreadable(let p): return "cannot read \(p)"
+        case .notDelivered(let what): return "not delivered: \(what)"
         }
     }
 }
@@ -41,8 +42,8 @@ public enum SKMemInfo {
 
 // Linux uapi values; spelled out so the probe does not depend on which ones Glibc exports.
 let soRcvbufForce: Int32 = 33  // SO_RCVBUFFORCE
-let soMeminfo: Int32 = 55      // SO_MEMINFO
-let tcpNoDelay: Int32 = 1      // TCP_NODELAY
+let soMeminfo: Int32 = 55  // SO_MEMINFO
+let tcpNoDelay: Int32 = 1  // TCP_NODELAY
 
 /// A socket on the loopback interface that closes itself. Internal: the probes own it.
 final class LoopbackSocket {
@@ -123,8 +124,10 @@ final class LoopbackSocket {
         return UInt64(st.st_ino)
     }
 
-    private func withLoopbackAddress<R>(port: UInt16,
-                                        _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    private func withLoopbackAddress<R>(
+        port: UInt16,
+        _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
+    ) -> R {
         switch family {
         case .ipv4:
             var a = sockaddr_in()

@@ -21,9 +21,11 @@ public struct ProcNetSocketLine: Sendable, Hashable {
     /// The `drops` column (UDP and raw tables only; nil for TCP).
     public var drops: Int?
 
-    public init(slot: Int, localAddressHex: String, localPort: UInt16, remoteAddressHex: String,
-                remotePort: UInt16, state: Int, txQueue: Int, rxQueue: Int, uid: Int,
-                inode: UInt64, drops: Int?) {
+    public init(
+        slot: Int, localAddressHex: String, localPort: UInt16, remoteAddressHex: String,
+        remotePort: UInt16, state: Int, txQueue: Int, rxQueue: Int, uid: Int,
+        inode: UInt64, drops: Int?
+    ) {
         self.slot = slot
         self.localAddressHex = localAddressHex
         self.localPort = localPort
@@ -43,20 +45,21 @@ public enum ProcNetTable {
     public static func parseLine(_ line: Substring) -> ProcNetSocketLine? {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard f.count >= 10, f[0].hasSuffix(":"),
-              let slot = Int(f[0].dropLast()),
-              let (la, lp) = endpoint(f[1]),
-              let (ra, rp) = endpoint(f[2]),
-              let st = Int(f[3], radix: 16),
-              let (tx, rx) = hexPair(f[4]),
-              let uid = Int(f[7]),
-              let inode = UInt64(f[9])
+            let slot = Int(f[0].dropLast()),
+            let (la, lp) = endpoint(f[1]),
+            let (ra, rp) = endpoint(f[2]),
+            let st = Int(f[3], radix: 16),
+            let (tx, rx) = hexPair(f[4]),
+            let uid = Int(f[7]),
+            let inode = UInt64(f[9])
         else { return nil }
         // UDP/raw lines end with "ref pointer drops"; TCP lines carry other fields there.
         var drops: Int? = nil
         if f.count == 13, let d = Int(f[12]) { drops = d }
-        return ProcNetSocketLine(slot: slot, localAddressHex: la, localPort: lp,
-                                 remoteAddressHex: ra, remotePort: rp, state: st,
-                                 txQueue: tx, rxQueue: rx, uid: uid, inode: inode, drops: drops)
+        return ProcNetSocketLine(
+            slot: slot, localAddressHex: la, localPort: lp,
+            remoteAddressHex: ra, remotePort: rp, state: st,
+            txQueue: tx, rxQueue: rx, uid: uid, inode: inode, drops: drops)
     }
 
     public static func parseLine(_ line: String) -> ProcNetSocketLine? {
@@ -75,7 +78,8 @@ public enum ProcNetTable {
 
     private static func endpoint(_ s: Substring) -> (String, UInt16)? {
         guard let colon = s.lastIndex(of: ":"),
-              let port = UInt16(s[s.index(after: colon)...], radix: 16) else { return nil }
+            let port = UInt16(s[s.index(after: colon)...], radix: 16)
+        else { return nil }
         let addr = s[..<colon]
         guard addr.count == 8 || addr.count == 32, addr.allSatisfy(\.isHexDigit) else { return nil }
         return (String(addr), port)

@@ -13,8 +13,10 @@ public struct SlabCacheInfo: Sendable, Hashable {
     public var objectsPerSlab: Int
     public var pagesPerSlab: Int
 
-    public init(name: String, activeObjects: Int, totalObjects: Int, objectSize: Int,
-                objectsPerSlab: Int, pagesPerSlab: Int) {
+    public init(
+        name: String, activeObjects: Int, totalObjects: Int, objectSize: Int,
+        objectsPerSlab: Int, pagesPerSlab: Int
+    ) {
         self.name = name
         self.activeObjects = activeObjects
         self.totalObjects = totalObjects
@@ -31,10 +33,12 @@ public enum SlabInfo {
             if line.hasPrefix("#") || line.hasPrefix("slabinfo") { return nil }
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 6,
-                  let active = Int(f[1]), let total = Int(f[2]), let size = Int(f[3]),
-                  let per = Int(f[4]), let pages = Int(f[5]) else { return nil }
-            return SlabCacheInfo(name: String(f[0]), activeObjects: active, totalObjects: total,
-                                 objectSize: size, objectsPerSlab: per, pagesPerSlab: pages)
+                let active = Int(f[1]), let total = Int(f[2]), let size = Int(f[3]),
+                let per = Int(f[4]), let pages = Int(f[5])
+            else { return nil }
+            return SlabCacheInfo(
+                name: String(f[0]), activeObjects: active, totalObjects: total,
+                objectSize: size, objectsPerSlab: per, pagesPerSlab: pages)
         }
     }
 

@@ -1,6 +1,7 @@
 import KernelReference
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What one loopback TCP run measured for one send size.
@@ -51,8 +52,9 @@ public struct TCPTruesizeProbe: Sendable {
 
     public static func isAvailable(_ family: IPFamily) -> Bool {
         guard SystemFiles.isReadable(family.procTable("tcp")),
-              let s = try? LoopbackSocket.tcp(family),
-              (try? s.bindLoopback()) != nil else { return false }
+            let s = try? LoopbackSocket.tcp(family),
+            (try? s.bindLoopback()) != nil
+        else { return false }
         return true
     }
 

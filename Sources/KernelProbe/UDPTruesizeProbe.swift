@@ -1,4 +1,5 @@
 import KernelReference
+
 /// What one loopback UDP run measured for one payload size.
 public struct UDPTruesizeMeasurement: Sendable, Hashable {
     public var family: IPFamily
@@ -33,9 +34,11 @@ public struct UDPTruesizeMeasurement: Sendable, Hashable {
 /// socket is closed when the measurement returns.
 public struct UDPTruesizeProbe: Sendable {
     /// The payload sizes of the standard table (65507 is the IPv4 maximum, 65527 IPv6's).
-    public static let standardSizes = [0, 1, 18, 64, 100, 200, 256, 300, 500, 512, 1000, 1024,
-                                       1400, 1472, 2000, 3000, 4000, 8000, 9000, 16000, 32000,
-                                       60000, 65507, 65527]
+    public static let standardSizes = [
+        0, 1, 18, 64, 100, 200, 256, 300, 500, 512, 1000, 1024,
+        1400, 1472, 2000, 3000, 4000, 8000, 9000, 16000, 32000,
+        60000, 65507, 65527,
+    ]
 
     public var datagramsPerSize: Int
 
@@ -48,8 +51,9 @@ public struct UDPTruesizeProbe: Sendable {
     /// socket of this family can be bound.
     public static func isAvailable(_ family: IPFamily) -> Bool {
         guard SystemFiles.isReadable(family.procTable("udp")),
-              let s = try? LoopbackSocket.udp(family),
-              (try? s.bindLoopback()) != nil else { return false }
+            let s = try? LoopbackSocket.udp(family),
+            (try? s.bindLoopback()) != nil
+        else { return false }
         return true
     }
 

@@ -21,10 +21,13 @@ public enum DropReasonReference {
     /// How the list of `release` was read (docs/fidelity.md).
     public static func source(release: String) -> String {
         switch release {
-        case "6.1": "include/net/dropreason.h at v6.1: 0x7f454c46/linux 101b990beb71 less the v6.2/v6.3 additions (no SKB_CONSUMED before 0e84afe8ebfb, v6.2)"
-        case "6.6": "dropreason-core.h of 6.6.y (gregkh/linux 14f679a8d2dd) less its two stable backports appended at the end"
+        case "6.1":
+            "include/net/dropreason.h at v6.1: 0x7f454c46/linux 101b990beb71 less the v6.2/v6.3 additions (no SKB_CONSUMED before 0e84afe8ebfb, v6.2)"
+        case "6.6":
+            "dropreason-core.h of 6.6.y (gregkh/linux 14f679a8d2dd) less its two stable backports appended at the end"
         case "6.8": "torvalds/linux 03c11eb3b16d include/net/dropreason-core.h"
-        case "6.12": "v6.8 list + the three v6.9 reasons; = a42d71e322a8 less v6.13 additions = android 6.12 (0c10203ea93f) less two v6.14 backports"
+        case "6.12":
+            "v6.8 list + the three v6.9 reasons; = a42d71e322a8 less v6.13 additions = android 6.12 (0c10203ea93f) less two v6.14 backports"
         case "6.18": "the running 6.18.44 kernel: tracefs events/skb/kfree_skb/format"
         default: "not transcribed"
         }

@@ -64,8 +64,10 @@ public struct GROFacts: Hashable, Sendable, CustomStringConvertible {
     /// skbs delivered by the end (super-packets and lone segments).
     public var delivered: Int
 
-    public init(merges: [Int], gsoSize: Int, gsoSegs: Int, len: Int, dataLen: Int, nrFrags: Int,
-                fragList: Int, truesize: Int, delivered: Int) {
+    public init(
+        merges: [Int], gsoSize: Int, gsoSegs: Int, len: Int, dataLen: Int, nrFrags: Int,
+        fragList: Int, truesize: Int, delivered: Int
+    ) {
         self.merges = merges
         self.gsoSize = gsoSize
         self.gsoSegs = gsoSegs
@@ -80,7 +82,8 @@ public struct GROFacts: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         let names = ["frags", "steal", "list"]
         let m = merges.indices.filter { merges[$0] > 0 }.map { "\(names[$0])×\(merges[$0])" }.joined(separator: " ")
-        return "\(m.isEmpty ? "no merge" : m) · gso \(gsoSize)×\(gsoSegs) · len \(len) · dlen \(dataLen) · frags \(nrFrags) · list \(fragList) · ts \(truesize) · out \(delivered)"
+        return
+            "\(m.isEmpty ? "no merge" : m) · gso \(gsoSize)×\(gsoSegs) · len \(len) · dlen \(dataLen) · frags \(nrFrags) · list \(fragList) · ts \(truesize) · out \(delivered)"
     }
 }
 
@@ -103,29 +106,34 @@ extension KernelExpectations {
         switch path {
         case .netdevAllocSkb, .napiAllocSkb:
             let r = rxAlloc(L, napi: path == .napiAllocSkb)
-            return GROSegmentSkb(truesize: macros.truesize(r.end), end: r.end, headlen: L - 14, nrFrags: 0, dataLen: 0,
-                                 headFrag: isFrag(r.head))
+            return GROSegmentSkb(
+                truesize: macros.truesize(r.end), end: r.end, headlen: L - 14, nrFrags: 0, dataLen: 0,
+                headFrag: isFrag(r.head))
         case .buildSkb:
             let pad = macros.netSkbPad + macros.netIpAlign
             let end = macros.withOverhead(B)
             let first = min(L, end - pad)
             let extra = (L - first + B - 1) / B
-            return GROSegmentSkb(truesize: macros.truesize(end) + extra * B, end: end, headlen: first - 14, nrFrags: extra,
-                                 dataLen: L - first, headFrag: true)
+            return GROSegmentSkb(
+                truesize: macros.truesize(end) + extra * B, end: end, headlen: first - 14, nrFrags: extra,
+                dataLen: L - first, headFrag: true)
         case .sgCopybreak, .sgHeaderSplit:
             let r = rxAlloc(driver.copybreak, napi: true)
             let split = path == .sgHeaderSplit && L > driver.copybreak
             let copied = split ? GROScenario.headerBytes : min(L, driver.copybreak)
             let len0 = min(L, B)
             let frags = (len0 > copied ? 1 : 0) + (L - len0 + B - 1) / B
-            return GROSegmentSkb(truesize: macros.truesize(r.end) + frags * B, end: r.end, headlen: copied - 14, nrFrags: frags,
-                                 dataLen: L - copied, headFrag: isFrag(r.head))
+            return GROSegmentSkb(
+                truesize: macros.truesize(r.end) + frags * B, end: r.end, headlen: copied - 14, nrFrags: frags,
+                dataLen: L - copied, headFrag: isFrag(r.head))
         }
     }
 
     public var groSources: [Citation] {
-        [Citation("net/core/gro.c", "dev_gro_receive, skb_gro_receive, napi_gro_complete"),
-         Citation("net/ipv4/tcp_offload.c", "tcp_gro_receive, tcp_gro_complete")]
+        [
+            Citation("net/core/gro.c", "dev_gro_receive, skb_gro_receive, napi_gro_complete"),
+            Citation("net/ipv4/tcp_offload.c", "tcp_gro_receive, tcp_gro_complete"),
+        ]
     }
 
     /// The kernel's GRO outcome, from `skb_gro_receive`'s rules (net/core/gro.c,
@@ -157,7 +165,9 @@ extension KernelExpectations {
         for _ in 0..<s.segments {
             guard var q = p, q.len + s.payload < groMaxSize else {
                 if let q = p { done.append(q) }
-                p = P(count: 1, len: s.frameLength - 14, dataLen: seg.dataLen, truesize: seg.truesize, nrFrags: seg.nrFrags)
+                p = P(
+                    count: 1, len: s.frameLength - 14, dataLen: seg.dataLen, truesize: seg.truesize,
+                    nrFrags: seg.nrFrags)
                 continue
             }
             let lpFrags = q.lpFrags < 0 ? q.nrFrags : q.lpFrags
@@ -188,9 +198,12 @@ extension KernelExpectations {
         }
         if let q = p { done.append(q) }
         let f = done[0]
-        return (GROFacts(merges: merges, gsoSize: f.count > 1 ? s.payload : 0, gsoSegs: f.count > 1 ? f.count : 0,
-                         len: f.len, dataLen: f.dataLen, nrFrags: f.nrFrags, fragList: f.fragList, truesize: f.truesize,
-                         delivered: done.count),
-                groSources)
+        return (
+            GROFacts(
+                merges: merges, gsoSize: f.count > 1 ? s.payload : 0, gsoSegs: f.count > 1 ? f.count : 0,
+                len: f.len, dataLen: f.dataLen, nrFrags: f.nrFrags, fragList: f.fragList, truesize: f.truesize,
+                delivered: done.count),
+            groSources
+        )
     }
 }

@@ -17,12 +17,15 @@ public struct KernelExpectations: Sendable {
     // MARK: Citations
 
     var allocSkbSource: Citation {
-        macros.facts.smallHead == .absent ? Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve (kmalloc only)", "≤ v6.2")
+        macros.facts.smallHead == .absent
+            ? Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve (kmalloc only)", "≤ v6.2")
             : Citation("net/core/skbuff.c", "__alloc_skb → kmalloc_reserve", "v6.3+")
     }
     var truesizeSource: Citation { Citation("include/linux/skbuff.h", "SKB_TRUESIZE, SKB_HEAD_ALIGN") }
     func rxSource(_ function: String) -> Citation {
-        let v = macros.facts.rxBoundIsSmallHeadHeadroom ? "v6.14+" : (function == "napi_alloc_skb" ? "v5.13–v6.13" : "≤ v6.13")
+        let v =
+            macros.facts.rxBoundIsSmallHeadHeadroom
+            ? "v6.14+" : (function == "napi_alloc_skb" ? "v5.13–v6.13" : "≤ v6.13")
         return Citation("net/core/skbuff.c", function, v)
     }
     var pageFragSource: Citation {
@@ -32,7 +35,9 @@ public struct KernelExpectations: Sendable {
     }
     var buildSkbSource: Citation { Citation("net/core/skbuff.c", "napi_build_skb → __build_skb_around") }
     var addRxFragSource: Citation { Citation("include/linux/skbuff.h", "skb_add_rx_frag") }
-    var igbSource: Citation { Citation("drivers/net/ethernet/intel/igb/igb_main.c", "igb_construct_skb, igb_add_rx_frag") }
+    var igbSource: Citation {
+        Citation("drivers/net/ethernet/intel/igb/igb_main.c", "igb_construct_skb, igb_add_rx_frag")
+    }
 
     // MARK: Rules
 
@@ -57,15 +62,18 @@ public struct KernelExpectations: Sendable {
         if napi && macros.napiSmallPageFrag1k && padded <= macros.withOverhead(1024) {
             // page_frag_alloc_1k: order-0 page cut into 1 KiB slices from the top down.
             let size = 1024
-            return (.pageFrag(size: size, order: 0, offset: profile.config.pageSize - size), macros.withOverhead(size), pad,
-                    [Citation("net/core/skbuff.c", "napi_alloc_skb → page_frag_alloc_1k", "v6.1–v6.13, 4 KiB pages")])
+            return (
+                .pageFrag(size: size, order: 0, offset: profile.config.pageSize - size), macros.withOverhead(size), pad,
+                [Citation("net/core/skbuff.c", "napi_alloc_skb → page_frag_alloc_1k", "v6.1–v6.13, 4 KiB pages")]
+            )
         }
         if padded <= macros.rxKmallocBound || padded > macros.withOverhead(profile.config.pageSize) {
             let head = macros.kmallocReserve(padded)
             return (head, macros.withOverhead(objectSize(head)), pad, [rxSource(fn), allocSkbSource])
         }
         let fragsz = macros.headAlign(padded)
-        let head = HeadKind.pageFrag(size: fragsz, order: macros.pageFragMaxOrder, offset: macros.firstFragOffset(fragsz))
+        let head = HeadKind.pageFrag(
+            size: fragsz, order: macros.pageFragMaxOrder, offset: macros.firstFragOffset(fragsz))
         return (head, macros.withOverhead(fragsz), pad, [rxSource(fn), pageFragSource])
     }
 
@@ -77,13 +85,17 @@ public struct KernelExpectations: Sendable {
         case .allocSkb:
             let head = macros.kmallocReserve(L)
             let end = macros.withOverhead(objectSize(head))
-            return Expectation(facts: SkbFacts(head: head, headroom: 0, tailroom: end, truesize: macros.truesize(end), nrFrags: 0, len: 0),
-                               sources: [allocSkbSource, truesizeSource])
+            return Expectation(
+                facts: SkbFacts(
+                    head: head, headroom: 0, tailroom: end, truesize: macros.truesize(end), nrFrags: 0, len: 0),
+                sources: [allocSkbSource, truesizeSource])
         case .netdevAllocSkb, .napiAllocSkb:
             let r = rxAlloc(L, napi: s.path == .napiAllocSkb)
-            return Expectation(facts: SkbFacts(head: r.head, headroom: r.pad, tailroom: r.end - r.pad,
-                                               truesize: macros.truesize(r.end), nrFrags: 0, len: 0),
-                               sources: r.sources + [truesizeSource])
+            return Expectation(
+                facts: SkbFacts(
+                    head: r.head, headroom: r.pad, tailroom: r.end - r.pad,
+                    truesize: macros.truesize(r.end), nrFrags: 0, len: 0),
+                sources: r.sources + [truesizeSource])
         case .buildSkb:
             // The ring buffer is the head: NET_SKB_PAD + NET_IP_ALIGN headroom, the aligned
             // shinfo at its tail; bytes beyond it go into further buffers as rx frags.
@@ -91,10 +103,12 @@ public struct KernelExpectations: Sendable {
             let end = macros.withOverhead(B)
             let first = min(L, end - pad)
             let extra = (L - first + B - 1) / B
-            return Expectation(facts: SkbFacts(head: .pageFrag(size: B, order: nil, offset: nil), headroom: pad,
-                                               tailroom: extra > 0 ? 0 : end - pad - first,
-                                               truesize: macros.truesize(end) + extra * B, nrFrags: extra, len: L),
-                               sources: [buildSkbSource, addRxFragSource, truesizeSource])
+            return Expectation(
+                facts: SkbFacts(
+                    head: .pageFrag(size: B, order: nil, offset: nil), headroom: pad,
+                    tailroom: extra > 0 ? 0 : end - pad - first,
+                    truesize: macros.truesize(end) + extra * B, nrFrags: extra, len: L),
+                sources: [buildSkbSource, addRxFragSource, truesizeSource])
         case .sgCopybreak:
             // napi_alloc_skb(copybreak), the first min(L, copybreak) bytes copied; the rest
             // of the first buffer and every further buffer become frags charged B each.
@@ -102,9 +116,11 @@ public struct KernelExpectations: Sendable {
             let headlen = min(L, driver.copybreak)
             let len0 = min(L, B)
             let frags = (len0 > headlen ? 1 : 0) + (L - len0 + B - 1) / B
-            return Expectation(facts: SkbFacts(head: r.head, headroom: r.pad, tailroom: frags > 0 ? 0 : r.end - r.pad - headlen,
-                                               truesize: macros.truesize(r.end) + frags * B, nrFrags: frags, len: L),
-                               sources: [igbSource] + r.sources + [addRxFragSource])
+            return Expectation(
+                facts: SkbFacts(
+                    head: r.head, headroom: r.pad, tailroom: frags > 0 ? 0 : r.end - r.pad - headlen,
+                    truesize: macros.truesize(r.end) + frags * B, nrFrags: frags, len: L),
+                sources: [igbSource] + r.sources + [addRxFragSource])
         }
     }
 
@@ -118,8 +134,11 @@ public struct KernelExpectations: Sendable {
     }
 
     public var udpSources: [Citation] {
-        [Citation("net/ipv4/ip_output.c", "__ip_append_data"), Citation("net/ipv6/ip6_output.c", "__ip6_append_data"),
-         Citation("net/ipv4/inet_fragment.c", "inet_frag_reasm_finish"), allocSkbSource]
+        [
+            Citation("net/ipv4/ip_output.c", "__ip_append_data"),
+            Citation("net/ipv6/ip6_output.c", "__ip6_append_data"),
+            Citation("net/ipv4/inet_fragment.c", "inet_frag_reasm_finish"), allocSkbSource,
+        ]
     }
 
     /// TCP: the first skb of a send of `size` bytes (below the size goal) on an idle
@@ -131,6 +150,9 @@ public struct KernelExpectations: Sendable {
     }
 
     public var tcpSources: [Citation] {
-        [Citation("net/ipv4/tcp.c", "tcp_stream_alloc_skb, tcp_sendmsg_locked"), Citation("include/net/tcp.h", "MAX_TCP_HEADER"), allocSkbSource]
+        [
+            Citation("net/ipv4/tcp.c", "tcp_stream_alloc_skb, tcp_sendmsg_locked"),
+            Citation("include/net/tcp.h", "MAX_TCP_HEADER"), allocSkbSource,
+        ]
     }
 }

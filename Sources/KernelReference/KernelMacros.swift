@@ -115,9 +115,10 @@ public struct KernelMacros: Hashable, Sendable {
 
     /// The `SkbLayout` the UDP send derivation (`UDPTruesizeModel`) runs on.
     public var layout: SkbLayout {
-        SkbLayout(cacheLine: l1, skBuffAligned: skBuff, sharedInfoAligned: sharedInfo,
-                  smallHeadCacheSize: smallHeadCacheSize ?? 0, pageSize: pageSize,
-                  kmallocSizes: kmallocClasses)
+        SkbLayout(
+            cacheLine: l1, skBuffAligned: skBuff, sharedInfoAligned: sharedInfo,
+            smallHeadCacheSize: smallHeadCacheSize ?? 0, pageSize: pageSize,
+            kmallocSizes: kmallocClasses)
     }
 }
 
@@ -146,7 +147,7 @@ public enum HeadKind: Hashable, Sendable, CustomStringConvertible {
     /// Equal, where an expectation's nil order/offset matches anything.
     public func matches(_ observed: HeadKind) -> Bool {
         switch (self, observed) {
-        case let (.pageFrag(s, o, off), .pageFrag(s2, o2, off2)):
+        case (.pageFrag(let s, let o, let off), .pageFrag(let s2, let o2, let off2)):
             s == s2 && (o == nil || o == o2) && (off == nil || off == off2)
         default: self == observed
         }

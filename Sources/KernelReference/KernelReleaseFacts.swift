@@ -29,7 +29,9 @@ public struct KernelReleaseFacts: Hashable, Sendable {
     public var pageFragCountsDown: Bool
     /// The file of the page_frag allocator: mm/page_alloc.c until David Howells'
     /// move to mm/page_frag_cache.c (v6.9).
-    public var pageFragFile: String { ["6.1", "6.6", "6.8"].contains(release) ? "mm/page_alloc.c" : "mm/page_frag_cache.c" }
+    public var pageFragFile: String {
+        ["6.1", "6.6", "6.8"].contains(release) ? "mm/page_alloc.c" : "mm/page_frag_cache.c"
+    }
     /// `MAX_SKB_FRAGS` is `(65536/PAGE_SIZE + 1)`, at least 16, not `CONFIG_MAX_SKB_FRAGS`.
     public var maxSkbFragsFromPageSize: Bool
     /// IPv4 GRO may build packets above 64 KiB (`gro_ipv4_max_size`, BIG TCP for IPv4).
@@ -59,11 +61,15 @@ public struct KernelReleaseFacts: Hashable, Sendable {
             dropReasons: ["NOT_SPECIFIED": 1, "NETFILTER_DROP": 7, "SOCKET_RCVBUFF": 15, "NOMEM": 56, "MAX": 65],
             sources: [
                 Citation("net/core/skbuff.c", "kmalloc_reserve: kmalloc only, no skbuff_small_head", "v6.1"),
-                Citation("net/core/skbuff.c", "__napi_alloc_skb: NAPI_HAS_SMALL_PAGE_FRAG, page_frag_alloc_1k (dbae2b062824)", "v6.1"),
+                Citation(
+                    "net/core/skbuff.c",
+                    "__napi_alloc_skb: NAPI_HAS_SMALL_PAGE_FRAG, page_frag_alloc_1k (dbae2b062824)", "v6.1"),
                 Citation("include/linux/skbuff.h", "MAX_SKB_FRAGS (65536/PAGE_SIZE + 1), ≥ 16", "v6.1"),
                 Citation("mm/page_alloc.c", "page_frag_alloc_align: offset counts down", "≤ v6.12"),
-                Citation("include/net/dropreason.h", "enum skb_drop_reason: no SKB_CONSUMED (0e84afe8ebfb is v6.2)", "v6.1"),
-                Citation("net/core/gro.c", "skb_gro_receive: past 64 KiB only plain IPv6/TCP (gro_max_size)", "v5.19–v6.2"),
+                Citation(
+                    "include/net/dropreason.h", "enum skb_drop_reason: no SKB_CONSUMED (0e84afe8ebfb is v6.2)", "v6.1"),
+                Citation(
+                    "net/core/gro.c", "skb_gro_receive: past 64 KiB only plain IPv6/TCP (gro_max_size)", "v5.19–v6.2"),
             ]),
         KernelReleaseFacts(
             release: "6.6", smallHead: .maxTcpHeader, rxBoundIsSmallHeadHeadroom: false, napiSmallPageFrag1kOn4K: true,
@@ -71,12 +77,16 @@ public struct KernelReleaseFacts: Hashable, Sendable {
             smallHeadDistro: 640, smallHeadMaxHeader32: 576,
             dropReasons: ["NOT_SPECIFIED": 2, "NETFILTER_DROP": 8, "SOCKET_RCVBUFF": 16, "NOMEM": 58, "MAX": 78],
             sources: [
-                Citation("net/core/skbuff.c", "SKB_SMALL_HEAD_SIZE = SKB_HEAD_ALIGN(MAX_TCP_HEADER) (bf9f1baa279f)", "v6.3–v6.13"),
-                Citation("net/core/skbuff.c", "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(1024)", "≤ v6.13"),
+                Citation(
+                    "net/core/skbuff.c", "SKB_SMALL_HEAD_SIZE = SKB_HEAD_ALIGN(MAX_TCP_HEADER) (bf9f1baa279f)",
+                    "v6.3–v6.13"),
+                Citation(
+                    "net/core/skbuff.c", "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(1024)", "≤ v6.13"),
                 Citation("net/Kconfig", "CONFIG_MAX_SKB_FRAGS (3948b05950fd)", "v6.4+"),
                 Citation("mm/page_alloc.c", "page_frag_alloc_align: offset counts down", "≤ v6.12"),
                 Citation("include/net/dropreason-core.h", "enum skb_drop_reason", "v6.6"),
-                Citation("net/core/gro.c", "skb_gro_receive: IPv4 bounded by gro_ipv4_max_size (b1a78b9b9886)", "v6.3+"),
+                Citation(
+                    "net/core/gro.c", "skb_gro_receive: IPv4 bounded by gro_ipv4_max_size (b1a78b9b9886)", "v6.3+"),
             ]),
         KernelReleaseFacts(
             release: "6.8", smallHead: .maxTcpHeader, rxBoundIsSmallHeadHeadroom: false, napiSmallPageFrag1kOn4K: true,
@@ -91,7 +101,9 @@ public struct KernelReleaseFacts: Hashable, Sendable {
             dropReasons: ["NOT_SPECIFIED": 2, "NETFILTER_DROP": 8, "SOCKET_RCVBUFF": 16, "NOMEM": 66, "MAX": 90],
             sources: [
                 Citation("net/core/skbuff.c", "SKB_SMALL_HEAD_SIZE = SKB_HEAD_ALIGN(MAX_TCP_HEADER)", "v6.3–v6.13"),
-                Citation("net/core/skbuff.c", "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(1024); page_frag_alloc_1k", "≤ v6.13"),
+                Citation(
+                    "net/core/skbuff.c",
+                    "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(1024); page_frag_alloc_1k", "≤ v6.13"),
                 Citation("mm/page_frag_cache.c", "__page_frag_alloc_align: offset counts down", "≤ v6.12"),
                 Citation("include/net/dropreason-core.h", "enum skb_drop_reason", "v6.12"),
             ]),
@@ -101,10 +113,18 @@ public struct KernelReleaseFacts: Hashable, Sendable {
             smallHeadDistro: 704, smallHeadMaxHeader32: 576,
             dropReasons: ["NOT_SPECIFIED": 2, "NETFILTER_DROP": 12, "SOCKET_RCVBUFF": 6, "NOMEM": 81, "MAX": 130],
             sources: [
-                Citation("net/core/skbuff.c", "SKB_SMALL_HEAD_SIZE = SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)) (14ad6ed30a10)", "v6.14+"),
-                Citation("net/core/skbuff.c", "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE); no page_frag_alloc_1k (6bc7e4eb0499)", "v6.14+"),
+                Citation(
+                    "net/core/skbuff.c",
+                    "SKB_SMALL_HEAD_SIZE = SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)) (14ad6ed30a10)",
+                    "v6.14+"),
+                Citation(
+                    "net/core/skbuff.c",
+                    "__netdev_alloc_skb, napi_alloc_skb: len ≤ SKB_WITH_OVERHEAD(SKB_SMALL_HEAD_CACHE_SIZE); no page_frag_alloc_1k (6bc7e4eb0499)",
+                    "v6.14+"),
                 Citation("mm/page_frag_cache.c", "__page_frag_alloc_align: offset counts up", "v6.13+"),
-                Citation("include/net/dropreason-core.h", "enum skb_drop_reason (SOCKET_* regrouped after NO_SOCKET)", "v6.14+"),
+                Citation(
+                    "include/net/dropreason-core.h", "enum skb_drop_reason (SOCKET_* regrouped after NO_SOCKET)",
+                    "v6.14+"),
             ]),
     ]
 }

@@ -16,8 +16,10 @@ public struct SkbLayout: Sendable, Hashable {
     /// (2 * PAGE_SIZE with SLUB). Larger requests go to the page allocator.
     public var kmallocSizes: [Int]
 
-    public init(cacheLine: Int, skBuffAligned: Int, sharedInfoAligned: Int,
-                smallHeadCacheSize: Int, pageSize: Int, kmallocSizes: [Int]) {
+    public init(
+        cacheLine: Int, skBuffAligned: Int, sharedInfoAligned: Int,
+        smallHeadCacheSize: Int, pageSize: Int, kmallocSizes: [Int]
+    ) {
         self.cacheLine = cacheLine
         self.skBuffAligned = skBuffAligned
         self.sharedInfoAligned = sharedInfoAligned
@@ -68,9 +70,11 @@ public struct SkbLayout: Sendable, Hashable {
     /// SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)), plus one cache line if that
     /// is a power of two. MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER);
     /// GRO_MAX_HEAD_PAD = (MAX_HEADER + 128) + NET_SKB_PAD + NET_IP_ALIGN.
-    public static func smallHeadCacheSize(maxHeader: Int, sharedInfoAligned: Int,
-                                          cacheLine: Int = 64, netSkbPad: Int = 64,
-                                          netIPAlign: Int = 0) -> Int {
+    public static func smallHeadCacheSize(
+        maxHeader: Int, sharedInfoAligned: Int,
+        cacheLine: Int = 64, netSkbPad: Int = 64,
+        netIPAlign: Int = 0
+    ) -> Int {
         let maxTCPHeader = align(128 + maxHeader, to: cacheLine)
         let groMaxHeadPad = maxHeader + 128 + netSkbPad + netIPAlign
         let size = align(max(maxTCPHeader, groMaxHeadPad), to: cacheLine) + sharedInfoAligned

@@ -44,8 +44,10 @@ public enum UDPTruesizeModel {
     /// with no IP options, no MSG_MORE / corking, no UDP GSO, no MSG_ZEROCOPY and no
     /// IPsec (dst trailer 0). More than one skb means IP fragmentation (only IPv6 on lo:
     /// 48 header bytes + 65527 payload exceed the 65536 MTU).
-    public static func skbs(payload: Int, family: IPFamily, layout: SkbLayout,
-                            path: LoopbackUDPPath = .default) -> [UDPSkbPlan] {
+    public static func skbs(
+        payload: Int, family: IPFamily, layout: SkbLayout,
+        path: LoopbackUDPPath = .default
+    ) -> [UDPSkbPlan] {
         let udpHeader = 8
         // fragheaderlen: the IP header (no options / extension headers).
         let ipHeader = family == .ipv4 ? 20 : 40
@@ -57,7 +59,7 @@ public enum UDPTruesizeModel {
         let maxFragLen = ((path.mtu - ipHeader) & ~7) + ipHeader - (family == .ipv6 ? 8 : 0)
 
         var remaining = payload + udpHeader  // `length` in __ip_append_data
-        var transport = udpHeader            // transhdrlen, 0 after the first skb
+        var transport = udpHeader  // transhdrlen, 0 after the first skb
         var plans: [UDPSkbPlan] = []
         repeat {
             // fraggap is 0 here: every full fragment is exactly maxfraglen long.
@@ -74,8 +76,10 @@ public enum UDPTruesizeModel {
                 paged = datalen - transport
             }
             let head = layout.headObjectSize(request: request)
-            plans.append(UDPSkbPlan(allocRequest: request, headObject: head, pagedBytes: paged,
-                                    truesize: head + layout.skBuffAligned + paged))
+            plans.append(
+                UDPSkbPlan(
+                    allocRequest: request, headObject: head, pagedBytes: paged,
+                    truesize: head + layout.skBuffAligned + paged))
             remaining -= datalen
             transport = 0
         } while remaining > 0
@@ -87,15 +91,19 @@ public enum UDPTruesizeModel {
     /// a fragmented IPv6 datagram the sum over its fragments (`__ip6_make_skb` sums them,
     /// `ip6_fragment` splits them back, reassembly adds each fragment's truesize because
     /// `skb_try_coalesce` refuses a kmalloc'ed, non-empty fragment head).
-    public static func expectedTruesize(payload: Int, family: IPFamily, layout: SkbLayout,
-                                        path: LoopbackUDPPath = .default) -> Int {
+    public static func expectedTruesize(
+        payload: Int, family: IPFamily, layout: SkbLayout,
+        path: LoopbackUDPPath = .default
+    ) -> Int {
         skbs(payload: payload, family: family, layout: layout, path: path)
             .reduce(0) { $0 + $1.truesize }
     }
 }
 
 /// `expectedUDPTruesize(payload:family:config:)`: see `UDPTruesizeModel.expectedTruesize`.
-public func expectedUDPTruesize(payload: Int, family: IPFamily, config: SkbLayout,
-                                path: LoopbackUDPPath = .default) -> Int {
+public func expectedUDPTruesize(
+    payload: Int, family: IPFamily, config: SkbLayout,
+    path: LoopbackUDPPath = .default
+) -> Int {
     UDPTruesizeModel.expectedTruesize(payload: payload, family: family, layout: config, path: path)
 }

@@ -4,7 +4,13 @@ import Trace
 /// `NFPROTO_*` (include/uapi/linux/netfilter.h): the protocol family a hook
 /// is registered for.
 public enum NFProto: UInt8, CaseIterable, Sendable, Hashable, CustomStringConvertible {
-    case unspec = 0, inet = 1, ipv4 = 2, arp = 3, netdev = 5, bridge = 7, ipv6 = 10
+    case unspec = 0
+    case inet = 1
+    case ipv4 = 2
+    case arp = 3
+    case netdev = 5
+    case bridge = 7
+    case ipv6 = 10
 
     /// The family whose PRE_ROUTING hooks see a frame of this ethertype
     /// (`ip_rcv` → IPV4, `ipv6_rcv` → IPV6, `arp_rcv` → ARP), nil for others.
@@ -33,7 +39,12 @@ public enum NFProto: UInt8, CaseIterable, Sendable, Hashable, CustomStringConver
 /// The hook point (`enum nf_inet_hooks`; `NF_NETDEV_INGRESS` is 0 in its
 /// own enum, numbered 5 here to keep one space).
 public enum NFHookPoint: UInt8, CaseIterable, Sendable, Hashable, CustomStringConvertible {
-    case preRouting = 0, localIn = 1, forward = 2, localOut = 3, postRouting = 4, ingress = 5
+    case preRouting = 0
+    case localIn = 1
+    case forward = 2
+    case localOut = 3
+    case postRouting = 4
+    case ingress = 5
 
     public var description: String {
         switch self {
@@ -74,8 +85,10 @@ public struct NetfilterHook {
     public var priority: Int32
     public var body: (NFHookState) -> NFVerdict
 
-    public init(name: StaticString, family: NFProto, point: NFHookPoint, priority: Int32 = 0,
-                _ body: @escaping (NFHookState) -> NFVerdict) {
+    public init(
+        name: StaticString, family: NFProto, point: NFHookPoint, priority: Int32 = 0,
+        _ body: @escaping (NFHookState) -> NFVerdict
+    ) {
         self.name = name
         self.family = family
         self.point = point
@@ -84,7 +97,9 @@ public struct NetfilterHook {
     }
 
     /// A hook that drops everything it sees (with `reason`, nil = NETFILTER_DROP).
-    public static func dropAll(family: NFProto, point: NFHookPoint = .preRouting, reason: SkbDropReason? = nil) -> NetfilterHook {
+    public static func dropAll(
+        family: NFProto, point: NFHookPoint = .preRouting, reason: SkbDropReason? = nil
+    ) -> NetfilterHook {
         NetfilterHook(name: "nf_drop_all", family: family, point: point) { _ in .drop(reason) }
     }
 }

@@ -25,14 +25,21 @@ extension PacketRun {
 
     /// `napi_gro_receive(napi, skb)`.
     func groReceive(_ skb: SkbID) throws(SkbError) {
-        if groIsSkbModel { return try napi.napi_gro_receive(skb) { s throws(SkbError) in try self.netif_receive_skb(s) } }
-        guard let gro = options.groEntryPoints else { try netif_receive_skb(skb); return }
+        if groIsSkbModel {
+            return try napi.napi_gro_receive(skb) { s throws(SkbError) in try self.netif_receive_skb(s) }
+        }
+        guard let gro = options.groEntryPoints else {
+            try netif_receive_skb(skb)
+            return
+        }
         try gro.receive(napi, skb) { s throws(SkbError) in try self.netif_receive_skb(s) }
     }
 
     /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
     func pollEnd() throws(SkbError) {
-        if groIsSkbModel || !gro { return try napi.napi_complete_done { s throws(SkbError) in try self.netif_receive_skb(s) } }
+        if groIsSkbModel || !gro {
+            return try napi.napi_complete_done { s throws(SkbError) in try self.netif_receive_skb(s) }
+        }
         guard let engine = options.groEntryPoints else { return napi.endPoll() }
         try engine.pollEnd(napi) { s throws(SkbError) in try self.netif_receive_skb(s) }
         napi.endPoll()

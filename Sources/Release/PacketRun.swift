@@ -47,9 +47,11 @@ public struct GROEntryPoints {
     /// replaced: `PacketRun` then calls the engine directly.
     var isSkbModelEngine = false
 
-    public init(receive: @escaping (Napi, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
-                flush: @escaping (Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
-                pollEnd: ((Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void)? = nil) {
+    public init(
+        receive: @escaping (Napi, SkbID, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+        flush: @escaping (Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void,
+        pollEnd: ((Napi, (SkbID) throws(SkbError) -> Void) throws(SkbError) -> Void)? = nil
+    ) {
         self.receive = receive
         self.flush = flush
         self.pollEnd = pollEnd ?? flush
@@ -196,14 +198,20 @@ public final class PacketRun {
         groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
         let memory = MemorySystem(config: options.kernelConfig)
         switch options.pageFailure {
-        case .nth(let n)?: memory.failPageAlloc.failNth = n; memory.failPageAlloc.minOrder = 0
+        case .nth(let n)?:
+            memory.failPageAlloc.failNth = n
+            memory.failPageAlloc.minOrder = 0
         case .probability(let p, let seed)?:
-            memory.failPageAlloc.probability = p; memory.failPageAlloc.seed = seed; memory.failPageAlloc.minOrder = 0
+            memory.failPageAlloc.probability = p
+            memory.failPageAlloc.seed = seed
+            memory.failPageAlloc.minOrder = 0
         case nil: break
         }
         switch options.slabFailure {
         case .nth(let n)?: memory.failSlab.failNth = n
-        case .probability(let p, let seed)?: memory.failSlab.probability = p; memory.failSlab.seed = seed
+        case .probability(let p, let seed)?:
+            memory.failSlab.probability = p
+            memory.failSlab.seed = seed
         case nil: break
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
@@ -233,7 +241,9 @@ public final class PacketRun {
     public var notModelledPackets: Int { notModelled.reduce(0) { $0 + $1.count } }
 
     /// Run a whole capture file.
-    public static func run(path: String, options: PacketRunOptions, limit: Int? = nil) throws(PacketRunError) -> RunStatistics {
+    public static func run(
+        path: String, options: PacketRunOptions, limit: Int? = nil
+    ) throws(PacketRunError) -> RunStatistics {
         let run = try PacketRun(options: options)
         let reader: CaptureReader
         do { reader = try CaptureReader(path: path) } catch { throw .capture(error) }
@@ -274,7 +284,9 @@ public final class PacketRun {
     }
 
     /// One frame in the current packet context (`sim.beginPacket` first).
-    public func process(bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil) {
+    public func process(
+        bytes frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil
+    ) {
         packets += 1
         bytes += frame.count
         let exhaustedBefore = sim.memory.exhaustedAllocationFailures
@@ -393,16 +405,19 @@ public final class PacketRun {
         }
 
         var stats = RunStatistics(
-            kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue, gro: options.gro,
-            verdict: CheckerVerdict(reports: memory.checker.reports, leaks: memory.leakReport(), findings: sim.sockets.findings,
-                                    modelErrors: modelErrors, notModelled: notModelled))
+            kernel: table.kernel, rxPath: options.rxPath.rawValue, releaseOrder: options.releaseOrder.rawValue,
+            gro: options.gro,
+            verdict: CheckerVerdict(
+                reports: memory.checker.reports, leaks: memory.leakReport(), findings: sim.sockets.findings,
+                modelErrors: modelErrors, notModelled: notModelled))
         stats.packets = packets
         stats.bytes = bytes
         stats.delivered = delivered
         stats.consumed = consumed
         // Structs handed to skbs: slab allocations, less those the NAPI skb
         // cache's bulk refills parked, plus those it handed out.
-        stats.skbsAllocated = memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
+        stats.skbsAllocated =
+            memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
             - sim.napiSkbCache.refilled + sim.napiSkbCache.hits
         for nc in [sim.netdevAllocCache, sim.napiAllocCache, driver.ringCache] {
             let c = memory.pageFragCache(nc)
@@ -413,8 +428,10 @@ public final class PacketRun {
             stats.pageFragBytesHandedOut += st.bytes
             // A reuse (all fragments back, same page restarted) offers the
             // page again; counted at the cache's last page order.
-            let reuseSize = st.refillsOrder0 > st.refillsHighOrder ? memory.config.pageSize : memory.config.pageFragCacheMaxSize
-            stats.pageFragBytesOfPages += st.refillsHighOrder * memory.config.pageFragCacheMaxSize
+            let reuseSize =
+                st.refillsOrder0 > st.refillsHighOrder ? memory.config.pageSize : memory.config.pageFragCacheMaxSize
+            stats.pageFragBytesOfPages +=
+                st.refillsHighOrder * memory.config.pageFragCacheMaxSize
                 + st.refillsOrder0 * memory.config.pageSize + st.reuses * reuseSize
         }
         stats.truesizeRatio = RatioHistogram(ratio)

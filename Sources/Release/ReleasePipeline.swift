@@ -59,10 +59,14 @@ public final class ReleasePipeline {
     }
 
     /// `kfree_skb(skb)`: NOT_SPECIFIED.
-    public func kfree_skb(_ skb: SkbID) throws(SkbError) { try release(skb, sim.reasons.notSpecified, sim.reasons.notSpecified, "kfree_skb_reason") }
+    public func kfree_skb(_ skb: SkbID) throws(SkbError) {
+        try release(skb, sim.reasons.notSpecified, sim.reasons.notSpecified, "kfree_skb_reason")
+    }
 
     /// `consume_skb(skb)`: freed after use (`skb:consume_skb`).
-    public func consume_skb(_ skb: SkbID) throws(SkbError) { try release(skb, sim.reasons.consumed, sim.reasons.notSpecified, "consume_skb") }
+    public func consume_skb(_ skb: SkbID) throws(SkbError) {
+        try release(skb, sim.reasons.consumed, sim.reasons.notSpecified, "consume_skb")
+    }
 
     /// `dev_kfree_skb_any(skb)` = `dev_kfree_skb_any_reason(skb, SKB_CONSUMED)`.
     /// Outside hard IRQ (the model never is in one) this is
@@ -83,7 +87,9 @@ public final class ReleasePipeline {
     }
 
     /// `kfree_skb_list(segs)`: NOT_SPECIFIED.
-    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfree_skb_list_reason(first, sim.reasons.notSpecified) }
+    public func kfree_skb_list(_ first: SkbID) throws(SkbError) {
+        try kfree_skb_list_reason(first, sim.reasons.notSpecified)
+    }
 
     /// `skb_get(skb)`: one more user; memory returns only when the last user lets go.
     @discardableResult
@@ -130,7 +136,8 @@ public final class ReleasePipeline {
         for (a, b) in zip(stages, kernel) {
             switch (a, b) {
             case (.unref, .unref), (.trace, .trace), (.destructor, .destructor), (.dataUnref, .dataUnref),
-                 (.fragUnref, .fragUnref), (.listFree, .listFree), (.headFree, .headFree), (.skbFree, .skbFree): continue
+                (.fragUnref, .fragUnref), (.listFree, .listFree), (.headFree, .headFree), (.skbFree, .skbFree):
+                continue
             default: return false
             }
         }
@@ -140,8 +147,10 @@ public final class ReleasePipeline {
     /// Free `skb` through the stages: `reason` for the tracepoint,
     /// `dataReason` for the data and frag_list (see `SkbSim.free`); `fn`
     /// names the entry point in the trace event.
-    func release(_ skb: SkbID, _ reason: SkbDropReason, _ dataReason: SkbDropReason,
-                 _ fn: StaticString) throws(SkbError) {
+    func release(
+        _ skb: SkbID, _ reason: SkbDropReason, _ dataReason: SkbDropReason,
+        _ fn: StaticString
+    ) throws(SkbError) {
         // The kernel's order is the model's release; a stale handle (double
         // free) is reported there as a slab-use-after-free and thrown.
         if isKernelOrder || !sim.isLive(skb) { return try sim.free(skb, reason, dataReason: dataReason, caller: fn) }

@@ -90,8 +90,10 @@ public struct CustomReleaseStage {
     public var isDataStage: Bool
     public var body: (ReleaseStageContext) throws(SkbError) -> ReleaseStageResult
 
-    public init(name: String, isDataStage: Bool = false,
-                _ body: @escaping (ReleaseStageContext) throws(SkbError) -> ReleaseStageResult) {
+    public init(
+        name: String, isDataStage: Bool = false,
+        _ body: @escaping (ReleaseStageContext) throws(SkbError) -> ReleaseStageResult
+    ) {
         self.name = name
         self.isDataStage = isDataStage
         self.body = body
@@ -114,10 +116,15 @@ public enum ReleaseOrder: String, CaseIterable, Sendable, Hashable {
         case .kernel:
             [.unref, .trace, .destructor, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree]
         case .seed:
-            [.unref, .trace, .hook, .fragDestructors, .destructor, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree]
+            [
+                .unref, .trace, .hook, .fragDestructors, .destructor, .dataUnref, .fragUnref, .listFree, .headFree,
+                .skbFree,
+            ]
         }
     }
 
     /// Stages of `stages` the seed document does not have (skbsim adds them).
-    public static let seedAdditions: Set<String> = ["unref", "trace", "destructor", "data_unref", "frag_unref", "head_free"]
+    public static let seedAdditions: Set<String> = [
+        "unref", "trace", "destructor", "data_unref", "frag_unref", "head_free",
+    ]
 }

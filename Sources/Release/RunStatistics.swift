@@ -26,7 +26,8 @@ public struct RatioHistogram: Sendable {
 
     /// A histogram with `recorder`'s contents.
     init(_ recorder: RatioRecorder) {
-        buckets = ContiguousArray(UnsafeBufferPointer(start: recorder.buckets, count: Self.maxRatio * Self.bucketsPerUnit + 1))
+        buckets = ContiguousArray(
+            UnsafeBufferPointer(start: recorder.buckets, count: Self.maxRatio * Self.bucketsPerUnit + 1))
         count = recorder.count
         sum = recorder.sum
         max = recorder.max
@@ -101,7 +102,8 @@ public struct CheckerVerdict: Sendable, CustomStringConvertible {
     var notModelledSuffix: String {
         guard notModelledPackets > 0 else { return "" }
         return " — \(notModelledPackets) packet\(notModelledPackets == 1 ? "" : "s") not modelled ("
-            + notModelled.map { notModelled.count == 1 ? $0.what : "\($0.what): \($0.count)" }.joined(separator: ", ") + ")"
+            + notModelled.map { notModelled.count == 1 ? $0.what : "\($0.what): \($0.count)" }.joined(separator: ", ")
+            + ")"
     }
 
     private var checkerSummary: String {
@@ -233,26 +235,37 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             "peak sk_rmem_alloc:    \(peakSocketRmem)",
         ]
         if snaplenCut > 0 {
-            lines.append("cut by snaplen:        \(snaplenCut) packet(s); " + (buildLength == .wire
-                ? "skbs built at the wire length, the uncaptured bytes filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
-                : "skbs built at the captured length (--length captured), shorter than the kernel's"))
+            lines.append(
+                "cut by snaplen:        \(snaplenCut) packet(s); "
+                    + (buildLength == .wire
+                        ? "skbs built at the wire length, the uncaptured bytes filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
+                        : "skbs built at the captured length (--length captured), shorter than the kernel's"))
         }
         if exhaustedAllocationFailures > 0 {
-            lines.append("simulated memory:      \(RunStatistics.sizeText(memorySize)) exhausted: \(exhaustedAllocationFailures) page allocation(s) failed, "
-                + "\(exhaustedRxDropped) rx_dropped come from the simulation's limit, not the kernel (raise it with --memory)")
+            lines.append(
+                "simulated memory:      \(RunStatistics.sizeText(memorySize)) exhausted: \(exhaustedAllocationFailures) page allocation(s) failed, "
+                    + "\(exhaustedRxDropped) rx_dropped come from the simulation's limit, not the kernel (raise it with --memory)"
+            )
         }
         if injectedPageFailures + injectedSlabFailures > 0 {
             lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
         }
         if let g = groStatistics {
-            let strategies = GROMergeStrategy.allCases.map { "\(RunStatistics.name($0)): \(g.merged[Int($0.rawValue)])" }
+            let strategies = GROMergeStrategy.allCases.map {
+                "\(RunStatistics.name($0)): \(g.merged[Int($0.rawValue)])"
+            }
             lines.append("gro merges:            \(groMerges) (\(strategies.joined(separator: ", ")))")
-            let causes = GROFlushCause.allCases.filter { g.flushed[Int($0.rawValue)] > 0 }.map { "\($0): \(g.flushed[Int($0.rawValue)])" }
-            lines.append("gro flushes:           \(groFlushes)" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))"))
+            let causes = GROFlushCause.allCases.filter { g.flushed[Int($0.rawValue)] > 0 }.map {
+                "\($0): \(g.flushed[Int($0.rawValue)])"
+            }
+            lines.append(
+                "gro flushes:           \(groFlushes)" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))"))
             lines.append("gro held/normal/polls: \(g.held) / \(g.normal) / \(g.polls)")
         }
         if notModelledPackets > 0 {
-            lines.append("not modelled:          \(notModelledPackets) (" + notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
+            lines.append(
+                "not modelled:          \(notModelledPackets) ("
+                    + notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
         }
         if rxDropped > 0 { lines.append("rx_dropped (driver):   \(rxDropped) (alloc_failed \(rxAllocFailed))") }
         lines.append("drops:                 \(totalDrops)")

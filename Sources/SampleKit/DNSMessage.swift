@@ -24,7 +24,7 @@ enum DNSMessage {
         out.appendBigEndian(id)
         out.appendBigEndian(flags)
         out.appendBigEndian(UInt16(1))  // QDCOUNT
-        out.appendBigEndian(answers)    // ANCOUNT
+        out.appendBigEndian(answers)  // ANCOUNT
         out.appendBigEndian(UInt16(0))  // NSCOUNT
         out.appendBigEndian(UInt16(0))  // ARCOUNT
         return out

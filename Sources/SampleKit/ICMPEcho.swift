@@ -28,8 +28,9 @@ public struct ICMPEcho: Hashable, Sendable {
         out += payload
         var sum = InternetChecksum()
         if isV6 {
-            sum.addPseudoHeader(source: source, destination: destination,
-                                protocolNumber: Self.icmpv6ProtocolNumber, upperLayerLength: out.count)
+            sum.addPseudoHeader(
+                source: source, destination: destination,
+                protocolNumber: Self.icmpv6ProtocolNumber, upperLayerLength: out.count)
         }
         sum.add(out)
         out.storeBigEndian(sum.value, at: 2)

@@ -9,7 +9,9 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Network-order octets, as they appear in a header.
-    public var bytes: [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+    public var bytes: [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
 
     public var description: String { bytes.map(String.init).joined(separator: ".") }
 }

@@ -15,9 +15,11 @@ public struct IPv4Header: Hashable, Sendable {
     /// At most 40 bytes fit (IHL is 4 bits).
     public var options: [UInt8]
 
-    public init(source: IPv4Address, destination: IPv4Address, timeToLive: UInt8 = 64,
-                identification: UInt16 = 0, dontFragment: Bool = true, moreFragments: Bool = false,
-                fragmentOffset: UInt16 = 0, typeOfService: UInt8 = 0, options: [UInt8] = []) {
+    public init(
+        source: IPv4Address, destination: IPv4Address, timeToLive: UInt8 = 64,
+        identification: UInt16 = 0, dontFragment: Bool = true, moreFragments: Bool = false,
+        fragmentOffset: UInt16 = 0, typeOfService: UInt8 = 0, options: [UInt8] = []
+    ) {
         self.source = source
         self.destination = destination
         self.timeToLive = timeToLive

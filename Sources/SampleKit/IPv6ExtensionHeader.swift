@@ -37,10 +37,10 @@ public enum IPv6ExtensionHeader: Hashable, Sendable {
             } else if pad > 1 {
                 out += [1, UInt8(pad - 2)] + [UInt8](repeating: 0, count: pad - 2)
             }
-        case let .routing(type, segmentsLeft, data):
+        case .routing(let type, let segmentsLeft, let data):
             out += [type, segmentsLeft] + data
             out.padWithZeros(toMultipleOf: 8)
-        case let .fragment(offset, moreFragments, identification):
+        case .fragment(let offset, let moreFragments, let identification):
             out.appendBigEndian(offset << 3 | (moreFragments ? 1 : 0))
             out.appendBigEndian(identification)
         }

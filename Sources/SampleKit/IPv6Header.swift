@@ -10,8 +10,10 @@ public struct IPv6Header: Hashable, Sendable {
     public var flowLabel: UInt32
     public var extensionHeaders: [IPv6ExtensionHeader]
 
-    public init(source: IPv6Address, destination: IPv6Address, hopLimit: UInt8 = 64,
-                trafficClass: UInt8 = 0, flowLabel: UInt32 = 0, extensionHeaders: [IPv6ExtensionHeader] = []) {
+    public init(
+        source: IPv6Address, destination: IPv6Address, hopLimit: UInt8 = 64,
+        trafficClass: UInt8 = 0, flowLabel: UInt32 = 0, extensionHeaders: [IPv6ExtensionHeader] = []
+    ) {
         self.source = source
         self.destination = destination
         self.hopLimit = hopLimit

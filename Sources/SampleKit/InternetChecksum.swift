@@ -30,14 +30,16 @@ extension InternetChecksum {
     /// Adds the TCP/UDP/ICMPv6 pseudo-header (RFC 793 §3.1 for IPv4, RFC 8200
     /// §8.1 for IPv6): addresses, upper-layer protocol and length. The two
     /// layouts sum the same fields, only their widths differ.
-    public mutating func addPseudoHeader(source: IPAddress, destination: IPAddress,
-                                         protocolNumber: UInt8, upperLayerLength: Int) {
+    public mutating func addPseudoHeader(
+        source: IPAddress, destination: IPAddress,
+        protocolNumber: UInt8, upperLayerLength: Int
+    ) {
         switch (source, destination) {
-        case let (.v4(s), .v4(d)):
+        case (.v4(let s), .v4(let d)):
             add(s.bytes)
             add(d.bytes)
             add([0, protocolNumber, UInt8(upperLayerLength >> 8 & 0xFF), UInt8(upperLayerLength & 0xFF)])
-        case let (.v6(s), .v6(d)):
+        case (.v6(let s), .v6(let d)):
             add(s.bytes)
             add(d.bytes)
             var tail: [UInt8] = []

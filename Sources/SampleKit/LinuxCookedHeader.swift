@@ -1,11 +1,11 @@
 /// `sll_pkttype` / `PACKET_*` values from `<linux/if_packet.h>`, as they appear
 /// in Linux cooked capture headers.
 public enum CookedPacketType {
-    public static let host: UInt8 = 0        // PACKET_HOST
-    public static let broadcast: UInt8 = 1   // PACKET_BROADCAST
-    public static let multicast: UInt8 = 2   // PACKET_MULTICAST
-    public static let otherHost: UInt8 = 3   // PACKET_OTHERHOST
-    public static let outgoing: UInt8 = 4    // PACKET_OUTGOING
+    public static let host: UInt8 = 0  // PACKET_HOST
+    public static let broadcast: UInt8 = 1  // PACKET_BROADCAST
+    public static let multicast: UInt8 = 2  // PACKET_MULTICAST
+    public static let otherHost: UInt8 = 3  // PACKET_OTHERHOST
+    public static let outgoing: UInt8 = 4  // PACKET_OUTGOING
 }
 
 /// The 16-byte `LINKTYPE_LINUX_SLL` (113) pseudo-header libpcap builds for
@@ -45,8 +45,10 @@ public struct LinuxSLL2Header: Hashable, Sendable {
     public var interfaceIndex: UInt32
     public var address: [UInt8]
 
-    public init(packetType: UInt8 = CookedPacketType.host, hardwareType: UInt16 = 1,
-                interfaceIndex: UInt32, address: [UInt8]) {
+    public init(
+        packetType: UInt8 = CookedPacketType.host, hardwareType: UInt16 = 1,
+        interfaceIndex: UInt32, address: [UInt8]
+    ) {
         self.packetType = packetType
         self.hardwareType = hardwareType
         self.interfaceIndex = interfaceIndex

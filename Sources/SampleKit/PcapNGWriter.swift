@@ -43,8 +43,10 @@ public struct PcapNGWriter: Sendable {
     /// nanoseconds since the Unix epoch, stored in the interface's unit as a
     /// 64-bit count split high/low. A `comment` becomes an `opt_comment`
     /// followed by `opt_endofopt`.
-    public mutating func append(_ packet: [UInt8], timestamp: UInt64, originalLength: Int? = nil,
-                                comment: String? = nil) {
+    public mutating func append(
+        _ packet: [UInt8], timestamp: UInt64, originalLength: Int? = nil,
+        comment: String? = nil
+    ) {
         var units = timestamp
         for _ in 0..<(9 - Int(min(timestampResolution, 9))) { units /= 10 }
         let captured = min(packet.count, snapLength)

@@ -49,8 +49,10 @@ public struct TCPFlow: Sendable {
     private var lastValue: (client: UInt32, server: UInt32) = (0, 0)
     private var ipID: (client: UInt16, server: UInt16) = (0x1c46, 0x0000)
 
-    public init(client: Endpoint, server: Endpoint, mtu: Int = 1500, timestamps: Bool = true,
-                clientISN: UInt32 = 0x1000_0000, serverISN: UInt32 = 0x2000_0000, vlanTags: [VLANTag] = []) {
+    public init(
+        client: Endpoint, server: Endpoint, mtu: Int = 1500, timestamps: Bool = true,
+        clientISN: UInt32 = 0x1000_0000, serverISN: UInt32 = 0x2000_0000, vlanTags: [VLANTag] = []
+    ) {
         self.client = client
         self.server = server
         self.mtu = mtu
@@ -80,10 +82,13 @@ public struct TCPFlow: Sendable {
     }
 
     /// One data segment carrying `payload`, with ACK and optionally PSH set.
-    public mutating func send(_ payload: [UInt8], from direction: Direction, push: Bool = false,
-                              extensionHeaders: [IPv6ExtensionHeader] = []) -> [UInt8] {
-        segment(from: direction, flags: push ? [.psh, .ack] : .ack, payload: payload,
-                extensionHeaders: extensionHeaders)
+    public mutating func send(
+        _ payload: [UInt8], from direction: Direction, push: Bool = false,
+        extensionHeaders: [IPv6ExtensionHeader] = []
+    ) -> [UInt8] {
+        segment(
+            from: direction, flags: push ? [.psh, .ack] : .ack, payload: payload,
+            extensionHeaders: extensionHeaders)
     }
 
     /// A pure ACK of everything the other side has sent.
@@ -93,9 +98,11 @@ public struct TCPFlow: Sendable {
 
     /// FIN/ACK from `initiator`, FIN/ACK back, final ACK.
     public mutating func close(from initiator: Direction) -> [[UInt8]] {
-        [segment(from: initiator, flags: [.fin, .ack], payload: []),
-         segment(from: initiator.reversed, flags: [.fin, .ack], payload: []),
-         segment(from: initiator, flags: .ack, payload: [])]
+        [
+            segment(from: initiator, flags: [.fin, .ack], payload: []),
+            segment(from: initiator.reversed, flags: [.fin, .ack], payload: []),
+            segment(from: initiator, flags: .ack, payload: []),
+        ]
     }
 
     /// A deterministic, non-constant payload so that corruption is visible.
@@ -103,9 +110,11 @@ public struct TCPFlow: Sendable {
         (0..<count).map { UInt8(truncatingIfNeeded: (UInt32($0) &+ seed) &* 0x9E37_79B1 >> 24) }
     }
 
-    private mutating func segment(from direction: Direction, flags: TCPFlags, payload: [UInt8],
-                                  synOptions: Bool = false,
-                                  extensionHeaders: [IPv6ExtensionHeader] = []) -> [UInt8] {
+    private mutating func segment(
+        from direction: Direction, flags: TCPFlags, payload: [UInt8],
+        synOptions: Bool = false,
+        extensionHeaders: [IPv6ExtensionHeader] = []
+    ) -> [UInt8] {
         let fromClient = direction == .clientToServer
         let (source, destination) = fromClient ? (client, server) : (server, client)
         let echo = fromClient ? lastValue.server : lastValue.client
@@ -113,7 +122,8 @@ public struct TCPFlow: Sendable {
 
         var options: [TCPOption] = []
         if synOptions {
-            options = timestamps
+            options =
+                timestamps
                 ? TCPOption.linuxSYN(mss: UInt16(advertisedMSS), tsValue: clock, tsEcho: echo, windowScale: 7)
                 : [.maximumSegmentSize(UInt16(advertisedMSS))]
         } else if timestamps {
@@ -121,25 +131,28 @@ public struct TCPFlow: Sendable {
         }
         let sequence = fromClient ? clientNext : serverNext
         let acknowledgment = flags.contains(.ack) ? (fromClient ? serverNext : clientNext) : 0
-        let tcp = TCPHeader(sourcePort: source.port, destinationPort: destination.port,
-                            sequenceNumber: sequence, acknowledgmentNumber: acknowledgment, flags: flags,
-                            window: synOptions ? 64240 : window, options: options)
+        let tcp = TCPHeader(
+            sourcePort: source.port, destinationPort: destination.port,
+            sequenceNumber: sequence, acknowledgmentNumber: acknowledgment, flags: flags,
+            window: synOptions ? 64240 : window, options: options)
         let consumed = UInt32(payload.count) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
         if fromClient { clientNext &+= consumed } else { serverNext &+= consumed }
 
         let network: NetworkHeader
         switch (source.address, destination.address) {
-        case let (.v4(s), .v4(d)):
+        case (.v4(let s), .v4(let d)):
             let id = fromClient ? ipID.client : ipID.server
             if fromClient { ipID.client &+= 1 } else { ipID.server &+= 1 }
             network = .ipv4(IPv4Header(source: s, destination: d, identification: id))
-        case let (.v6(s), .v6(d)):
+        case (.v6(let s), .v6(let d)):
             network = .ipv6(IPv6Header(source: s, destination: d, extensionHeaders: extensionHeaders))
         default:
             preconditionFailure("TCPFlow endpoints must share an address family")
         }
-        let link = LinkHeader.ethernet(EthernetHeader(destination: destination.mac, source: source.mac,
-                                                      vlanTags: vlanTags))
+        let link = LinkHeader.ethernet(
+            EthernetHeader(
+                destination: destination.mac, source: source.mac,
+                vlanTags: vlanTags))
         return Packet(link: link, network: network, transport: .tcp(tcp), payload: payload).encode()
     }
 }

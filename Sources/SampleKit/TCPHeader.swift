@@ -11,9 +11,11 @@ public struct TCPHeader: Hashable, Sendable {
     public var urgentPointer: UInt16
     public var options: [TCPOption]
 
-    public init(sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32 = 0,
-                acknowledgmentNumber: UInt32 = 0, flags: TCPFlags = .ack, window: UInt16 = 502,
-                urgentPointer: UInt16 = 0, options: [TCPOption] = []) {
+    public init(
+        sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32 = 0,
+        acknowledgmentNumber: UInt32 = 0, flags: TCPFlags = .ack, window: UInt16 = 502,
+        urgentPointer: UInt16 = 0, options: [TCPOption] = []
+    ) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
         self.sequenceNumber = sequenceNumber
@@ -46,8 +48,9 @@ public struct TCPHeader: Hashable, Sendable {
         out.padWithZeros(toMultipleOf: 4)
         out += payload
         var sum = InternetChecksum()
-        sum.addPseudoHeader(source: source, destination: destination,
-                            protocolNumber: Self.protocolNumber, upperLayerLength: out.count)
+        sum.addPseudoHeader(
+            source: source, destination: destination,
+            protocolNumber: Self.protocolNumber, upperLayerLength: out.count)
         sum.add(out)
         out.storeBigEndian(sum.value, at: 16)
         return out

@@ -22,7 +22,7 @@ public enum TCPOption: Hashable, Sendable {
         case .sack(let edges):
             out = [5, UInt8(2 + 4 * edges.count)]
             for edge in edges { out.appendBigEndian(edge) }
-        case let .timestamps(value, echoReply):
+        case .timestamps(let value, let echoReply):
             out = [8, 10]
             out.appendBigEndian(value)
             out.appendBigEndian(echoReply)
@@ -33,8 +33,10 @@ public enum TCPOption: Hashable, Sendable {
     /// The 20 option bytes Linux puts on a SYN or SYN-ACK:
     /// MSS, SACK-permitted, timestamps, NOP, window scale.
     public static func linuxSYN(mss: UInt16, tsValue: UInt32, tsEcho: UInt32, windowScale: UInt8) -> [TCPOption] {
-        [.maximumSegmentSize(mss), .sackPermitted, .timestamps(value: tsValue, echoReply: tsEcho),
-         .noOperation, .windowScale(windowScale)]
+        [
+            .maximumSegmentSize(mss), .sackPermitted, .timestamps(value: tsValue, echoReply: tsEcho),
+            .noOperation, .windowScale(windowScale),
+        ]
     }
 
     /// The 12 option bytes on an established Linux segment: NOP, NOP, timestamps.

@@ -20,8 +20,9 @@ public struct UDPHeader: Hashable, Sendable {
         out.appendBigEndian(UInt16(0))
         out += payload
         var sum = InternetChecksum()
-        sum.addPseudoHeader(source: source, destination: destination,
-                            protocolNumber: Self.protocolNumber, upperLayerLength: out.count)
+        sum.addPseudoHeader(
+            source: source, destination: destination,
+            protocolNumber: Self.protocolNumber, upperLayerLength: out.count)
         sum.add(out)
         out.storeBigEndian(sum.value == 0 ? 0xFFFF : sum.value, at: 6)
         return out

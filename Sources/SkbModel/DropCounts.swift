@@ -28,7 +28,10 @@ public struct DropCounts {
     }
 
     @inline(__always) mutating func count(_ reason: SkbDropReason, listMember: Bool) {
-        if listMember { listMemberFrees &+= 1; return }
+        if listMember {
+            listMemberFrees &+= 1
+            return
+        }
         counters[min(Int(reason.rawValue), counters.count - 1)] &+= 1
     }
 

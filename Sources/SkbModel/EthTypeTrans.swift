@@ -17,11 +17,14 @@ extension SkbSim {
     /// either, mac_header = data with length 0, protocol from the IP version
     /// or the address family.
     /// network/transport_header = head offset of the decoder's offsets.
-    func setLinkHeaders(_ skb: SkbID, _ h: UnsafePointer<PacketHeaders>, _ linkType: LinkType, pseudoHeader: Int = 0) throws(SkbError) {
+    func setLinkHeaders(
+        _ skb: SkbID, _ h: UnsafePointer<PacketHeaders>, _ linkType: LinkType, pseudoHeader: Int = 0
+    ) throws(SkbError) {
         let i = Int(skb.index)
         let base = Int(skbs[i].data)
         if h.pointee.macHeader != nil { skbs[i].macHeader = UInt16(truncatingIfNeeded: base) }
-        skbs[i].protocolType = h.pointee.vlanDepth > 0 && pseudoHeader > 0 ? h.pointee.networkProtocol : h.pointee.protocolType
+        skbs[i].protocolType =
+            h.pointee.vlanDepth > 0 && pseudoHeader > 0 ? h.pointee.networkProtocol : h.pointee.protocolType
         skbs[i].pktType = h.pointee.pktType.rawValue
         let ethernet = linkType.dlt == LinkType.ethernet.dlt
         skbs[i].macLen = ethernet ? UInt16(truncatingIfNeeded: h.pointee.macLength) : 0

@@ -39,8 +39,9 @@ public struct GROEngine: Sendable {
     public init(options: GROOptions = GROOptions()) {
         self.options = options
         let none = SkbID(index: UInt32.max, generation: 0)
-        slots = ContiguousArray(repeating: Held(skb: none, last: none, count: 0, ipFixedID: false),
-                                count: GROOptions.hashBuckets * GROOptions.maxGroSkbs)
+        slots = ContiguousArray(
+            repeating: Held(skb: none, last: none, count: 0, ipFixedID: false),
+            count: GROOptions.hashBuckets * GROOptions.maxGroSkbs)
         counts = ContiguousArray(repeating: 0, count: GROOptions.hashBuckets)
     }
 

@@ -22,7 +22,9 @@ struct GROCheckedReader: GROHeaderReader {
     @inline(__always) func u8(_ a: KernelAddress) -> UInt8 { sim.groU8(a) }
     @inline(__always) func be16(_ a: KernelAddress) -> UInt16 { sim.groBE16(a) }
     @inline(__always) func be32(_ a: KernelAddress) -> UInt32 { sim.groBE32(a) }
-    @inline(__always) func equal(_ a: KernelAddress, _ b: KernelAddress, _ n: Int) -> Bool { sim.groBytesEqual(a, b, n) }
+    @inline(__always) func equal(_ a: KernelAddress, _ b: KernelAddress, _ n: Int) -> Bool {
+        sim.groBytesEqual(a, b, n)
+    }
 }
 
 struct GRORawReader: GROHeaderReader {

@@ -71,12 +71,17 @@ extension SkbSim {
     }
 
     @inline(__always) func groBE32(_ a: KernelAddress) -> UInt32 {
-        memory.withUnsafeBytes(at: a, count: 4) { UInt32($0[0]) << 24 | UInt32($0[1]) << 16 | UInt32($0[2]) << 8 | UInt32($0[3]) }
+        memory.withUnsafeBytes(at: a, count: 4) {
+            UInt32($0[0]) << 24 | UInt32($0[1]) << 16 | UInt32($0[2]) << 8 | UInt32($0[3])
+        }
     }
 
     func groStoreBE16(_ a: KernelAddress, _ v: UInt16) {
         memory.withUnsafeMutableBytes(at: a, count: 2) { b in
-            if b.count == 2 { b[0] = UInt8(v >> 8); b[1] = UInt8(truncatingIfNeeded: v) }
+            if b.count == 2 {
+                b[0] = UInt8(v >> 8)
+                b[1] = UInt8(truncatingIfNeeded: v)
+            }
         }
     }
 
@@ -100,7 +105,11 @@ extension SkbSim {
         guard n > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
         var k = 0
         while k + 8 <= n {
-            if xp.loadUnaligned(fromByteOffset: k, as: UInt64.self) != yp.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            if xp.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                != yp.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            {
+                return false
+            }
             k += 8
         }
         while k < n {
@@ -199,8 +208,10 @@ extension SkbSim {
         guard doff >= 20 else { return .notAggregated }
         guard let ok2 = mayPull(nh + doff) else { return .needsCheckedPath }
         guard ok2 else { return .notAggregated }
-        return .parsed(GROSegment(v6: v6, networkLength: nh, tcpLength: doff, len: len - nh - doff,
-                                  flush: flush, flags: w.u8(nh + 13)))
+        return .parsed(
+            GROSegment(
+                v6: v6, networkLength: nh, tcpLength: doff, len: len - nh - doff,
+                flush: flush, flags: w.u8(nh + 13)))
     }
 
     /// The checked parse (every read through the checker, pulls as needed).
@@ -212,14 +223,14 @@ extension SkbSim {
         if proto == 0x0800 {
             guard try groMayPull(i, 20) else { return nil }
             let d = skbs[i].dataPointer
-            guard groU8(d) == 0x45 else { return nil }                 // no IP options
+            guard groU8(d) == 0x45 else { return nil }  // no IP options
             let fragOff = groBE16(d + 6)
-            guard fragOff & 0x3FFF == 0 else { return nil }             // ip_is_fragment
+            guard fragOff & 0x3FFF == 0 else { return nil }  // ip_is_fragment
             var sum: UInt32 = 0
             for k in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(groBE16(d + k)) }
             while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
-            guard sum == 0xFFFF else { return nil }                     // ip_fast_csum
-            guard groU8(d + 9) == 6 else { return nil }                 // TCP only (UDP passes through)
+            guard sum == 0xFFFF else { return nil }  // ip_fast_csum
+            guard groU8(d + 9) == 6 else { return nil }  // TCP only (UDP passes through)
             flush = Int(groBE16(d + 2)) != Int(skbs[i].len) || fragOff & ~0x4000 != 0
             v6 = false
             nh = 20
@@ -252,7 +263,8 @@ extension SkbSim {
         skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)
         skbs[i].transportHeader = UInt16(truncatingIfNeeded: Int(skbs[i].data) + nh)
         if shinfo(at: i).hasFragList { flush = true }
-        return GROSegment(v6: v6, networkLength: nh, tcpLength: doff, len: Int(skbs[i].len) - nh - doff,
-                          flush: flush, flags: groU8(d + nh + 13))
+        return GROSegment(
+            v6: v6, networkLength: nh, tcpLength: doff, len: Int(skbs[i].len) - nh - doff,
+            flush: flush, flags: groU8(d + nh + 13))
     }
 }

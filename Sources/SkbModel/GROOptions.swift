@@ -18,8 +18,10 @@ public struct GROOptions: Sendable, Hashable {
     /// bounds both and only plain IPv6/TCP (next header TCP) grows past 64 KiB.
     public var ipv4BigTCP: Bool
 
-    public init(enabled: Bool = false, groMaxSize: Int = 65536,
-                groIPv4MaxSize: Int = 65536, ipv4BigTCP: Bool = true) {
+    public init(
+        enabled: Bool = false, groMaxSize: Int = 65536,
+        groIPv4MaxSize: Int = 65536, ipv4BigTCP: Bool = true
+    ) {
         self.enabled = enabled
         self.groMaxSize = groMaxSize
         self.groIPv4MaxSize = groIPv4MaxSize

@@ -26,7 +26,8 @@ extension SkbSim {
 
     // MARK: dev_gro_receive
 
-    func groFlushAll(_ napi: Napi, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func groFlushAll(_ napi: Napi, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError)
+    {
         // Buckets in bitmask order; each chain oldest first (list_for_each_entry_safe_reverse).
         for b in 0..<GROOptions.hashBuckets {
             while napi.gro.counts[b] > 0 {
@@ -63,7 +64,9 @@ extension SkbSim {
                 let th2 = skbs[p].head + Int(skbs[p].transportHeader)
                 groStoreU8(th2 + 13, groU8(th2 + 13) | (seg.flags & (TCPBits.fin | TCPBits.psh)))
             } else {
-                ppCause = Int(skbs[p].len) + seg.len >= napi.gro.options.maxSize(ipv6: seg.v6) || !seg.flush ? .groMaxSize : .network
+                ppCause =
+                    Int(skbs[p].len) + seg.len >= napi.gro.options.maxSize(ipv6: seg.v6) || !seg.flush
+                    ? .groMaxSize : .network
             }
             napi.gro.slots[napi.gro.slotIndex(bucket, k)].ipFixedID = fixed
         }
@@ -82,7 +85,11 @@ extension SkbSim {
             switch strategy {
             case .headSteal: napi_skb_free_stolen_head(i)
             case .frags:
-                if skbs[i].fclone != .unavailable { try __kfree_skb(i) } else { try __napi_kfree_skb(i, reasons.consumed) }
+                if skbs[i].fclone != .unavailable {
+                    try __kfree_skb(i)
+                } else {
+                    try __napi_kfree_skb(i, reasons.consumed)
+                }
             case .fragList: break
             }
             return
@@ -93,7 +100,7 @@ extension SkbSim {
             return
         }
         if napi.gro.counts[bucket] >= GROOptions.maxGroSkbs {
-            let oldest = napi.gro.remove(bucket, 0)          // gro_flush_oldest
+            let oldest = napi.gro.remove(bucket, 0)  // gro_flush_oldest
             try napi_gro_complete(napi, oldest, .bucketFull, deliver)
         }
         shinfo(at: i).gsoSize = UInt16(truncatingIfNeeded: seg.len)
@@ -110,14 +117,21 @@ extension SkbSim {
         guard count > 0 else { return nil }
         // The bytes of `i` the tests may read: its MAC header, its network
         // header and the ports (one span when they are in order).
-        let iOK = !groCheckedReadsOnly && groHeadersAccessible(i, network: (skbs[i].data, seg.networkLength + 4), transport: nil, mac: true)
+        let iOK =
+            !groCheckedReadsOnly
+            && groHeadersAccessible(i, network: (skbs[i].data, seg.networkLength + 4), transport: nil, mac: true)
         for k in 0..<count {
             let p = Int(napi.gro.slots[napi.gro.slotIndex(bucket, k)].skb.index)
             let ps = skbs[p]
-            guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else { continue }
+            guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else {
+                continue
+            }
             let same: Bool
-            if iOK && groHeadersAccessible(p, network: (UInt32(ps.networkHeader), seg.networkLength),
-                                           transport: (UInt32(ps.transportHeader), 4), mac: true) {
+            if iOK
+                && groHeadersAccessible(
+                    p, network: (UInt32(ps.networkHeader), seg.networkLength),
+                    transport: (UInt32(ps.transportHeader), 4), mac: true)
+            {
                 same = groSameFlow(GRORawReader(memory: memory), i, d, p, seg)
             } else {
                 same = groSameFlow(GROCheckedReader(sim: self), i, d, p, seg)
@@ -137,12 +151,20 @@ extension SkbSim {
         var lo = Int(network.0)
         var hi = lo + network.1
         if let t = transport {
-            if Int(t.0) >= lo { hi = max(hi, Int(t.0) + t.1) } else if !groAccessible(head + Int(t.0), t.1) { return false }
+            if Int(t.0) >= lo {
+                hi = max(hi, Int(t.0) + t.1)
+            } else if !groAccessible(head + Int(t.0), t.1) {
+                return false
+            }
         }
         let m = skbs[s].macHeader
         if mac && m != SkBuff.unsetHeader {
             let ml = Int(skbs[s].macLen)
-            if Int(m) <= lo && Int(m) + ml >= lo - 64 { lo = Int(m) } else if !groAccessible(head + Int(m), ml) { return false }
+            if Int(m) <= lo && Int(m) + ml >= lo - 64 {
+                lo = Int(m)
+            } else if !groAccessible(head + Int(m), ml) {
+                return false
+            }
         }
         return groAccessible(head + lo, hi - lo)
     }
@@ -152,18 +174,20 @@ extension SkbSim {
     func groSameFlow<R: GROHeaderReader>(_ r: R, _ i: Int, _ d: KernelAddress, _ p: Int, _ seg: GROSegment) -> Bool {
         let ps = skbs[p]
         if skbs[i].macHeader != SkBuff.unsetHeader && ps.macHeader != SkBuff.unsetHeader && skbs[i].macLen > 0 {
-            guard r.equal(ps.head + Int(ps.macHeader), skbs[i].head + Int(skbs[i].macHeader), Int(skbs[i].macLen)) else { return false }
+            guard r.equal(ps.head + Int(ps.macHeader), skbs[i].head + Int(skbs[i].macHeader), Int(skbs[i].macLen))
+            else { return false }
         }
         let nh2 = ps.head + Int(ps.networkHeader)
         let th2 = ps.head + Int(ps.transportHeader)
         if seg.v6 {
             guard (r.be32(d) ^ r.be32(nh2)) & 0xF00F_FFFF == 0, r.equal(d + 8, nh2 + 8, 32),
-                  r.u8(d + 6) == r.u8(nh2 + 6), Int(ps.transportHeader) - Int(ps.networkHeader) == seg.networkLength,
-                  r.equal(d + 40, nh2 + 40, seg.networkLength - 40) else { return false }
+                r.u8(d + 6) == r.u8(nh2 + 6), Int(ps.transportHeader) - Int(ps.networkHeader) == seg.networkLength,
+                r.equal(d + 40, nh2 + 40, seg.networkLength - 40)
+            else { return false }
         } else {
             guard r.u8(d + 9) == r.u8(nh2 + 9), r.equal(d + 12, nh2 + 12, 8) else { return false }
         }
-        return r.equal(d + seg.networkLength, th2, 4)   // ports
+        return r.equal(d + seg.networkLength, th2, 4)  // ports
     }
 
     /// `tcp_gro_receive`'s flush tests against the held `p` (before
@@ -175,35 +199,46 @@ extension SkbSim {
         // first 9 bytes of `p`'s network header (up to the IPv4 TTL) and its
         // TCP header as long as `i`'s.
         if !groCheckedReadsOnly && groAccessible(skbs[i].dataPointer, seg.offset)
-            && groHeadersAccessible(p, network: (UInt32(skbs[p].networkHeader), 9), transport: (UInt32(skbs[p].transportHeader), seg.tcpLength), mac: false) {
+            && groHeadersAccessible(
+                p, network: (UInt32(skbs[p].networkHeader), 9),
+                transport: (UInt32(skbs[p].transportHeader), seg.tcpLength), mac: false)
+        {
             return groCompare(GRORawReader(memory: memory), i, seg, p, h, &fixed)
         }
         return groCompare(GROCheckedReader(sim: self), i, seg, p, h, &fixed)
     }
 
     @inline(__always)
-    func groCompare<R: GROHeaderReader>(_ r: R, _ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
+    func groCompare<R: GROHeaderReader>(
+        _ r: R, _ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool
+    ) -> GROFlushCause? {
         let d = skbs[i].dataPointer
         let th = d + seg.networkLength
         let th2 = skbs[p].head + Int(skbs[p].transportHeader)
         let nh2 = skbs[p].head + Int(skbs[p].networkHeader)
         // CWR; flag word (doff, flags other than CWR/FIN/PSH, window); ack_seq.
         let mask: UInt32 = ~(UInt32(TCPBits.cwr | TCPBits.fin | TCPBits.psh) << 16)
-        if seg.flags & TCPBits.cwr != 0 || (r.be32(th + 12) ^ r.be32(th2 + 12)) & mask != 0 || r.be32(th + 8) != r.be32(th2 + 8) {
+        if seg.flags & TCPBits.cwr != 0 || (r.be32(th + 12) ^ r.be32(th2 + 12)) & mask != 0
+            || r.be32(th + 8) != r.be32(th2 + 8)
+        {
             return .tcpHeader
         }
-        for k in stride(from: 20, to: seg.tcpLength, by: 4) where r.be32(th + k) != r.be32(th2 + k) { return .tcpOptions }
+        for k in stride(from: 20, to: seg.tcpLength, by: 4) where r.be32(th + k) != r.be32(th2 + k) {
+            return .tcpOptions
+        }
         let mss = Int(shinfo(at: p).gsoSize)
         if seg.len == 0 || seg.len - 1 >= mss { return .oversize }
         let pOffset = Int(skbs[p].transportHeader) - Int(skbs[p].data) + Int(r.u8(th2 + 12) >> 4) * 4
-        let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)   // skb_gro_len(p)
+        let pLen = UInt32(truncatingIfNeeded: Int(skbs[p].len) - pOffset)  // skb_gro_len(p)
         if r.be32(th2 + 4) &+ pLen != r.be32(th + 4) { return .seqGap }
         // gro_receive_network_flush
         if seg.v6 {
             if (r.be32(d) ^ r.be32(nh2)) & 0x0FF0_0000 != 0 || r.u8(d + 7) != r.u8(nh2 + 7) { return .network }
         } else {
             let df = r.be16(d + 6) & 0x4000
-            if r.u8(d + 8) != r.u8(nh2 + 8) || r.u8(d + 1) != r.u8(nh2 + 1) || df != r.be16(nh2 + 6) & 0x4000 { return .network }
+            if r.u8(d + 8) != r.u8(nh2 + 8) || r.u8(d + 1) != r.u8(nh2 + 1) || df != r.be16(nh2 + 6) & 0x4000 {
+                return .network
+            }
             let ipidOffset = r.be16(d + 4) &- r.be16(nh2 + 4)
             if h.count == 1 && df != 0 && ipidOffset == 0 { fixed = true }
             if ipidOffset != (fixed ? 0 : h.count) { return .network }
@@ -214,7 +249,9 @@ extension SkbSim {
     // MARK: skb_gro_receive
 
     /// `skb_gro_receive(p, skb)`: nil = -E2BIG; else how `skb` was attached.
-    func skb_gro_receive(_ napi: Napi, _ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment) throws(SkbError) -> GROMergeStrategy? {
+    func skb_gro_receive(
+        _ napi: Napi, _ bucket: Int, _ k: Int, _ i: Int, _ seg: GROSegment
+    ) throws(SkbError) -> GROMergeStrategy? {
         let slot = napi.gro.slotIndex(bucket, k)
         let pid = napi.gro.slots[slot].skb
         let p = Int(pid.index)
@@ -263,8 +300,11 @@ extension SkbSim {
             let base = pinfo.nrFrags
             let page = memory.virt_to_head_page(skbs[i].head)
             let pageStart = memory.page_address(page)
-            pinfo.setFrag(base, SkbFrag(page: pageStart, size: UInt32(headlen - offset),
-                                        offset: UInt32(skbs[i].dataPointer + offset - pageStart)))
+            pinfo.setFrag(
+                base,
+                SkbFrag(
+                    page: pageStart, size: UInt32(headlen - offset),
+                    offset: UInt32(skbs[i].dataPointer + offset - pageStart)))
             for f in 0..<n { pinfo.setFrag(base + 1 + f, skbinfo.frag(f)) }
             pinfo.nrFrags = base + 1 + n
             let newTruesize = config.skbDataAlign(config.sizeofSkBuff)
@@ -312,7 +352,9 @@ extension SkbSim {
     /// else `inet_gro_complete`/`ipv6_gro_complete` (IP length and header
     /// checksum) and `tcp4/6_gro_complete` (pseudo-header check, gso_type
     /// TCPV4 (| FIXEDID) or TCPV6 (| TCP_ECN on CWR), gso_segs = count). Then delivered.
-    func napi_gro_complete(_ napi: Napi, _ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func napi_gro_complete(
+        _ napi: Napi, _ h: GROEngine.Held, _ cause: GROFlushCause, _ deliver: (SkbID) throws(SkbError) -> Void
+    ) throws(SkbError) {
         let p = try slot(h.skb, "napi_gro_complete")
         let sh = shinfo(at: p)
         if h.count == 1 {
@@ -338,16 +380,16 @@ extension SkbSim {
                 groStoreBE16(nh + 10, ~UInt16(c))
                 sum = 6 &+ UInt32(tcpLen >> 16) &+ UInt32(tcpLen & 0xFFFF)
                 for k in stride(from: 12, to: 20, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
-                gsoType = 1 << 0 | (h.ipFixedID ? 1 << 3 : 0)            // SKB_GSO_TCPV4 | SKB_GSO_TCP_FIXEDID
+                gsoType = 1 << 0 | (h.ipFixedID ? 1 << 3 : 0)  // SKB_GSO_TCPV4 | SKB_GSO_TCP_FIXEDID
             } else {
                 groStoreBE16(nh + 4, UInt16(truncatingIfNeeded: Int(s.len) - nhoff - 40))
                 sum = 6 &+ UInt32(tcpLen >> 16) &+ UInt32(tcpLen & 0xFFFF)
                 for k in stride(from: 8, to: 40, by: 2) { sum &+= UInt32(groBE16(nh + k)) }
-                gsoType = 1 << 4                                          // SKB_GSO_TCPV6
+                gsoType = 1 << 4  // SKB_GSO_TCPV6
             }
             while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
-            groStoreBE16(th + 16, UInt16(sum))                            // th->check = ~tcp_vX_check(...)
-            if groU8(th + 13) & TCPBits.cwr != 0 { gsoType |= 1 << 2 }   // SKB_GSO_TCP_ECN
+            groStoreBE16(th + 16, UInt16(sum))  // th->check = ~tcp_vX_check(...)
+            if groU8(th + 13) & TCPBits.cwr != 0 { gsoType |= 1 << 2 }  // SKB_GSO_TCP_ECN
             sh.gsoType = sh.gsoType | gsoType
             sh.gsoSegs = h.count
         }

@@ -1,4 +1,5 @@
 import KernelMemory
+
 /// The transport protocol the IP layer hands an skb to (`ip_local_deliver`'s
 /// `ip_hdr(skb)->protocol`, `ip6_input`'s next header).
 public enum L4Protocol: Sendable, Hashable {

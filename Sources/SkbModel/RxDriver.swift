@@ -54,27 +54,34 @@ public final class RxDriver {
     /// packet context. `decoded`: `HeaderDecoder.decode(bytes, linkType:)`
     /// of these bytes when the caller has it already (a read-ahead source
     /// decodes on its own thread); nil decodes here.
-    public func receive(bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil,
-                        decoded: UnsafePointer<PacketHeaders>? = nil) throws(SkbError) -> SkbID? {
+    public func receive(
+        bytes: UnsafeRawBufferPointer, linkType: LinkType, path: RxPath? = nil,
+        decoded: UnsafePointer<PacketHeaders>? = nil
+    ) throws(SkbError) -> SkbID? {
         if let decoded { return try receive(bytes, linkType, path, decoded) }
         var headers = HeaderDecoder.decode(bytes, linkType: linkType)
         return try receive(bytes, linkType, path, &headers)
     }
 
     @inline(__always)
-    func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
-                 _ headers: UnsafePointer<PacketHeaders>) throws(SkbError) -> SkbID? {
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
+        _ headers: UnsafePointer<PacketHeaders>
+    ) throws(SkbError) -> SkbID? {
         // A capture pseudo-header (cooked SLL/SLL2, BSD null/loop) is not part
         // of the skb: the driver receives what follows it.
         if _slowPath(linkType.dlt != LinkType.ethernet.dlt) {
-            return try receive(bytes, linkType, path, headers, pseudoHeader: Self.pseudoHeaderLength(linkType, headers.pointee))
+            return try receive(
+                bytes, linkType, path, headers, pseudoHeader: Self.pseudoHeaderLength(linkType, headers.pointee))
         }
         return try receive(bytes, linkType, path, headers, pseudoHeader: 0)
     }
 
     @inline(__always)
-    func receive(_ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
-                 _ headers: UnsafePointer<PacketHeaders>, pseudoHeader pseudo: Int) throws(SkbError) -> SkbID? {
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, _ linkType: LinkType, _ path: RxPath?,
+        _ headers: UnsafePointer<PacketHeaders>, pseudoHeader pseudo: Int
+    ) throws(SkbError) -> SkbID? {
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
         guard let skb = try driverReceive(frame, path ?? options.path) else {
             statistics.allocFailed += 1
@@ -104,7 +111,8 @@ public final class RxDriver {
         let len = bytes.count
         switch path {
         case .netdevAllocSkb, .napiAllocSkb:
-            guard let skb = path == .netdevAllocSkb ? sim.netdev_alloc_skb(len, .GFP_ATOMIC) : sim.napi_alloc_skb(len) else { return nil }
+            guard let skb = path == .netdevAllocSkb ? sim.netdev_alloc_skb(len, .GFP_ATOMIC) : sim.napi_alloc_skb(len)
+            else { return nil }
             let i = Int(skb.index)
             sim.__skb_put(i, len)
             // The head was allocated for this frame just now: a checked
@@ -136,11 +144,15 @@ public final class RxDriver {
         let pad = sim.config.netSkbPad + sim.config.netIpAlign
         let firstCap = sim.config.skbWithOverhead(bufSize) - pad
         guard firstCap > 0 else {
-            throw SkbError(.bug, "build_skb: rxBufferSize \(bufSize) leaves no room for data after NET_SKB_PAD + NET_IP_ALIGN and skb_shared_info")
+            throw SkbError(
+                .bug,
+                "build_skb: rxBufferSize \(bufSize) leaves no room for data after NET_SKB_PAD + NET_IP_ALIGN and skb_shared_info"
+            )
         }
         guard let buf = allocRxBuffer() else { return nil }
         let first = min(bytes.count, firstCap)
-        sim.memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))  // a fresh rx buffer
+        // A fresh rx buffer.
+        sim.memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
         guard let skb = sim.napi_build_skb(buf, fragSize: bufSize) else {
             sim.memory.page_frag_free(buf)
             return nil
@@ -167,11 +179,16 @@ public final class RxDriver {
             return nil
         }
         let len0 = min(bytes.count, bufSize)
-        sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))  // a fresh rx buffer
+        // A fresh rx buffer.
+        sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
         var headlen = min(bytes.count, options.copybreak)
-        if options.copybreakHeaderSplit && bytes.count > options.copybreak { headlen = min(eth_get_headlen(bytes), headlen) }
+        if options.copybreakHeaderSplit && bytes.count > options.copybreak {
+            headlen = min(eth_get_headlen(bytes), headlen)
+        }
         sim.__skb_put(i, headlen)
-        sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in _ = sim.memory.copyIn(to: sim.skbs[i].dataPointer, from: src) }
+        sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in
+            _ = sim.memory.copyIn(to: sim.skbs[i].dataPointer, from: src)
+        }
         sim.emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(sim.skbs[i].data))
         var curr = i
         if len0 > headlen {
@@ -204,14 +221,17 @@ public final class RxDriver {
     }
 
     /// Put `bytes[from...]` into further ring buffers attached as frags.
-    func appendRxBuffers(_ head: Int, _ bytes: UnsafeRawBufferPointer, from: Int, curr: Int? = nil) throws(SkbError) -> Bool {
+    func appendRxBuffers(
+        _ head: Int, _ bytes: UnsafeRawBufferPointer, from: Int, curr: Int? = nil
+    ) throws(SkbError) -> Bool {
         let bufSize = options.bufferSize
         var off = from
         var curr = curr ?? head
         while off < bytes.count {
             let n = min(bufSize, bytes.count - off)
             guard let buf = allocRxBuffer() else { return false }
-            sim.memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))  // a fresh rx buffer
+            // A fresh rx buffer.
+            sim.memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
             guard try attachRxBuffer(head, &curr, buf, size: n, truesize: bufSize) else {
                 sim.memory.page_frag_free(buf)
                 return false
@@ -224,7 +244,9 @@ public final class RxDriver {
     /// `skb_add_rx_frag` onto `curr`, opening a new frag_list skb
     /// (`sim.alloc_skb(0, GFP_ATOMIC)`) when `curr` has MAX_SKB_FRAGS frags; the
     /// head's len/data_len/truesize follow (virtio_net receive_mergeable).
-    func attachRxBuffer(_ head: Int, _ curr: inout Int, _ addr: KernelAddress, size: Int, truesize: Int) throws(SkbError) -> Bool {
+    func attachRxBuffer(
+        _ head: Int, _ curr: inout Int, _ addr: KernelAddress, size: Int, truesize: Int
+    ) throws(SkbError) -> Bool {
         if sim.shinfo(at: curr).nrFrags == sim.config.maxSkbFrags {
             guard let n = sim.alloc_skb(0, .GFP_ATOMIC) else { return false }
             let ni = Int(n.index)
@@ -234,7 +256,9 @@ public final class RxDriver {
             sim.skbs[head].truesize &+= sim.skbs[ni].truesize
         }
         let pfn = sim.memory.virt_to_head_page(addr)
-        try sim.skb_add_rx_frag(curr, sim.shinfo(at: curr).nrFrags, page: pfn, offset: addr - sim.memory.page_address(pfn), size: size, truesize: truesize)
+        try sim.skb_add_rx_frag(
+            curr, sim.shinfo(at: curr).nrFrags, page: pfn, offset: addr - sim.memory.page_address(pfn), size: size,
+            truesize: truesize)
         if curr != head {
             sim.skbs[head].dataLen &+= UInt32(size)
             sim.skbs[head].len &+= UInt32(size)

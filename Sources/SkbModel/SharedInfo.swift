@@ -42,7 +42,9 @@ public struct SharedInfo {
     public static let datarefMask: UInt32 = 0xFFFF
 
     @inlinable func load<T: FixedWidthInteger>(_ off: Int, _: T.Type) -> T {
-        memory.withUnsafeBytes(at: address + off, count: MemoryLayout<T>.size) { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+        memory.withUnsafeBytes(at: address + off, count: MemoryLayout<T>.size) {
+            T(littleEndian: $0.loadUnaligned(as: T.self))
+        }
     }
 
     @inlinable func store<T: FixedWidthInteger>(_ off: Int, _ value: T) {
@@ -88,7 +90,9 @@ public struct SharedInfo {
     /// `frags[i]`.
     public func frag(_ i: Int) -> SkbFrag {
         let off = SharedInfo.fragsOffset + i * SharedInfo.fragSize
-        return SkbFrag(page: KernelAddress(load(off, UInt64.self)), size: load(off + 8, UInt32.self), offset: load(off + 12, UInt32.self))
+        return SkbFrag(
+            page: KernelAddress(load(off, UInt64.self)), size: load(off + 8, UInt32.self),
+            offset: load(off + 12, UInt32.self))
     }
 
     /// Set `frags[i]` (no reference taken, no nr_frags change).
@@ -125,7 +129,9 @@ public struct SharedInfo {
     }
 
     @inlinable static func decode(_ raw: UInt64) -> SkbID? {
-        raw == 0 ? nil : SkbID(index: UInt32(truncatingIfNeeded: raw) &- 1, generation: UInt32(truncatingIfNeeded: raw >> 32))
+        raw == 0
+            ? nil
+            : SkbID(index: UInt32(truncatingIfNeeded: raw) &- 1, generation: UInt32(truncatingIfNeeded: raw >> 32))
     }
 }
 

@@ -15,7 +15,9 @@ extension SkbSim {
         if obj <= sizes.smallHeadCacheSize && gfp.isDisjoint(with: notNormal) {
             let real = sizes.smallHeadCacheSize
             if let a = memory.kmem_cache_alloc(skbSmallHeadCache, first) { return (a, real, false) }
-            guard memory.gfp_pfmemalloc_allowed(gfp), let a = memory.kmem_cache_alloc(skbSmallHeadCache, gfp) else { return nil }
+            guard memory.gfp_pfmemalloc_allowed(gfp), let a = memory.kmem_cache_alloc(skbSmallHeadCache, gfp) else {
+                return nil
+            }
             return (a, real, true)
         }
         let real = memory.kmalloc_size_roundup(obj)
@@ -53,7 +55,9 @@ extension SkbSim {
     }
 
     func setFcloneRef(orig: KernelAddress, _ v: UInt32) {
-        memory.withUnsafeMutableBytes(at: fcloneRefAddress(orig: orig), count: 4) { if $0.count == 4 { $0.storeBytes(of: v, as: UInt32.self) } }
+        memory.withUnsafeMutableBytes(at: fcloneRefAddress(orig: orig), count: 4) {
+            if $0.count == 4 { $0.storeBytes(of: v, as: UInt32.self) }
+        }
     }
 
     /// The `sk_buff_fclones` refcount of an fclone skb (ORIG or CLONE); nil otherwise.
@@ -77,7 +81,9 @@ extension SkbSim {
         let fromNapiCache = flags.contains(.napi) && !fclone
         var sgfp = gfp
         sgfp.remove(.__GFP_DMA)
-        guard let skbaddr = fromNapiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(cache, sgfp) else { return nil }
+        guard let skbaddr = fromNapiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(cache, sgfp) else {
+            return nil
+        }
         guard let (head, real, pfmemalloc) = kmalloc_reserve(size, gfp) else {
             // kmem_cache_free either way (the kernel does not park it back).
             memory.kmem_cache_free(cache, skbaddr)
@@ -134,7 +140,8 @@ extension SkbSim {
         // frag_size 0 means a kmalloc'ed head (`slab_build_skb`); the kernel
         // WARNs "Use slab_build_skb() instead". Not modelled: fail the build.
         guard fragSize > 0, fragSize > config.skbDataAlign(config.sizeofSharedInfo) else { return nil }
-        let struct_ = napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+        let struct_ =
+            napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
         guard let skbaddr = struct_ else { return nil }
         let i = newSlot()
         skbs[i].skbaddr = skbaddr
@@ -156,22 +163,27 @@ extension SkbSim {
     /// `__netdev_alloc_skb`). The struct comes from `skbuff_cache`
     /// (`__build_skb`). Then `skb_reserve(NET_SKB_PAD)`. nil on allocation failure.
     public func netdev_alloc_skb(_ length: Int, _ gfp: GFP = .GFP_ATOMIC) -> SkbID? {
-        rxAllocSkb(length, pad: sizes.netSkbPad, gfp, cache: inHardIrq ? netdevAllocCache : napiAllocCache, flags: .rx,
-                   "__netdev_alloc_skb")
+        rxAllocSkb(
+            length, pad: sizes.netSkbPad, gfp, cache: inHardIrq ? netdevAllocCache : napiAllocCache, flags: .rx,
+            "__netdev_alloc_skb")
     }
 
     /// `napi_alloc_skb(napi, len)` (v6.9+: always GFP_ATOMIC | __GFP_NOWARN):
     /// as `netdev_alloc_skb` with NET_SKB_PAD + NET_IP_ALIGN and the per-CPU
     /// `napi_alloc_cache`.
     public func napi_alloc_skb(_ length: Int) -> SkbID? {
-        if options.napiSmallPageFrag1k && length + config.netSkbPad + config.netIpAlign <= config.skbWithOverhead(1024) {
+        if options.napiSmallPageFrag1k && length + config.netSkbPad + config.netIpAlign <= config.skbWithOverhead(1024)
+        {
             return napiAllocSkbSmallFrag(length)
         }
-        return rxAllocSkb(length, pad: sizes.napiPad, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
-                   flags: [.rx, .napi], "napi_alloc_skb")
+        return rxAllocSkb(
+            length, pad: sizes.napiPad, [.GFP_ATOMIC, .__GFP_NOWARN], cache: napiAllocCache,
+            flags: [.rx, .napi], "napi_alloc_skb")
     }
 
-    func rxAllocSkb(_ length: Int, pad: Int, _ gfp: GFP, cache: PageFragCacheID, flags: SkbAllocFlags, _ fn: StaticString) -> SkbID? {
+    func rxAllocSkb(
+        _ length: Int, pad: Int, _ gfp: GFP, cache: PageFragCacheID, flags: SkbAllocFlags, _ fn: StaticString
+    ) -> SkbID? {
         let len = length + pad
         let skb: SkbID
         if rxUsesKmalloc(len, gfp) {
@@ -182,7 +194,8 @@ extension SkbSim {
             guard let data = memory.page_frag_alloc(cache, fragLen, gfp) else { return nil }
             // __napi_build_skb (napi_skb_cache_get) / __build_skb (skbuff_cache).
             let napiCache = flags.contains(.napi)
-            let struct_ = napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
+            let struct_ =
+                napiCache ? napi_skb_cache_get() : memory.kmem_cache_alloc(skbuffCache, [.GFP_ATOMIC, .__GFP_NOWARN])
             guard let skbaddr = struct_ else {
                 memory.page_frag_free(data)  // skb_free_frag
                 return nil

@@ -119,7 +119,9 @@ extension SkbSim {
         __skb_put(n, Int(skbs[o].len))
         // headroom bytes, then the packet from data on
         if headroom > 0 {
-            memory.withUnsafeBytes(at: skbs[o].head, count: headroom) { src in _ = memory.copyIn(to: skbs[n].head, from: src) }
+            memory.withUnsafeBytes(at: skbs[o].head, count: headroom) { src in
+                _ = memory.copyIn(to: skbs[n].head, from: src)
+            }
         }
         let len = Int(skbs[o].len)
         if len > 0 {
@@ -136,7 +138,8 @@ extension SkbSim {
     }
 
     func copyGso(_ n: Int, from o: Int) {
-        let a = shinfo(at: o), b = shinfo(at: n)
+        let a = shinfo(at: o)
+        let b = shinfo(at: n)
         b.gsoSize = a.gsoSize
         b.gsoSegs = a.gsoSegs
         b.gsoType = a.gsoType
@@ -145,7 +148,9 @@ extension SkbSim {
     /// `__pskb_copy_fclone(skb, headroom, gfp, fclone)`: copy the linear part
     /// into `__alloc_skb(headlen + headroom)`, share the frags (a page ref
     /// each) and the frag_list (skb_get each); truesize += data_len.
-    public func __pskb_copy_fclone(_ id: SkbID, headroom: Int, _ gfp: GFP = .GFP_ATOMIC, fclone: Bool = false) throws(SkbError) -> SkbID? {
+    public func __pskb_copy_fclone(
+        _ id: SkbID, headroom: Int, _ gfp: GFP = .GFP_ATOMIC, fclone: Bool = false
+    ) throws(SkbError) -> SkbID? {
         let o = try slot(id, "__pskb_copy_fclone")
         let headlen = Int(skbs[o].headlen)
         var flags = allocRxFlag(o)
@@ -155,12 +160,15 @@ extension SkbSim {
         __skb_reserve(n, headroom)
         __skb_put(n, headlen)
         if headlen > 0 {
-            memory.withUnsafeBytes(at: skbs[o].dataPointer, count: headlen) { src in _ = memory.copyIn(to: skbs[n].dataPointer, from: src) }
+            memory.withUnsafeBytes(at: skbs[o].dataPointer, count: headlen) { src in
+                _ = memory.copyIn(to: skbs[n].dataPointer, from: src)
+            }
         }
         skbs[n].truesize &+= skbs[o].dataLen
         skbs[n].dataLen = skbs[o].dataLen
         skbs[n].len = skbs[o].len
-        let osh = shinfo(at: o), nsh = shinfo(at: n)
+        let osh = shinfo(at: o)
+        let nsh = shinfo(at: n)
         let nf = osh.nrFrags
         if nf > 0 {
             for k in 0..<nf {

@@ -9,7 +9,8 @@ extension SkbSim {
     func panicMessage(_ msg: String, _ i: Int, sz: Int, text: String, len: Int, data: Int, tail: Int) -> String {
         let s = skbs[i]
         let dataAddr = KernelAddress(s.head.raw &+ UInt64(bitPattern: Int64(data)))
-        return "\(msg): text:\(text) len:\(len) put:\(sz) head:\(s.head) data:\(dataAddr) tail:\(SkbSim.hexAlt(tail)) end:\(SkbSim.hexAlt(Int(s.end))) dev:<NULL>"
+        return
+            "\(msg): text:\(text) len:\(len) put:\(sz) head:\(s.head) data:\(dataAddr) tail:\(SkbSim.hexAlt(tail)) end:\(SkbSim.hexAlt(Int(s.end))) dev:<NULL>"
     }
 
     /// `skb_headroom(skb)`.
@@ -28,13 +29,18 @@ extension SkbSim {
     public func skb_put(_ id: SkbID, _ len: Int, caller: String = "skb_put") throws(SkbError) -> KernelAddress {
         let i = try slot(id, "skb_put")
         if skbs[i].dataLen != 0 {
-            throw SkbError(.bug, "kernel BUG at include/linux/skbuff.h: SKB_LINEAR_ASSERT(skb) in skb_put (data_len:\(skbs[i].dataLen))")
+            throw SkbError(
+                .bug,
+                "kernel BUG at include/linux/skbuff.h: SKB_LINEAR_ASSERT(skb) in skb_put (data_len:\(skbs[i].dataLen))")
         }
         let old = skbs[i].tailPointer
         let newTail = Int(skbs[i].tail) + len
         if newTail > Int(skbs[i].end) {
-            throw SkbError(.overPanic, panicMessage("skb_over_panic", i, sz: len, text: caller, len: Int(skbs[i].len) + len,
-                                                    data: Int(skbs[i].data), tail: newTail))
+            throw SkbError(
+                .overPanic,
+                panicMessage(
+                    "skb_over_panic", i, sz: len, text: caller, len: Int(skbs[i].len) + len,
+                    data: Int(skbs[i].data), tail: newTail))
         }
         skbs[i].tail = UInt32(newTail)
         skbs[i].len &+= UInt32(len)
@@ -56,8 +62,11 @@ extension SkbSim {
         let i = try slot(id, "skb_push")
         let newData = Int(skbs[i].data) - len
         if newData < 0 {
-            throw SkbError(.underPanic, panicMessage("skb_under_panic", i, sz: len, text: caller, len: Int(skbs[i].len) + len,
-                                                     data: newData, tail: Int(skbs[i].tail)))
+            throw SkbError(
+                .underPanic,
+                panicMessage(
+                    "skb_under_panic", i, sz: len, text: caller, len: Int(skbs[i].len) + len,
+                    data: newData, tail: Int(skbs[i].tail)))
         }
         skbs[i].data = UInt32(newData)
         skbs[i].len &+= UInt32(len)
@@ -78,7 +87,10 @@ extension SkbSim {
     @inline(__always) func __skb_pull(_ i: Int, _ len: Int) throws(SkbError) -> KernelAddress {
         let newLen = Int(skbs[i].len) - len
         if newLen < Int(skbs[i].dataLen) {
-            throw SkbError(.bug, "__skb_pull(len=\(len))\nkernel BUG at include/linux/skbuff.h: __skb_pull into paged data (len:\(skbs[i].len) data_len:\(skbs[i].dataLen))")
+            throw SkbError(
+                .bug,
+                "__skb_pull(len=\(len))\nkernel BUG at include/linux/skbuff.h: __skb_pull into paged data (len:\(skbs[i].len) data_len:\(skbs[i].dataLen))"
+            )
         }
         skbs[i].len = UInt32(newLen)
         skbs[i].data &+= UInt32(len)
@@ -92,7 +104,10 @@ extension SkbSim {
         let i = try slot(id, "skb_reserve")
         guard Int(skbs[i].tail) + len <= Int(skbs[i].end) && Int(skbs[i].data) + len >= 0 else {
             // The kernel does not check; the next skb_put would skb_over_panic.
-            throw SkbError(.bug, "skb_reserve(len=\(len)): outside the head buffer (data:\(skbs[i].data) tail:\(skbs[i].tail) end:\(skbs[i].end))")
+            throw SkbError(
+                .bug,
+                "skb_reserve(len=\(len)): outside the head buffer (data:\(skbs[i].data) tail:\(skbs[i].tail) end:\(skbs[i].end))"
+            )
         }
         skbs[i].data = UInt32(Int(skbs[i].data) + len)
         skbs[i].tail = UInt32(Int(skbs[i].tail) + len)
@@ -128,7 +143,10 @@ extension SkbSim {
     public func pskb_trim(_ id: SkbID, _ len: Int) throws(SkbError) -> Bool {
         let i = try slot(id, "pskb_trim")
         guard len < Int(skbs[i].len) else { return true }
-        if skbs[i].dataLen == 0 { __skb_trim(i, len); return true }
+        if skbs[i].dataLen == 0 {
+            __skb_trim(i, len)
+            return true
+        }
         return try ___pskb_trim(i, len)
     }
 
@@ -145,7 +163,11 @@ extension SkbSim {
             while k < nfrags {
                 var f = sh.frag(k)
                 let end = offset + Int(f.size)
-                if end < len { offset = end; k += 1; continue }
+                if end < len {
+                    offset = end
+                    k += 1
+                    continue
+                }
                 f.size = UInt32(len - offset)
                 sh.setFrag(k, f)
                 k += 1
@@ -177,7 +199,12 @@ extension SkbSim {
                     if let p = prev { skbs[p].next = n } else { sh.fragList = n }
                     ci = ni
                 }
-                if end < len { offset = end; prev = ci; cur = skbs[ci].next; continue }
+                if end < len {
+                    offset = end
+                    prev = ci
+                    cur = skbs[ci].next
+                    continue
+                }
                 if end > len { guard try pskb_trim(id(ci), len - offset) else { return false } }
                 if let rest = skbs[ci].next {
                     skbs[ci].next = nil
@@ -200,10 +227,14 @@ extension SkbSim {
 
     /// Copy `bytes` into the linear data at `offset` from data (the
     /// `skb_copy_to_linear_data_offset` memcpy), checked by the checker.
-    public func skb_copy_to_linear_data(_ id: SkbID, offset: Int = 0, _ bytes: UnsafeRawBufferPointer) throws(SkbError) {
+    public func skb_copy_to_linear_data(_ id: SkbID, offset: Int = 0, _ bytes: UnsafeRawBufferPointer) throws(SkbError)
+    {
         let i = try slot(id, "skb_copy_to_linear_data")
         guard offset >= 0, offset + bytes.count <= Int(skbs[i].headlen) else {
-            throw SkbError(.bug, "skb_copy_to_linear_data(offset=\(offset), len=\(bytes.count)): beyond the linear data (headlen:\(skbs[i].headlen))")
+            throw SkbError(
+                .bug,
+                "skb_copy_to_linear_data(offset=\(offset), len=\(bytes.count)): beyond the linear data (headlen:\(skbs[i].headlen))"
+            )
         }
         memory.copyIn(to: skbs[i].dataPointer + offset, from: bytes)
         emit(.dataCopy, i, "skb_copy_to_linear_data", UInt64(bytes.count), UInt64(Int(skbs[i].data) + offset))

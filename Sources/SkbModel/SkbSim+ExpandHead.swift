@@ -11,14 +11,17 @@ extension SkbSim {
     /// and tail move by nhead, end = new size - shinfo, cloned = nohdr = 0,
     /// dataref = 1; truesize grows by the size difference only if the skb
     /// has no socket or its destructor is sock_edemux. Returns false for -ENOMEM.
-    public func pskb_expand_head(_ id: SkbID, nhead: Int, ntail: Int, _ gfp: GFP = .GFP_ATOMIC) throws(SkbError) -> Bool {
+    public func pskb_expand_head(_ id: SkbID, nhead: Int, ntail: Int, _ gfp: GFP = .GFP_ATOMIC) throws(SkbError) -> Bool
+    {
         try pskb_expand_head(try slot(id, "pskb_expand_head"), nhead, ntail, gfp)
     }
 
     func pskb_expand_head(_ i: Int, _ nhead: Int, _ ntail: Int, _ gfp: GFP) throws(SkbError) -> Bool {
         if nhead < 0 { throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(nhead < 0) in pskb_expand_head") }
         if skbs[i].isShared {
-            throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(skb_shared(skb)) in pskb_expand_head (users:\(skbs[i].users))")
+            throw SkbError(
+                .bug,
+                "kernel BUG at net/core/skbuff.c: BUG_ON(skb_shared(skb)) in pskb_expand_head (users:\(skbs[i].users))")
         }
         let osize = Int(skbs[i].end)
         var size = config.skbDataAlign(osize + nhead + ntail)
@@ -105,7 +108,10 @@ extension SkbSim {
             var inFrags = false
             for k in 0..<sh.nrFrags {
                 let size = Int(sh.frag(k).size)
-                if size >= eat { inFrags = true; break }
+                if size >= eat {
+                    inFrags = true
+                    break
+                }
                 eat -= size
             }
             if !inFrags && eat > 0 {
@@ -113,7 +119,9 @@ extension SkbSim {
                 var clone: SkbID? = nil
                 var insp: SkbID? = nil
                 repeat {
-                    guard let l = list else { throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(!list) in __pskb_pull_tail") }
+                    guard let l = list else {
+                        throw SkbError(.bug, "kernel BUG at net/core/skbuff.c: BUG_ON(!list) in __pskb_pull_tail")
+                    }
                     let li = try slot(l, "__pskb_pull_tail")
                     if Int(skbs[li].len) <= eat {
                         eat -= Int(skbs[li].len)

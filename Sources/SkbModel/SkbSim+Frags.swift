@@ -34,16 +34,21 @@ extension SkbSim {
 
     /// `skb_add_rx_frag(skb, i, page, off, size, truesize)`: fill frags[i],
     /// then len += size, data_len += size, truesize += truesize.
-    public func skb_add_rx_frag(_ id: SkbID, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int) throws(SkbError) {
+    public func skb_add_rx_frag(
+        _ id: SkbID, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int
+    ) throws(SkbError) {
         let i = try slot(id, "skb_add_rx_frag")
         try skb_add_rx_frag(i, index, page: page, offset: offset, size: size, truesize: truesize)
     }
 
     /// `skb_add_rx_frag` for a buffer given by address (the page is
     /// `virt_to_head_page(addr)`, the offset relative to it).
-    public func skb_add_rx_frag(_ id: SkbID, _ index: Int, address: KernelAddress, size: Int, truesize: Int) throws(SkbError) {
+    public func skb_add_rx_frag(
+        _ id: SkbID, _ index: Int, address: KernelAddress, size: Int, truesize: Int
+    ) throws(SkbError) {
         let pfn = memory.virt_to_head_page(address)
-        try skb_add_rx_frag(id, index, page: pfn, offset: address - memory.page_address(pfn), size: size, truesize: truesize)
+        try skb_add_rx_frag(
+            id, index, page: pfn, offset: address - memory.page_address(pfn), size: size, truesize: truesize)
     }
 
     func skb_add_rx_frag(_ i: Int, _ index: Int, page: PFN, offset: Int, size: Int, truesize: Int) throws(SkbError) {
@@ -70,7 +75,8 @@ extension SkbSim {
     /// `skb_copy_bits(skb, offset, to, len)`: copy `to.count` bytes starting
     /// `offset` bytes after data, across head, frags and frag_list. Returns
     /// false for -EFAULT (range beyond skb->len).
-    public func skb_copy_bits(_ id: SkbID, offset: Int, into to: UnsafeMutableRawBufferPointer) throws(SkbError) -> Bool {
+    public func skb_copy_bits(_ id: SkbID, offset: Int, into to: UnsafeMutableRawBufferPointer) throws(SkbError) -> Bool
+    {
         try copyBits(try slot(id, "skb_copy_bits"), offset, to)
     }
 
@@ -84,7 +90,8 @@ extension SkbSim {
         var copy = start - offset
         if copy > 0 {
             copy = min(copy, len)
-            memory.copyOut(from: skbs[i].dataPointer + offset, into: UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy]))
+            memory.copyOut(
+                from: skbs[i].dataPointer + offset, into: UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy]))
             len -= copy
             if len == 0 { return true }
             offset += copy
@@ -97,7 +104,9 @@ extension SkbSim {
             copy = end - offset
             if copy > 0 {
                 copy = min(copy, len)
-                memory.copyOut(from: f.address + (offset - start), into: UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy]))
+                memory.copyOut(
+                    from: f.address + (offset - start),
+                    into: UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy]))
                 len -= copy
                 if len == 0 { return true }
                 offset += copy
@@ -112,7 +121,8 @@ extension SkbSim {
             copy = end - offset
             if copy > 0 {
                 copy = min(copy, len)
-                guard try copyBits(ci, offset - start, UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy])) else { return false }
+                guard try copyBits(ci, offset - start, UnsafeMutableRawBufferPointer(rebasing: to[out..<out + copy]))
+                else { return false }
                 len -= copy
                 if len == 0 { return true }
                 offset += copy
@@ -134,7 +144,9 @@ extension SkbSim {
             do throws(SkbError) { ok = try skb_copy_bits(id, offset: 0, into: buf) } catch { err = error }
         }
         if let err { throw err }
-        guard ok else { throw SkbError(.bug, "skb_copy_bits: -EFAULT reading \(n) bytes (frag_list shorter than skb->len)") }
+        guard ok else {
+            throw SkbError(.bug, "skb_copy_bits: -EFAULT reading \(n) bytes (frag_list shorter than skb->len)")
+        }
         return out
     }
 }

@@ -43,8 +43,10 @@ extension SkbSim {
 
     /// Record an arbitrary event on an skb (e.g. GRO's `.groMerge`) with
     /// the skb's current fields; free when no sink is attached.
-    @inlinable public func trace(_ kind: Trace.SkbEventKind, _ id: SkbID, _ function: StaticString, arg0: UInt64 = 0, arg1: UInt64 = 0,
-                      reason: UInt32 = 0) throws(SkbError) {
+    @inlinable public func trace(
+        _ kind: Trace.SkbEventKind, _ id: SkbID, _ function: StaticString, arg0: UInt64 = 0, arg1: UInt64 = 0,
+        reason: UInt32 = 0
+    ) throws(SkbError) {
         let i = try slot(id, "trace")
         emit(kind, i, function, arg0, arg1, reason: reason)
     }

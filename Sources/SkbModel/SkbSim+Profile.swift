@@ -27,8 +27,9 @@ extension SkbSim {
     /// (geometry, MAX_HEADER, page_frag algorithm), its version's options and
     /// its drop-reason list.
     public convenience init(profile: KernelProfile, sink: (any EventSink)? = nil) {
-        self.init(memory: MemorySystem(config: profile.config), options: SkbOptions(profile: profile), sink: sink,
-                  dropReasons: profile.dropReasonTable)
+        self.init(
+            memory: MemorySystem(config: profile.config), options: SkbOptions(profile: profile), sink: sink,
+            dropReasons: profile.dropReasonTable)
     }
 }
 

@@ -58,8 +58,10 @@ extension SkbSim {
     /// `location`): `reason` for the tracepoint, `dataReason` for
     /// `skb_release_all` (NOT_SPECIFIED after `consume_skb`, which frees
     /// with `__kfree_skb`; the reason itself after `kfree_skb_reason`).
-    public func free(_ id: SkbID, _ reason: SkbDropReason, dataReason: SkbDropReason,
-                     caller: StaticString) throws(SkbError) {
+    public func free(
+        _ id: SkbID, _ reason: SkbDropReason, dataReason: SkbDropReason,
+        caller: StaticString
+    ) throws(SkbError) {
         try skbReasonDrop(try slot(id, caller), reason, dataReason, caller)
     }
 
@@ -77,7 +79,9 @@ extension SkbSim {
     }
 
     /// `kfree_skb_list(segs)`.
-    public func kfree_skb_list(_ first: SkbID) throws(SkbError) { try kfree_skb_list_reason(first, reasons.notSpecified) }
+    public func kfree_skb_list(_ first: SkbID) throws(SkbError) {
+        try kfree_skb_list_reason(first, reasons.notSpecified)
+    }
 
     /// `__kfree_skb(skb)` on a handle whose users already reached zero:
     /// `skb_release_all(skb, NOT_SPECIFIED)` + `kfree_skbmem`, no tracepoint.
@@ -86,8 +90,10 @@ extension SkbSim {
     /// `__sk_skb_reason_drop` + `__kfree_skb_reason`: the body of every
     /// kfree_skb_reason / consume_skb style entry point.
     @inlinable
-    func skbReasonDrop(_ i: Int, _ reason: SkbDropReason, _ dataReason: SkbDropReason,
-                       _ fn: StaticString) throws(SkbError) {
+    func skbReasonDrop(
+        _ i: Int, _ reason: SkbDropReason, _ dataReason: SkbDropReason,
+        _ fn: StaticString
+    ) throws(SkbError) {
         guard skb_unref(i) else { return }
         trace_kfree_skb(i, reason, fn)
         try __kfree_skb_reason(i, dataReason)
@@ -113,8 +119,11 @@ extension SkbSim {
     }
 
     @usableFromInline func trace_kfree_skb(_ i: Int, _ reason: SkbDropReason, _ fn: StaticString) {
-        if reason == reasons.consumed { emit(.consume, i, fn, reason: reason.rawValue) }
-        else { emit(.drop, i, fn, reason: reason.rawValue) }
+        if reason == reasons.consumed {
+            emit(.consume, i, fn, reason: reason.rawValue)
+        } else {
+            emit(.drop, i, fn, reason: reason.rawValue)
+        }
         dropCounts.count(reason, listMember: fragListDepth > 0)
     }
 
@@ -127,8 +136,9 @@ extension SkbSim {
     @usableFromInline func skb_unref(_ i: Int) -> Bool {
         if skbs[i].users == 1 { return true }
         if skbs[i].users <= 0 {
-            memory.reportWarning(.refcountUnderflow, operation: "skb_unref", address: skbs[i].skbaddr,
-                                 message: "refcount_t: underflow; use-after-free.")
+            memory.reportWarning(
+                .refcountUnderflow, operation: "skb_unref", address: skbs[i].skbaddr,
+                message: "refcount_t: underflow; use-after-free.")
             return false
         }
         skbs[i].users -= 1
@@ -181,18 +191,28 @@ extension SkbSim {
 
     @usableFromInline func skb_data_unref(_ i: Int) -> Bool {
         if _slowPath(skbs[i].dataReleased) {
-            memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
-                                 message: "skb_release_data: dataref underflow: the data of skb \(id(i)) was already released (head \(skbs[i].head))")
+            memory.reportWarning(
+                .refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
+                message:
+                    "skb_release_data: dataref underflow: the data of skb \(id(i)) was already released (head \(skbs[i].head))"
+            )
             return false
         }
-        guard skbs[i].cloned else { skbs[i].dataReleased = true; return true }
+        guard skbs[i].cloned else {
+            skbs[i].dataReleased = true
+            return true
+        }
         let bias: UInt32 = skbs[i].nohdr ? (1 << SharedInfo.datarefShift) + 1 : 1
         let sh = shinfo(at: i)
         let d = sh.dataref
-        if d == bias { skbs[i].dataReleased = true; return true }
+        if d == bias {
+            skbs[i].dataReleased = true
+            return true
+        }
         if _slowPath(d & SharedInfo.datarefMask < bias & SharedInfo.datarefMask) {
-            memory.reportWarning(.refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
-                                 message: "skb_release_data: dataref underflow: dataref \(d) < bias \(bias) on skb \(id(i))")
+            memory.reportWarning(
+                .refcountUnderflow, operation: "skb_release_data", address: skbs[i].skbaddr,
+                message: "skb_release_data: dataref underflow: dataref \(d) < bias \(bias) on skb \(id(i))")
             skbs[i].dataReleased = true
             return false
         }
@@ -228,15 +248,19 @@ extension SkbSim {
     /// counted as list members by the tracepoint. The skb may be freed by
     /// its own frag_list (a corrupted list): that is reported as a
     /// use-after-free, and thrown, when the release goes on.
-    public func freeFragList(_ id: SkbID, _ reason: SkbDropReason,
-                             _ freeMembers: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    public func freeFragList(
+        _ id: SkbID, _ reason: SkbDropReason,
+        _ freeMembers: (SkbID) throws(SkbError) -> Void
+    ) throws(SkbError) {
         let i = try slot(id, "kfree_skb_list_reason")
         guard let list = shinfo(at: i).fragList else { return }
         try freeFragList(i, list, reason, freeMembers)
     }
 
-    func freeFragList(_ i: Int, _ list: SkbID, _ reason: SkbDropReason,
-                      _ freeMembers: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
+    func freeFragList(
+        _ i: Int, _ list: SkbID, _ reason: SkbDropReason,
+        _ freeMembers: (SkbID) throws(SkbError) -> Void
+    ) throws(SkbError) {
         let skb = id(i)
         emit(.listFree, i, "kfree_skb_list_reason", UInt64(fragListCount(list)), reason: reason.rawValue)
         fragListDepth += 1
@@ -263,7 +287,8 @@ extension SkbSim {
         let sh = skbs[i].endPointer
         // nr_frags (offset 2) and frag_list (offsets 8..<16) in one look.
         if memory.isAccessible(sh, count: SharedInfo.fragListOffset + 8)
-            && memory.rawLoad(UInt8.self, at: sh + SharedInfo.nrFragsOffset) == 0 {
+            && memory.rawLoad(UInt8.self, at: sh + SharedInfo.nrFragsOffset) == 0
+        {
             return SharedInfo.decode(memory.rawLoad(UInt64.self, at: sh + SharedInfo.fragListOffset))
         }
         releaseFrags(i)
@@ -274,7 +299,10 @@ extension SkbSim {
     public func fragListCount(_ first: SkbID) -> Int {
         var count = 0
         var cur: SkbID? = first
-        while let c = cur, isLive(c) { count += 1; cur = skbs[Int(c.index)].next }
+        while let c = cur, isLive(c) {
+            count += 1
+            cur = skbs[Int(c.index)].next
+        }
         return count
     }
 
@@ -318,8 +346,7 @@ extension SkbSim {
             memory.kmem_cache_free(skbuffCache, addr)
         case .orig:
             let r = fcloneRef(orig: addr)
-            if r == 1 { memory.kmem_cache_free(skbuffFcloneCache, addr) }
-            else { setFcloneRef(orig: addr, r &- 1) }
+            if r == 1 { memory.kmem_cache_free(skbuffFcloneCache, addr) } else { setFcloneRef(orig: addr, r &- 1) }
         case .clone:
             let orig = addr - config.sizeofSkBuff
             let r = fcloneRef(orig: orig) &- 1

@@ -61,7 +61,8 @@ extension SkbSim {
             let c = memory.pageFragCache(pageFrag)
             var available = 0
             if c.va != nil {
-                available = config.pageFragAlgorithm == .countUp
+                available =
+                    config.pageFragAlgorithm == .countUp
                     ? (config.pageSize << c.order) - Int(c.offset) : Int(c.offset)
             }
             let want: Int
@@ -83,7 +84,8 @@ extension SkbSim {
             let sh = shinfo(at: i)
             let n = sh.nrFrags
             if n > 0, sh.frag(n - 1).page == memory.page_address(pfn),
-               Int(sh.frag(n - 1).offset + sh.frag(n - 1).size) == offset {
+                Int(sh.frag(n - 1).offset + sh.frag(n - 1).size) == offset
+            {
                 var f = sh.frag(n - 1)
                 f.size &+= UInt32(got)
                 sh.setFrag(n - 1, f)
@@ -115,8 +117,10 @@ extension SkbSim {
     /// otherwise only the IP (+ UDP on the first skb) header is linear and the
     /// rest goes into page frags of `pageFrag`. `skb_reserve(hh_len)`, then
     /// the linear part is `skb_put`. nil when an allocation failed (nothing leaks).
-    public func ipAppendData(payload: Int, family: InetFamily, route: SendRoute = .loopback,
-                             pageFrag: PageFragCacheID) throws(SkbError) -> [SkbID]? {
+    public func ipAppendData(
+        payload: Int, family: InetFamily, route: SendRoute = .loopback,
+        pageFrag: PageFragCacheID
+    ) throws(SkbError) -> [SkbID]? {
         let fragHeaderLen = family == .ipv4 ? 20 : 40
         var transHdrLen = 8
         let allocExtra = route.hhLen + (family == .ipv4 ? 15 : 8)
@@ -128,7 +132,8 @@ extension SkbSim {
             var datalen = length
             if datalen > route.mtu - fragHeaderLen { datalen = maxFragLen - fragHeaderLen }
             let fraglen = datalen + fragHeaderLen
-            let alloclen: Int, pagedlen: Int
+            let alloclen: Int
+            let pagedlen: Int
             if fraglen + allocExtra < skbMaxAlloc || !route.scatterGather {
                 alloclen = fraglen
                 pagedlen = 0
@@ -174,8 +179,9 @@ extension SkbSim {
     public func sentSkb(_ id: SkbID) throws(SkbError) -> SentSkb {
         let s = try skb(id)
         let sh = try shinfo(id)
-        return SentSkb(headObject: Int(s.end) + config.skbDataAlign(config.sizeofSharedInfo),
-                       pagedBytes: Int(s.dataLen), nrFrags: sh.nrFrags, len: Int(s.len), truesize: Int(s.truesize))
+        return SentSkb(
+            headObject: Int(s.end) + config.skbDataAlign(config.sizeofSharedInfo),
+            pagedBytes: Int(s.dataLen), nrFrags: sh.nrFrags, len: Int(s.len), truesize: Int(s.truesize))
     }
 
     /// `sk_rmem_alloc` a loopback UDP receiver is charged for one datagram,
@@ -185,9 +191,13 @@ extension SkbSim {
     /// fragment's truesize because `skb_try_coalesce` refuses kmalloc'ed,
     /// non-empty fragment heads). The skbs are freed before returning.
     /// nil when an allocation failed.
-    public func udpLoopbackCharge(payload: Int, family: InetFamily, route: SendRoute = .loopback,
-                                  pageFrag: PageFragCacheID) throws(SkbError) -> (charge: Int, skbs: [SentSkb])? {
-        guard let ids = try ipAppendData(payload: payload, family: family, route: route, pageFrag: pageFrag) else { return nil }
+    public func udpLoopbackCharge(
+        payload: Int, family: InetFamily, route: SendRoute = .loopback,
+        pageFrag: PageFragCacheID
+    ) throws(SkbError) -> (charge: Int, skbs: [SentSkb])? {
+        guard let ids = try ipAppendData(payload: payload, family: family, route: route, pageFrag: pageFrag) else {
+            return nil
+        }
         var out: [SentSkb] = []
         for id in ids {
             out.append(try sentSkb(id))

@@ -77,9 +77,10 @@ public final class SkbSim {
     /// What `.custom(tag:)` destructors run (`registerDestructor`).
     var customDestructors: [UInt32: (SkbSim, SkbID) -> Void] = [:]
 
-
-    public init(memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil,
-                dropReasons: SkbDropReasonTable = .default) {
+    public init(
+        memory: MemorySystem = MemorySystem(), options: SkbOptions = SkbOptions(), sink: (any EventSink)? = nil,
+        dropReasons: SkbDropReasonTable = .default
+    ) {
         self.memory = memory
         self.sizes = SkbSizes(memory.config)
         self.options = options
@@ -160,7 +161,10 @@ public final class SkbSim {
         if memory.isValid(addr) {
             memory.reportUseAfterFree(at: addr, size: 4, operation: op, isWrite: false)
         }
-        return SkbError(.useAfterFree, "BUG: KASAN: slab-use-after-free in \(op): \(id) (generation \(id.generation)) was freed; struct sk_buff at \(addr)")
+        return SkbError(
+            .useAfterFree,
+            "BUG: KASAN: slab-use-after-free in \(op): \(id) (generation \(id.generation)) was freed; struct sk_buff at \(addr)"
+        )
     }
 
     /// A new pool slot with a default `SkBuff`, marked live.
@@ -194,21 +198,28 @@ public final class SkbSim {
     // MARK: Events
 
     @inlinable @inline(__always)
-    func emit(_ kind: SkbEventKind, _ i: Int, _ function: StaticString, _ arg0: UInt64 = 0, _ arg1: UInt64 = 0, reason: UInt32 = 0) {
+    func emit(
+        _ kind: SkbEventKind, _ i: Int, _ function: StaticString, _ arg0: UInt64 = 0, _ arg1: UInt64 = 0,
+        reason: UInt32 = 0
+    ) {
         if let sink { emitSlow(sink, kind, i, function, arg0, arg1, reason) }
     }
 
-    @usableFromInline func emitSlow(_ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
-                                    _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32) {
+    @usableFromInline func emitSlow(
+        _ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
+        _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32
+    ) {
         let s = skbs[i]
         // The trace view must not trip the checker, nor show poison once the
         // head (and its shinfo) has been freed: nr_frags is 0 then.
         let nrFrags = s.endPointer + SharedInfo.nrFragsOffset
-        let nr: UInt8 = s.head.raw != 0 && memory.isAccessible(nrFrags, count: 1) ? memory.rawLoad(UInt8.self, at: nrFrags) : 0
-        let e = SkbEvent(sequence: sequence, kind: kind, packet: s.packet, skb: UInt32(i), skbaddr: s.skbaddr.raw,
-                         timestampNanoseconds: s.timestampNanoseconds, len: s.len, dataLen: s.dataLen, truesize: s.truesize,
-                         headroom: s.data, nrFrags: nr, protocolType: s.protocolType, reason: reason,
-                         arg0: arg0, arg1: arg1, function: function)
+        let nr: UInt8 =
+            s.head.raw != 0 && memory.isAccessible(nrFrags, count: 1) ? memory.rawLoad(UInt8.self, at: nrFrags) : 0
+        let e = SkbEvent(
+            sequence: sequence, kind: kind, packet: s.packet, skb: UInt32(i), skbaddr: s.skbaddr.raw,
+            timestampNanoseconds: s.timestampNanoseconds, len: s.len, dataLen: s.dataLen, truesize: s.truesize,
+            headroom: s.data, nrFrags: nr, protocolType: s.protocolType, reason: reason,
+            arg0: arg0, arg1: arg1, function: function)
         sequence &+= 1
         sink.receive(e)
     }
@@ -216,8 +227,11 @@ public final class SkbSim {
     /// An event not tied to a live skb (e.g. a receive that failed to allocate).
     func emitDetached(_ kind: SkbEventKind, _ function: StaticString, reason: UInt32, arg0: UInt64 = 0) {
         guard let sink else { return }
-        sink.receive(SkbEvent(sequence: sequence, kind: kind, packet: Int32(truncatingIfNeeded: memory.currentPacket),
-                              skb: UInt32.max, timestampNanoseconds: currentTimestamp, reason: reason, arg0: arg0, function: function))
+        sink.receive(
+            SkbEvent(
+                sequence: sequence, kind: kind, packet: Int32(truncatingIfNeeded: memory.currentPacket),
+                skb: UInt32.max, timestampNanoseconds: currentTimestamp, reason: reason, arg0: arg0, function: function)
+        )
         sequence &+= 1
     }
 }

@@ -158,21 +158,27 @@ public final class Sockets {
     /// `sock_rfree` took `sk_rmem_alloc` below zero: the WARN at close, now.
     private func rmemUnderflow(_ sid: UInt32, _ truesize: Int, _ packet: Int) {
         let s = table[Int(sid)]
-        findings.append(SocketFinding(kind: .rmemUnderflow, packet: packet, text: """
-            WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
-            sock_rfree: sk_rmem_alloc of socket \(sid) is \(s.rmemAlloc) after uncharging truesize \(truesize) \
-            (\(s.uncharged) uncharges for \(s.charged) charges: skb->destructor run twice?) in packet \(packet)
-            """))
+        findings.append(
+            SocketFinding(
+                kind: .rmemUnderflow, packet: packet,
+                text: """
+                    WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
+                    sock_rfree: sk_rmem_alloc of socket \(sid) is \(s.rmemAlloc) after uncharging truesize \(truesize) \
+                    (\(s.uncharged) uncharges for \(s.charged) charges: skb->destructor run twice?) in packet \(packet)
+                    """))
     }
 
     /// Check every socket as `inet_sock_destruct` does at close.
     public func close(packet: Int) {
         let underflowed = findings.contains { $0.kind == .rmemUnderflow }
         for s in all where s.rmemAlloc != 0 && !underflowed {
-            findings.append(SocketFinding(kind: .rmemNotZeroAtClose, packet: packet, text: """
-                WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
-                socket \(s.id) closed with sk_rmem_alloc \(s.rmemAlloc) (\(s.charged) charges, \(s.uncharged) uncharges)
-                """))
+            findings.append(
+                SocketFinding(
+                    kind: .rmemNotZeroAtClose, packet: packet,
+                    text: """
+                        WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))
+                        socket \(s.id) closed with sk_rmem_alloc \(s.rmemAlloc) (\(s.charged) charges, \(s.uncharged) uncharges)
+                        """))
         }
     }
 }

@@ -25,7 +25,8 @@ extension SkbSim {
     public func __udp_enqueue_schedule_skb(_ id: SkbID, socket sk: UInt32) throws(SkbError) -> Bool {
         let i = try slot(id, "__udp_enqueue_schedule_skb")
         let s = sockets.socketPointer(sk)
-        let rmem = s.pointee.rmemAlloc, rcvbuf = s.pointee.rcvbuf
+        let rmem = s.pointee.rmemAlloc
+        let rcvbuf = s.pointee.rcvbuf
         if rmem + Int(skbs[i].truesize) > rcvbuf {
             if rcvbuf > Int(Int32.max) >> 1 || rmem != 0 { return false }
         }

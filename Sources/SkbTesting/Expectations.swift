@@ -51,7 +51,9 @@ public func requireCheckerClean(_ sim: SkbSim) throws {
 /// expectTruesize(fixture.sim, skb, equals: 2176)   // 1500-byte frame, netdev_alloc_skb
 /// ```
 @discardableResult
-public func expectTruesize(_ sim: SkbSim, _ skb: SkbID, equals expected: Int, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+public func expectTruesize(
+    _ sim: SkbSim, _ skb: SkbID, equals expected: Int, sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
     do {
         let truesize = Int(try sim.skb(skb).truesize)
         if truesize == expected { return true }
@@ -69,8 +71,10 @@ public func expectTruesize(_ sim: SkbSim, _ skb: SkbID, equals expected: Int, so
 /// expectLayout(fixture.sim, skb, headroom: 78, linear: 1486, tailroom: 36)
 /// ```
 @discardableResult
-public func expectLayout(_ sim: SkbSim, _ skb: SkbID, headroom: Int? = nil, linear: Int? = nil, tailroom: Int? = nil,
-                         sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+public func expectLayout(
+    _ sim: SkbSim, _ skb: SkbID, headroom: Int? = nil, linear: Int? = nil, tailroom: Int? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
     do {
         let actual = (try sim.skb_headroom(skb), try sim.skb_headlen(skb), try sim.skb_tailroom(skb))
         var wrong: [String] = []
@@ -78,8 +82,11 @@ public func expectLayout(_ sim: SkbSim, _ skb: SkbID, headroom: Int? = nil, line
         if let linear, linear != actual.1 { wrong.append("linear \(actual.1), expected \(linear)") }
         if let tailroom, tailroom != actual.2 { wrong.append("tailroom \(actual.2), expected \(tailroom)") }
         if wrong.isEmpty { return true }
-        Issue.record(Comment(rawValue: "\(skb) layout headroom \(actual.0) | linear \(actual.1) | tailroom \(actual.2): " + wrong.joined(separator: "; ")),
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            Comment(
+                rawValue: "\(skb) layout headroom \(actual.0) | linear \(actual.1) | tailroom \(actual.2): "
+                    + wrong.joined(separator: "; ")),
+            sourceLocation: sourceLocation)
     } catch {
         Issue.record(error, sourceLocation: sourceLocation)
     }
@@ -95,12 +102,16 @@ public func expectLayout(_ sim: SkbSim, _ skb: SkbID, headroom: Int? = nil, line
 /// expectDropReason(fixture.events, .pktTooSmall)
 /// ```
 @discardableResult
-public func expectDropReason(_ recorder: SkbEventRecorder, _ reason: SkbDropReason, skb: SkbID? = nil,
-                             sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+public func expectDropReason(
+    _ recorder: SkbEventRecorder, _ reason: SkbDropReason, skb: SkbID? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
     let drops = recorder.events(of: .drop).filter { skb == nil || $0.skb == skb!.index }
     if drops.contains(where: { $0.reason == reason.rawValue }) { return true }
     let seen = drops.map { SkbDropReason(rawValue: $0.reason).description }
-    Issue.record(Comment(rawValue: "no drop with reason \(reason)\(skb.map { " of \($0)" } ?? ""); drops recorded: "
-                         + (seen.isEmpty ? "none" : seen.joined(separator: ", "))), sourceLocation: sourceLocation)
+    Issue.record(
+        Comment(
+            rawValue: "no drop with reason \(reason)\(skb.map { " of \($0)" } ?? ""); drops recorded: "
+                + (seen.isEmpty ? "none" : seen.joined(separator: ", "))), sourceLocation: sourceLocation)
     return false
 }

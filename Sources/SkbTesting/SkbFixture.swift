@@ -5,7 +5,7 @@ import SkbModel
 import Trace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A simulation set up for a test: an `SkbSim` with an attached
@@ -34,7 +34,8 @@ public final class SkbFixture {
     /// A fixture on x86_64 defaults; `maxSkbFrags` is CONFIG_MAX_SKB_FRAGS,
     /// `options` the kernel-version knobs, `driver` the driver's (copybreak,
     /// ring buffer size; the receive path is chosen per call).
-    public init(maxSkbFrags: Int = 17, options: SkbOptions = SkbOptions(), driver: RxDriverOptions = RxDriverOptions()) {
+    public init(maxSkbFrags: Int = 17, options: SkbOptions = SkbOptions(), driver: RxDriverOptions = RxDriverOptions())
+    {
         var config = KernelConfig()
         config.maxSkbFrags = maxSkbFrags
         events = SkbEventRecorder()
@@ -45,8 +46,11 @@ public final class SkbFixture {
     /// Receive `bytes` as one frame of `linkType` on `path`: the skb a driver
     /// hands the stack (link header pulled, header offsets set). Throws
     /// `SkbTestingError.allocationFailed` when the model runs out of memory.
-    public func makeSkb(bytes: [UInt8], path: RxPath = .netdevAllocSkb, linkType: LinkType = .ethernet) throws -> SkbID {
-        let skb = try bytes.withUnsafeBytes { buf throws(SkbError) in try driver.receive(bytes: buf, linkType: linkType, path: path) }
+    public func makeSkb(bytes: [UInt8], path: RxPath = .netdevAllocSkb, linkType: LinkType = .ethernet) throws -> SkbID
+    {
+        let skb = try bytes.withUnsafeBytes { buf throws(SkbError) in
+            try driver.receive(bytes: buf, linkType: linkType, path: path)
+        }
         guard let skb else { throw SkbTestingError.allocationFailed(length: bytes.count) }
         return skb
     }
@@ -54,7 +58,9 @@ public final class SkbFixture {
     /// Every packet of the capture file at `path` (pcap or pcapng, read
     /// through libpcap, optionally filtered with BPF), received on `rxPath`.
     /// The skbs are live: free or consume them.
-    public func skbs(fromCapture path: String, filter: String? = nil, rxPath: RxPath = .netdevAllocSkb) throws -> [SkbID] {
+    public func skbs(
+        fromCapture path: String, filter: String? = nil, rxPath: RxPath = .netdevAllocSkb
+    ) throws -> [SkbID] {
         let reader = try CaptureReader(path: path, filter: filter)
         var out: [SkbID] = []
         try reader.forEachPacket { packet in
@@ -70,7 +76,8 @@ public final class SkbFixture {
     /// As `skbs(fromCapture:)` for one of the project's generated samples
     /// (`SampleCatalog`), e.g. `"tcp-handshake.pcap"`: the sample is
     /// generated in memory and read through libpcap from a temporary file.
-    public func skbs(fromSample name: String, filter: String? = nil, rxPath: RxPath = .netdevAllocSkb) throws -> [SkbID] {
+    public func skbs(fromSample name: String, filter: String? = nil, rxPath: RxPath = .netdevAllocSkb) throws -> [SkbID]
+    {
         guard let sample = SampleCatalog.samples().first(where: { $0.name == name }) else {
             throw SkbTestingError.noSuchSample(name)
         }
@@ -81,7 +88,9 @@ public final class SkbFixture {
         defer { unlink(path) }
         let written = sample.bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        guard written == sample.bytes.count else { throw SkbTestingError.expectationFailed("cannot write \(name) to \(path)") }
+        guard written == sample.bytes.count else {
+            throw SkbTestingError.expectationFailed("cannot write \(name) to \(path)")
+        }
         return try skbs(fromCapture: path, filter: filter, rxPath: rxPath)
     }
 

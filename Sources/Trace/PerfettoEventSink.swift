@@ -142,7 +142,9 @@ public final class PerfettoEventSink: EventSink {
     private func startIfNeeded() {
         guard !started else { return }
         started = true
-        output.append("{\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"skbsim\"}}")
+        output.append(
+            "{\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"skbsim\"}}"
+        )
     }
 
     private func head(_ ph: StaticString, at t: Int64) {
@@ -236,7 +238,8 @@ public final class PerfettoEventSink: EventSink {
     private func instant(_ event: SkbEvent, at t: Int64) {
         head("i", at: t)
         tid(event.skb)
-        output.append(event.kind == .drop ? ",\"s\":\"t\",\"name\":\"kfree_skb\"" : ",\"s\":\"t\",\"name\":\"consume_skb\"")
+        output.append(
+            event.kind == .drop ? ",\"s\":\"t\",\"name\":\"kfree_skb\"" : ",\"s\":\"t\",\"name\":\"consume_skb\"")
         output.append(",\"args\":{\"seq\":")
         output.appendDecimal(event.sequence)
         output.append(",\"location\":\"")

@@ -14,20 +14,20 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case headersSet
 
     // Operations.
-    case put          // arg0: bytes
-    case push         // arg0: bytes
-    case pull         // arg0: bytes
-    case reserve      // arg0: bytes
-    case trim         // arg0: new len
-    case expandHead   // arg0: nhead, arg1: ntail
-    case pullTail     // arg0: delta (__pskb_pull_tail)
-    case linearize    // arg0: bytes pulled
-    case clone        // arg0: the clone's skb id, arg1: dataref after
-    case copy         // arg0: the copy's skb id
-    case unshare      // arg0: the new skb id (or the same when not cloned)
-    case get          // arg0: users after skb_get
-    case skb_add_rx_frag    // arg0: frag index, arg1: size
-    case coalesceRxFrag // arg0: frag index, arg1: size added
+    case put  // arg0: bytes
+    case push  // arg0: bytes
+    case pull  // arg0: bytes
+    case reserve  // arg0: bytes
+    case trim  // arg0: new len
+    case expandHead  // arg0: nhead, arg1: ntail
+    case pullTail  // arg0: delta (__pskb_pull_tail)
+    case linearize  // arg0: bytes pulled
+    case clone  // arg0: the clone's skb id, arg1: dataref after
+    case copy  // arg0: the copy's skb id
+    case unshare  // arg0: the new skb id (or the same when not cloned)
+    case get  // arg0: users after skb_get
+    case skb_add_rx_frag  // arg0: frag index, arg1: size
+    case coalesceRxFrag  // arg0: frag index, arg1: size added
 
     // GRO.
     /// The skb is held on a GRO list. arg0: gso_size.

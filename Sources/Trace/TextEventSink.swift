@@ -37,8 +37,10 @@ public final class TextEventSink: EventSink {
     private var lastTimestamp: Int64 = .min
     private var lastTime = ""
 
-    public init(output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative,
-                timestamps: TimestampFormatter? = nil) {
+    public init(
+        output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative,
+        timestamps: TimestampFormatter? = nil
+    ) {
         self.output = output
         self.reasons = reasons
         self.timeFormat = timeFormat
@@ -186,6 +188,9 @@ public final class TextEventSink: EventSink {
 func digitCount(_ value: UInt64) -> Int {
     var digits = 1
     var v = value
-    while v >= 10 { v /= 10; digits += 1 }
+    while v >= 10 {
+        v /= 10
+        digits += 1
+    }
     return digits
 }

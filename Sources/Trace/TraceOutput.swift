@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a sink's bytes go: a file descriptor, a file it creates, or memory.
@@ -170,7 +170,10 @@ public final class TraceOutput {
         reserve(20)
         var digits = 1
         var probe = value
-        while probe >= 10 { probe /= 10; digits &+= 1 }
+        while probe >= 10 {
+            probe /= 10
+            digits &+= 1
+        }
         var v = value
         var i = count &+ digits &- 1
         repeat {
@@ -208,7 +211,10 @@ public final class TraceOutput {
     func appendHex(_ value: UInt64, width: Int) {
         var digits = 1
         var probe = value >> 4
-        while probe != 0 { probe >>= 4; digits &+= 1 }
+        while probe != 0 {
+            probe >>= 4
+            digits &+= 1
+        }
         if digits < width { digits = width }
         reserve(digits)
         var v = value
@@ -256,10 +262,10 @@ public enum TraceOutputError: Error, Equatable, CustomStringConvertible {
 @inline(__always)
 private func Glibc_close(_ fd: Int32) -> Int32 {
     #if canImport(Glibc)
-    Glibc.close(fd)
+        Glibc.close(fd)
     #elseif canImport(Musl)
-    Musl.close(fd)
+        Musl.close(fd)
     #else
-    Darwin.close(fd)
+        Darwin.close(fd)
     #endif
 }

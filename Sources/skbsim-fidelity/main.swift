@@ -5,8 +5,9 @@
 //   swift run skbsim-fidelity --check         exit 1 if the file is stale
 // Exit 1 also when a row mismatches without a documented reason.
 import Fidelity
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 var output = "docs/fidelity.md"

@@ -4,20 +4,30 @@ import Capture
 /// tcpdump-style capture selection shared by the subcommands:
 /// `[-c COUNT] [-n] (-r FILE | FILE) [EXPRESSION…]`.
 struct CaptureOptions: ParsableArguments {
-    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from FILE ('-' for standard input).", valueName: "FILE"))
+    @Option(
+        name: .customShort("r"),
+        help: ArgumentHelp("Read packets from FILE ('-' for standard input).", valueName: "FILE"))
     var readFile: String?
 
-    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after COUNT packets (that match the filter).", valueName: "COUNT"))
+    @Option(
+        name: .customShort("c"),
+        help: ArgumentHelp("Stop after COUNT packets (that match the filter).", valueName: "COUNT"))
     var count: Int?
 
-    @Flag(name: .customShort("n"), help: "Print addresses and ports as numbers (always the case; accepted for tcpdump habit).")
+    @Flag(
+        name: .customShort("n"),
+        help: "Print addresses and ports as numbers (always the case; accepted for tcpdump habit).")
     var numeric = false
 
-    @Flag(name: .customLong("no-read-ahead"), help: ArgumentHelp(
-        "Read the capture on the main thread instead of a background thread (same results, one core)."))
+    @Flag(
+        name: .customLong("no-read-ahead"),
+        help: ArgumentHelp(
+            "Read the capture on the main thread instead of a background thread (same results, one core)."))
     var noReadAhead = false
 
-    @Argument(help: ArgumentHelp("The capture file (unless -r is given), then a BPF filter expression.", valueName: "file-and-expression"))
+    @Argument(
+        help: ArgumentHelp(
+            "The capture file (unless -r is given), then a BPF filter expression.", valueName: "file-and-expression"))
     var words: [String] = []
 
     /// The usage line of a subcommand that reads a capture.

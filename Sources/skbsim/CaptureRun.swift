@@ -74,11 +74,14 @@ enum CaptureRun {
         let direct = try capture.openReader()
         if capture.readAhead && !(streaming && capture.path == "-") {
             // The reader thread decodes too, so the model's thread does not.
-            return try drive(ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture, options: options, progress: progress,
-                             opened: opened, before: before, after: after, observerError: { observed.error })
+            return try drive(
+                ReadAheadReader(direct, options: ReadAheadOptions(decodeHeaders: true)), capture: capture,
+                options: options, progress: progress,
+                opened: opened, before: before, after: after, observerError: { observed.error })
         }
-        return try drive(direct, capture: capture, options: options, progress: progress,
-                         opened: opened, before: before, after: after, observerError: { observed.error })
+        return try drive(
+            direct, capture: capture, options: options, progress: progress,
+            opened: opened, before: before, after: after, observerError: { observed.error })
     }
 
     /// The run over one kind of reader (specialised for each, so that the
@@ -113,7 +116,8 @@ enum CaptureRun {
         let statistics = run.finish()
         if let error = observerError() { throw error }
         warnIfMemoryExhausted(statistics)
-        return Summary(linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics, readError: readError)
+        return Summary(
+            linkType: reader.linkType, linkTypeName: reader.linkTypeName, statistics: statistics, readError: readError)
     }
 
     final class ObserverError {
@@ -124,8 +128,10 @@ enum CaptureRun {
     /// simulated RAM ran out: those drops are the simulation's, not the kernel's.
     static func warnIfMemoryExhausted(_ s: RunStatistics) {
         guard s.exhaustedAllocationFailures > 0 else { return }
-        Diagnostics.warning("simulated memory (\(RunStatistics.sizeText(s.memorySize))) was exhausted: \(s.exhaustedAllocationFailures) page allocation(s) failed"
-            + " and the driver dropped \(s.exhaustedRxDropped) packet(s) (rx_dropped) because of it, which a machine with more memory would not do; raise --memory")
+        Diagnostics.warning(
+            "simulated memory (\(RunStatistics.sizeText(s.memorySize))) was exhausted: \(s.exhaustedAllocationFailures) page allocation(s) failed"
+                + " and the driver dropped \(s.exhaustedRxDropped) packet(s) (rx_dropped) because of it, which a machine with more memory would not do; raise --memory"
+        )
     }
 
     /// Exit-1 error for a run whose checker found a leak, a memory bug, a
@@ -142,7 +148,9 @@ enum CaptureRun {
     static func verdict(_ sim: SkbSim) throws {
         let reports = sim.memory.checker.reports
         if !reports.isEmpty {
-            throw InputError(description: "the model reported \(reports.count) memory bug(s):\n" + reports.map(\.text).joined(separator: "\n"), report: true)
+            throw InputError(
+                description: "the model reported \(reports.count) memory bug(s):\n"
+                    + reports.map(\.text).joined(separator: "\n"), report: true)
         }
         let leaks = sim.memory.leakReport()
         if !leaks.isEmpty { throw InputError(description: leaks.text, report: true) }

@@ -5,7 +5,7 @@ import Release
 import SkbModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `skbsim export`: the skbs as they are after the receive path, written
@@ -31,7 +31,9 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("Write the capture to FILE ('-' for standard output).", valueName: "FILE"))
+    @Option(
+        name: .customShort("o"),
+        help: ArgumentHelp("Write the capture to FILE ('-' for standard output).", valueName: "FILE"))
     var output: String
 
     @OptionGroup var simulation: SimulationOptions
@@ -47,32 +49,41 @@ struct Export: ParsableCommand {
         // part of the skb, by packet index until their skb is written.
         var pseudoHeaders: [Int: [UInt8]] = [:]
         var gro: (() -> Int)?
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { reader, run in
-            writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
-            let napi = run.napi
-            gro = { napi.gro.heldCount }
-        }, before: { packet, linkType in
-            if packet.wireLength > packet.captureLength { wireLengths[packet.index] = (packet.wireLength, packet.captureLength) }
-            let pseudo = RxDriver.pseudoHeaderLength(linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))
-            if pseudo > 0 { pseudoHeaders[packet.index] = Array(packet.bytes.prefix(pseudo)) }
-        }, after: { _ in
-            if gro?() == 0 {
-                if !wireLengths.isEmpty { wireLengths.removeAll() }
-                if !pseudoHeaders.isEmpty { pseudoHeaders.removeAll() }
-            }
-        }, observe: { sim, skb in
-            // Each skb as netif_receive_skb gets it: with --gro a super-packet
-            // is one record (skb->len can exceed the MTU), stamped with its
-            // first segment's time.
-            let s = try sim.skb(skb)
-            let merged = try sim.shinfo(skb).gsoSegs > 1
-            let wire = merged ? nil : wireLengths.removeValue(forKey: Int(s.packet))
-            let pseudo = pseudoHeaders.removeValue(forKey: Int(s.packet)) ?? []
-            // A packet cut by the snapshot length is written as captured: the
-            // skb's bytes past it (built at the wire length) are not the packet's.
-            try writer?.write(sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire?.wire,
-                              capturedLength: wire?.captured, pseudoHeader: pseudo)
-        })
+        let summary = try CaptureRun.run(
+            capture: capture, options: simulation.runOptions(),
+            opened: { reader, run in
+                writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
+                let napi = run.napi
+                gro = { napi.gro.heldCount }
+            },
+            before: { packet, linkType in
+                if packet.wireLength > packet.captureLength {
+                    wireLengths[packet.index] = (packet.wireLength, packet.captureLength)
+                }
+                let pseudo = RxDriver.pseudoHeaderLength(
+                    linkType, HeaderDecoder.decode(packet.bytes, linkType: linkType))
+                if pseudo > 0 { pseudoHeaders[packet.index] = Array(packet.bytes.prefix(pseudo)) }
+            },
+            after: { _ in
+                if gro?() == 0 {
+                    if !wireLengths.isEmpty { wireLengths.removeAll() }
+                    if !pseudoHeaders.isEmpty { pseudoHeaders.removeAll() }
+                }
+            },
+            observe: { sim, skb in
+                // Each skb as netif_receive_skb gets it: with --gro a super-packet
+                // is one record (skb->len can exceed the MTU), stamped with its
+                // first segment's time.
+                let s = try sim.skb(skb)
+                let merged = try sim.shinfo(skb).gsoSegs > 1
+                let wire = merged ? nil : wireLengths.removeValue(forKey: Int(s.packet))
+                let pseudo = pseudoHeaders.removeValue(forKey: Int(s.packet)) ?? []
+                // A packet cut by the snapshot length is written as captured: the
+                // skb's bytes past it (built at the wire length) are not the packet's.
+                try writer?.write(
+                    sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire?.wire,
+                    capturedLength: wire?.captured, pseudoHeader: pseudo)
+            })
         writer?.close()
         if let error = writer?.error { throw InputError(description: error) }
         try summary.conclude(check: true)
@@ -95,7 +106,10 @@ final class SkbPcapWriter {
 
     init(path: String, linkType: LinkType) throws {
         self.path = path
-        guard let p = pcap_open_dead_with_tstamp_precision(linkType.dlt, SkbPcapWriter.snaplen, UInt32(PCAP_TSTAMP_PRECISION_NANO)) else {
+        guard
+            let p = pcap_open_dead_with_tstamp_precision(
+                linkType.dlt, SkbPcapWriter.snaplen, UInt32(PCAP_TSTAMP_PRECISION_NANO))
+        else {
             throw InputError(description: "\(path): pcap_open_dead failed")
         }
         pcap = p
@@ -118,11 +132,14 @@ final class SkbPcapWriter {
     /// which is not part of the skb, written before its bytes.
     /// `capturedLength`: write at most this many bytes (the packet's
     /// captured length when its skb was built at the wire length).
-    func write(sim: SkbSim, skb: SkbID, timestampNanoseconds: Int64, wireLength: Int? = nil, capturedLength: Int? = nil,
-               pseudoHeader: [UInt8] = []) throws {
+    func write(
+        sim: SkbSim, skb: SkbID, timestampNanoseconds: Int64, wireLength: Int? = nil, capturedLength: Int? = nil,
+        pseudoHeader: [UInt8] = []
+    ) throws {
         guard let dumper else { return }
         let s = try sim.skb(skb)
-        let linkHeader = s.macHeader != SkBuff.unsetHeader && Int(s.macHeader) < Int(s.data) ? Int(s.data) - Int(s.macHeader) : 0
+        let linkHeader =
+            s.macHeader != SkBuff.unsetHeader && Int(s.macHeader) < Int(s.data) ? Int(s.data) - Int(s.macHeader) : 0
         if linkHeader > 0 { _ = try sim.skb_push(skb, linkHeader, caller: "skbsim_export") }
         var bytes: [UInt8]
         do {
@@ -136,7 +153,10 @@ final class SkbPcapWriter {
         var header = pcap_pkthdr()
         var seconds = timestampNanoseconds / 1_000_000_000
         var nanos = timestampNanoseconds % 1_000_000_000
-        if nanos < 0 { nanos += 1_000_000_000; seconds -= 1 }
+        if nanos < 0 {
+            nanos += 1_000_000_000
+            seconds -= 1
+        }
         header.ts.tv_sec = Int(seconds)
         header.ts.tv_usec = Int(nanos)  // nanoseconds with PCAP_TSTAMP_PRECISION_NANO
         header.caplen = UInt32(bytes.count)

@@ -51,9 +51,12 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    func line(_ packet: CapturedPacket, _ headers: PacketHeaders, _ linkType: LinkType, _ times: inout TimestampFormatter) -> String {
-        InspectLine.format(packet: packet, headers: headers, time: times.format(packet.timestampNanoseconds),
-                           link: linkLevel ? headers.linkSummary(packet.bytes, linkType: linkType, wireLength: packet.wireLength) : "")
+    func line(
+        _ packet: CapturedPacket, _ headers: PacketHeaders, _ linkType: LinkType, _ times: inout TimestampFormatter
+    ) -> String {
+        InspectLine.format(
+            packet: packet, headers: headers, time: times.format(packet.timestampNanoseconds),
+            link: linkLevel ? headers.linkSummary(packet.bytes, linkType: linkType, wireLength: packet.wireLength) : "")
     }
 
     /// tcpdump's first line, on standard error:
@@ -61,7 +64,8 @@ struct Inspect: ParsableCommand {
     static func headerLine(_ reader: any PacketSource) -> String {
         let name = reader.path == "-" ? "stdin" : reader.path
         let description = reader.linkType.libpcapDescription.map { " (\($0))" } ?? ""
-        return "reading from file \(name), link-type \(reader.linkTypeName)\(description), snapshot length \(reader.snaplen)"
+        return
+            "reading from file \(name), link-type \(reader.linkTypeName)\(description), snapshot length \(reader.snaplen)"
     }
 
     func runWithSkbs() throws {
@@ -76,53 +80,62 @@ struct Inspect: ParsableCommand {
         var packetRun: PacketRun?
         var modelled = true
         var linkTypeName = ""
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: events), progress: false, streaming: true, opened: { reader, run in
-            sim = run.sim
-            packetRun = run
-            modelled = reader.linkType.hasReceiveModel
-            linkTypeName = reader.linkTypeName
-            Diagnostics.line(Inspect.headerLine(reader))
-        }, before: { packet, linkType in
-            currentPacket = packet.index
-            noMemBefore = packetRun?.driver.statistics.rxDropped ?? 0
-            skippedBefore = packetRun?.notModelledCounts ?? []
-            cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
-            let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
-            Swift.print(line(packet, headers, linkType, &times))
-        }, after: { _ in
-            if lines.isEmpty {
-                if !modelled {
-                    Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
-                } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
-                    now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
-                }) {
-                    Swift.print("    skb: none (not modelled: \(skipped.what))")
-                } else if let packetRun, packetRun.driver.statistics.rxDropped > noMemBefore {
-                    Swift.print("    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
-                } else if simulation.gro {
-                    Swift.print("    skb: held or merged by GRO (delivered later)")
+        let summary = try CaptureRun.run(
+            capture: capture, options: simulation.runOptions(sink: events), progress: false, streaming: true,
+            opened: { reader, run in
+                sim = run.sim
+                packetRun = run
+                modelled = reader.linkType.hasReceiveModel
+                linkTypeName = reader.linkTypeName
+                Diagnostics.line(Inspect.headerLine(reader))
+            },
+            before: { packet, linkType in
+                currentPacket = packet.index
+                noMemBefore = packetRun?.driver.statistics.rxDropped ?? 0
+                skippedBefore = packetRun?.notModelledCounts ?? []
+                cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
+                let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
+                Swift.print(line(packet, headers, linkType, &times))
+            },
+            after: { _ in
+                if lines.isEmpty {
+                    if !modelled {
+                        Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
+                    } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
+                        now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
+                    }) {
+                        Swift.print("    skb: none (not modelled: \(skipped.what))")
+                    } else if let packetRun, packetRun.driver.statistics.rxDropped > noMemBefore {
+                        Swift.print(
+                            "    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
+                    } else if simulation.gro {
+                        Swift.print("    skb: held or merged by GRO (delivered later)")
+                    }
                 }
-            }
-            for line in lines { Swift.print(line) }
-            if let cut, !lines.isEmpty {
-                Swift.print(simulation.buildLength == .wire
-                    ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
-                    : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)")
-            }
-            lines.removeAll()
-            Swift.print("    events:")
-            for line in events.render() { Swift.print("      " + line) }
-        }, observe: { sim, skb in
-            // Every skb netif_receive_skb gets while this packet is processed:
-            // normally the packet's own; with --gro a super-packet, or skbs
-            // GRO held since an earlier packet.
-            let s = try sim.skb(skb)
-            if Int(s.packet) != currentPacket {
-                let segs = try sim.shinfo(skb).gsoSegs
-                lines.append("    skb of packet \(Int(s.packet) + 1) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
-            }
-            for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
-        })
+                for line in lines { Swift.print(line) }
+                if let cut, !lines.isEmpty {
+                    Swift.print(
+                        simulation.buildLength == .wire
+                            ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
+                            : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)"
+                    )
+                }
+                lines.removeAll()
+                Swift.print("    events:")
+                for line in events.render() { Swift.print("      " + line) }
+            },
+            observe: { sim, skb in
+                // Every skb netif_receive_skb gets while this packet is processed:
+                // normally the packet's own; with --gro a super-packet, or skbs
+                // GRO held since an earlier packet.
+                let s = try sim.skb(skb)
+                if Int(s.packet) != currentPacket {
+                    let segs = try sim.shinfo(skb).gsoSegs
+                    lines.append(
+                        "    skb of packet \(Int(s.packet) + 1) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
+                }
+                for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
+            })
         try summary.conclude(check: true)
     }
 }
@@ -175,7 +188,9 @@ enum InspectLine {
 
     /// The `--skb` lines under a packet's line.
     static func skbLines(_ layout: SkbLayout) -> [String] {
-        var lines = ["skb: head \(layout.headDescription), \(layout.headSize) bytes; len \(layout.len) data_len \(layout.dataLen) truesize \(layout.truesize)"]
+        var lines = [
+            "skb: head \(layout.headDescription), \(layout.headSize) bytes; len \(layout.len) data_len \(layout.dataLen) truesize \(layout.truesize)"
+        ]
         lines.append("layout: " + layout.diagramLine)
         if layout.frags.isEmpty {
             lines.append("frags: none")
@@ -186,7 +201,10 @@ enum InspectLine {
         if layout.fragList.isEmpty {
             lines.append("frag_list: none")
         } else {
-            lines.append("frag_list: " + layout.fragList.map { "sk_buff (len \($0.len), nr_frags \($0.nrFrags), truesize \($0.truesize))" }.joined(separator: " --> "))
+            lines.append(
+                "frag_list: "
+                    + layout.fragList.map { "sk_buff (len \($0.len), nr_frags \($0.nrFrags), truesize \($0.truesize))" }
+                    .joined(separator: " --> "))
         }
         return lines
     }

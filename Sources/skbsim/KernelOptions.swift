@@ -6,13 +6,18 @@ import Trace
 /// `--kernel PROFILE` and `--page-size`: which kernel every model-running
 /// command simulates (`KernelProfile`).
 struct KernelOptions: ParsableArguments {
-    @Option(name: .customLong("kernel"), help: ArgumentHelp(
-        "Kernel profile: 6.18 (default, distro x86_64), 6.12, 6.6, 6.1, firecracker-6.18, or running (this machine: uname, page size, max_skb_frags, /proc/slabinfo).",
-        valueName: "PROFILE"))
+    @Option(
+        name: .customLong("kernel"),
+        help: ArgumentHelp(
+            "Kernel profile: 6.18 (default, distro x86_64), 6.12, 6.6, 6.1, firecracker-6.18, or running (this machine: uname, page size, max_skb_frags, /proc/slabinfo).",
+            valueName: "PROFILE"))
     var kernelName: String = KernelProfile.distroX86_64.name
 
-    @Option(name: .customLong("page-size"), help: ArgumentHelp(
-        "PAGE_SIZE of the profile: 4K, 16K or 64K (arm64/ppc64 page sizes on the profile's other numbers).", valueName: "SIZE"))
+    @Option(
+        name: .customLong("page-size"),
+        help: ArgumentHelp(
+            "PAGE_SIZE of the profile: 4K, 16K or 64K (arm64/ppc64 page sizes on the profile's other numbers).",
+            valueName: "SIZE"))
     var pageSizeText: String?
 
     func validate() throws { _ = try profile() }
@@ -25,7 +30,9 @@ struct KernelOptions: ParsableArguments {
         var p: KernelProfile
         if kernelName == "running" {
             guard var running = KernelProfile(snapshot: .current()) else {
-                throw ValidationError("--kernel running: cannot derive a profile from this machine (needs a readable /proc/slabinfo, i.e. root, and skbuff caches in it)")
+                throw ValidationError(
+                    "--kernel running: cannot derive a profile from this machine (needs a readable /proc/slabinfo, i.e. root, and skbuff caches in it)"
+                )
             }
             running.configHZ = KernelOptions.runningConfigHZ
             p = running
@@ -49,12 +56,16 @@ struct KernelOptions: ParsableArguments {
     static func dropReasons(profile: KernelProfile, override: String?) throws -> SkbDropReasonTable {
         if let name = override {
             guard let t = SimulationOptions.dropReasonTable(name) else {
-                throw ValidationError("--drop-reasons must be one of \(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")), got '\(name)'")
+                throw ValidationError(
+                    "--drop-reasons must be one of \(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")), got '\(name)'"
+                )
             }
             return t
         }
         guard let t = profile.dropReasons.flatMap(SkbDropReasonTable.named) else {
-            throw ValidationError("no enum skb_drop_reason list is stored for Linux \(profile.version) (profile \(profile.name)); choose one with --drop-reasons (\(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")))")
+            throw ValidationError(
+                "no enum skb_drop_reason list is stored for Linux \(profile.version) (profile \(profile.name)); choose one with --drop-reasons (\(SkbDropReasonTable.all.map(\.kernel).joined(separator: ", ")))"
+            )
         }
         return t
     }

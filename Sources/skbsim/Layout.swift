@@ -34,10 +34,14 @@ struct Layout: ParsableCommand {
 
     @OptionGroup var kernel: KernelOptions
 
-    @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp("CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's).", valueName: "N"))
+    @Option(
+        name: .customLong("max-skb-frags"),
+        help: ArgumentHelp("CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's).", valueName: "N"))
     var maxSkbFrags: Int?
 
-    @Option(help: ArgumentHelp("Device MTU (68…65535); picks the RX buffer size of build-skb and sg-copybreak.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Device MTU (68…65535); picks the RX buffer size of build-skb and sg-copybreak.", valueName: "N"))
     var mtu: Int = 1500
 
     func validate() throws {
@@ -82,7 +86,9 @@ struct Layout: ParsableCommand {
                 try bytes.withUnsafeBytes { try sim.skb_copy_to_linear_data(skb, $0) }
             }
         }
-        guard let skb else { throw InputError(description: "the model could not allocate an skb for \(len) bytes on \(path)") }
+        guard let skb else {
+            throw InputError(description: "the model could not allocate an skb for \(len) bytes on \(path)")
+        }
         let layout = try SkbLayout(sim: sim, skb: skb)
         try sim.kfree_skb(skb)
         sim.drainCaches()

@@ -26,17 +26,23 @@ struct PageMap: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("Write the SVG to FILE ('-' for standard output).", valueName: "FILE"))
+    @Option(
+        name: .customShort("o"),
+        help: ArgumentHelp("Write the SVG to FILE ('-' for standard output).", valueName: "FILE"))
     var output: String
 
-    @Option(name: .customLong("max-pages"), help: ArgumentHelp("Draw at most N page bars (1…10000); the rest are counted in the picture.", valueName: "N"))
+    @Option(
+        name: .customLong("max-pages"),
+        help: ArgumentHelp("Draw at most N page bars (1…10000); the rest are counted in the picture.", valueName: "N"))
     var maxPages: Int = 400
 
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
     func validate() throws {
-        guard (1...10_000).contains(maxPages) else { throw ValidationError("--max-pages must be between 1 and 10000, got \(maxPages)") }
+        guard (1...10_000).contains(maxPages) else {
+            throw ValidationError("--max-pages must be between 1 and 10000, got \(maxPages)")
+        }
     }
 
     func run() throws {
@@ -46,29 +52,38 @@ struct PageMap: ParsableCommand {
         // forgotten whenever GRO holds nothing.
         var flows: [Int: FlowKey] = [:]
         var held: (() -> Int)?
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(), opened: { _, run in
-            recorder = PageMapRecorder(sim: run.sim)
-            let napi = run.napi
-            held = { napi.gro.heldCount }
-        }, before: { packet, linkType in
-            if let flow = HeaderDecoder.decode(packet.bytes, linkType: linkType).flow { flows[packet.index] = flow }
-        }, after: { _ in
-            if held?() == 0 { flows.removeAll(keepingCapacity: true) }
-        }, observe: { sim, skb in
-            let packet = Int(try sim.skb(skb).packet)
-            try recorder?.record(skb: skb, packet: packet, flow: flows[packet])
-        }, beforeDrain: { sim in
-            // Whatever page_frag memory is still allocated before the caches
-            // are drained: the model's own account of live fragments.
-            for object in sim.memory.leakReport().objects where object.owner.hasPrefix("page_frag:") {
-                liveAtEnd.insert(object.address.raw)
-            }
-        })
+        let summary = try CaptureRun.run(
+            capture: capture, options: simulation.runOptions(),
+            opened: { _, run in
+                recorder = PageMapRecorder(sim: run.sim)
+                let napi = run.napi
+                held = { napi.gro.heldCount }
+            },
+            before: { packet, linkType in
+                if let flow = HeaderDecoder.decode(packet.bytes, linkType: linkType).flow { flows[packet.index] = flow }
+            },
+            after: { _ in
+                if held?() == 0 { flows.removeAll(keepingCapacity: true) }
+            },
+            observe: { sim, skb in
+                let packet = Int(try sim.skb(skb).packet)
+                try recorder?.record(skb: skb, packet: packet, flow: flows[packet])
+            },
+            beforeDrain: { sim in
+                // Whatever page_frag memory is still allocated before the caches
+                // are drained: the model's own account of live fragments.
+                for object in sim.memory.leakReport().objects where object.owner.hasPrefix("page_frag:") {
+                    liveAtEnd.insert(object.address.raw)
+                }
+            })
         guard let recorder else { return try summary.conclude(check: true) }
         recorder.finish(liveAtEnd: liveAtEnd)
-        let title = "\(capture.path == "-" ? "stdin" : capture.path): \(summary.packets) packets on \(simulation.rxPath.rawValue)"
+        let title =
+            "\(capture.path == "-" ? "stdin" : capture.path): \(summary.packets) packets on \(simulation.rxPath.rawValue)"
             + (simulation.gro ? " with GRO" : "")
-            + (summary.readError.map { " (the capture ends early, at packet \(($0.packetIndex ?? 0) + 1): \($0.message))" } ?? "")
+            + (summary.readError.map {
+                " (the capture ends early, at packet \(($0.packetIndex ?? 0) + 1): \($0.message))"
+            } ?? "")
         let svg = PageMapSVG(recorder: recorder, title: title, maxPages: maxPages).render()
         try OutputFile.write(svg, to: output)
         try summary.conclude(check: true)
@@ -147,8 +162,10 @@ final class PageMapRecorder {
         if let existing = currentUse[base.raw], offset >= uses[existing].lastEnd {
             u = existing
         } else {
-            uses.append(PageUse(cache: memory.pageFragCacheName(cache), address: base.raw, order: info.order,
-                                size: memory.config.pageSize << info.order, firstPacket: packet))
+            uses.append(
+                PageUse(
+                    cache: memory.pageFragCacheName(cache), address: base.raw, order: info.order,
+                    size: memory.config.pageSize << info.order, firstPacket: packet))
             u = uses.count - 1
             currentUse[base.raw] = u
         }
@@ -172,12 +189,16 @@ extension FlowKey {
     /// The same key for both directions of a connection.
     var canonical: FlowKey {
         let r = reversed
-        let a = (source.high, source.low, sourcePort), b = (r.source.high, r.source.low, r.sourcePort)
+        let a = (source.high, source.low, sourcePort)
+        let b = (r.source.high, r.source.low, r.sourcePort)
         return a <= b ? self : r
     }
 
     var label: String {
-        let proto = ipProtocol == 6 ? "TCP" : ipProtocol == 17 ? "UDP" : ipProtocol == 1 ? "ICMP" : ipProtocol == 58 ? "ICMPv6" : "proto \(ipProtocol)"
+        let proto =
+            ipProtocol == 6
+            ? "TCP"
+            : ipProtocol == 17 ? "UDP" : ipProtocol == 1 ? "ICMP" : ipProtocol == 58 ? "ICMPv6" : "proto \(ipProtocol)"
         return "\(proto) \(FlowKey.text(source)).\(sourcePort) ↔ \(FlowKey.text(destination)).\(destinationPort)"
     }
 
@@ -186,7 +207,8 @@ extension FlowKey {
             let v = a.ipv4
             return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
         }
-        let groups = (0..<4).map { String(a.high >> (48 - 16 * $0) & 0xffff, radix: 16) }
+        let groups =
+            (0..<4).map { String(a.high >> (48 - 16 * $0) & 0xffff, radix: 16) }
             + (0..<4).map { String(a.low >> (48 - 16 * $0) & 0xffff, radix: 16) }
         return groups.joined(separator: ":")
     }
@@ -198,8 +220,10 @@ struct PageMapSVG {
     let title: String
     let maxPages: Int
 
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                          "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+    static let palette = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+        "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
+    ]
     static let noFlow = "#555555"
 
     static func colour(_ flow: Int) -> String { flow < 0 ? noFlow : palette[flow % palette.count] }
@@ -208,7 +232,11 @@ struct PageMapSVG {
         let uses = recorder.uses
         let shown = Array(uses.prefix(maxPages))
         let maxBytes = max(shown.map(\.size).max() ?? 32768, 4096)
-        let labelWidth = 250, barWidth = 960, left = labelWidth + 10, rowHeight = 16, gap = 4
+        let labelWidth = 250
+        let barWidth = 960
+        let left = labelWidth + 10
+        let rowHeight = 16
+        let gap = 4
         let scale = Double(barWidth) / Double(maxBytes)
         let legendFlows = min(recorder.flows.count, 12)
         let header = 58
@@ -221,23 +249,30 @@ struct PageMapSVG {
         let width = left + barWidth + 30
 
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"monospace\" font-size=\"11\">\n"
+        s +=
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"monospace\" font-size=\"11\">\n"
         s += "<title>\(xml("skbsim pagemap — " + title))</title>\n"
-        s += "<defs><pattern id=\"unused\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-        s += "<rect width=\"6\" height=\"6\" fill=\"#f4f4f4\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c8c8c8\" stroke-width=\"2\"/></pattern></defs>\n"
+        s +=
+            "<defs><pattern id=\"unused\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+        s +=
+            "<rect width=\"6\" height=\"6\" fill=\"#f4f4f4\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c8c8c8\" stroke-width=\"2\"/></pattern></defs>\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-        s += "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(xml("page_frag pages — " + title))</text>\n"
+        s +=
+            "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(xml("page_frag pages — " + title))</text>\n"
         let fragTotal = recorder.fragmentCount
         let live = uses.reduce(0) { $0 + $1.fragments.filter(\.live).count }
-        s += "<text x=\"10\" y=\"38\">\(xml("\(uses.count) page uses, \(fragTotal) skb buffers (\(live) live at end); bars to scale, \(maxBytes) bytes = \(barWidth) px"))</text>\n"
+        s +=
+            "<text x=\"10\" y=\"38\">\(xml("\(uses.count) page uses, \(fragTotal) skb buffers (\(live) live at end); bars to scale, \(maxBytes) bytes = \(barWidth) px"))</text>\n"
         // Byte axis.
         s += "<g class=\"axis\">\n"
         let tick = maxBytes >= 16384 ? 4096 : 1024
         var b = 0
         while b <= maxBytes {
             let x = Double(left) + Double(b) * scale
-            s += "<line x1=\"\(f(x))\" y1=\"\(axisTop)\" x2=\"\(f(x))\" y2=\"\(rowsTop + rowsHeight)\" stroke=\"#dddddd\"/>"
-            s += "<text x=\"\(f(x))\" y=\"\(axisTop - 4)\" text-anchor=\"middle\">\(b == 0 ? "0" : "\(b / 1024)K")</text>\n"
+            s +=
+                "<line x1=\"\(f(x))\" y1=\"\(axisTop)\" x2=\"\(f(x))\" y2=\"\(rowsTop + rowsHeight)\" stroke=\"#dddddd\"/>"
+            s +=
+                "<text x=\"\(f(x))\" y=\"\(axisTop - 4)\" text-anchor=\"middle\">\(b == 0 ? "0" : "\(b / 1024)K")</text>\n"
             b += tick
         }
         s += "</g>\n"
@@ -245,40 +280,52 @@ struct PageMapSVG {
         for (row, use) in shown.enumerated() {
             let y = rowsTop + row * (rowHeight + gap)
             let w = Double(use.size) * scale
-            s += "<g class=\"page\" data-cache=\"\(xml(use.cache))\" data-address=\"0x\(hex(use.address))\" data-order=\"\(use.order)\">"
+            s +=
+                "<g class=\"page\" data-cache=\"\(xml(use.cache))\" data-address=\"0x\(hex(use.address))\" data-order=\"\(use.order)\">"
             s += "<text x=\"10\" y=\"\(y + 12)\">\(xml("\(use.cache) \(hex(use.address)) o\(use.order)"))</text>"
-            s += "<rect class=\"bar\" x=\"\(left)\" y=\"\(y)\" width=\"\(f(w))\" height=\"\(rowHeight)\" fill=\"url(#unused)\" stroke=\"#888888\"/>\n"
+            s +=
+                "<rect class=\"bar\" x=\"\(left)\" y=\"\(y)\" width=\"\(f(w))\" height=\"\(rowHeight)\" fill=\"url(#unused)\" stroke=\"#888888\"/>\n"
             for frag in use.fragments {
                 let x = Double(left) + Double(frag.offset) * scale
                 let fw = max(Double(frag.size) * scale, 0.5)
                 let state = frag.live ? "live" : "freed"
-                s += "<rect class=\"frag \(state)\" x=\"\(f(x))\" y=\"\(y + 1)\" width=\"\(f(fw))\" height=\"\(rowHeight - 2)\" "
-                s += "fill=\"\(PageMapSVG.colour(frag.flow))\" fill-opacity=\"\(frag.live ? "0.95" : "0.45")\" stroke=\"\(frag.live ? "#000000" : "#ffffff")\" stroke-width=\"0.5\">"
-                s += "<title>\(xml("packet \(frag.packet), offset \(frag.offset), \(frag.size) bytes, \(state)" + (frag.flow >= 0 ? ", " + recorder.flows[frag.flow] : "")))</title></rect>\n"
+                s +=
+                    "<rect class=\"frag \(state)\" x=\"\(f(x))\" y=\"\(y + 1)\" width=\"\(f(fw))\" height=\"\(rowHeight - 2)\" "
+                s +=
+                    "fill=\"\(PageMapSVG.colour(frag.flow))\" fill-opacity=\"\(frag.live ? "0.95" : "0.45")\" stroke=\"\(frag.live ? "#000000" : "#ffffff")\" stroke-width=\"0.5\">"
+                s +=
+                    "<title>\(xml("packet \(frag.packet), offset \(frag.offset), \(frag.size) bytes, \(state)" + (frag.flow >= 0 ? ", " + recorder.flows[frag.flow] : "")))</title></rect>\n"
             }
             s += "</g>\n"
         }
         if uses.count > shown.count {
             let hidden = uses[shown.count...]
             let frags = hidden.reduce(0) { $0 + $1.fragments.count }
-            s += "<text class=\"summary\" x=\"10\" y=\"\(notesTop)\" fill=\"#b00000\">\(xml("… \(hidden.count) more page uses (\(frags) skb buffers) not drawn: raise --max-pages to see them"))</text>\n"
+            s +=
+                "<text class=\"summary\" x=\"10\" y=\"\(notesTop)\" fill=\"#b00000\">\(xml("… \(hidden.count) more page uses (\(frags) skb buffers) not drawn: raise --max-pages to see them"))</text>\n"
         }
         // Legend.
         var y = legendTop
         s += "<g class=\"legend\">\n<text x=\"10\" y=\"\(y)\" font-weight=\"bold\">Legend</text>\n"
         y += 16
-        s += "<rect x=\"10\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.palette[0])\" fill-opacity=\"0.95\" stroke=\"#000000\" stroke-width=\"0.5\"/><text x=\"40\" y=\"\(y)\">live at end of run</text>"
-        s += "<rect x=\"200\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.palette[0])\" fill-opacity=\"0.45\"/><text x=\"230\" y=\"\(y)\">freed</text>"
-        s += "<rect x=\"330\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"url(#unused)\" stroke=\"#888888\"/><text x=\"360\" y=\"\(y)\">never held by an skb (alignment, unused tail, recycled buffers)</text>\n"
+        s +=
+            "<rect x=\"10\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.palette[0])\" fill-opacity=\"0.95\" stroke=\"#000000\" stroke-width=\"0.5\"/><text x=\"40\" y=\"\(y)\">live at end of run</text>"
+        s +=
+            "<rect x=\"200\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.palette[0])\" fill-opacity=\"0.45\"/><text x=\"230\" y=\"\(y)\">freed</text>"
+        s +=
+            "<rect x=\"330\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"url(#unused)\" stroke=\"#888888\"/><text x=\"360\" y=\"\(y)\">never held by an skb (alignment, unused tail, recycled buffers)</text>\n"
         y += 20
-        s += "<text x=\"10\" y=\"\(y)\">Colour = flow (both directions); \(xml(PageMapSVG.noFlow)) = no flow (not IP)</text>\n"
+        s +=
+            "<text x=\"10\" y=\"\(y)\">Colour = flow (both directions); \(xml(PageMapSVG.noFlow)) = no flow (not IP)</text>\n"
         y += 18
         for i in 0..<legendFlows {
-            s += "<rect x=\"10\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.colour(i))\"/><text x=\"40\" y=\"\(y)\">\(xml(recorder.flows[i]))</text>\n"
+            s +=
+                "<rect x=\"10\" y=\"\(y - 10)\" width=\"24\" height=\"12\" fill=\"\(PageMapSVG.colour(i))\"/><text x=\"40\" y=\"\(y)\">\(xml(recorder.flows[i]))</text>\n"
             y += 18
         }
         if recorder.flows.count > legendFlows {
-            s += "<text x=\"10\" y=\"\(y)\">\(xml("… \(recorder.flows.count - legendFlows) more flows (colours repeat)"))</text>\n"
+            s +=
+                "<text x=\"10\" y=\"\(y)\">\(xml("… \(recorder.flows.count - legendFlows) more flows (colours repeat)"))</text>\n"
         }
         s += "</g>\n</svg>\n"
         return s
@@ -303,7 +350,11 @@ struct PageMapSVG {
             case "'": out += "&apos;"
             default:
                 // Characters XML 1.0 forbids become U+FFFD.
-                if c.value < 0x20 && c != "\n" && c != "\t" && c != "\r" { out += "\u{FFFD}" } else { out.unicodeScalars.append(c) }
+                if c.value < 0x20 && c != "\n" && c != "\t" && c != "\r" {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(c)
+                }
             }
         }
         return out
@@ -311,7 +362,7 @@ struct PageMapSVG {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a whole text file (or standard output for '-').
@@ -319,7 +370,9 @@ enum OutputFile {
     static func write(_ text: String, to path: String) throws {
         let bytes = Array(text.utf8)
         let fd = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw InputError(description: "\(path): cannot create: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw InputError(description: "\(path): cannot create: \(String(cString: strerror(errno)))")
+        }
         defer { if path != "-" { close(fd) } }
         var done = 0
         while done < bytes.count {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A one-line progress bar on standard error for long runs: shown only when
@@ -34,7 +34,8 @@ final class ProgressBar {
         lastDraw = t
         var line = "\r\u{1B}[K" + label + ": "
         if let total, total > 0 {
-            let width = 30, filled = min(width, done * width / total)
+            let width = 30
+            let filled = min(width, done * width / total)
             line += "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
             line += "\(done)/\(total) packets"
         } else {

@@ -12,64 +12,99 @@ import Trace
 struct SimulationOptions: ParsableArguments {
     @OptionGroup var kernel: KernelOptions
 
-    @Option(name: .customLong("rx-path"), help: ArgumentHelp(
-        "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak.", valueName: "PATH"))
+    @Option(
+        name: .customLong("rx-path"),
+        help: ArgumentHelp(
+            "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak.",
+            valueName: "PATH"))
     var rxPathName: String = RxPath.netdevAllocSkb.rawValue
 
     @Flag(help: "Run GRO (napi_gro_receive, flushed at each NAPI poll's end and at the end of the capture).")
     var gro = false
 
-    @Option(name: .customLong("napi-budget"), help: ArgumentHelp("Packets per NAPI poll (1…65536); GRO is flushed at each poll's end.", valueName: "N"))
+    @Option(
+        name: .customLong("napi-budget"),
+        help: ArgumentHelp("Packets per NAPI poll (1…65536); GRO is flushed at each poll's end.", valueName: "N"))
     var napiBudget: Int = 64
 
-    @Option(name: .customLong("release-order"), help: ArgumentHelp(
-        "Release stage order: kernel, or seed (the seed document's skb_release, per-frag destructors included).", valueName: "ORDER"))
+    @Option(
+        name: .customLong("release-order"),
+        help: ArgumentHelp(
+            "Release stage order: kernel, or seed (the seed document's skb_release, per-frag destructors included).",
+            valueName: "ORDER"))
     var releaseOrderName: String = ReleaseOrder.kernel.rawValue
 
-    @Option(name: .customLong("max-skb-frags"), help: ArgumentHelp(
-        "CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's): sizes skb_shared_info and the frags per skb.", valueName: "N"))
+    @Option(
+        name: .customLong("max-skb-frags"),
+        help: ArgumentHelp(
+            "CONFIG_MAX_SKB_FRAGS (17…45, Linux 6.4+; default the profile's): sizes skb_shared_info and the frags per skb.",
+            valueName: "N"))
     var maxSkbFrags: Int?
 
-    @Option(name: .customLong("mtu"), help: ArgumentHelp(
-        "Device MTU (68…65535). build-skb and sg-copybreak use 2048-byte RX buffers up to 1500, 3072-byte above (ixgbe).",
-        valueName: "N"))
+    @Option(
+        name: .customLong("mtu"),
+        help: ArgumentHelp(
+            "Device MTU (68…65535). build-skb and sg-copybreak use 2048-byte RX buffers up to 1500, 3072-byte above (ixgbe).",
+            valueName: "N"))
     var mtu: Int = 1500
 
-    @Option(name: .customLong("memory"), help: ArgumentHelp(
-        "Simulated memory, a multiple of 4K from 1M to 4G, e.g. 32M (the default), 256M, 1G.", valueName: "SIZE"))
+    @Option(
+        name: .customLong("memory"),
+        help: ArgumentHelp(
+            "Simulated memory, a multiple of 4K from 1M to 4G, e.g. 32M (the default), 256M, 1G.", valueName: "SIZE"))
     var memoryText: String = "32M"
 
-    @Option(name: .customLong("fail-page-nth"), help: ArgumentHelp("fail_page_alloc: fail the Nth page allocation (N ≥ 1).", valueName: "N"))
+    @Option(
+        name: .customLong("fail-page-nth"),
+        help: ArgumentHelp("fail_page_alloc: fail the Nth page allocation (N ≥ 1).", valueName: "N"))
     var failPageNth: Int?
 
-    @Option(name: .customLong("fail-page-prob"), help: ArgumentHelp("fail_page_alloc: fail each page allocation with probability P (0…1).", valueName: "P"))
+    @Option(
+        name: .customLong("fail-page-prob"),
+        help: ArgumentHelp("fail_page_alloc: fail each page allocation with probability P (0…1).", valueName: "P"))
     var failPageProb: Double?
 
-    @Option(name: .customLong("fail-slab-nth"), help: ArgumentHelp("failslab: fail the Nth slab allocation (N ≥ 1).", valueName: "N"))
+    @Option(
+        name: .customLong("fail-slab-nth"),
+        help: ArgumentHelp("failslab: fail the Nth slab allocation (N ≥ 1).", valueName: "N"))
     var failSlabNth: Int?
 
-    @Option(name: .customLong("fail-slab-prob"), help: ArgumentHelp("failslab: fail each slab allocation with probability P (0…1).", valueName: "P"))
+    @Option(
+        name: .customLong("fail-slab-prob"),
+        help: ArgumentHelp("failslab: fail each slab allocation with probability P (0…1).", valueName: "P"))
     var failSlabProb: Double?
 
-    @Option(name: .customLong("fault-seed"), help: ArgumentHelp("Seed of the --fail-*-prob random numbers (default 1).", valueName: "S"))
+    @Option(
+        name: .customLong("fault-seed"),
+        help: ArgumentHelp("Seed of the --fail-*-prob random numbers (default 1).", valueName: "S"))
     var faultSeed: UInt64 = 1
 
-    @Option(name: .customLong("drop-reasons"), help: ArgumentHelp(
-        "The enum skb_drop_reason list of another release: 6.1, 6.6, 6.8, 6.12 or 6.18 (default: the --kernel profile's).", valueName: "KERNEL"))
+    @Option(
+        name: .customLong("drop-reasons"),
+        help: ArgumentHelp(
+            "The enum skb_drop_reason list of another release: 6.1, 6.6, 6.8, 6.12 or 6.18 (default: the --kernel profile's).",
+            valueName: "KERNEL"))
     var dropReasonsName: String?
 
-    @Option(name: .customLong("socket-queue"), help: ArgumentHelp(
-        "The receiving socket keeps up to N skbs queued before its reader consumes the oldest (0…1000000; 0 = consume at once).",
-        valueName: "N"))
+    @Option(
+        name: .customLong("socket-queue"),
+        help: ArgumentHelp(
+            "The receiving socket keeps up to N skbs queued before its reader consumes the oldest (0…1000000; 0 = consume at once).",
+            valueName: "N"))
     var socketQueue: Int = 0
 
-    @Option(name: .customLong("rcvbuf"), help: ArgumentHelp(
-        "sk_rcvbuf of the receiving socket (net.core.rmem_default, 212992); SIZE suffixes accepted.", valueName: "BYTES"))
+    @Option(
+        name: .customLong("rcvbuf"),
+        help: ArgumentHelp(
+            "sk_rcvbuf of the receiving socket (net.core.rmem_default, 212992); SIZE suffixes accepted.",
+            valueName: "BYTES"))
     var rcvbufText: String = "212992"
 
-    @Option(name: .customLong("length"), help: ArgumentHelp(
-        "Build each skb at the packet's wire length (the kernel's; bytes past the snapshot length filled with 0xee) or its captured length: wire or captured.",
-        valueName: "LENGTH"))
+    @Option(
+        name: .customLong("length"),
+        help: ArgumentHelp(
+            "Build each skb at the packet's wire length (the kernel's; bytes past the snapshot length filled with 0xee) or its captured length: wire or captured.",
+            valueName: "LENGTH"))
     var lengthName: String = SkbBuildLength.wire.rawValue
 
     func validate() throws {
@@ -77,34 +112,48 @@ struct SimulationOptions: ParsableArguments {
             throw ValidationError("--length must be wire or captured, got '\(lengthName)'")
         }
         guard RxPath(rawValue: rxPathName) != nil else {
-            throw ValidationError("--rx-path must be one of \(RxPath.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rxPathName)'")
+            throw ValidationError(
+                "--rx-path must be one of \(RxPath.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rxPathName)'"
+            )
         }
         let profile = try kernel.profile()
         try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu, profile: profile)
-        guard (1...65536).contains(napiBudget) else { throw ValidationError("--napi-budget must be between 1 and 65536, got \(napiBudget)") }
+        guard (1...65536).contains(napiBudget) else {
+            throw ValidationError("--napi-budget must be between 1 and 65536, got \(napiBudget)")
+        }
         guard ReleaseOrder(rawValue: releaseOrderName) != nil else {
             throw ValidationError("--release-order must be kernel or seed, got '\(releaseOrderName)'")
         }
         guard let memory = SimulationOptions.parseSize(memoryText) else {
             throw ValidationError("--memory must be a size such as 32M or 1G, got '\(memoryText)'")
         }
-        guard (1 << 20 ... 4 << 30).contains(memory), memory % 4096 == 0 else {
+        guard (1 << 20...4 << 30).contains(memory), memory % 4096 == 0 else {
             throw ValidationError("--memory must be a multiple of 4K between 1M and 4G, got '\(memoryText)'")
         }
         let page = profile.config.pageSize
         guard memory % page == 0, memory / page >= 64 else {
-            throw ValidationError("--memory must be a multiple of the \(page / 1024)K page size and hold at least 64 pages (\(64 * page / 1024)K), got '\(memoryText)'")
+            throw ValidationError(
+                "--memory must be a multiple of the \(page / 1024)K page size and hold at least 64 pages (\(64 * page / 1024)K), got '\(memoryText)'"
+            )
         }
-        if failPageNth != nil && failPageProb != nil { throw ValidationError("--fail-page-nth and --fail-page-prob cannot be combined") }
-        if failSlabNth != nil && failSlabProb != nil { throw ValidationError("--fail-slab-nth and --fail-slab-prob cannot be combined") }
+        if failPageNth != nil && failPageProb != nil {
+            throw ValidationError("--fail-page-nth and --fail-page-prob cannot be combined")
+        }
+        if failSlabNth != nil && failSlabProb != nil {
+            throw ValidationError("--fail-slab-nth and --fail-slab-prob cannot be combined")
+        }
         for (name, n) in [("--fail-page-nth", failPageNth), ("--fail-slab-nth", failSlabNth)] {
             if let n, n < 1 { throw ValidationError("\(name) must be a positive number, got \(n)") }
         }
         for (name, p) in [("--fail-page-prob", failPageProb), ("--fail-slab-prob", failSlabProb)] {
-            if let p, !(0...1).contains(p) { throw ValidationError("\(name) must be a probability between 0 and 1, got \(p)") }
+            if let p, !(0...1).contains(p) {
+                throw ValidationError("\(name) must be a probability between 0 and 1, got \(p)")
+            }
         }
         _ = try KernelOptions.dropReasons(profile: profile, override: dropReasonsName)
-        guard (0...1_000_000).contains(socketQueue) else { throw ValidationError("--socket-queue must be between 0 and 1000000, got \(socketQueue)") }
+        guard (0...1_000_000).contains(socketQueue) else {
+            throw ValidationError("--socket-queue must be between 0 and 1000000, got \(socketQueue)")
+        }
         guard let rcvbuf = SimulationOptions.parseSize(rcvbufText), (1...(1 << 31)).contains(rcvbuf) else {
             throw ValidationError("--rcvbuf must be a byte count between 1 and 2G, got '\(rcvbufText)'")
         }
@@ -113,7 +162,9 @@ struct SimulationOptions: ParsableArguments {
     static func validate(maxSkbFrags: Int?, mtu: Int, profile: KernelProfile) throws {
         if let maxSkbFrags {
             guard KernelProfile.fixedMaxSkbFrags(for: profile.version, pageSize: profile.config.pageSize) == nil else {
-                throw ValidationError("--max-skb-frags: Linux \(profile.version) fixes MAX_SKB_FRAGS at \(profile.config.maxSkbFrags) (CONFIG_MAX_SKB_FRAGS exists from 6.4)")
+                throw ValidationError(
+                    "--max-skb-frags: Linux \(profile.version) fixes MAX_SKB_FRAGS at \(profile.config.maxSkbFrags) (CONFIG_MAX_SKB_FRAGS exists from 6.4)"
+                )
             }
             guard (17...45).contains(maxSkbFrags) else {
                 throw ValidationError("--max-skb-frags must be between 17 and 45, got \(maxSkbFrags)")
@@ -137,7 +188,11 @@ struct SimulationOptions: ParsableArguments {
     /// Bytes of "4096", "512K", "32M", "1G" (binary units; "KB"/"KiB"/"MB"/... too).
     static func parseSize(_ text: String) -> Int? {
         var t = Substring(text.uppercased())
-        if t.hasSuffix("IB") { t = t.dropLast(2) } else if t.hasSuffix("B"), let unit = t.dropLast().last, "KMG".contains(unit) { t = t.dropLast() }
+        if t.hasSuffix("IB") {
+            t = t.dropLast(2)
+        } else if t.hasSuffix("B"), let unit = t.dropLast().last, "KMG".contains(unit) {
+            t = t.dropLast()
+        }
         var shift = 0
         switch t.last {
         case "K": shift = 10

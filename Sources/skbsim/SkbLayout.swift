@@ -113,9 +113,12 @@ struct SkbLayout {
     /// `headroom 64 | linear 1500 | tailroom 36 | skb_shared_info 320`, then
     /// the paged part when there is one. The four head parts add up to the head size.
     var diagramLine: String {
-        var line = "headroom \(headroom) | linear \(linear) | \(dataLen == 0 ? "tailroom" : "unused") \(unused) | skb_shared_info \(shinfoSize)"
+        var line =
+            "headroom \(headroom) | linear \(linear) | \(dataLen == 0 ? "tailroom" : "unused") \(unused) | skb_shared_info \(shinfoSize)"
         if !frags.isEmpty { line += " + frags \(frags.count) (\(frags.reduce(0) { $0 + $1.size }) bytes)" }
-        if !fragList.isEmpty { line += " + frag_list \(fragList.count) skb (\(fragList.reduce(0) { $0 + $1.len }) bytes)" }
+        if !fragList.isEmpty {
+            line += " + frag_list \(fragList.count) skb (\(fragList.reduce(0) { $0 + $1.len }) bytes)"
+        }
         return line
     }
 
@@ -197,7 +200,9 @@ struct SkbLayout {
             lines.append("frag_list   none")
         } else {
             lines.append("frag_list   \(fragList.count) skb")
-            for (i, l) in fragList.enumerated() { lines.append("  list \(i)    len \(l.len) nr_frags \(l.nrFrags) truesize \(l.truesize)") }
+            for (i, l) in fragList.enumerated() {
+                lines.append("  list \(i)    len \(l.len) nr_frags \(l.nrFrags) truesize \(l.truesize)")
+            }
         }
         lines.append("truesize    \(truesize)")
         return lines
@@ -228,20 +233,26 @@ struct SkbLayout {
         j.int("len", len)
         j.int("data_len", dataLen)
         j.int("nr_frags", frags.count)
-        j.raw("frags", "[" + frags.map { f in
-            var o = JSONObject()
-            o.string("page", "0x\(f.page)")
-            o.int("offset", f.offset)
-            o.int("size", f.size)
-            return o.text
-        }.joined(separator: ",") + "]")
-        j.raw("frag_list", "[" + fragList.map { l in
-            var o = JSONObject()
-            o.int("len", l.len)
-            o.int("nr_frags", l.nrFrags)
-            o.int("truesize", l.truesize)
-            return o.text
-        }.joined(separator: ",") + "]")
+        j.raw(
+            "frags",
+            "["
+                + frags.map { f in
+                    var o = JSONObject()
+                    o.string("page", "0x\(f.page)")
+                    o.int("offset", f.offset)
+                    o.int("size", f.size)
+                    return o.text
+                }.joined(separator: ",") + "]")
+        j.raw(
+            "frag_list",
+            "["
+                + fragList.map { l in
+                    var o = JSONObject()
+                    o.int("len", l.len)
+                    o.int("nr_frags", l.nrFrags)
+                    o.int("truesize", l.truesize)
+                    return o.text
+                }.joined(separator: ",") + "]")
         j.int("truesize", truesize)
         j.string("diagram", diagramLine)
         return j.text

@@ -4,7 +4,7 @@ import Capture
 import SkbModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `skbsim` command: subcommands share tcpdump's habits for reading a

@@ -42,13 +42,18 @@ struct Stats: ParsableCommand {
         let profile = simulation.profile
         let name = capture.path == "-" ? "stdin" : capture.path
         if json {
-            print(Stats.json(stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError))
+            print(
+                Stats.json(
+                    stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError
+                ))
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
             if let error = summary.readError {
                 // The statistics below are those of the packets before it.
-                print("read error:            after \(stats.packets + stats.notModelledPackets) packet(s): \(error.message)")
+                print(
+                    "read error:            after \(stats.packets + stats.notModelledPackets) packet(s): \(error.message)"
+                )
             }
             print(stats)
         }
@@ -56,8 +61,10 @@ struct Stats: ParsableCommand {
     }
 
     /// The `--json` object; keys in a fixed order (docs/cli.md).
-    static func json(_ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
-                     readError: CaptureError? = nil) -> String {
+    static func json(
+        _ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
+        readError: CaptureError? = nil
+    ) -> String {
         var o = JSONObject()
         o.add("v", 1)
         o.add("capture", capture)

@@ -3,7 +3,7 @@ import Release
 import Trace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `skbsim trace`: the model's event stream over a capture.
@@ -37,7 +37,9 @@ struct TraceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output format: text, jsonl or perfetto.", valueName: "FORMAT"))
     var format: String = TraceFormat.text.rawValue
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace to FILE ('-', the default, for standard output).", valueName: "FILE"))
+    @Option(
+        name: .customShort("o"),
+        help: ArgumentHelp("Write the trace to FILE ('-', the default, for standard output).", valueName: "FILE"))
     var output: String = "-"
 
     @OptionGroup var print: PrintOptions
@@ -46,7 +48,9 @@ struct TraceCommand: ParsableCommand {
 
     func validate() throws {
         guard TraceFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
+            throw ValidationError(
+                "--format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'"
+            )
         }
     }
 
@@ -62,7 +66,8 @@ struct TraceCommand: ParsableCommand {
         }
         let traceFormat = TraceFormat(rawValue: format) ?? .text
         out.lineBuffered = output == "-" && (print.lineBuffered || Diagnostics.standardOutputIsPipe)
-        let sink: any EventSink = traceFormat == .text
+        let sink: any EventSink =
+            traceFormat == .text
             ? TextEventSink(output: out, reasons: simulation.dropReasonTable, timestamps: print.makeFormatter())
             : traceFormat.makeSink(output: out, reasons: simulation.dropReasonTable)
         let summary: CaptureRun.Summary
@@ -74,11 +79,15 @@ struct TraceCommand: ParsableCommand {
         }
         out.close()
         if out.writeError != 0 {
-            throw InputError(description: "\(output == "-" ? "standard output" : output): write failed: \(String(cString: strerror(out.writeError)))")
+            throw InputError(
+                description:
+                    "\(output == "-" ? "standard output" : output): write failed: \(String(cString: strerror(out.writeError)))"
+            )
         }
         if summary.statistics.notModelledPackets > 0 {
-            Diagnostics.warning("\(summary.statistics.notModelledPackets) packet(s) not modelled, not in the trace ("
-                + summary.statistics.notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
+            Diagnostics.warning(
+                "\(summary.statistics.notModelledPackets) packet(s) not modelled, not in the trace ("
+                    + summary.statistics.notModelled.map { "\($0.what): \($0.count)" }.joined(separator: ", ") + ")")
         }
         // The trace is complete for the packets read; then the read error, if any.
         try summary.conclude(check: true)

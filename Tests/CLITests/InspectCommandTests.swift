@@ -24,12 +24,20 @@ import Testing
     @Test func firstHandshakeLineShowsKernelOffsets() throws {
         let result = try CLIRun.run(["inspect", "-c", "1", Repository.sample("tcp-handshake.pcap")])
         #expect(result.status == 0)
-        #expect(result.stderr == "reading from file \(Repository.sample("tcp-handshake.pcap")), link-type EN10MB (Ethernet), snapshot length 262144\n")
-        #expect(result.stdoutLines.first == "1 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800")
+        #expect(
+            result.stderr
+                == "reading from file \(Repository.sample("tcp-handshake.pcap")), link-type EN10MB (Ethernet), snapshot length 262144\n"
+        )
+        #expect(
+            result.stdoutLines.first
+                == "1 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800"
+        )
     }
 
     @Test func filterAndCountSelectPackets() throws {
-        let result = try CLIRun.run(["inspect", "-r", Repository.sample("udp-dns.pcap"), "-c", "2", "udp", "and", "ip6"])
+        let result = try CLIRun.run([
+            "inspect", "-r", Repository.sample("udp-dns.pcap"), "-c", "2", "udp", "and", "ip6",
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let packets = result.stdoutLines
         #expect(packets.count >= 1 && packets.count <= 2)
@@ -48,7 +56,10 @@ import Testing
         let path = Repository.sample("broken-truncated.pcap")
         let result = try CLIRun.run(["inspect", path])
         #expect(result.status == 1)
-        #expect(result.stderr.hasSuffix("\nskbsim: \(path): packet 4 at byte offset 286: truncated dump file; tried to read 466 captured bytes, only got 200\n"))
+        #expect(
+            result.stderr.hasSuffix(
+                "\nskbsim: \(path): packet 4 at byte offset 286: truncated dump file; tried to read 466 captured bytes, only got 200\n"
+            ))
         // The packets before the damage were printed, not lost.
         #expect(result.stdoutLines.count == 3)
     }
@@ -72,10 +83,15 @@ import Testing
         let path = Repository.sample("tcp-handshake.pcap")
         let result = try CLIRun.run(["inspect", path, "tcp", "and", "and"])
         #expect(result.status == 1)
-        #expect(result.stderr == "skbsim: \(path): invalid filter \"tcp and and\": can't parse filter expression: syntax error\n")
+        #expect(
+            result.stderr
+                == "skbsim: \(path): invalid filter \"tcp and and\": can't parse filter expression: syntax error\n")
     }
 
-    @Test(arguments: [["inspect"], ["inspect", "-c", "0", "x.pcap"], ["inspect", "-c", "many", "x.pcap"], ["--no-such-option", "x.pcap"], ["inspect", "-tttttt", "x.pcap"]])
+    @Test(arguments: [
+        ["inspect"], ["inspect", "-c", "0", "x.pcap"], ["inspect", "-c", "many", "x.pcap"],
+        ["--no-such-option", "x.pcap"], ["inspect", "-tttttt", "x.pcap"],
+    ])
     func usageErrorsExitTwoWithOneLine(arguments: [String]) throws {
         let result = try CLIRun.run(arguments)
         #expect(result.status == 2)

@@ -7,9 +7,13 @@ import Testing
     /// The profile decides the numbers: icmp-echo's 98-byte frames are small
     /// heads on 6.18 (704 bytes, truesize 960), kmalloc-512 heads on 6.1 (no
     /// small-head cache; truesize 512 + 256 = 768), and 640-byte small heads on 6.12.
-    @Test(arguments: [("6.18", "distro-x86_64-6.18", 704, 960, "6.18"), ("6.1", "distro-x86_64-6.1", 0, 768, "6.1"),
-                      ("6.12", "distro-x86_64-6.12", 640, 896, "6.12")])
-    func statsNamesTheProfileAndUsesIt(kernel: String, name: String, smallHead: Int, peak: Int, dropReasons: String) throws {
+    @Test(arguments: [
+        ("6.18", "distro-x86_64-6.18", 704, 960, "6.18"), ("6.1", "distro-x86_64-6.1", 0, 768, "6.1"),
+        ("6.12", "distro-x86_64-6.12", 640, 896, "6.12"),
+    ])
+    func statsNamesTheProfileAndUsesIt(
+        kernel: String, name: String, smallHead: Int, peak: Int, dropReasons: String
+    ) throws {
         let (r, j) = try RunFixtures.statsJSON(["--kernel", kernel, Repository.sample("icmp-echo.pcap")])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let profile = try #require(j["profile"] as? [String: Any])
@@ -22,14 +26,19 @@ import Testing
     }
 
     @Test func pageSizeAndFixedMaxSkbFrags() throws {
-        let (r, j) = try RunFixtures.statsJSON(["--kernel", "6.1", "--page-size", "64K", Repository.sample("icmp-echo.pcap")])
+        let (r, j) = try RunFixtures.statsJSON([
+            "--kernel", "6.1", "--page-size", "64K", Repository.sample("icmp-echo.pcap"),
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let profile = try #require(j["profile"] as? [String: Any])
         #expect(profile["page_size"] as? Int == 65536 && profile["max_skb_frags"] as? Int == 16)
     }
 
-    @Test(arguments: [["--kernel", "5.10"], ["--kernel", "6.1", "--max-skb-frags", "20"], ["--page-size", "8K"],
-                      ["--drop-reasons", "6.14"], ["--page-size", "64K", "--memory", "1M"], ["--page-size", "16K", "--memory", "1028K"]])
+    @Test(arguments: [
+        ["--kernel", "5.10"], ["--kernel", "6.1", "--max-skb-frags", "20"], ["--page-size", "8K"],
+        ["--drop-reasons", "6.14"], ["--page-size", "64K", "--memory", "1M"],
+        ["--page-size", "16K", "--memory", "1028K"],
+    ])
     func badChoicesAreOneClearLine(_ args: [String]) throws {
         let r = try CLIRun.run(["stats"] + args + [Repository.sample("icmp-echo.pcap")])
         #expect(r.status == 2)

@@ -1,12 +1,13 @@
 import Capture
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import KernelMemory
 import SkbModel
 import TestSupport
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `skbsim layout`, `inspect --skb`, `pagemap` and `export` on the samples.
 @Suite struct LayoutCommandTests {
@@ -77,7 +78,8 @@ import Testing
         ["layout", "--path", "alloc-skb", "--len", "70000"], ["layout", "--path", "alloc-skb"],
         ["layout", "--path", "alloc-skb", "--len", "1", "--max-skb-frags", "16"],
         ["inspect", "--skb", "--rx-path", "dma", "x.pcap"], ["inspect", "--mtu", "0", "x.pcap"],
-        ["inspect", "--max-skb-frags", "46", "x.pcap"], ["pagemap", "x.pcap"], ["pagemap", "-o", "m.svg", "--max-pages", "0", "x.pcap"],
+        ["inspect", "--max-skb-frags", "46", "x.pcap"], ["pagemap", "x.pcap"],
+        ["pagemap", "-o", "m.svg", "--max-pages", "0", "x.pcap"],
         ["export", "x.pcap"], ["export", "-o", "o.pcap"],
     ])
     func usageErrorsExitTwoWithOneLine(arguments: [String]) throws {
@@ -102,8 +104,12 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines.map(String.init)
         // The packet line is unchanged.
-        #expect(lines[0] == "1 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800")
-        #expect(lines[1] == "    skb: head small-head cache (skbuff_small_head), 704 bytes; len 60 data_len 0 truesize 960")
+        #expect(
+            lines[0]
+                == "1 00:00:00.000000000 caplen 74 len 74 IP 192.0.2.1.51000 > 198.51.100.10.443: Flags [S], seq 268435456, win 64240, length 0 | mac 0 network 14 transport 34 protocol 0x0800"
+        )
+        #expect(
+            lines[1] == "    skb: head small-head cache (skbuff_small_head), 704 bytes; len 60 data_len 0 truesize 960")
         #expect(lines[2] == "    layout: headroom 78 | linear 60 | tailroom 246 | skb_shared_info 320")
         #expect(lines[3] == "    frags: none")
         #expect(lines[4] == "    frag_list: none")
@@ -126,8 +132,10 @@ import Testing
 @Suite struct PageMapCommandTests {
     final class Counter: NSObject, XMLParserDelegate {
         var frags = 0, live = 0, pages = 0
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             let classes = (attributes["class"] ?? "").split(separator: " ")
             if name == "rect" && classes.first == "frag" {
                 frags += 1
@@ -151,8 +159,10 @@ import Testing
         return (allocations, live)
     }
 
-    @Test(arguments: [("tcp-bulk.pcap", RxPath.netdevAllocSkb), ("tcp-bulk.pcap", .napiAllocSkb),
-                      ("jumbo-9000.pcap", .buildSkb), ("ipv6-tcp.pcap", .netdevAllocSkb)])
+    @Test(arguments: [
+        ("tcp-bulk.pcap", RxPath.netdevAllocSkb), ("tcp-bulk.pcap", .napiAllocSkb),
+        ("jumbo-9000.pcap", .buildSkb), ("ipv6-tcp.pcap", .netdevAllocSkb),
+    ])
     func oneBoxPerFragment(sample: String, path: RxPath) throws {
         let out = temporaryFile("pagemap.svg")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -183,7 +193,8 @@ import Testing
     @Test(arguments: [
         ("tcp-bulk.pcap", "netdev-alloc-skb"), ("jumbo-9000.pcap", "sg-copybreak"), ("jumbo-9000.pcap", "build-skb"),
         ("vlan.pcap", "napi-alloc-skb"), ("linux-sll.pcap", "netdev-alloc-skb"), ("linux-sll2.pcap", "build-skb"),
-        ("raw-ip.pcap", "netdev-alloc-skb"), ("null-loopback.pcap", "sg-copybreak"), ("ns-timestamps.pcapng", "netdev-alloc-skb"),
+        ("raw-ip.pcap", "netdev-alloc-skb"), ("null-loopback.pcap", "sg-copybreak"),
+        ("ns-timestamps.pcapng", "netdev-alloc-skb"),
     ])
     func roundTripsThroughLibpcap(sample: String, path: String) throws {
         let out = temporaryFile("export.pcap")
@@ -217,8 +228,9 @@ import Testing
 @Suite struct SkbLayoutDocTests {
     @Test func tableMatchesTheModel() throws {
         let doc = try String(contentsOf: Repository.root.appendingPathComponent("docs/skb-layout.md"), encoding: .utf8)
-        let table = try #require(doc.components(separatedBy: "<!-- layout-table:begin -->").dropFirst().first?
-            .components(separatedBy: "<!-- layout-table:end -->").first)
+        let table = try #require(
+            doc.components(separatedBy: "<!-- layout-table:begin -->").dropFirst().first?
+                .components(separatedBy: "<!-- layout-table:end -->").first)
         let rows = table.split(separator: "\n").filter { $0.hasPrefix("| `") }
         #expect(rows.count >= 8)
         for row in rows {
@@ -230,8 +242,11 @@ import Testing
             if let cache = head["cache"] as? String { kind += " " + cache }
             if kind == "kmalloc_large", let order = head["order"] as? Int { kind += " order-\(order)" }
             let frags = (j["frag_list"] as? [Any])?.count ?? -1
-            let expected = ["\(cells[0])", cells[1], kind, "\(head["size"]!)", "\(j["headroom"]!)", "\(j["linear"]!)",
-                            "\(j["tailroom"]!)", "\(j["end"]!)", "\(j["shinfo_size"]!)", "\(j["nr_frags"]!)", "\(frags)", "\(j["truesize"]!)"]
+            let expected = [
+                "\(cells[0])", cells[1], kind, "\(head["size"]!)", "\(j["headroom"]!)", "\(j["linear"]!)",
+                "\(j["tailroom"]!)", "\(j["end"]!)", "\(j["shinfo_size"]!)", "\(j["nr_frags"]!)", "\(frags)",
+                "\(j["truesize"]!)",
+            ]
             #expect(cells == expected, "row \(row)")
         }
     }

@@ -16,8 +16,10 @@ struct ReadAheadCommandTests {
         ["pagemap", "-o", "-"],
     ]
 
-    static let samples = ["tcp-bulk.pcap", "udp-dns.pcap", "jumbo-9000.pcap", "ns-timestamps.pcapng", "broken-truncated.pcap",
-                          "broken-bad-magic.pcap"]
+    static let samples = [
+        "tcp-bulk.pcap", "udp-dns.pcap", "jumbo-9000.pcap", "ns-timestamps.pcapng", "broken-truncated.pcap",
+        "broken-bad-magic.pcap",
+    ]
 
     @Test(arguments: commands)
     func sameOutputWithAndWithoutReadAhead(command: [String]) throws {
@@ -43,7 +45,8 @@ struct ReadAheadCommandTests {
         #expect(ahead.status == 0)
         #expect(ahead.stdout == (try CLIRun.run(arguments + ["--no-read-ahead"])).stdout)
         #expect(ahead.stdout.contains("\"packets\":100"), "\(ahead.stdout)")
-        let stdin = try CLIRun.run(["stats", "--json", "-c", "100", "-", "tcp", "and", "greater", "1000"], stdin: URL(fileURLWithPath: path))
+        let stdin = try CLIRun.run(
+            ["stats", "--json", "-c", "100", "-", "tcp", "and", "greater", "1000"], stdin: URL(fileURLWithPath: path))
         #expect(stdin.stdout == ahead.stdout.replacingOccurrences(of: path, with: "stdin"))
     }
 

@@ -15,11 +15,16 @@ enum RunFixtures {
         var frames = flow.handshake()
         frames.append(flow.send(Array("GET / HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
         for n in 1...segments {
-            frames.append(flow.send(TCPFlow.pattern(count: flow.segmentPayload, seed: UInt32(n)), from: .serverToClient, push: n % 16 == 0))
+            frames.append(
+                flow.send(
+                    TCPFlow.pattern(count: flow.segmentPayload, seed: UInt32(n)), from: .serverToClient,
+                    push: n % 16 == 0))
         }
         frames += flow.close(from: .serverToClient)
         var writer = PcapWriter(linkType: 1)
-        for (i, frame) in frames.enumerated() { writer.append(frame, timestamp: 1_767_225_600_000_000_000 + UInt64(i) * 100_000) }
+        for (i, frame) in frames.enumerated() {
+            writer.append(frame, timestamp: 1_767_225_600_000_000_000 + UInt64(i) * 100_000)
+        }
         let url = temporaryFile("flow.pcap")
         try Data(writer.bytes).write(to: url)
         return url
@@ -34,8 +39,10 @@ enum RunFixtures {
 }
 
 @Suite struct StatsCommandTests {
-    @Test(arguments: [("icmp-echo.pcap", 8), ("udp-dns.pcap", 6), ("tcp-handshake.pcap", 11), ("vlan.pcap", 10),
-                      ("ipv6-tcp.pcap", 10), ("jumbo-9000.pcap", 37), ("linux-sll.pcap", 3), ("raw-ip.pcap", 5)])
+    @Test(arguments: [
+        ("icmp-echo.pcap", 8), ("udp-dns.pcap", 6), ("tcp-handshake.pcap", 11), ("vlan.pcap", 10),
+        ("ipv6-tcp.pcap", 10), ("jumbo-9000.pcap", 37), ("linux-sll.pcap", 3), ("raw-ip.pcap", 5),
+    ])
     func countsAreExactAndClean(sample: String, packets: Int) throws {
         let (result, j) = try RunFixtures.statsJSON([Repository.sample(sample)])
         #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -64,9 +71,12 @@ enum RunFixtures {
         let result = try CLIRun.run(["stats", "--rx-path", "build-skb", Repository.sample("jumbo-9000.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines.map(String.init)
-        for prefix in ["capture:", "rx path:               build-skb", "packets:               37", "skbs allocated:        37",
-                       "page_frag refills:", "page_frag bytes:", "truesize/len:          mean", "peak memory:", "drops:                 0",
-                       "checker:               clean"] {
+        for prefix in [
+            "capture:", "rx path:               build-skb", "packets:               37", "skbs allocated:        37",
+            "page_frag refills:", "page_frag bytes:", "truesize/len:          mean", "peak memory:",
+            "drops:                 0",
+            "checker:               clean",
+        ] {
             #expect(lines.contains { $0.hasPrefix(prefix) }, "no line \(prefix)")
         }
     }
@@ -103,7 +113,9 @@ enum RunFixtures {
 
     /// A failed rx allocation is the driver's rx_dropped, not a drop tracepoint.
     @Test func pageFailuresAreDriverDropsAndLeakNothing() throws {
-        let (result, j) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap")])
+        let (result, j) = try RunFixtures.statsJSON([
+            "--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap"),
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let driver = try #require(j["rx_driver"] as? [String: Any])
         let dropped = try #require(driver["rx_dropped"] as? Int)
@@ -113,7 +125,9 @@ enum RunFixtures {
         #expect(j["delivered"] as? Int == (j["packets"] as? Int ?? 0) - dropped)
         #expect((j["checker"] as? [String: Any])?["clean"] as? Bool == true)
         // The same seed gives the same run.
-        let (_, again) = try RunFixtures.statsJSON(["--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap")])
+        let (_, again) = try RunFixtures.statsJSON([
+            "--fail-page-prob", "0.9", "--fault-seed", "3", Repository.sample("tcp-bulk.pcap"),
+        ])
         #expect((again["rx_driver"] as? [String: Any])?["rx_dropped"] as? Int == dropped)
     }
 
@@ -133,8 +147,10 @@ enum RunFixtures {
     }
 
     @Test func optionsReachTheModel() throws {
-        let (r, j) = try RunFixtures.statsJSON(["--drop-reasons", "6.8", "--release-order", "seed", "--memory", "64M", "--napi-budget", "8",
-                                                Repository.sample("udp-dns.pcap")])
+        let (r, j) = try RunFixtures.statsJSON([
+            "--drop-reasons", "6.8", "--release-order", "seed", "--memory", "64M", "--napi-budget", "8",
+            Repository.sample("udp-dns.pcap"),
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(j["kernel"] as? String == "6.8")
         #expect(j["release_order"] as? String == "seed")
@@ -172,12 +188,15 @@ enum RunFixtures {
         let result = try CLIRun.run(["trace", "--format", format, "-o", out.path, Repository.sample("icmp-echo.pcap")])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.isEmpty)
-        let expected = try String(contentsOf: Repository.root.appendingPathComponent("Tests/ReleaseTests/Golden/\(golden)"), encoding: .utf8)
+        let expected = try String(
+            contentsOf: Repository.root.appendingPathComponent("Tests/ReleaseTests/Golden/\(golden)"), encoding: .utf8)
         #expect(try String(contentsOf: out, encoding: .utf8) == expected)
     }
 
     @Test func jsonlLinesParseWithVersionOne() throws {
-        let result = try CLIRun.run(["trace", "--format", "jsonl", "--rx-path", "sg-copybreak", Repository.sample("jumbo-9000.pcap")])
+        let result = try CLIRun.run([
+            "trace", "--format", "jsonl", "--rx-path", "sg-copybreak", Repository.sample("jumbo-9000.pcap"),
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdoutLines
         #expect(lines.count > 37)
@@ -219,9 +238,15 @@ enum RunFixtures {
         // tracepoint), the seed order with consume_skb through its stages.
         let built = kernelFns.firstIndex(of: "tcp_eat_recv_skb") ?? kernelFns.count
         #expect(Array(seedFns.prefix(built)) == Array(kernelFns.prefix(built)))
-        #expect(Array(kernelFns[built...]) == ["tcp_eat_recv_skb"] + Array(repeating: "__skb_frag_unref", count: 5) + ["skb_kfree_head", "napi_skb_cache_put"])
-        #expect(Array(seedFns.filter { $0 != "shinfo->destructor[i]" }[built...])
-                == ["consume_skb", "skb_release_head_state"] + Array(repeating: "__skb_frag_unref", count: 5) + ["skb_kfree_head", "kfree_skbmem"])
+        #expect(
+            Array(kernelFns[built...]) == ["tcp_eat_recv_skb"] + Array(repeating: "__skb_frag_unref", count: 5) + [
+                "skb_kfree_head", "napi_skb_cache_put",
+            ])
+        #expect(
+            Array(seedFns.filter { $0 != "shinfo->destructor[i]" }[built...])
+                == ["consume_skb", "skb_release_head_state"] + Array(repeating: "__skb_frag_unref", count: 5) + [
+                    "skb_kfree_head", "kfree_skbmem",
+                ])
     }
 
     @Test func leakOrBugIsNotHiddenByOutput() throws {
@@ -282,7 +307,10 @@ enum RunFixtures {
         let result = try CLIRun.run(["inspect", "--skb", "--gro", "--rx-path", "napi-alloc-skb", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdoutLines.contains { $0.hasPrefix("    skb: held or merged by GRO") })
-        #expect(result.stdoutLines.contains { $0.hasPrefix("    skb of packet ") && $0.contains("segment(s)), delivered now:") })
+        #expect(
+            result.stdoutLines.contains {
+                $0.hasPrefix("    skb of packet ") && $0.contains("segment(s)), delivered now:")
+            })
     }
 
     @Test func pagemapRunsWithGRO() throws {
@@ -299,14 +327,19 @@ enum RunFixtures {
     @Test(arguments: [
         ["stats"], ["stats", "--rx-path", "dma", "x.pcap"], ["stats", "--napi-budget", "0", "x.pcap"],
         ["stats", "--release-order", "random", "x.pcap"], ["stats", "--memory", "lots", "x.pcap"],
-        ["stats", "--memory", "100", "x.pcap"], ["stats", "--memory", "8G", "x.pcap"], ["stats", "--memory", "1000001", "x.pcap"],
+        ["stats", "--memory", "100", "x.pcap"], ["stats", "--memory", "8G", "x.pcap"],
+        ["stats", "--memory", "1000001", "x.pcap"],
         ["stats", "--fail-page-nth", "0", "x.pcap"], ["stats", "--fail-page-prob", "1.5", "x.pcap"],
-        ["stats", "--fail-slab-prob", "-0.1", "x.pcap"], ["stats", "--fail-slab-nth", "2", "--fail-slab-prob", "0.5", "x.pcap"],
+        ["stats", "--fail-slab-prob", "-0.1", "x.pcap"],
+        ["stats", "--fail-slab-nth", "2", "--fail-slab-prob", "0.5", "x.pcap"],
         ["stats", "--fault-seed", "-1", "x.pcap"], ["stats", "--drop-reasons", "5.10", "x.pcap"],
-        ["stats", "--socket-queue", "-1", "x.pcap"], ["stats", "--rcvbuf", "0", "x.pcap"], ["stats", "--rcvbuf", "big", "x.pcap"],
-        ["stats", "--mtu", "50", "x.pcap"], ["stats", "--max-skb-frags", "99", "x.pcap"], ["stats", "--json=yes", "x.pcap"],
+        ["stats", "--socket-queue", "-1", "x.pcap"], ["stats", "--rcvbuf", "0", "x.pcap"],
+        ["stats", "--rcvbuf", "big", "x.pcap"],
+        ["stats", "--mtu", "50", "x.pcap"], ["stats", "--max-skb-frags", "99", "x.pcap"],
+        ["stats", "--json=yes", "x.pcap"],
         ["trace", "--format", "pcap", "x.pcap"], ["trace", "-c", "0", "x.pcap"], ["trace"],
-        ["export", "--gro", "--napi-budget", "x", "-o", "o.pcap", "x.pcap"], ["inspect", "--skb", "--memory", "1K", "x.pcap"],
+        ["export", "--gro", "--napi-budget", "x", "-o", "o.pcap", "x.pcap"],
+        ["inspect", "--skb", "--memory", "1K", "x.pcap"],
         ["pagemap", "-o", "m.svg", "--release-order", "", "x.pcap"],
     ])
     func exitTwoWithOneLine(arguments: [String]) throws {
@@ -322,8 +355,11 @@ enum RunFixtures {
         #expect(result.status == 0)
         #expect(result.stdout.contains("Examples:"))
         #expect(result.stdout.contains("skbsim \(subcommand) "))
-        for option in ["--gro", "--napi-budget", "--release-order", "--memory", "--fail-page-prob", "--fault-seed", "--drop-reasons",
-                       "--socket-queue", "--rcvbuf"] {
+        for option in [
+            "--gro", "--napi-budget", "--release-order", "--memory", "--fail-page-prob", "--fault-seed",
+            "--drop-reasons",
+            "--socket-queue", "--rcvbuf",
+        ] {
             #expect(result.stdout.contains(option), "\(option) missing")
         }
     }

@@ -1,7 +1,7 @@
-import TestSupport
-import Testing
 import Capture
 import SampleKit
+import TestSupport
+import Testing
 
 @Test func ethernetIPv4TCPSynOffsets() {
     var flow = Fixture.flow()
@@ -18,8 +18,11 @@ import SampleKit
     #expect(tcp.sequenceNumber == 1000 && tcp.acknowledgmentNumber == 0)
     #expect(tcp.window == 64240 && tcp.dataOffset == 40 && tcp.optionsLength == 20)
     #expect(tcp.payloadOffset == 74 && tcp.payloadLength == 0)
-    #expect(h.flow == FlowKey(source: .init(ipv4: 0xC000_0201), destination: .init(ipv4: 0xC633_640A),
-                              sourcePort: 51000, destinationPort: 443, ipProtocol: 6))
+    #expect(
+        h.flow
+            == FlowKey(
+                source: .init(ipv4: 0xC000_0201), destination: .init(ipv4: 0xC633_640A),
+                sourcePort: 51000, destinationPort: 443, ipProtocol: 6))
 }
 
 @Test func ethernetFullSizedSegment() {
@@ -69,8 +72,11 @@ import SampleKit
 }
 
 @Test func qinqOuterServiceTagInnerCustomerTag() {
-    let frame = Fixture.udp6(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
-                                                            vlanTags: [.serviceTag(vid: 10), VLANTag(vid: 100)])))
+    let frame = Fixture.udp6(
+        link: .ethernet(
+            EthernetHeader(
+                destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
+                vlanTags: [.serviceTag(vid: 10), VLANTag(vid: 100)])))
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == nil)
     #expect(h.protocolType == 0x88A8 && h.networkProtocol == 0x86DD)
@@ -80,8 +86,11 @@ import SampleKit
 }
 
 @Test func legacy9100TagIsWalked() {
-    let frame = Fixture.udp4(link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
-                                                            vlanTags: [VLANTag(tpid: 0x9100, vid: 7)])))
+    let frame = Fixture.udp4(
+        link: .ethernet(
+            EthernetHeader(
+                destination: TestHosts.serverMAC, source: TestHosts.clientMAC,
+                vlanTags: [VLANTag(tpid: 0x9100, vid: 7)])))
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.protocolType == 0x9100 && h.vlanDepth == 1 && h.udp != nil)
 }
@@ -89,7 +98,8 @@ import SampleKit
 @Test func arpRequestHasNetworkHeaderOnly() {
     var arp: [UInt8] = [0, 1, 8, 0, 6, 4, 0, 1] + TestHosts.clientMAC.bytes + TestHosts.client4.bytes
     arp += [0, 0, 0, 0, 0, 0] + IPv4Address(192, 0, 2, 2).bytes
-    let frame = EthernetHeader(destination: .broadcast, source: TestHosts.clientMAC).encode(etherType: 0x0806, payload: arp)
+    let frame = EthernetHeader(destination: .broadcast, source: TestHosts.clientMAC).encode(
+        etherType: 0x0806, payload: arp)
     let h = HeaderDecoder.decode(frame, linkType: .ethernet)
     #expect(h.stop == nil && h.protocolType == 0x0806 && h.pktType == .broadcast)
     #expect(h.networkHeader == 14 && h.transportHeader == nil && h.ipVersion == nil)

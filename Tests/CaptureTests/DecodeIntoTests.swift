@@ -1,6 +1,6 @@
-import Testing
 import Capture
 import SampleKit
+import Testing
 
 /// `decode(_:linkType:into:)` fills caller-owned storage; whatever the
 /// storage held before (the previous packet's headers), the result equals
@@ -30,9 +30,13 @@ import SampleKit
 /// Every link type the decoder knows, and one it does not, over frames
 /// built for each; `into:` storage is dirtied by a full TCP decode first.
 @Test func decodeIntoEqualsDecodeForEveryLinkType() {
-    let frames: [[UInt8]] = [Fixture.tcp4(), Fixture.udp4(), Fixture.udp6(), Fixture.tcp4(payload: 0, ipOptions: [1, 1, 1, 0])]
-    let linkTypes: [LinkType] = [.ethernet, .linuxSLL, .linuxSLL2, .raw, .ipv4, .ipv6, .null, .loop,
-                                 LinkType(dlt: 14), LinkType(dlt: 101), LinkType(dlt: 147)]
+    let frames: [[UInt8]] = [
+        Fixture.tcp4(), Fixture.udp4(), Fixture.udp6(), Fixture.tcp4(payload: 0, ipOptions: [1, 1, 1, 0]),
+    ]
+    let linkTypes: [LinkType] = [
+        .ethernet, .linuxSLL, .linuxSLL2, .raw, .ipv4, .ipv6, .null, .loop,
+        LinkType(dlt: 14), LinkType(dlt: 101), LinkType(dlt: 147),
+    ]
     for linkType in linkTypes {
         for frame in frames {
             for start in [0, 14, 10] where start <= frame.count {
@@ -52,15 +56,21 @@ import SampleKit
     let h = HeaderDecoder.decode(Fixture.tcp4(), linkType: .ethernet)
     #expect(h.tcp?.sourcePort == 51000 && h.tcp?.destinationPort == 443)
     #expect(h.tcp?.sequenceNumber == 7 && h.tcp?.acknowledgmentNumber == 9 && h.tcp?.window == 502)
-    #expect(h.flow?.source == FlowKey.Address(ipv4: 0xC000_0201) && h.flow?.destination == FlowKey.Address(ipv4: 0xC633_640A))
+    #expect(
+        h.flow?.source == FlowKey.Address(ipv4: 0xC000_0201)
+            && h.flow?.destination == FlowKey.Address(ipv4: 0xC633_640A))
     let h6 = HeaderDecoder.decode(Fixture.udp6(), linkType: .ethernet)
     #expect(h6.flow?.source == FlowKey.Address(high: 0x2001_0db8_0000_0000, low: 1))
     #expect(h6.flow?.destination == FlowKey.Address(high: 0x2001_0db8_0001_0000, low: 0x10))
     // Destination 02:00:00:00:00:02 is unicast; ff:ff:ff:ff:ff:ff broadcast; 01:... multicast.
     var frame = Fixture.udp4()
     #expect(HeaderDecoder.decode(frame, linkType: .ethernet).pktType == .host)
-    #expect(HeaderDecoder.decode(frame, linkType: .ethernet, hostAddress: EthernetAddress(0x02_00_00_00_00_03)).pktType == .otherHost)
-    #expect(HeaderDecoder.decode(frame, linkType: .ethernet, hostAddress: EthernetAddress(0x02_00_00_00_00_02)).pktType == .host)
+    #expect(
+        HeaderDecoder.decode(frame, linkType: .ethernet, hostAddress: EthernetAddress(0x02_00_00_00_00_03)).pktType
+            == .otherHost)
+    #expect(
+        HeaderDecoder.decode(frame, linkType: .ethernet, hostAddress: EthernetAddress(0x02_00_00_00_00_02)).pktType
+            == .host)
     for i in 0..<6 { frame[i] = 0xFF }
     #expect(HeaderDecoder.decode(frame, linkType: .ethernet).pktType == .broadcast)
     frame[5] = 0xFE

@@ -1,10 +1,11 @@
-import TestSupport
-import Testing
 import Capture
 import SampleKit
+import TestSupport
+import Testing
 
 @Test func linuxSLLCarriesPktTypeAndProtocol() {
-    let link = LinkHeader.linuxSLL(LinuxSLLHeader(packetType: CookedPacketType.outgoing, address: TestHosts.clientMAC.bytes))
+    let link = LinkHeader.linuxSLL(
+        LinuxSLLHeader(packetType: CookedPacketType.outgoing, address: TestHosts.clientMAC.bytes))
     let frame = Fixture.tcp4(link: link)
     let h = HeaderDecoder.decode(frame, linkType: .linuxSLL)
     #expect(h.stop == nil)
@@ -14,8 +15,10 @@ import SampleKit
 }
 
 @Test func linuxSLL2CarriesPktTypeAndProtocol() {
-    let link = LinkHeader.linuxSLL2(LinuxSLL2Header(packetType: CookedPacketType.multicast, interfaceIndex: 3,
-                                                    address: TestHosts.serverMAC.bytes))
+    let link = LinkHeader.linuxSLL2(
+        LinuxSLL2Header(
+            packetType: CookedPacketType.multicast, interfaceIndex: 3,
+            address: TestHosts.serverMAC.bytes))
     let frame = Fixture.udp6(link: link)
     let h = HeaderDecoder.decode(frame, linkType: .linuxSLL2)
     #expect(h.stop == nil)
@@ -26,7 +29,8 @@ import SampleKit
 @Test func cookedVLANProtocolIsFollowedByTag() {
     // libpcap re-inserts a stripped tag after the cooked header: TCI, then the inner type.
     let inner = Fixture.udp4(link: .none)
-    let frame = LinuxSLLHeader(address: TestHosts.serverMAC.bytes).encode(protocolType: 0x8100, payload: [0x00, 0x64, 0x08, 0x00] + inner)
+    let frame = LinuxSLLHeader(address: TestHosts.serverMAC.bytes).encode(
+        protocolType: 0x8100, payload: [0x00, 0x64, 0x08, 0x00] + inner)
     let h = HeaderDecoder.decode(frame, linkType: .linuxSLL)
     #expect(h.stop == nil && h.vlanDepth == 1 && h.outerVlanTCI == 100)
     #expect(h.protocolType == 0x8100 && h.networkProtocol == 0x0800 && h.macLength == 20 && h.networkHeader == 20)
@@ -60,7 +64,8 @@ import SampleKit
         #expect(h.udp?.destinationPort == 53)
     }
     let unknown = Fixture.udp4(link: .loopback(LoopbackHeader(family: 7)))
-    #expect(HeaderDecoder.decode(unknown, linkType: .null).stop == DecodeStop(offset: 0, reason: .unknownAddressFamily(7)))
+    #expect(
+        HeaderDecoder.decode(unknown, linkType: .null).stop == DecodeStop(offset: 0, reason: .unknownAddressFamily(7)))
 }
 
 @Test func unsupportedLinkTypeStopsAtZero() {

@@ -1,6 +1,6 @@
-import Testing
 import Capture
 import SampleKit
+import Testing
 
 /// Every packet of every well-formed sample decodes completely, and the
 /// samples' distinctive features come out as generated.

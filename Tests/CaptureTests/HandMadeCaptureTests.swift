@@ -86,7 +86,8 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffset == Int64(24 + 16 + 10))
         #expect(
             error.description
-                == "\(path): packet 2 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3")
+                == "\(path): packet 2 at byte offset 50: truncated dump file; tried to read 16 header bytes, only got 3"
+        )
     }
 
     @Test func truncatedRecordBody() throws {
@@ -95,7 +96,8 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .truncatedRecord)
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40")
+                == "\(path): packet 1 at byte offset 24: truncated dump file; tried to read 100 captured bytes, only got 40"
+        )
     }
 
     @Test func truncatedPcapngBlockReportsALowerBoundOffset() throws {
@@ -108,7 +110,8 @@ struct HandMadeCaptureTests {
         #expect(error.byteOffsetIsExact == false)
         #expect(
             error.description
-                == "\(path): packet 2 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68")
+                == "\(path): packet 2 at or after byte offset 152: truncated pcapng dump file; tried to read 88 bytes, only got 68"
+        )
     }
 
     @Test func captureLengthAboveSnaplenIsTruncatedByDefault() throws {
@@ -145,7 +148,8 @@ struct HandMadeCaptureTests {
         #expect(error.kind == .invalidCaptureLength)
         #expect(
             error.description
-                == "\(path): packet 1 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144")
+                == "\(path): packet 1 at byte offset 24: invalid packet capture length 300000, bigger than maximum of 262144"
+        )
     }
 
     @Test func captureLengthAboveWireLength() throws {
@@ -210,19 +214,25 @@ struct HandMadeCaptureTests {
         #expect(stamps == ["1700000000.123456789 22:13:20.123456789", "1700000001.000000001 22:13:21.000000001"])
     }
 
-    @Test(arguments: [(UInt8(9), UInt64(1_700_000_000_123_456_789), Int64(1_700_000_000_123_456_789)),
-                      (UInt8(6), UInt64(1_700_000_000_123_456), Int64(1_700_000_000_123_456_000))])
+    @Test(arguments: [
+        (UInt8(9), UInt64(1_700_000_000_123_456_789), Int64(1_700_000_000_123_456_789)),
+        (UInt8(6), UInt64(1_700_000_000_123_456), Int64(1_700_000_000_123_456_000)),
+    ])
     func minimalPcapng(tsresol: UInt8, firstTimestamp: UInt64, expectedNanoseconds: Int64) throws {
         let bytes =
-            CaptureBytes.pcapngSectionHeader() + CaptureBytes.pcapngInterface(linkType: 1, snaplen: 9000, tsresol: tsresol)
+            CaptureBytes.pcapngSectionHeader()
+            + CaptureBytes.pcapngInterface(linkType: 1, snaplen: 9000, tsresol: tsresol)
             + CaptureBytes.pcapngEnhancedPacket(timestamp: firstTimestamp, payload: CaptureBytes.pattern(60))
-            + CaptureBytes.pcapngEnhancedPacket(timestamp: firstTimestamp + 1, payload: CaptureBytes.pattern(61), wireLength: 1514)
+            + CaptureBytes.pcapngEnhancedPacket(
+                timestamp: firstTimestamp + 1, payload: CaptureBytes.pattern(61), wireLength: 1514)
         let reader = try CaptureReader(path: try directory.write("minimal-\(tsresol).pcapng", bytes))
         #expect(reader.format == .pcapng)
         #expect(reader.linkType == .ethernet)
         #expect(reader.snaplen == 9000)
         var seen: [(Int64, Int, Int, Int64?)] = []
-        try reader.forEachPacket { seen.append(($0.timestampNanoseconds, $0.captureLength, $0.wireLength, $0.byteOffset)) }
+        try reader.forEachPacket {
+            seen.append(($0.timestampNanoseconds, $0.captureLength, $0.wireLength, $0.byteOffset))
+        }
         let step: Int64 = tsresol == 9 ? 1 : 1000
         #expect(seen.map(\.0) == [expectedNanoseconds, expectedNanoseconds + step])
         #expect(seen.map(\.1) == [60, 61])
@@ -253,7 +263,8 @@ struct HandMadeCaptureTests {
         let reader = try CaptureReader(stream: try Self.pipeStream(bytes), name: "-")
         let error = try #require(throws: CaptureError.self) { try reader.next() }
         #expect(error.byteOffset == nil)
-        #expect(error.description == "stdin: packet 1: truncated dump file; tried to read 100 captured bytes, only got 34")
+        #expect(
+            error.description == "stdin: packet 1: truncated dump file; tried to read 100 captured bytes, only got 34")
     }
 
     @Test func reservedLinkTypeBitsOnAPipe() throws {

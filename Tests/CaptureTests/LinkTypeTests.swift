@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Capture
 
 @Test func linkTypeNamesMatchLibpcap() {

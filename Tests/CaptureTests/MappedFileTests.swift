@@ -6,7 +6,7 @@ import Testing
 @testable import Capture
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `CaptureReader(path:)` reads regular files through the mmap-window stream
@@ -25,8 +25,10 @@ struct MappedFileTests {
         var bytes: [[UInt8]] = []
         do {
             while let p = try reader.next() {
-                packets.append([p.index, p.deliveredIndex, Int(p.timestamp.nanosecondsSinceEpoch),
-                                p.captureLength, p.wireLength, Int(p.byteOffset ?? -1)])
+                packets.append([
+                    p.index, p.deliveredIndex, Int(p.timestamp.nanosecondsSinceEpoch),
+                    p.captureLength, p.wireLength, Int(p.byteOffset ?? -1),
+                ])
                 bytes.append(Array(p.bytes))
             }
             return (packets, bytes, nil)
@@ -43,8 +45,9 @@ struct MappedFileTests {
     private func largeCapture() -> [UInt8] {
         var file = CaptureBytes.pcapHeader()
         for i in 0..<6_400 {
-            file += CaptureBytes.pcapRecord(seconds: UInt32(i), fraction: UInt32(i % 1_000_000),
-                                            payload: CaptureBytes.pattern(1_514, start: UInt8(truncatingIfNeeded: i)))
+            file += CaptureBytes.pcapRecord(
+                seconds: UInt32(i), fraction: UInt32(i % 1_000_000),
+                payload: CaptureBytes.pattern(1_514, start: UInt8(truncatingIfNeeded: i)))
         }
         return file
     }
@@ -101,8 +104,9 @@ struct MappedFileTests {
     @Test func filterAndPcapngMatchFopen() throws {
         var ng = CaptureBytes.pcapngSectionHeader() + CaptureBytes.pcapngInterface(tsresol: 9)
         for i in 0..<3_000 {
-            ng += CaptureBytes.pcapngEnhancedPacket(timestamp: UInt64(i) * 1_000,
-                                                    payload: CaptureBytes.pattern(60 + i % 1_400, start: UInt8(truncatingIfNeeded: i)))
+            ng += CaptureBytes.pcapngEnhancedPacket(
+                timestamp: UInt64(i) * 1_000,
+                payload: CaptureBytes.pattern(60 + i % 1_400, start: UInt8(truncatingIfNeeded: i)))
         }
         let ngPath = try directory.write("many.pcapng", ng)
         #expect(readAll(try CaptureReader(path: ngPath)).packets == readAll(try viaFopen(ngPath)).packets)

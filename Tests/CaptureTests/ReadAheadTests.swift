@@ -29,7 +29,9 @@ struct ReadAheadTests {
             bytes = Array(p.bytes)
         }
 
-        var description: String { "#\(index)/\(deliveredIndex) t=\(timestamp) \(captureLength)/\(wireLength) @\(byteOffset ?? -1)" }
+        var description: String {
+            "#\(index)/\(deliveredIndex) t=\(timestamp) \(captureLength)/\(wireLength) @\(byteOffset ?? -1)"
+        }
     }
 
     /// A whole run of a source: its packets, how it ended, and whether the
@@ -84,7 +86,6 @@ struct ReadAheadTests {
         }
     }
 
-
     @Test func samplesArePresent() {
         #expect(Repository.sampleFiles.count >= 10)
         #expect(Repository.sampleFiles.contains("broken-truncated.pcap"))
@@ -117,7 +118,8 @@ struct ReadAheadTests {
 
     @Test func filterErrorsAreThrownByInit() throws {
         let path = Repository.sample("tcp-handshake.pcap")
-        let direct = try #require(#expect(throws: CaptureError.self) { try CaptureReader(path: path, filter: "tcp and and") })
+        let direct = try #require(
+            #expect(throws: CaptureError.self) { try CaptureReader(path: path, filter: "tcp and and") })
         #expect(direct.kind == .invalidFilter)
         #expect(throws: direct) { try ReadAheadReader(path: path, filter: "tcp and and") }
     }
@@ -134,9 +136,10 @@ struct ReadAheadTests {
         var bytes = CaptureBytes.pcapHeader(magic: CaptureBytes.nanosecondMagic)
         for i in 0..<good {
             let size = 14 + (i * 37) % 1500
-            bytes += CaptureBytes.pcapRecord(seconds: UInt32(i), fraction: UInt32(i * 1000 + 1),
-                                             payload: CaptureBytes.pattern(size, start: UInt8(truncatingIfNeeded: i)),
-                                             wireLength: UInt32(size + i % 3))
+            bytes += CaptureBytes.pcapRecord(
+                seconds: UInt32(i), fraction: UInt32(i * 1000 + 1),
+                payload: CaptureBytes.pattern(size, start: UInt8(truncatingIfNeeded: i)),
+                wireLength: UInt32(size + i % 3))
         }
         return bytes + tail
     }
@@ -144,7 +147,8 @@ struct ReadAheadTests {
     @Test(arguments: [0, 1, 2, 3, 6, 7, 255, 256, 257, 1000])
     func truncatedRecordBodySurfacesAtTheSamePacket(good: Int) throws {
         let directory = try TemporaryDirectory()
-        let truncated = CaptureBytes.pcapRecord(seconds: 9, fraction: 0, payload: CaptureBytes.pattern(100)).prefix(16 + 40)
+        let truncated = CaptureBytes.pcapRecord(seconds: 9, fraction: 0, payload: CaptureBytes.pattern(100)).prefix(
+            16 + 40)
         let path = try directory.write("body.pcap", Self.capture(good: good, tail: Array(truncated)))
         try Self.expectSame(path)
         let outcome = Self.drain(try ReadAheadReader(path: path))
@@ -163,10 +167,15 @@ struct ReadAheadTests {
     }
 
     @Test func pipeInput() throws {
-        let bytes = Self.capture(good: 40, tail: Array(CaptureBytes.pcapRecord(seconds: 1, fraction: 0, payload: CaptureBytes.pattern(100)).prefix(30)))
+        let bytes = Self.capture(
+            good: 40,
+            tail: Array(CaptureBytes.pcapRecord(seconds: 1, fraction: 0, payload: CaptureBytes.pattern(100)).prefix(30))
+        )
         // No byte offsets on a pipe; the same error after the same packets.
-        try Self.expectSame("pipe", open: { try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-") })
-        let outcome = Self.drain(ReadAheadReader(try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-")))
+        try Self.expectSame(
+            "pipe", open: { try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-") })
+        let outcome = Self.drain(
+            ReadAheadReader(try CaptureReader(stream: try HandMadeCaptureTests.pipeStream(bytes), name: "-")))
         #expect(outcome.packets.count == 40 && outcome.packets.allSatisfy { $0.byteOffset == nil })
         #expect(outcome.error?.description.hasPrefix("stdin: packet 41: truncated dump file") == true)
     }
@@ -181,7 +190,8 @@ struct ReadAheadTests {
         var consumerFills = 0
         for round in 0..<24 {
             let reader = try ReadAheadReader(
-                path: path, options: ReadAheadOptions(batchPackets: 1 + round % 4, batchBytes: 4096, batches: 2 + round % 3))
+                path: path,
+                options: ReadAheadOptions(batchPackets: 1 + round % 4, batchBytes: 4096, batches: 2 + round % 3))
             var outcome = Outcome()
             do {
                 while let packet = try reader.next() {
@@ -202,7 +212,8 @@ struct ReadAheadTests {
 
     @Test func synchronousModeReadsEveryBatchOnTheConsumer() throws {
         let path = Repository.sample("tcp-bulk.pcap")
-        let reader = ReadAheadReader(try CaptureReader(path: path), options: ReadAheadOptions(batchPackets: 10), threaded: false)
+        let reader = ReadAheadReader(
+            try CaptureReader(path: path), options: ReadAheadOptions(batchPackets: 10), threaded: false)
         let packets = Self.drain(reader).packets.count
         #expect(packets > 0 && reader.batchesReadByConsumer == (packets + 9) / 10 + (packets % 10 == 0 ? 1 : 0))
     }
@@ -218,14 +229,17 @@ struct ReadAheadTests {
         for name in Repository.sampleFiles where !name.hasPrefix("broken-") {
             let path = Repository.sample(name)
             for threaded in [true, false] {
-                let reader = ReadAheadReader(try CaptureReader(path: path),
-                                             options: ReadAheadOptions(batchPackets: batchPackets, batches: 2, decodeHeaders: true),
-                                             threaded: threaded)
+                let reader = ReadAheadReader(
+                    try CaptureReader(path: path),
+                    options: ReadAheadOptions(batchPackets: batchPackets, batches: 2, decodeHeaders: true),
+                    threaded: threaded)
                 #expect(reader.decodedHeaders == nil)
                 var count = 0
                 while let packet = try reader.next() {
                     let decoded = try #require(reader.decodedHeaders, "\(name) #\(packet.index)")
-                    #expect(decoded.pointee == HeaderDecoder.decode(packet.bytes, linkType: reader.linkType), "\(name) #\(packet.index)")
+                    #expect(
+                        decoded.pointee == HeaderDecoder.decode(packet.bytes, linkType: reader.linkType),
+                        "\(name) #\(packet.index)")
                     count += 1
                 }
                 #expect(count > 0)
@@ -291,9 +305,12 @@ struct ReadAheadTests {
         try Self.expectSame(path)
     }
 
-    @Test(.enabled(if: Corpus.available, Corpus.skipReason), arguments: [
-        ("gateway_or_not.pcap", "icmp"), ("arcnet-rfc1201-arp-icmp-http.pcap", "tcp"), ("AH-IPcomp-IPv6.pcap", "ip6"),
-    ])
+    @Test(
+        .enabled(if: Corpus.available, Corpus.skipReason),
+        arguments: [
+            ("gateway_or_not.pcap", "icmp"), ("arcnet-rfc1201-arp-icmp-http.pcap", "tcp"),
+            ("AH-IPcomp-IPv6.pcap", "ip6"),
+        ])
     func sameAsDirectOnCorpusWithFilter(name: String, filter: String) throws {
         try Self.expectSame(Corpus.path("filter/" + name), filter: filter)
     }

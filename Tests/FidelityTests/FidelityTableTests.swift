@@ -1,8 +1,8 @@
-import TestSupport
-import Testing
 import Fidelity
 import KernelMemory
 import KernelReference
+import TestSupport
+import Testing
 
 /// docs/fidelity.md: the model against the kernel's rules, for every profile.
 @Suite struct FidelityTableTests {
@@ -11,7 +11,9 @@ import KernelReference
         let rows = FidelityTable.rows(profile)
         #expect(rows.count >= 30)
         for r in rows where r.unexpectedMismatch {
-            Issue.record("\(profile.name) \(r.scenario): kernel \(r.expected.facts) — model \(r.model.map { "\($0)" } ?? r.error ?? "?")")
+            Issue.record(
+                "\(profile.name) \(r.scenario): kernel \(r.expected.facts) — model \(r.model.map { "\($0)" } ?? r.error ?? "?")"
+            )
         }
         // A documented divergence must still be one (else the doc's explanation is stale).
         for r in rows where r.knownDivergence != nil { #expect(!r.ok, "\(profile.name) \(r.scenario) now matches") }
@@ -27,12 +29,14 @@ import KernelReference
         let rows = FidelityTable.groRows(profile)
         #expect(rows.count == GROScenario.all.count)
         for r in rows where !r.ok {
-            Issue.record("\(profile.name) \(r.scenario): kernel \(r.expected) — model \(r.model.map { "\($0)" } ?? r.error ?? "?")")
+            Issue.record(
+                "\(profile.name) \(r.scenario): kernel \(r.expected) — model \(r.model.map { "\($0)" } ?? r.error ?? "?")"
+            )
         }
         // The rows exercise every skb_gro_receive outcome somewhere.
         let merged = rows.reduce([0, 0, 0]) { a, r in zip(a, r.expected.merges).map { $0 + $1 } }
         #expect(merged[1] > 0 && merged[2] > 0)
-        #expect(rows.contains { $0.expected.delivered > 1 })   // -E2BIG at 64 KiB
+        #expect(rows.contains { $0.expected.delivered > 1 })  // -E2BIG at 64 KiB
         #expect(rows.contains { $0.expected.nrFrags == profile.config.maxSkbFrags && $0.expected.fragList > 0 })
     }
 
@@ -126,9 +130,12 @@ import KernelReference
         let t = KernelMacros(.distroX86_64_v6_12)
         #expect(t.smallHeadCacheSize == 640 && t.rxKmallocBound == 704)
         #expect(KernelMacros(.distroX86_64_v6_1).smallHeadCacheSize == nil)
-        #expect(KernelExpectations(.distroX86_64_v6_1).expect(AllocScenario(path: .allocSkb, length: 0)).facts.head == .kmalloc(512))
+        #expect(
+            KernelExpectations(.distroX86_64_v6_1).expect(AllocScenario(path: .allocSkb, length: 0)).facts.head
+                == .kmalloc(512))
         // ≤ v6.12 page_frag counts down: the first fragment sits at the end of the 32 KiB page.
-        let old = KernelExpectations(.distroX86_64_v6_12).expect(AllocScenario(path: .netdevAllocSkb, length: 1500)).facts
+        let old = KernelExpectations(.distroX86_64_v6_12).expect(AllocScenario(path: .netdevAllocSkb, length: 1500))
+            .facts
         #expect(old.head == .pageFrag(size: 1920, order: 3, offset: 32768 - 1920))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // KASAN (mm/kasan/report.c: bug types and report layout), kmemleak
@@ -14,12 +15,14 @@ import Testing
     m.currentPacket = 12
     var out = [UInt8](repeating: 0, count: 4)
     #expect(!out.withUnsafeMutableBytes { m.copyOut(from: p + 64, into: $0) })
-    #expect(out == [0x6b, 0x6b, 0x6b, 0x6b])                // POISON_FREE
+    #expect(out == [0x6b, 0x6b, 0x6b, 0x6b])  // POISON_FREE
     let r = try #require(m.checker.reports.first)
     #expect(r.kind == .slabUseAfterFree && r.address == p + 64 && r.packet == 12)
     #expect(r.text.contains("BUG: KASAN: slab-use-after-free in copyOut"))
     #expect(r.text.contains("Read of size 4 at addr \(p + 64) by packet 12 (event"))
-    #expect(r.text.contains("The buggy address belongs to the object at \(p)\n which belongs to the cache kmalloc-2k of size 2048"))
+    #expect(
+        r.text.contains(
+            "The buggy address belongs to the object at \(p)\n which belongs to the cache kmalloc-2k of size 2048"))
     #expect(r.text.contains("64 bytes inside of\n freed 2048-byte region"))
     #expect(r.text.contains("Allocated by packet 10 (event"))
     #expect(r.text.contains("): kmalloc\nFreed by packet 11 (event"))
@@ -31,7 +34,7 @@ import Testing
     let p = try #require(m.kmalloc(64, .GFP_KERNEL))
     m.kfree(p)
     #expect(!m.memset(p, 0, count: 8))
-    #expect(m.rawBytes(at: p, count: 64) == Array(repeating: 0x6b, count: 63) + [0xa5])   // POISON_FREE, POISON_END
+    #expect(m.rawBytes(at: p, count: 64) == Array(repeating: 0x6b, count: 63) + [0xa5])  // POISON_FREE, POISON_END
     #expect(m.checker.reports(of: .slabUseAfterFree).count == 1)
 }
 
@@ -41,17 +44,19 @@ import Testing
     m.kfree(p + 8)
     #expect(m.checker.reports.last?.kind == .invalidFree)
     #expect(m.checker.reports.last!.text.contains("BUG: KASAN: invalid-free in kfree\nFree of addr \(p + 8)"))
-    #expect(m.slabInfo(m.kmallocCache(forSize: 128)!).activeObjects == 1)   // skipped
+    #expect(m.slabInfo(m.kmallocCache(forSize: 128)!).activeObjects == 1)  // skipped
     m.kfree(p)
     m.kfree(p)
     let r = try #require(m.checker.reports.last)
-    #expect(r.kind == .doubleFree && r.text.contains("BUG: KASAN: double-free in kfree") && r.text.contains("Freed by packet"))
+    #expect(
+        r.kind == .doubleFree && r.text.contains("BUG: KASAN: double-free in kfree")
+            && r.text.contains("Freed by packet"))
     #expect(m.slabInfo(m.kmallocCache(forSize: 128)!).frees == 1)
 }
 
 @Test func slabOutOfBoundsAfterRequest() throws {
     let m = MemorySystem()
-    let p = try #require(m.kmalloc(13, .GFP_KERNEL))     // kmalloc-16: bytes 13...15 are redzone
+    let p = try #require(m.kmalloc(13, .GFP_KERNEL))  // kmalloc-16: bytes 13...15 are redzone
     #expect(m.withUnsafeBytes(at: p, count: 13) { $0.count } == 13)
     #expect(m.checker.reports.isEmpty)
     var b = [UInt8](repeating: 0, count: 4)
@@ -72,10 +77,12 @@ import Testing
     let page = m.virt_to_head_page(a)
     let refs = m.page_ref_count(page)
     m.page_frag_free(a)
-    #expect(m.page_ref_count(page) == refs)                // skipped
+    #expect(m.page_ref_count(page) == refs)  // skipped
     let df = try #require(m.checker.reports.last)
     #expect(df.kind == .doubleFree && df.text.contains("BUG: KASAN: double-free in page_frag_free"))
-    #expect(df.text.contains("page_frag fragment at \(a)\n which belongs to the page_frag cache netdev_alloc_cache, fragment size 1920"))
+    #expect(
+        df.text.contains(
+            "page_frag fragment at \(a)\n which belongs to the page_frag cache netdev_alloc_cache, fragment size 1920"))
     #expect(df.text.contains("Allocated by packet 3") && df.text.contains("Freed by packet 4"))
     _ = m.withUnsafeBytes(at: a + 64, count: 8) { $0.count }
     let uaf = try #require(m.checker.reports.last)
@@ -90,7 +97,7 @@ import Testing
     let m = MemorySystem()
     let nc = m.pageFragCacheCreate(name: "t")
     let a = try #require(m.page_frag_alloc(nc, 100, .GFP_ATOMIC))
-    m.page_frag_free(a + 5000)                         // on the page, outside every fragment
+    m.page_frag_free(a + 5000)  // on the page, outside every fragment
     #expect(m.checker.reports.last?.kind == .invalidFree)
     m.page_frag_free(a)
     #expect(m.checker.reports.count == 1)
@@ -100,7 +107,7 @@ import Testing
     let m = MemorySystem()
     let nc = m.pageFragCacheCreate(name: "t")
     let a = try #require(m.page_frag_alloc(nc, 100, .GFP_ATOMIC))
-    m.page_frag_ref(a)                                 // e.g. skb_frag_ref on a cloned frag
+    m.page_frag_ref(a)  // e.g. skb_frag_ref on a cloned frag
     m.page_frag_free(a)
     m.page_frag_free(a)
     #expect(m.checker.reports.isEmpty)
@@ -112,11 +119,13 @@ import Testing
     let m = MemorySystem()
     let p = try #require(m.alloc_pages(.GFP_KERNEL, order: 0))
     m.put_page(p)
-    #expect(m.rawBytes(at: m.page_address(p), count: 16) == Array(repeating: 0xaa, count: 16))   // PAGE_POISON
+    #expect(m.rawBytes(at: m.page_address(p), count: 16) == Array(repeating: 0xaa, count: 16))  // PAGE_POISON
     m.put_page(p)
     let r = try #require(m.checker.reports.last)
     #expect(r.kind == .refcountUnderflow)
-    #expect(r.text.contains("page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(p.index, radix: 16))"))
+    #expect(
+        r.text.contains(
+            "page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x\(String(p.index, radix: 16))"))
     #expect(r.text.contains("page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"))
     #expect(m.freePages == m.totalPages)
     _ = m.withUnsafeBytes(at: m.page_address(p), count: 4) { $0.count }
@@ -142,12 +151,17 @@ import Testing
     let report = m.leakReport()
     #expect(report.objects.count == 3)
     #expect(report.text.hasPrefix("kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"))
-    #expect(report.text.contains("unreferenced object 0x\(p) (size 100):\n  comm \"skbsim\", packet 7, event \(report.objects[0].allocEvent), owner kmalloc-128"))
+    #expect(
+        report.text.contains(
+            "unreferenced object 0x\(p) (size 100):\n  comm \"skbsim\", packet 7, event \(report.objects[0].allocEvent), owner kmalloc-128"
+        ))
     #expect(report.text.contains("unreferenced object 0x\(f) (size 256):"))
     #expect(report.text.contains("owner page_frag:napi_alloc_cache"))
     #expect(report.text.contains("owner alloc_pages(tag 9)"))
     #expect(throws: MemoryLeakError.self) { try m.expectNoLeaks() }
-    m.kfree(p); m.page_frag_free(f); m.put_page(q)
+    m.kfree(p)
+    m.page_frag_free(f)
+    m.put_page(q)
     // The cache still holds its page: that is not a leak.
     try m.expectNoLeaks()
     m.page_frag_cache_drain(nc)
@@ -162,7 +176,10 @@ import Testing
     for i in 0..<2000 {
         m.currentPacket = i
         let head = try #require(i % 3 == 0 ? m.kmalloc(1500, .GFP_ATOMIC) : m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
-        #expect(packet.withUnsafeBytes { m.copyIn(to: head + 64, from: UnsafeRawBufferPointer(rebasing: $0.prefix(i % 3 == 0 ? 1436 : 1500))) })
+        #expect(
+            packet.withUnsafeBytes {
+                m.copyIn(to: head + 64, from: UnsafeRawBufferPointer(rebasing: $0.prefix(i % 3 == 0 ? 1436 : 1500)))
+            })
         if i % 3 == 0 { m.kfree(head) } else { m.page_frag_free(head) }
     }
     m.page_frag_cache_drain(nc)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // The two-level shadow of page_frag pages (FragShadow.swift) must say, for
@@ -27,7 +28,11 @@ import Testing
         }
     }
 
-    struct Fragment { var addr: KernelAddress; var size: Int; var refs: Int }
+    struct Fragment {
+        var addr: KernelAddress
+        var size: Int
+        var refs: Int
+    }
 
     /// Random sizes (under 64 bytes, up to 256, larger, multiples of 64),
     /// alignments, frees in random order and extra references. Up to 300
@@ -55,12 +60,16 @@ import Testing
                 if !p.isFree && !p.isTail, case .pageFrag = p.owner {
                     let base = pfn * m.pageSize
                     var mismatches = 0
-                    for g in (base >> 3)..<((base + span) >> 3) where m.shadowCode(granule: g) != ref.codes[g] { mismatches += 1 }
+                    for g in (base >> 3)..<((base + span) >> 3) where m.shadowCode(granule: g) != ref.codes[g] {
+                        mismatches += 1
+                    }
                     #expect(mismatches == 0, "step \(step): \(mismatches) granules of page \(pfn) differ")
                     for _ in 0..<40 {
                         let off = base + Int(rng.next() % UInt64(span))
                         let size = min(1 + Int(rng.next() % 3000), config.memorySize - off)
-                        let got = m.firstBadByte(m.page_address(PFN(Int32(0))) + off, size).map { m.offsetInArena($0.0) }
+                        let got = m.firstBadByte(m.page_address(PFN(Int32(0))) + off, size).map {
+                            m.offsetInArena($0.0)
+                        }
                         #expect(got == ref.firstBad(off, size), "step \(step): firstBadByte(+\(off), \(size))")
                     }
                 }
@@ -72,15 +81,19 @@ import Testing
             let r = rng.next() % 100
             if r < 55 && live.count < run.maxLive {
                 let kind = rng.next() % 4
-                let size: Int = switch kind {
-                case 0: 1 + Int(rng.next() % 63)
-                case 1: 64 + Int(rng.next() % 193)
-                case 2: 257 + Int(rng.next() % 3700)
-                default: 64 * (1 + Int(rng.next() % 40))
-                }
+                let size: Int =
+                    switch kind {
+                    case 0: 1 + Int(rng.next() % 63)
+                    case 1: 64 + Int(rng.next() % 193)
+                    case 2: 257 + Int(rng.next() % 3700)
+                    default: 64 * (1 + Int(rng.next() % 40))
+                    }
                 let align = [1, 1, 1, 8, 64, 256][Int(rng.next() % 6)]
-                guard let a = align == 1 ? m.page_frag_alloc(nc, size, .GFP_ATOMIC)
-                                         : m.page_frag_alloc_align(nc, size, .GFP_ATOMIC, align: align) else { continue }
+                guard
+                    let a = align == 1
+                        ? m.page_frag_alloc(nc, size, .GFP_ATOMIC)
+                        : m.page_frag_alloc_align(nc, size, .GFP_ATOMIC, align: align)
+                else { continue }
                 let stats = m.pageFragCache(nc).stats
                 if stats.refillsHighOrder + stats.refillsOrder0 != refills {
                     refills = stats.refillsHighOrder + stats.refillsOrder0
@@ -88,7 +101,9 @@ import Testing
                     ref.newPage(page.index * m.pageSize, m.pageSize << m.pageFragCache(nc).order)
                 }
                 ref.open(m.offsetInArena(a), size)
-                #expect(m.memset(a, UInt8(truncatingIfNeeded: step), count: size), "step \(step): fresh fragment not writable")
+                #expect(
+                    m.memset(a, UInt8(truncatingIfNeeded: step), count: size),
+                    "step \(step): fresh fragment not writable")
                 live.append(Fragment(addr: a, size: size, refs: 1))
             } else if r < 95 && !live.isEmpty {
                 let i = Int(rng.next() % UInt64(live.count))
@@ -106,7 +121,11 @@ import Testing
             if step % 100 == 99 { compare(step) }
         }
         compare(3000)
-        if run.maxLive < 10 { #expect(m.pageFragCache(nc).stats.reuses > 3) } else { #expect(m.pageFragCache(nc).stats.abandoned > 5) }
+        if run.maxLive < 10 {
+            #expect(m.pageFragCache(nc).stats.reuses > 3)
+        } else {
+            #expect(m.pageFragCache(nc).stats.abandoned > 5)
+        }
         for f in live { for _ in 0..<f.refs { m.page_frag_free(f.addr) } }
         m.page_frag_cache_drain(nc)
         #expect(m.checker.reports.isEmpty)
@@ -137,12 +156,14 @@ import Testing
             _ = m.withUnsafeBytes(at: big + offset, count: size) { $0.count }
             let report = try #require(m.checker.reports.last)
             #expect(m.checker.reports.count == n + 1, "+\(offset)")
-            #expect(report.kind == .useAfterFree && report.text.contains("freed 1920-byte region [\(big), \(big + 1920))"), "+\(offset)")
+            #expect(
+                report.kind == .useAfterFree && report.text.contains("freed 1920-byte region [\(big), \(big + 1920))"),
+                "+\(offset)")
             #expect(report.text.contains("Freed by packet 7"), "+\(offset)")
         }
         // A write is skipped, so the poison stays.
         #expect(!m.memset(big + 100, 0, count: 16))
-        #expect(m.rawBytes(at: big + 100, count: 16).allSatisfy { $0 == 1 || $0 == Poison.free || $0 == Poison.page } )
+        #expect(m.rawBytes(at: big + 100, count: 16).allSatisfy { $0 == 1 || $0 == Poison.free || $0 == Poison.page })
         // A double free of it is still reported and skipped.
         m.page_frag_free(big)
         #expect(m.checker.reports.last?.kind == .doubleFree)

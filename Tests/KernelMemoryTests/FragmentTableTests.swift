@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // The checker's fragment table (FragmentTable): one slot per 64-byte block,
@@ -18,13 +19,26 @@ import Testing
         func addr(_ off: Int) -> UInt64 { KernelAddress.directMapBase + UInt64(off) }
         @discardableResult
         func insert(_ off: Int, size: Int, page: Int, event: UInt64 = 1) -> Bool {
-            table.insert(addr: addr(off), offset: off, size: size, cache: 0, page: page, pages: pages, event: event, packet: 0)
+            table.insert(
+                addr: addr(off), offset: off, size: size, cache: 0, page: page, pages: pages, event: event, packet: 0)
         }
         func find(_ off: Int) -> Int { table.find(addr(off), offset: off, page: off >> 12) }
-        func info(_ off: Int) -> FragInfo? { let f = find(off); return f == 0 ? nil : table.info(f) }
-        func containing(_ off: Int) -> Int { table.containing(addr(off), offset: off, page: off >> 12, firstBlock: (off >> 12) << 6) }
-        func count(page: Int) -> Int { var n = 0; table.forEach(page: page, firstBlock: page << 6, blockCount: 64) { _ in n += 1 }; return n }
-        func release() { table.deallocate(); pages.deallocate() }
+        func info(_ off: Int) -> FragInfo? {
+            let f = find(off)
+            return f == 0 ? nil : table.info(f)
+        }
+        func containing(_ off: Int) -> Int {
+            table.containing(addr(off), offset: off, page: off >> 12, firstBlock: (off >> 12) << 6)
+        }
+        func count(page: Int) -> Int {
+            var n = 0
+            table.forEach(page: page, firstBlock: page << 6, blockCount: 64) { _ in n += 1 }
+            return n
+        }
+        func release() {
+            table.deallocate()
+            pages.deallocate()
+        }
     }
 
     @Test func insertFindAndMiss() throws {
@@ -145,7 +159,11 @@ import Testing
         var reused = false
         for _ in 0..<40 {
             let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
-            if a == first { reused = true; last = a; break }
+            if a == first {
+                reused = true
+                last = a
+                break
+            }
             m.page_frag_free(a)
         }
         #expect(reused && m.pageFragCache(nc).stats.reuses == 1)
@@ -173,22 +191,22 @@ import Testing
         config.pageFragAlgorithm = algorithm
         let m = MemorySystem(config: config)
         let nc = m.pageFragCacheCreate(name: "t")
-        let a = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))     // refill: slow path
+        let a = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))  // refill: slow path
         var e = m.eventCount
-        let b = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))     // fast path
+        let b = try #require(m.page_frag_alloc(nc, 75, .GFP_ATOMIC))  // fast path
         #expect(m.eventCount == e + 1)
         m.page_frag_ref(a)
         e = m.eventCount
-        m.page_frag_free(a)                                             // refs 2 -> 1: no free event, still live
+        m.page_frag_free(a)  // refs 2 -> 1: no free event, still live
         #expect(m.eventCount == e && m.isAccessible(a, count: 75) && m.checker.reports.isEmpty)
-        m.page_frag_free(a)                                             // last reference: retired, poisoned
+        m.page_frag_free(a)  // last reference: retired, poisoned
         #expect(m.eventCount == e + 1 && !m.isAccessible(a + 8, count: 8))
         m.page_frag_free(a)
         #expect(m.checker.reports.last?.kind == .doubleFree && m.checker.reports.count == 1)
         let page = m.virt_to_head_page(b)
         m.page_frag_cache_drain(nc)
-        #expect(m.page_ref_count(page) == 1)                                 // only b's reference is left
-        m.page_frag_free(b)                                             // last page reference: page freed
+        #expect(m.page_ref_count(page) == 1)  // only b's reference is left
+        m.page_frag_free(b)  // last page reference: page freed
         #expect(m.freePages == m.totalPages && m.checker.reports.count == 1)
         #expect(m.trackedFragments.used == 0)
         _ = m.withUnsafeBytes(at: b, count: 4) { $0.count }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // KernelConfig caches SKB_SMALL_HEAD_CACHE_SIZE and SKB_TRUESIZE's overhead;
@@ -45,7 +46,9 @@ import Testing
 /// SKB_HEAD_ALIGN(max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD)) = 384 + 320 = 704 (576)
 /// from 14ad6ed30a10. The v6.12 profile used to get 704.
 @Test func smallHeadCacheFollowsTheRelease() {
-    for (layout, distro, minimal) in [(SmallHeadCache.none, 0, 0), (.maxTcpHeader, 640, 576), (.maxTcpHeaderOrGroMaxHeadPad, 704, 576)] {
+    for (layout, distro, minimal) in [
+        (SmallHeadCache.none, 0, 0), (.maxTcpHeader, 640, 576), (.maxTcpHeaderOrGroMaxHeadPad, 704, 576),
+    ] {
         var c = KernelConfig()
         c.smallHeadCache = layout
         #expect(c.skbSmallHeadCacheSize == distro)

@@ -1,5 +1,5 @@
-import Testing
 import KernelMemory
+import Testing
 
 // include/linux/skbuff.h: SKB_TRUESIZE(X) = X + 256 + 320 on x86_64.
 @Test func truesizeOverheadIsKernels() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // mm/slab_common.c: kmalloc_info[], kmalloc_size_roundup(); include/linux/slab.h:
@@ -28,14 +29,15 @@ import Testing
     }
     #expect(m.kmalloc(0, .GFP_KERNEL) == .zeroSizePointer)
     #expect(m.ksize(.zeroSizePointer) == 0)
-    m.kfree(.zeroSizePointer); m.kfree(nil)
+    m.kfree(.zeroSizePointer)
+    m.kfree(nil)
     try m.expectNoLeaks()
     #expect(m.checker.reports.isEmpty)
 }
 
 @Test func kmallocLargeIsACompoundPage() throws {
     let m = MemorySystem()
-    let p = try #require(m.kmalloc(10000, .GFP_KERNEL))    // get_order(10000) = 2
+    let p = try #require(m.kmalloc(10000, .GFP_KERNEL))  // get_order(10000) = 2
     let info = m.page(m.virt_to_page(p))
     #expect(info.isHead && info.order == 2 && info.owner == .kmallocLarge(size: 10000))
     #expect(m.page(m.virt_to_page(p + 3 * 4096)).isTail)
@@ -54,7 +56,9 @@ import Testing
     #expect(small.order == 2 && small.objectsPerSlab == 23)
     // skbuff_cache, SLAB_HWCACHE_ALIGN: 232 -> 256 stride, 16 per order-0 slab (slabinfo, Linux 6.18.44).
     let skb = m.slabInfo(m.skbuffCache)
-    #expect(skb.name == "skbuff_cache" && skb.objectSize == 232 && skb.size == 256 && skb.order == 0 && skb.objectsPerSlab == 16)
+    #expect(
+        skb.name == "skbuff_cache" && skb.objectSize == 232 && skb.size == 256 && skb.order == 0
+            && skb.objectsPerSlab == 16)
     #expect(m.kmemCache(named: "skbuff_head_cache") == m.skbuffCache)
     // skbuff_fclone_cache: 2 * 232 + 4 -> 472, aligned to 512, order 1 (observed: merged 512 cache, 16/2 pages).
     let fc = m.slabInfo(m.skbuffFcloneCache)
@@ -76,7 +80,8 @@ import Testing
     let observed: [(String, Int, Int)] = [
         ("kmalloc-8", 512, 1), ("kmalloc-16", 256, 1), ("kmalloc-32", 128, 1), ("kmalloc-64", 64, 1),
         ("kmalloc-96", 42, 1), ("kmalloc-128", 32, 1), ("kmalloc-192", 21, 1), ("kmalloc-256", 16, 1),
-        ("kmalloc-512", 16, 2), ("kmalloc-1k", 16, 4), ("kmalloc-2k", 16, 8), ("kmalloc-4k", 8, 8), ("kmalloc-8k", 4, 8),
+        ("kmalloc-512", 16, 2), ("kmalloc-1k", 16, 4), ("kmalloc-2k", 16, 8), ("kmalloc-4k", 8, 8),
+        ("kmalloc-8k", 4, 8),
     ]
     let m = MemorySystem()
     for (name, per, pages) in observed {
@@ -94,7 +99,7 @@ import Testing
     #expect(info.activeObjects == 17 && info.numSlabs == 2 && info.numObjects == 32 && info.pages == 2)
     #expect(objs[1] - objs[0] == 256)
     m.kmem_cache_free(c, objs[5])
-    #expect(try #require(m.kmem_cache_alloc(c, .GFP_ATOMIC)) == objs[5])   // SLUB freelist is LIFO
+    #expect(try #require(m.kmem_cache_alloc(c, .GFP_ATOMIC)) == objs[5])  // SLUB freelist is LIFO
     for o in objs { m.kmem_cache_free(c, o) }
     info = m.slabInfo(c)
     #expect(info.activeObjects == 0 && info.allocations == 18 && info.frees == 18)
@@ -103,11 +108,11 @@ import Testing
 
 @Test func emptySlabsBeyondMinPartialAreFreed() throws {
     let m = MemorySystem()
-    let c = try #require(m.kmallocCache(forSize: 4096))     // 8 objects per order-3 slab
+    let c = try #require(m.kmallocCache(forSize: 4096))  // 8 objects per order-3 slab
     let objs = try (0..<80).map { _ in try #require(m.kmalloc(4096, .GFP_KERNEL)) }
     #expect(m.slabInfo(c).numSlabs == 10)
     for o in objs { m.kfree(o) }
-    #expect(m.slabInfo(c).numSlabs == 5)                      // min_partial = 5
+    #expect(m.slabInfo(c).numSlabs == 5)  // min_partial = 5
     #expect(m.freePages == m.totalPages - 5 * 8)
 }
 
@@ -117,7 +122,7 @@ import Testing
     #expect(m.kmalloc(64, .GFP_ATOMIC) != nil)
     #expect(m.kmalloc(64, .GFP_ATOMIC) == nil)
     #expect(m.kmalloc(64, .GFP_ATOMIC) != nil)
-    #expect(m.kmalloc(64, .GFP_KERNEL) != nil)       // ignore-gfp-wait
+    #expect(m.kmalloc(64, .GFP_KERNEL) != nil)  // ignore-gfp-wait
     #expect(m.failSlab.injected == 1)
     #expect(m.slabInfo(m.kmallocCache(forSize: 64)!).allocationFailures == 1)
 }

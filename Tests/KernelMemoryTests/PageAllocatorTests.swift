@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // mm/page_alloc.c: __rmqueue_smallest/expand, __free_one_page, __zone_watermark_ok,
@@ -6,7 +7,7 @@ import Testing
 
 private func small() -> MemorySystem {
     var config = KernelConfig()
-    config.memorySize = 256 * 4096        // 1 MiB: min_free_kbytes = max(sqrt(1024*16), 128) = 128 -> 32 pages
+    config.memorySize = 256 * 4096  // 1 MiB: min_free_kbytes = max(sqrt(1024*16), 128) = 128 -> 32 pages
     return MemorySystem(config: config)
 }
 
@@ -15,7 +16,7 @@ private func small() -> MemorySystem {
     #expect(m.page_address(PFN(0)).description == "ffff888000000000")
     #expect(m.page_address(PFN(0xa1b)).description == "ffff888000a1b000")
     #expect(m.virt_to_page(KernelAddress(0xffff_8880_00a1_b040)) == PFN(0xa1b))
-    #expect(m.totalPages == 8192 && m.minWatermarkPages == 181)   // sqrt(32768 * 16) = 724 KiB
+    #expect(m.totalPages == 8192 && m.minWatermarkPages == 181)  // sqrt(32768 * 16) = 724 KiB
 }
 
 @Test func splitAndMerge() throws {
@@ -47,16 +48,22 @@ func blocksAreNaturallyAligned(order: Int) throws {
     #expect(m.minWatermarkPages == 32)
     var got: [PFN] = []
     while let p = m.alloc_pages(.GFP_KERNEL, order: 0) { got.append(p) }
-    #expect(got.count == 256 - 32)                  // stops at the min watermark
+    #expect(got.count == 256 - 32)  // stops at the min watermark
     #expect(m.warnings.last == "skbsim: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), nodemask=(null)")
     // GFP_ATOMIC: min - min/2 = 16, non-blocking: 16 - 16/4 = 12.
     var atomic = 0
-    while let p = m.alloc_pages(.GFP_ATOMIC, order: 0) { got.append(p); atomic += 1; #expect(!m.page_is_pfmemalloc(p)) }
+    while let p = m.alloc_pages(.GFP_ATOMIC, order: 0) {
+        got.append(p)
+        atomic += 1
+        #expect(!m.page_is_pfmemalloc(p))
+    }
     #expect(atomic == 20 && m.freePages == 12)
     #expect(m.alloc_pages([.GFP_ATOMIC, .__GFP_MEMALLOC, .__GFP_NOMEMALLOC, .__GFP_NOWARN], order: 0) == nil)
     var reserve = 0
     while let p = m.alloc_pages([.GFP_ATOMIC, .__GFP_MEMALLOC, .__GFP_NOWARN], order: 0) {
-        #expect(m.page_is_pfmemalloc(p)); got.append(p); reserve += 1
+        #expect(m.page_is_pfmemalloc(p))
+        got.append(p)
+        reserve += 1
     }
     #expect(reserve == 12 && m.freePages == 0)
     for p in got { m.put_page(p) }
@@ -79,7 +86,7 @@ func blocksAreNaturallyAligned(order: Int) throws {
 @Test func refcountApi() throws {
     let m = MemorySystem()
     let p = try #require(m.alloc_pages([.GFP_KERNEL, .__GFP_COMP], order: 2))
-    m.get_page(PFN(p.index + 3))             // tail -> head
+    m.get_page(PFN(p.index + 3))  // tail -> head
     #expect(m.page_ref_count(p) == 2)
     m.page_ref_add(p, 10)
     #expect(!m.page_ref_sub_and_test(p, 11))
@@ -101,31 +108,35 @@ private func failurePattern(seed: UInt64) -> [Bool] {
 }
 
 @Test func failureInjectionIsDeterministic() {
-    let a = failurePattern(seed: 42), b = failurePattern(seed: 42), c = failurePattern(seed: 43)
+    let a = failurePattern(seed: 42)
+    let b = failurePattern(seed: 42)
+    let c = failurePattern(seed: 43)
     #expect(a == b)
     #expect(a != c)
     let n = a.filter { $0 }.count
-    #expect(n > 30 && n < 90)     // ~30% of 200
+    #expect(n > 30 && n < 90)  // ~30% of 200
 }
 
 @Test func failureInjectionFilters() {
     let m = MemorySystem()
     m.failPageAlloc.probability = 1
-    #expect(m.alloc_pages(.GFP_ATOMIC, order: 0) != nil)           // min-order 1 (kernel default)
-    #expect(m.alloc_pages(.GFP_KERNEL, order: 2) != nil)           // ignore-gfp-wait
+    #expect(m.alloc_pages(.GFP_ATOMIC, order: 0) != nil)  // min-order 1 (kernel default)
+    #expect(m.alloc_pages(.GFP_KERNEL, order: 2) != nil)  // ignore-gfp-wait
     #expect(m.alloc_pages([.GFP_ATOMIC, .__GFP_NOFAIL], order: 2) != nil)
     #expect(m.alloc_pages(.GFP_ATOMIC, order: 2) == nil)
     m.failPageAlloc.times = 1
     #expect(m.alloc_pages(.GFP_ATOMIC, order: 2) == nil)
-    #expect(m.alloc_pages(.GFP_ATOMIC, order: 2) != nil)           // times exhausted
+    #expect(m.alloc_pages(.GFP_ATOMIC, order: 2) != nil)  // times exhausted
     m.failPageAlloc.probability = 0
     m.failPageAlloc.interval = 1
     #expect(m.failPageAlloc.injected == 2)
-    #expect(m.warnings.isEmpty)                                   // injected failures do not warn_alloc
+    #expect(m.warnings.isEmpty)  // injected failures do not warn_alloc
 }
 
 @Test func gfpPrintsLikePGg() {
     #expect("\(GFP.GFP_ATOMIC.union(.__GFP_NOWARN))" == "0x2820(GFP_ATOMIC|__GFP_NOWARN)")
     #expect("\(GFP.GFP_KERNEL)" == "0xcc0(GFP_KERNEL)")
-    #expect(GFP.GFP_ATOMIC.rawValue == 0x820 && GFP.__GFP_COMP.rawValue == 0x40000 && GFP.__GFP_NOMEMALLOC.rawValue == 0x80000)
+    #expect(
+        GFP.GFP_ATOMIC.rawValue == 0x820 && GFP.__GFP_COMP.rawValue == 0x40000
+            && GFP.__GFP_NOMEMALLOC.rawValue == 0x80000)
 }

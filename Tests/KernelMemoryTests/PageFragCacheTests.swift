@@ -1,10 +1,13 @@
 import Testing
+
 @testable import KernelMemory
 
 // Follows mm/page_frag_cache.c: __page_frag_cache_refill, __page_frag_alloc_align,
 // page_frag_free, __page_frag_cache_drain / page_frag_cache_drain (facts §1).
 
-private func system(_ algorithm: PageFragAlgorithm = .countUp, configure: (inout KernelConfig) -> Void = { _ in }) -> MemorySystem {
+private func system(
+    _ algorithm: PageFragAlgorithm = .countUp, configure: (inout KernelConfig) -> Void = { _ in }
+) -> MemorySystem {
     var config = KernelConfig()
     config.pageFragAlgorithm = algorithm
     configure(&config)
@@ -15,7 +18,9 @@ private func system(_ algorithm: PageFragAlgorithm = .countUp, configure: (inout
 private func offsets(_ m: MemorySystem, _ nc: PageFragCacheID, _ size: Int, align: Int?, count: Int) throws -> [Int] {
     var result: [Int] = []
     for _ in 0..<count {
-        let a = try #require(align.map { m.page_frag_alloc_align(nc, size, .GFP_ATOMIC, align: $0) } ?? m.page_frag_alloc(nc, size, .GFP_ATOMIC))
+        let a = try #require(
+            align.map { m.page_frag_alloc_align(nc, size, .GFP_ATOMIC, align: $0) }
+                ?? m.page_frag_alloc(nc, size, .GFP_ATOMIC))
         result.append(a - m.pageFragCache(nc).va!)
     }
     return result
@@ -72,8 +77,8 @@ func refillPointAndBias(algorithm: PageFragAlgorithm) throws {
         let c = m.pageFragCache(nc)
         let page = try #require(m.pageFragCachePage(nc))
         #expect(c.order == 3)
-        #expect(m.page_ref_count(page) == 32769)            // page_ref_add(32768) after refill
-        #expect(Int(c.pagecntBias) == 32769 - i)           // one bias per fragment
+        #expect(m.page_ref_count(page) == 32769)  // page_ref_add(32768) after refill
+        #expect(Int(c.pagecntBias) == 32769 - i)  // one bias per fragment
         #expect(m.page_ref_count(page) - Int(c.pagecntBias) == i)
     }
     let first = try #require(m.pageFragCachePage(nc))
@@ -86,7 +91,7 @@ func refillPointAndBias(algorithm: PageFragAlgorithm) throws {
     #expect(m.pageFragCache(nc).stats.refillsHighOrder == 2)
     let freeBefore = m.freePages
     for a in addrs { m.page_frag_free(a) }
-    #expect(m.freePages == freeBefore + 8)   // last page_frag_free frees the order-3 page
+    #expect(m.freePages == freeBefore + 8)  // last page_frag_free frees the order-3 page
     m.page_frag_free(a18)
     m.page_frag_cache_drain(nc)
     try m.expectNoLeaks()
@@ -104,8 +109,8 @@ func pageIsReusedWhenAllFragmentsCameBack(algorithm: PageFragAlgorithm) throws {
     #expect(m.page_ref_count(page) == 32769 - 17)
     let free = m.freePages
     let again = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
-    #expect(again == addrs[0])                         // same page, offset restarts
-    #expect(m.page_ref_count(page) == 32769)              // set_page_count(32769)
+    #expect(again == addrs[0])  // same page, offset restarts
+    #expect(m.page_ref_count(page) == 32769)  // set_page_count(32769)
     #expect(m.pageFragCache(nc).pagecntBias == 32768)
     #expect(m.pageFragCache(nc).stats.reuses == 1)
     #expect(m.freePages == free)
@@ -145,19 +150,20 @@ func pageIsReusedWhenAllFragmentsCameBack(algorithm: PageFragAlgorithm) throws {
 func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) throws {
     let m = system(algorithm)
     m.failPageAlloc.minOrder = 3
-    m.failPageAlloc.failNth = 1                 // fail the first order >= 3 allocation
+    m.failPageAlloc.failNth = 1  // fail the first order >= 3 allocation
     let nc = m.pageFragCacheCreate(name: "t")
     let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     let c = m.pageFragCache(nc)
     #expect(c.order == 0)
     #expect(c.stats.refillsOrder0 == 1 && c.stats.refillsHighOrder == 0)
     #expect(m.failPageAlloc.injected == 1)
-    #expect(m.warnings.isEmpty)                 // the order-3 try is __GFP_NOWARN
+    #expect(m.warnings.isEmpty)  // the order-3 try is __GFP_NOWARN
     // A 4096-byte page holds two 1920-byte fragments.
     let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     #expect(m.virt_to_head_page(a) == m.virt_to_head_page(b))
     #expect(m.page_frag_cache_full(nc, fragsz: 1920))
-    m.page_frag_free(a); m.page_frag_free(b)
+    m.page_frag_free(a)
+    m.page_frag_free(b)
     // The next refill succeeds at order 3 again; the order-0 page is reused first.
     let d = try #require(m.page_frag_alloc(nc, 4096, .GFP_ATOMIC))
     #expect(m.pageFragCache(nc).stats.reuses == 1 && m.pageFragCache(nc).order == 0)
@@ -196,7 +202,8 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     #expect(m.page_is_pfmemalloc(m.virt_to_head_page(a)))
     #expect(m.pageFragCache(nc).order == 0)
     let b = try #require(m.page_frag_alloc(nc, 1920, [.GFP_ATOMIC, .__GFP_MEMALLOC]))
-    m.page_frag_free(a); m.page_frag_free(b)
+    m.page_frag_free(a)
+    m.page_frag_free(b)
     m.lowMemoryMode = false
     let c = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     #expect(m.pageFragCache(nc).stats.pfmemallocFreed == 1)
@@ -222,13 +229,13 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     let nc = m.pageFragCacheCreate(name: "t")
     let frags = try (0..<3).map { _ in try #require(m.page_frag_alloc(nc, 1000, .GFP_ATOMIC)) }
     let page = m.virt_to_head_page(frags[0])
-    m.page_frag_cache_destroy(nc)            // seed alias of page_frag_cache_drain
+    m.page_frag_cache_destroy(nc)  // seed alias of page_frag_cache_drain
     #expect(m.pageFragCache(nc).encodedPage == 0)
-    #expect(m.page_ref_count(page) == 3)       // 32769 - 32766 returned bias
+    #expect(m.page_ref_count(page) == 3)  // 32769 - 32766 returned bias
     #expect(!m.page(page).isFree)
     for f in frags { m.page_frag_free(f) }
     #expect(m.page(page).isFree && m.freePages == m.totalPages)
-    #expect(m.page_frag_cache_full(nc, fragsz: 1))   // no page: the next allocation refills
+    #expect(m.page_frag_cache_full(nc, fragsz: 1))  // no page: the next allocation refills
 }
 
 @Test func freeThroughAnInteriorAddress() throws {
@@ -238,7 +245,7 @@ func order0FallbackUnderInjectedOrder3Failure(algorithm: PageFragAlgorithm) thro
     let a = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     let b = try #require(m.page_frag_alloc(nc, 1920, .GFP_ATOMIC))
     let page = m.virt_to_head_page(a)
-    m.page_frag_free(b + 1919)               // last byte of b
+    m.page_frag_free(b + 1919)  // last byte of b
     m.page_frag_free(a + 100)
     #expect(m.page_ref_count(page) - Int(m.pageFragCache(nc).pagecntBias) == 0)
     #expect(m.checker.reports.isEmpty)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelMemory
 
 // The slab/kmalloc fast paths and the checker's shadow fast path must give
@@ -16,14 +17,22 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
         // include/linux/slab.h __kmalloc_index(): 96 and 192 are indexes 1
         // and 2, otherwise the power of two ceil(log2(size)), at least 3.
         let reference: Int
-        if size <= 8 { reference = 3 }
-        else if size > 64 && size <= 96 { reference = 1 }
-        else if size > 128 && size <= 192 { reference = 2 }
-        else { var i = 4; while (1 << i) < size { i += 1 }; reference = i }
+        if size <= 8 {
+            reference = 3
+        } else if size > 64 && size <= 96 {
+            reference = 1
+        } else if size > 128 && size <= 192 {
+            reference = 2
+        } else {
+            var i = 4
+            while (1 << i) < size { i += 1 }
+            reference = i
+        }
         #expect(m.kmalloc_index(size) == reference, "kmalloc_index(\(size))")
         let cls = kmallocInfoSizes.first { $0 >= size }!
         #expect(m.kmalloc_size_roundup(size) == cls, "kmalloc_size_roundup(\(size))")
-        #expect(MemorySystem.kmallocClassSize(m.kmalloc_index(size)) == MemorySystem.kmallocSizes[m.kmalloc_index(size)])
+        #expect(
+            MemorySystem.kmallocClassSize(m.kmalloc_index(size)) == MemorySystem.kmallocSizes[m.kmalloc_index(size)])
     }
 }
 
@@ -87,7 +96,12 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
 }
 
 @Test func firstBadByteFastPathAgreesWithTheFullScan() throws {
-    let m = MemorySystem(config: { var c = KernelConfig(); c.memorySize = 1 << 20; return c }())
+    let m = MemorySystem(
+        config: {
+            var c = KernelConfig()
+            c.memorySize = 1 << 20
+            return c
+        }())
     // A mix of shadow codes: live objects with partial granules, redzones,
     // freed objects, free pages, the last page of RAM.
     var live: [KernelAddress] = []
@@ -111,7 +125,9 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
         for _ in 0..<8 { sizes.append(Int(rng.next() % 2100)) }
         for size in sizes {
             guard m.isValid(start), size == 0 || m.isValid(start + (size - 1)) else { continue }
-            let fast = m.firstBadByte(start, size), slow = m.firstBadByteSlow(start, size), ref = byteByByte(start, size)
+            let fast = m.firstBadByte(start, size)
+            let slow = m.firstBadByteSlow(start, size)
+            let ref = byteByByte(start, size)
             #expect(fast?.0 == ref?.0 && fast?.1 == ref?.1, "firstBadByte(\(start), \(size))")
             #expect(slow?.0 == ref?.0 && slow?.1 == ref?.1, "firstBadByteSlow(\(start), \(size))")
         }
@@ -164,7 +180,8 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
 /// a / d for every u32 a; `__obj_to_index` relies on it for slab frees.
 @Test func reciprocalDivideIsExactDivision() {
     var rng = SystemRandomNumberGenerator()
-    let divisors: [UInt32] = Array(1...4096) + [4097, 8192, 12288, 32768, 65535, 65536, 1 << 20, (1 << 31) - 1, 1 << 31]
+    let divisors: [UInt32] =
+        Array(1...4096) + [4097, 8192, 12288, 32768, 65535, 65536, 1 << 20, (1 << 31) - 1, 1 << 31]
     for d in divisors {
         let r = ReciprocalValue(d)
         // Around multiples of d inside a costly-order slab, and random u32s.
@@ -173,7 +190,10 @@ private let kmallocInfoSizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 204
         }
         for _ in 0..<16 {
             let a = UInt32.random(in: 0...UInt32.max, using: &rng)
-            if r.divide(a) != a / d { Issue.record("reciprocal_divide(\(a), \(d)) = \(r.divide(a)), not \(a / d)"); break }
+            if r.divide(a) != a / d {
+                Issue.record("reciprocal_divide(\(a), \(d)) = \(r.divide(a)), not \(a / d)")
+                break
+            }
         }
         #expect(r.divide(UInt32.max) == UInt32.max / d)
     }

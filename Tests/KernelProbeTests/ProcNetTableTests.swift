@@ -1,6 +1,6 @@
+import KernelProbe
 import KernelReference
 import Testing
-import KernelProbe
 
 @Suite struct ProcNetTableTests {
     // Lines as /proc/net/udp and udp6 print them (udp4_format_sock, __ip6_dgram_sock_seq_show).

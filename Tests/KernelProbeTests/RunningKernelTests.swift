@@ -1,6 +1,6 @@
+import KernelProbe
 import KernelReference
 import Testing
-import KernelProbe
 
 @Test func runningKernelReportsARelease() {
     let kernel = RunningKernel.current()

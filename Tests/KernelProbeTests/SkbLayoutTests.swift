@@ -1,6 +1,6 @@
+import KernelProbe
 import KernelReference
 import Testing
-import KernelProbe
 
 @Suite struct SkbLayoutTests {
     let layout = SkbLayout.firecracker6_18
@@ -14,10 +14,10 @@ import KernelProbe
 
     @Test func headSizing() {
         #expect(layout.skbMaxAlloc == 16064)
-        #expect(layout.headObjectSize(request: 59) == 576)     // small head
-        #expect(layout.headObjectSize(request: 256) == 576)    // 256 + 320 = 576 still fits
-        #expect(layout.headObjectSize(request: 257) == 1024)   // 320 + 320 = 640 → kmalloc-1k
-        #expect(layout.headObjectSize(request: 8059) == 16384) // past kmalloc-8k: order-2 pages
+        #expect(layout.headObjectSize(request: 59) == 576)  // small head
+        #expect(layout.headObjectSize(request: 256) == 576)  // 256 + 320 = 576 still fits
+        #expect(layout.headObjectSize(request: 257) == 1024)  // 320 + 320 = 640 → kmalloc-1k
+        #expect(layout.headObjectSize(request: 8059) == 16384)  // past kmalloc-8k: order-2 pages
         #expect(layout.allocTruesize(request: 59) == 832)
     }
 

@@ -1,7 +1,7 @@
+import KernelMemory
+import KernelProbe
 import KernelReference
 import Testing
-import KernelProbe
-import KernelMemory
 
 @Suite struct SlabInfoTests {
     static let text = """
@@ -20,14 +20,18 @@ import KernelMemory
         let caches = SlabInfo.parse(Self.text)
         #expect(caches.count == 7)
         let small = try #require(caches.first { $0.name == "skbuff_small_head" })
-        #expect(small == SlabCacheInfo(name: "skbuff_small_head", activeObjects: 28, totalObjects: 28,
-                                       objectSize: 576, objectsPerSlab: 14, pagesPerSlab: 2))
+        #expect(
+            small
+                == SlabCacheInfo(
+                    name: "skbuff_small_head", activeObjects: 28, totalObjects: 28,
+                    objectSize: 576, objectsPerSlab: 14, pagesPerSlab: 2))
     }
 
     @Test func snapshotPicksSkbCachesAndPlainKmalloc() {
-        let snap = KernelSnapshot(kernel: RunningKernel(release: "6.18.44", machine: "x86_64"),
-                                  pageSize: 4096, maxSkbFrags: 17, loopbackMTU: 65536,
-                                  slabs: SlabInfo.parse(Self.text))
+        let snap = KernelSnapshot(
+            kernel: RunningKernel(release: "6.18.44", machine: "x86_64"),
+            pageSize: 4096, maxSkbFrags: 17, loopbackMTU: 65536,
+            slabs: SlabInfo.parse(Self.text))
         #expect(snap.skbuffSmallHead?.objectSize == 576)
         #expect(snap.skbuffHeadCache?.objectSize == 256)
         #expect(snap.skbuffFcloneCache == nil)  // merged away by SLUB here
@@ -52,15 +56,20 @@ import KernelMemory
 /// 14ad6ed30a10 backport of 6.12.y/6.13.y from the small-head size: 640 is
 /// v6.12 as tagged (SKB_HEAD_ALIGN(MAX_TCP_HEADER), rx bound SKB_WITH_OVERHEAD(1024)),
 /// 704 the backport (both rules of 14ad6ed30a10); 6.1 has no small-head cache.
-@Test(arguments: [("6.12.3", 640, false, 176), ("6.12.20", 704, true, 176), ("6.18.44-fc", 576, true, 32), ("6.1.100", nil, false, 176)])
+@Test(arguments: [
+    ("6.12.3", 640, false, 176), ("6.12.20", 704, true, 176), ("6.18.44-fc", 576, true, 32),
+    ("6.1.100", nil, false, 176),
+])
 func runningProfileFollowsReleaseAndBackport(release: String, smallHead: Int?, newRule: Bool, maxHeader: Int) throws {
     func cache(_ name: String, _ size: Int) -> SlabCacheInfo {
-        SlabCacheInfo(name: name, activeObjects: 1, totalObjects: 1, objectSize: size, objectsPerSlab: 1, pagesPerSlab: 1)
+        SlabCacheInfo(
+            name: name, activeObjects: 1, totalObjects: 1, objectSize: size, objectsPerSlab: 1, pagesPerSlab: 1)
     }
     var slabs = [cache("skbuff_head_cache", 256)]
     if let smallHead { slabs.append(cache("skbuff_small_head", smallHead)) }
-    let snapshot = KernelSnapshot(kernel: RunningKernel(release: release, machine: "x86_64"), pageSize: 4096,
-                                  maxSkbFrags: 17, loopbackMTU: 65536, slabs: slabs)
+    let snapshot = KernelSnapshot(
+        kernel: RunningKernel(release: release, machine: "x86_64"), pageSize: 4096,
+        maxSkbFrags: 17, loopbackMTU: 65536, slabs: slabs)
     let p = try #require(KernelProfile(snapshot: snapshot))
     #expect(p.rxKmallocUsesSmallHeadBound == newRule)
     #expect(p.config.skbSmallHeadCacheSize == (smallHead ?? 0))

@@ -1,6 +1,6 @@
+import KernelProbe
 import KernelReference
 import Testing
-import KernelProbe
 
 @Suite(.serialized) struct TCPLiveTests {
     static let v4 = TCPTruesizeProbe.isAvailable(.ipv4)
@@ -12,7 +12,9 @@ import KernelProbe
         // (MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER) = 192 here) + struct sk_buff.
         let layout = SkbLayout(snapshot: .current()) ?? .firecracker6_18
         let skbOverhead = layout.allocTruesize(request: 192)
-        print("kernel \(RunningKernel.current().release) — loopback TCP \(family.rawValue), TCP_NODELAY, \(probe.sendsPerSize) sends/size, receiver never reads")
+        print(
+            "kernel \(RunningKernel.current().release) — loopback TCP \(family.rawValue), TCP_NODELAY, \(probe.sendsPerSize) sends/size, receiver never reads"
+        )
         print("send  rmem growth per send  (new skbs per send, overhead \(skbOverhead))  rx_queue bytes")
         for size in TCPTruesizeProbe.standardSizes {
             let m = try probe.measure(sendSize: size, family: family)

@@ -1,8 +1,8 @@
-import TestSupport
-import Testing
 import KernelMemory
 import Release
 import SkbModel
+import TestSupport
+import Testing
 import Trace
 
 @Suite struct PipelineTests {
@@ -21,14 +21,20 @@ import Trace
 
     @Test func kernelOrderStageSequence() throws {
         let (sim, p, rec, skb) = try setup(.kernel)
-        #expect(p.stageNames == ["unref", "trace", "destructor", "data_unref", "frag_unref", "list_free", "head_free", "skb_free"])
+        #expect(
+            p.stageNames == [
+                "unref", "trace", "destructor", "data_unref", "frag_unref", "list_free", "head_free", "skb_free",
+            ])
         let s = sim.sockets.makeSocket()
         try sim.skb_set_owner_r(skb, socket: s)
         let n = rec.events.count
         try p.consume_skb(skb)
-        #expect(kinds(rec, from: n) == ["consume", "destructor", "frag_unref", "frag_unref", "list_free",
-                                       "drop", "frag_unref", "head_free", "skb_free",
-                                       "head_free", "skb_free"])
+        #expect(
+            kinds(rec, from: n) == [
+                "consume", "destructor", "frag_unref", "frag_unref", "list_free",
+                "drop", "frag_unref", "head_free", "skb_free",
+                "head_free", "skb_free",
+            ])
         // The frag_list member is traced with NOT_SPECIFIED (kernel quirk).
         let member = rec.events[n...].first { $0.kind == .drop }!
         #expect(member.reason == SkbDropReason.notSpecified.rawValue && "\(member.function)" == "kfree_skb_list_reason")
@@ -57,8 +63,11 @@ import Trace
 
     @Test func seedOrderStageSequence() throws {
         let (sim, p, rec, skb) = try setup(.seed)
-        #expect(p.stageNames == ["unref", "trace", "hook", "frag_destructors", "destructor", "data_unref", "frag_unref",
-                                 "list_free", "head_free", "skb_free"])
+        #expect(
+            p.stageNames == [
+                "unref", "trace", "hook", "frag_destructors", "destructor", "data_unref", "frag_unref",
+                "list_free", "head_free", "skb_free",
+            ])
         p.hooks.register(NetfilterHook(name: "seed_ipv4", family: .ipv4, point: .preRouting) { _ in .accept })
         p.hooks.register(NetfilterHook(name: "seed_ipv6", family: .ipv6, point: .preRouting) { _ in .accept })
         var fragCalls: [Int] = []
@@ -67,26 +76,31 @@ import Trace
         try sim.skb_set_owner_r(skb, socket: s)
         let n = rec.events.count
         try p.consume_skb(skb)
-        #expect(kinds(rec, from: n) == ["consume", "hook_verdict", "hook_verdict", "destructor", "destructor", "destructor",
-                                       "frag_unref", "frag_unref", "list_free",
-                                       "drop", "hook_verdict", "hook_verdict", "destructor", "frag_unref", "head_free", "skb_free",
-                                       "head_free", "skb_free"])
+        #expect(
+            kinds(rec, from: n) == [
+                "consume", "hook_verdict", "hook_verdict", "destructor", "destructor", "destructor",
+                "frag_unref", "frag_unref", "list_free",
+                "drop", "hook_verdict", "hook_verdict", "destructor", "frag_unref", "head_free", "skb_free",
+                "head_free", "skb_free",
+            ])
         #expect(fragCalls == [0, 1, 0])
         sim.drainCaches()
-        try sim.memory.expectNoLeaks()   // head free kept although the seed omits it
+        try sim.memory.expectNoLeaks()  // head free kept although the seed omits it
         #expect(sim.memory.checker.reports.isEmpty)
     }
 
     @Test func customStageAndReorder() throws {
         let (sim, p, rec, skb) = try setup(.kernel)
         var seen: [String] = []
-        p.insert(.custom(CustomReleaseStage(name: "audit") { ctx in
-            seen.append("\(ctx.skb.index):\(ctx.reason.rawValue)")
-            return .continue
-        }), before: "skb_free")
+        p.insert(
+            .custom(
+                CustomReleaseStage(name: "audit") { ctx in
+                    seen.append("\(ctx.skb.index):\(ctx.reason.rawValue)")
+                    return .continue
+                }), before: "skb_free")
         #expect(p.stageNames.suffix(2) == ["audit", "skb_free"])
         try p.kfree_skb_reason(skb, sim.reasons.netfilterDrop)
-        #expect(seen.count == 2)   // member then head
+        #expect(seen.count == 2)  // member then head
         #expect(rec.events.last?.kind == .skbFree)
         p.remove(named: "audit")
         #expect(!p.stageNames.contains("audit"))
@@ -98,10 +112,10 @@ import Trace
         let p = ReleasePipeline(sim: sim)
         let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb)
         try p.skb_get(skb)
-        try p.kfree_skb(skb)                       // users 2 → 1: nothing freed
+        try p.kfree_skb(skb)  // users 2 → 1: nothing freed
         #expect(sim.isLive(skb) && rec.events.last?.kind == .unref)
         let clone = try #require(try sim.skb_clone(skb))
-        try p.consume_skb(skb)                     // dataref 2 → 1: struct freed, data kept
+        try p.consume_skb(skb)  // dataref 2 → 1: struct freed, data kept
         #expect(!sim.isLive(skb))
         #expect(kinds(rec).suffix(3) == ["consume", "data_unref", "skb_free"])
         #expect(try sim.bytes(clone).count == 986)  // data still readable via the clone
@@ -156,7 +170,9 @@ import Trace
         let small = RxDriver(sim: SkbSim(), options: o)
         small.sim.beginPacket(index: 0, timestampNanoseconds: 0)
         let f = patternFrame(100)
-        #expect(throws: SkbError.self) { _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet) } }
+        #expect(throws: SkbError.self) {
+            _ = try f.withUnsafeBytes { try small.receive(bytes: $0, linkType: .ethernet) }
+        }
         try sim.kfree_skb(skb)
     }
 }

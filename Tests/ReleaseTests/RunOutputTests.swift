@@ -1,14 +1,16 @@
 import Foundation
-import TestSupport
-import Testing
 import Release
 import SkbModel
+import TestSupport
+import Testing
 import Trace
 
 /// Golden trace output of whole runs. Regenerate with
 /// `SKBSIM_UPDATE_GOLDEN=1 swift test --filter RunOutputTests`.
 @Suite struct RunOutputTests {
-    func trace(_ format: TraceFormat, sample: String = "icmp-echo.pcap", order: ReleaseOrder = .kernel) throws -> (String, RunStatistics) {
+    func trace(
+        _ format: TraceFormat, sample: String = "icmp-echo.pcap", order: ReleaseOrder = .kernel
+    ) throws -> (String, RunStatistics) {
         let out = TraceOutput.memory()
         var o = PacketRunOptions()
         o.releaseOrder = order
@@ -80,7 +82,13 @@ import Trace
         #expect(!rec.events.contains { $0.kind == .drop })
         #expect(stats.verdict.isClean, "\(stats.verdict.fullText)")
         // Same seed, same run.
-        let again = try PacketRun.run(path: Repository.sample("tcp-bulk.pcap"), options: { var c = o; c.sink = nil; return c }())
+        let again = try PacketRun.run(
+            path: Repository.sample("tcp-bulk.pcap"),
+            options: {
+                var c = o
+                c.sink = nil
+                return c
+            }())
         #expect(again.rxDropped == stats.rxDropped)
     }
 
@@ -93,7 +101,10 @@ import Trace
     }
 
     @Test func everySampleEveryPathIsClean() throws {
-        for sample in ["tcp-handshake.pcap", "udp-dns.pcap", "ipv6-tcp.pcap", "vlan.pcap", "linux-sll2.pcap", "raw-ip.pcap", "null-loopback.pcap", "ns-timestamps.pcapng"] {
+        for sample in [
+            "tcp-handshake.pcap", "udp-dns.pcap", "ipv6-tcp.pcap", "vlan.pcap", "linux-sll2.pcap", "raw-ip.pcap",
+            "null-loopback.pcap", "ns-timestamps.pcapng",
+        ] {
             for path in RxPath.allCases {
                 for order in ReleaseOrder.allCases {
                     var o = PacketRunOptions()
@@ -118,9 +129,13 @@ import Trace
     @Test func groOnWithAPassThroughEngine() throws {
         var o = PacketRunOptions()
         o.gro = true
-        var received = 0, flushes = 0
+        var received = 0
+        var flushes = 0
         o.groEntryPoints = GROEntryPoints(
-            receive: { _, skb, deliver throws(SkbError) in received += 1; try deliver(skb) },
+            receive: { _, skb, deliver throws(SkbError) in
+                received += 1
+                try deliver(skb)
+            },
             flush: { _, _ in flushes += 1 })
         o.napiBudget = 4
         let stats = try PacketRun.run(path: Repository.sample("icmp-echo.pcap"), options: o)
@@ -139,9 +154,11 @@ import Trace
 }
 
 func firstDiff(_ a: String, _ b: String) -> String {
-    let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
+    let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+    let y = b.split(separator: "\n", omittingEmptySubsequences: false)
     for i in 0..<max(x.count, y.count) {
-        let l = i < x.count ? String(x[i]) : "<eof>", r = i < y.count ? String(y[i]) : "<eof>"
+        let l = i < x.count ? String(x[i]) : "<eof>"
+        let r = i < y.count ? String(y[i]) : "<eof>"
         if l != r { return "line \(i + 1): got \(l) expected \(r)" }
     }
     return "none"

@@ -1,8 +1,8 @@
-import TestSupport
-import Testing
 import KernelMemory
 import Release
 import SkbModel
+import TestSupport
+import Testing
 import Trace
 
 /// Each seeded bug is caught and reported in the kernel's words.
@@ -15,7 +15,10 @@ import Trace
         #expect(throws: SkbError.self) { try p.kfree_skb(skb) }
         let r = try #require(sim.memory.checker.reports.first)
         #expect(r.kind == .slabUseAfterFree)
-        #expect(r.text.hasPrefix("==================================================================\nBUG: KASAN: slab-use-after-free in kfree_skb_reason"))
+        #expect(
+            r.text.hasPrefix(
+                "==================================================================\nBUG: KASAN: slab-use-after-free in kfree_skb_reason"
+            ))
         #expect(r.text.contains("which belongs to the cache skbuff_cache"))
     }
 
@@ -26,7 +29,8 @@ import Trace
         let data = try sim.skb(skb).dataPointer
         try p.consume_skb(skb)
         #expect(throws: SkbError.self) { _ = try sim.bytes(skb) }
-        #expect(sim.memory.checker.reports.last?.text.contains("BUG: KASAN: slab-use-after-free in skb_copy_bits") == true)
+        #expect(
+            sim.memory.checker.reports.last?.text.contains("BUG: KASAN: slab-use-after-free in skb_copy_bits") == true)
         // Reading the freed head directly: KASAN use-after-free on the page fragment.
         var b = [UInt8](repeating: 0, count: 8)
         _ = b.withUnsafeMutableBytes { sim.memory.copyOut(from: data, into: $0) }
@@ -62,11 +66,11 @@ import Trace
         let sim = SkbSim()
         let p = ReleasePipeline(sim: sim)
         let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb)
-        try sim.skb_release_data(skb, sim.reasons.notSpecified)     // the extra release
+        try sim.skb_release_data(skb, sim.reasons.notSpecified)  // the extra release
         try p.kfree_skb(skb)
         let r = try #require(sim.memory.checker.reports.first)
         #expect(r.text.contains("WARNING: skb_release_data: dataref underflow"))
-        #expect(sim.memory.checker.reports(of: .doubleFree).isEmpty)   // reported, not freed twice
+        #expect(sim.memory.checker.reports(of: .doubleFree).isEmpty)  // reported, not freed twice
         sim.drainCaches()
         try sim.memory.expectNoLeaks()
     }
@@ -76,9 +80,9 @@ import Trace
         let p = ReleasePipeline(sim: sim)
         let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb)
         let clone = try #require(try sim.skb_clone(skb))
-        #expect(try !sim.skb_data_unref(clone))    // extra: 2 → 1 (not yet an error)
-        try p.kfree_skb(skb)                      // the last reference: data freed
-        try p.kfree_skb(clone)                    // clone's own release: underflow
+        #expect(try !sim.skb_data_unref(clone))  // extra: 2 → 1 (not yet an error)
+        try p.kfree_skb(skb)  // the last reference: data freed
+        try p.kfree_skb(clone)  // clone's own release: underflow
         #expect(sim.memory.checker.reports.contains { $0.text.contains("dataref underflow") })
     }
 
@@ -89,11 +93,14 @@ import Trace
         let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb)
         try sim.skb_set_owner_r(skb, socket: s)
         let b = try sim.skb(skb)
-        sim.runDestructor(b.destructor, truesize: Int(b.truesize))   // buggy direct skb->destructor(skb)
-        try p.consume_skb(skb)                                     // runs it again in skb_release_head_state
+        sim.runDestructor(b.destructor, truesize: Int(b.truesize))  // buggy direct skb->destructor(skb)
+        try p.consume_skb(skb)  // runs it again in skb_release_head_state
         let f = try #require(sim.sockets.findings.first)
         #expect(f.kind == .rmemUnderflow)
-        #expect(f.text.hasPrefix("WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))"))
+        #expect(
+            f.text.hasPrefix(
+                "WARNING: CPU: 0 PID: 0 at net/ipv4/af_inet.c inet_sock_destruct: WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc))"
+            ))
         #expect(f.text.contains("destructor run twice"))
     }
 
@@ -103,7 +110,7 @@ import Trace
         let rec = EventRecorder()
         o.sink = rec
         let stats = try PacketRun.run(path: Repository.sample("icmp-echo.pcap"), options: o)
-        #expect(stats.dropCount("NETFILTER_DROP") == 6)   // 6 IPv4 packets; the 2 ICMPv6 delivered
+        #expect(stats.dropCount("NETFILTER_DROP") == 6)  // 6 IPv4 packets; the 2 ICMPv6 delivered
         #expect(stats.delivered == 2 && stats.hookDrops == 6)
         let drop = try #require(rec.events.first { $0.kind == .drop })
         #expect(drop.reason == SkbDropReason.netfilterDrop.rawValue)
@@ -133,7 +140,11 @@ import Trace
         var queued: [SkbID] = []
         for k in 0..<3 {
             let skb = try sim.receiveFrame(1000, path: .netdevAllocSkb, index: k)
-            if try sim.__udp_enqueue_schedule_skb(skb, socket: sk) { queued.append(skb) } else { try sim.kfree_skb_reason(skb, sim.reasons.socketRcvbuff) }
+            if try sim.__udp_enqueue_schedule_skb(skb, socket: sk) {
+                queued.append(skb)
+            } else {
+                try sim.kfree_skb_reason(skb, sim.reasons.socketRcvbuff)
+            }
         }
         let truesize = Int(try sim.skb(queued[0]).truesize)
         #expect(queued.count == 3000 / truesize)

@@ -20,9 +20,11 @@ import Trace
 /// nothing leaks.
 @Suite("fault injection through PacketRun")
 struct FaultInjectionTests {
-    static let samples = ["tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap", "vlan.pcap",
-                          "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap", "null-loopback.pcap",
-                          "ns-timestamps.pcapng"]
+    static let samples = [
+        "tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap", "vlan.pcap",
+        "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap", "null-loopback.pcap",
+        "ns-timestamps.pcapng",
+    ]
 
     /// Counts what a run did besides its statistics.
     final class Tally: EventSink {
@@ -34,8 +36,11 @@ struct FaultInjectionTests {
         init(table: SkbDropReasonTable) { self.table = table }
         func receive(_ e: SkbEvent) {
             guard e.kind == .drop || e.kind == .consume else { return }
-            if "\(e.function)" == "kfree_skb_list_reason" { listMemberFrees += 1 }
-            else if e.kind == .drop && otherDrops.count < 5 { otherDrops.append("\(e.function): \(table.displayName(of: e.reason))") }
+            if "\(e.function)" == "kfree_skb_list_reason" {
+                listMemberFrees += 1
+            } else if e.kind == .drop && otherDrops.count < 5 {
+                otherDrops.append("\(e.function): \(table.displayName(of: e.reason))")
+            }
         }
     }
 
@@ -48,8 +53,10 @@ struct FaultInjectionTests {
 
     /// One whole run with the checks every run must pass.
     @discardableResult
-    static func run(_ path: String, rx: RxPath, gro: Bool, page: FailureSpec?, slab: FailureSpec?,
-                    _ label: @autoclosure () -> String) throws -> Outcome {
+    static func run(
+        _ path: String, rx: RxPath, gro: Bool, page: FailureSpec?, slab: FailureSpec?,
+        _ label: @autoclosure () -> String
+    ) throws -> Outcome {
         var o = PacketRunOptions()
         o.rxPath = rx
         o.gro = gro
@@ -71,8 +78,10 @@ struct FaultInjectionTests {
         #expect(UInt64(tally.listMemberFrees) == stats.fragListMemberFrees, "\(what)")
         #expect(stats.totalDrops == 0, "\(what): \(stats.drops)")
         #expect(stats.rxDropped == stats.rxAllocFailed, "\(what)")
-        #expect(stats.packets == stats.delivered + merged + stats.rxDropped,
-                "\(what): \(stats.packets) packets, \(stats.delivered) delivered, \(merged) merged, \(stats.rxDropped) rx_dropped")
+        #expect(
+            stats.packets == stats.delivered + merged + stats.rxDropped,
+            "\(what): \(stats.packets) packets, \(stats.delivered) delivered, \(merged) merged, \(stats.rxDropped) rx_dropped"
+        )
         #expect(UInt64(stats.delivered) == stats.consumed, "\(what)")
         #expect(run.sim.liveCount == 0, "\(what)")
         if page == nil && slab == nil { #expect(stats.rxDropped == 0, "\(what)") }
@@ -88,27 +97,35 @@ struct FaultInjectionTests {
 
     @Test("every sample × rx path × GRO × random failure rates", arguments: RxPath.allCases)
     func samplesRandomFailures(rx: RxPath) throws {
-        var injected = 0, dropped = 0, runs = 0
+        var injected = 0
+        var dropped = 0
+        var runs = 0
         for name in Self.samples {
             for gro in [false, true] {
                 for (page, slab) in Self.specs {
-                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: page, slab: slab,
-                                         "\(name) \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))")
+                    let r = try Self.run(
+                        Repository.sample(name), rx: rx, gro: gro, page: page, slab: slab,
+                        "\(name) \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))"
+                    )
                     injected += r.injected
                     dropped += r.rxDropped
                     runs += 1
                 }
             }
         }
-        #expect(injected > 0 && dropped > 0, "\(rx): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
-        print("fault injection, samples, \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
+        #expect(
+            injected > 0 && dropped > 0, "\(rx): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
+        print(
+            "fault injection, samples, \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped"
+        )
     }
 
     /// Every allocation of a run failed in turn, one per run (fail-nth), on
     /// small samples: every failure point of every rx path is reached.
     @Test("every single allocation failure point (nth) on small samples", arguments: RxPath.allCases)
     func everyFailurePoint(rx: RxPath) throws {
-        var runs = 0, dropped = 0
+        var runs = 0
+        var dropped = 0
         for name in ["icmp-echo.pcap", "tcp-handshake.pcap", "jumbo-9000.pcap"] {
             for gro in [false, true] {
                 // Count the eligible calls of a clean run (an nth beyond them never fires).
@@ -126,13 +143,17 @@ struct FaultInjectionTests {
                 let pageCalls = counter.sim.memory.failPageAlloc.eligibleCalls
                 #expect(slabCalls > 0 && pageCalls > 0)
                 for n in 1...max(1, slabCalls) {
-                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n), "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
+                    let r = try Self.run(
+                        Repository.sample(name), rx: rx, gro: gro, page: nil, slab: .nth(n),
+                        "\(name) \(rx.rawValue) gro \(gro) slab nth \(n)")
                     #expect(r.stats.injectedSlabFailures == 1)
                     dropped += r.rxDropped
                     runs += 1
                 }
                 for n in 1...max(1, pageCalls) {
-                    let r = try Self.run(Repository.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil, "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
+                    let r = try Self.run(
+                        Repository.sample(name), rx: rx, gro: gro, page: .nth(n), slab: nil,
+                        "\(name) \(rx.rawValue) gro \(gro) page nth \(n)")
                     #expect(r.stats.injectedPageFailures == 1)
                     dropped += r.rxDropped
                     runs += 1
@@ -150,18 +171,30 @@ struct FaultInjectionTests {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("skbsim-faults-\(getpid())")
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let path = scratch.appendingPathComponent("mixed.pcap").path
-        let a = MACAddress(0x02_00_00_00_00_01), b = MACAddress(0x02_00_00_00_00_02)
+        let a = MACAddress(0x02_00_00_00_00_01)
+        let b = MACAddress(0x02_00_00_00_00_02)
         func flow(_ n: UInt8, v6: Bool = false, mtu: Int = 1500, timestamps: Bool = true) -> TCPFlow {
-            TCPFlow(client: .init(mac: a, address: v6 ? .v6(IPv6Address(high: 0x2001_0db8_0000_0000, low: UInt64(n))) : .v4(IPv4Address(192, 0, 2, n)),
-                                  port: 50000 + UInt16(n)),
-                    server: .init(mac: b, address: v6 ? .v6(IPv6Address(high: 0x2001_0db8_0001_0000, low: 0x10)) : .v4(IPv4Address(198, 51, 100, 10)),
-                                  port: 443),
-                    mtu: mtu, timestamps: timestamps)
+            TCPFlow(
+                client: .init(
+                    mac: a,
+                    address: v6
+                        ? .v6(IPv6Address(high: 0x2001_0db8_0000_0000, low: UInt64(n)))
+                        : .v4(IPv4Address(192, 0, 2, n)),
+                    port: 50000 + UInt16(n)),
+                server: .init(
+                    mac: b,
+                    address: v6
+                        ? .v6(IPv6Address(high: 0x2001_0db8_0001_0000, low: 0x10)) : .v4(IPv4Address(198, 51, 100, 10)),
+                    port: 443),
+                mtu: mtu, timestamps: timestamps)
         }
         var flows = [flow(1), flow(2, timestamps: false), flow(3, v6: true), flow(4, mtu: 9000)]
         var writer = PcapWriter(linkType: 1, snapLength: 65535)
         var t = SampleCatalog.baseTimestamp
-        func record(_ frame: [UInt8]) { writer.append(frame, timestamp: t); t += 7_000 }
+        func record(_ frame: [UInt8]) {
+            writer.append(frame, timestamp: t)
+            t += 7_000
+        }
         for k in flows.indices {
             flows[k].now = t
             for f in flows[k].handshake() { record(f) }
@@ -170,20 +203,26 @@ struct FaultInjectionTests {
             let k = round % flows.count
             flows[k].now = t
             let size = round % 13 == 0 ? 1 + round % 700 : flows[k].segmentPayload
-            record(flows[k].send(TCPFlow.pattern(count: size, seed: UInt32(round)), from: .serverToClient, push: round % 16 == 15))
+            record(
+                flows[k].send(
+                    TCPFlow.pattern(count: size, seed: UInt32(round)), from: .serverToClient, push: round % 16 == 15))
             if round % 2 == 1 { record(flows[k].acknowledge(from: .clientToServer)) }
             if round % 3 == 0 {
-                let udp = Packet(link: .ethernet(EthernetHeader(destination: b, source: a)),
-                                 network: .ipv4(IPv4Header(source: IPv4Address(192, 0, 2, 9), destination: IPv4Address(198, 51, 100, 53))),
-                                 transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 53)),
-                                 payload: TCPFlow.pattern(count: (round * 37) % 1473, seed: UInt32(round)))
+                let udp = Packet(
+                    link: .ethernet(EthernetHeader(destination: b, source: a)),
+                    network: .ipv4(
+                        IPv4Header(source: IPv4Address(192, 0, 2, 9), destination: IPv4Address(198, 51, 100, 53))),
+                    transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 53)),
+                    payload: TCPFlow.pattern(count: (round * 37) % 1473, seed: UInt32(round)))
                 record(udp.encode())
             }
             if round % 10 == 0 {
-                let echo = Packet(link: .ethernet(EthernetHeader(destination: b, source: a)),
-                                  network: .ipv4(IPv4Header(source: IPv4Address(192, 0, 2, 1), destination: IPv4Address(198, 51, 100, 10))),
-                                  transport: .echo(ICMPEcho(identifier: 7, sequence: UInt16(round))),
-                                  payload: TCPFlow.pattern(count: 56, seed: 1))
+                let echo = Packet(
+                    link: .ethernet(EthernetHeader(destination: b, source: a)),
+                    network: .ipv4(
+                        IPv4Header(source: IPv4Address(192, 0, 2, 1), destination: IPv4Address(198, 51, 100, 10))),
+                    transport: .echo(ICMPEcho(identifier: 7, sequence: UInt16(round))),
+                    payload: TCPFlow.pattern(count: 56, seed: 1))
                 record(echo.encode())
             }
         }
@@ -201,16 +240,24 @@ struct FaultInjectionTests {
         let clean = try Self.run(path, rx: rx, gro: true, page: nil, slab: nil, "mixed \(rx.rawValue) no faults")
         #expect(clean.stats.packets > 2000)
         #expect(clean.merged > 0, "GRO merged nothing")
-        var injected = 0, dropped = 0, runs = 0
+        var injected = 0
+        var dropped = 0
+        var runs = 0
         for gro in [false, true] {
             for (rate, seed) in [(0.01, UInt64(1)), (0.3, 3), (0.9, 4)] {
-                for (page, slab) in [(FailureSpec.probability(rate, seed: seed), nil),
-                                     (nil, FailureSpec.probability(rate, seed: seed)),
-                                     (.probability(rate / 2, seed: seed &+ 100), .probability(rate / 2, seed: seed &+ 200))] as [(FailureSpec?, FailureSpec?)] {
-                    let r = try Self.run(path, rx: rx, gro: gro, page: page, slab: slab,
-                                         "mixed \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))")
+                for (page, slab) in [
+                    (FailureSpec.probability(rate, seed: seed), nil),
+                    (nil, FailureSpec.probability(rate, seed: seed)),
+                    (.probability(rate / 2, seed: seed &+ 100), .probability(rate / 2, seed: seed &+ 200)),
+                ] as [(FailureSpec?, FailureSpec?)] {
+                    let r = try Self.run(
+                        path, rx: rx, gro: gro, page: page, slab: slab,
+                        "mixed \(rx.rawValue) gro \(gro) page \(String(describing: page)) slab \(String(describing: slab))"
+                    )
                     #expect(r.stats.packets == clean.stats.packets)
-                    if rate >= 0.3 { #expect(r.rxDropped > 0, "mixed \(rx.rawValue) gro \(gro) rate \(rate): no drops") }
+                    if rate >= 0.3 {
+                        #expect(r.rxDropped > 0, "mixed \(rx.rawValue) gro \(gro) rate \(rate): no drops")
+                    }
                     injected += r.injected
                     dropped += r.rxDropped
                     runs += 1
@@ -218,8 +265,11 @@ struct FaultInjectionTests {
             }
             // Exact points spread over the run.
             for n in [1, 333, 2000] {
-                for (page, slab) in [(FailureSpec.nth(n), nil), (nil, FailureSpec.nth(n))] as [(FailureSpec?, FailureSpec?)] {
-                    let r = try Self.run(path, rx: rx, gro: gro, page: page, slab: slab, "mixed \(rx.rawValue) gro \(gro) nth \(n)")
+                for (page, slab) in [(FailureSpec.nth(n), nil), (nil, FailureSpec.nth(n))]
+                    as [(FailureSpec?, FailureSpec?)]
+                {
+                    let r = try Self.run(
+                        path, rx: rx, gro: gro, page: page, slab: slab, "mixed \(rx.rawValue) gro \(gro) nth \(n)")
                     #expect(r.injected <= 1)
                     injected += r.injected
                     dropped += r.rxDropped
@@ -228,15 +278,23 @@ struct FaultInjectionTests {
             }
         }
         #expect(injected > 0 && dropped > 0)
-        print("fault injection, mixed capture (\(clean.stats.packets) packets), \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped")
+        print(
+            "fault injection, mixed capture (\(clean.stats.packets) packets), \(rx.rawValue): \(runs) runs, \(injected) failures injected, \(dropped) rx_dropped"
+        )
     }
 
     /// The same seed gives the same run.
     @Test func seededRunsRepeat() throws {
         let path = Self.mixedCapture
-        let a = try Self.run(path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10), "repeat 1")
-        let b = try Self.run(path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10), "repeat 2")
-        #expect(a.rxDropped == b.rxDropped && a.injected == b.injected && a.stats.delivered == b.stats.delivered && a.merged == b.merged)
+        let a = try Self.run(
+            path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10),
+            "repeat 1")
+        let b = try Self.run(
+            path, rx: .scatterGather, gro: true, page: .probability(0.2, seed: 9), slab: .probability(0.2, seed: 10),
+            "repeat 2")
+        #expect(
+            a.rxDropped == b.rxDropped && a.injected == b.injected && a.stats.delivered == b.stats.delivered
+                && a.merged == b.merged)
     }
 
     /// `skbsim stats --fail-page-prob 0.3 --fault-seed 7 samples/tcp-bulk.pcap`
@@ -251,18 +309,24 @@ struct FaultInjectionTests {
     func cliStatsWithFaults() throws {
         for rx in RxPath.allCases {
             for gro in [false, true] {
-                let args = ["stats", "--fail-page-prob", "0.3", "--fault-seed", "7", "--rx-path", rx.rawValue] + (gro ? ["--gro"] : [])
+                let args =
+                    ["stats", "--fail-page-prob", "0.3", "--fault-seed", "7", "--rx-path", rx.rawValue]
+                    + (gro ? ["--gro"] : [])
                     + [Repository.sample("tcp-bulk.pcap")]
                 let r = try CLIRun.run(args, timeLimit: 60)
                 #expect(r.outcome == .exited(0), "\(args): \(r.outcome) \(r.stderr)")
                 #expect(r.stderr.isEmpty, "\(args): \(r.stderr)")
                 // "rx_dropped (driver):   N (alloc_failed N)"
                 let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("rx_dropped (driver):") }
-                let count = line.flatMap { Int($0.dropFirst("rx_dropped (driver):".count).split(separator: " ").first ?? "") } ?? 0
+                let count =
+                    line.flatMap { Int($0.dropFirst("rx_dropped (driver):".count).split(separator: " ").first ?? "") }
+                    ?? 0
                 #expect(count > 0, "\(args): no rx_dropped in\n\(r.stdout)")
                 #expect(r.stdout.contains("checker:               clean"), "\(args):\n\(r.stdout)")
                 // The same run through the library gives the same drops.
-                let lib = try Self.run(Repository.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil, "library \(args)")
+                let lib = try Self.run(
+                    Repository.sample("tcp-bulk.pcap"), rx: rx, gro: gro, page: .probability(0.3, seed: 7), slab: nil,
+                    "library \(args)")
                 #expect(lib.rxDropped == count, "\(args): CLI \(count) rx_dropped, library \(lib.rxDropped)")
             }
         }

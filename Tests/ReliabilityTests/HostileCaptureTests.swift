@@ -46,7 +46,10 @@ struct HostileCaptureTests {
         let run = try Self.inspect(path)
         switch URL(fileURLWithPath: path).lastPathComponent {
         case "broken-truncated.pcap":
-            #expect(run.stderrLines.last == "skbsim: \(path): packet 4 at byte offset 286: truncated dump file; tried to read 466 captured bytes, only got 200")
+            #expect(
+                run.stderrLines.last
+                    == "skbsim: \(path): packet 4 at byte offset 286: truncated dump file; tried to read 466 captured bytes, only got 200"
+            )
         case "broken-bad-magic.pcap":
             #expect(run.stderr == "skbsim: \(path): unknown file format\n")  // not opened: no header line
         default:
@@ -67,7 +70,7 @@ struct HostileCaptureTests {
         let run = try Self.inspect(path)
         let packetLines = run.stdoutLines
         switch capture.expected {
-        case let .packets(count, lineContains, header):
+        case .packets(let count, let lineContains, let header):
             #expect(run.outcome == .exited(0), "stderr: \(run.stderr)")
             #expect(packetLines.count == count)
             for (line, text) in zip(packetLines, lineContains) {
@@ -76,9 +79,11 @@ struct HostileCaptureTests {
             if let header {
                 #expect(run.stderrLines.first?.hasSuffix(header) == true, "header: \(run.stderrLines.first ?? "")")
             }
-        case let .fails(message, after):
+        case .fails(let message, let after):
             #expect(run.outcome == .exited(1))
-            #expect(run.stderrLines.last.map(String.init) == "skbsim: \(path): \(message.replacingOccurrences(of: "-r FILE", with: "-r \(path)"))")
+            #expect(
+                run.stderrLines.last.map(String.init)
+                    == "skbsim: \(path): \(message.replacingOccurrences(of: "-r FILE", with: "-r \(path)"))")
             #expect(packetLines.count == after)
         }
     }
@@ -98,21 +103,29 @@ struct HostileCaptureTests {
         case .signalled(let signal):
             Issue.record("\(path): killed by signal \(signal); stderr: \(run.stderr)", sourceLocation: sourceLocation)
         case .exited(0):
-            #expect(header && diagnostics.isEmpty, "\(path): exit 0 with stderr \(run.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                header && diagnostics.isEmpty, "\(path): exit 0 with stderr \(run.stderr)",
+                sourceLocation: sourceLocation)
             #expect(libpcap.opens, "\(path): exit 0 but libpcap cannot open it", sourceLocation: sourceLocation)
-            #expect(packetLines.count == libpcap.records,
-                    "\(path): \(packetLines.count) packet lines, libpcap delivers \(libpcap.records) records",
-                    sourceLocation: sourceLocation)
+            #expect(
+                packetLines.count == libpcap.records,
+                "\(path): \(packetLines.count) packet lines, libpcap delivers \(libpcap.records) records",
+                sourceLocation: sourceLocation)
         case .exited(1):
-            #expect(diagnostics.count == 1 && run.stderr.hasSuffix("\n"),
-                    "\(path): stderr is not the header and one line: \(run.stderr)", sourceLocation: sourceLocation)
-            #expect(diagnostics.first?.hasPrefix("skbsim: \(path): ") == true, "\(path): \(run.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                diagnostics.count == 1 && run.stderr.hasSuffix("\n"),
+                "\(path): stderr is not the header and one line: \(run.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                diagnostics.first?.hasPrefix("skbsim: \(path): ") == true, "\(path): \(run.stderr)",
+                sourceLocation: sourceLocation)
             #expect(packetLines.count <= libpcap.records, sourceLocation: sourceLocation)
             if !libpcap.opens {
                 #expect(run.stdout.isEmpty && !header, "\(path): \(run.stdout)", sourceLocation: sourceLocation)
             }
             // "…: packet K at …" (numbered from 1): exactly the K − 1 records before it were printed.
-            if let line = diagnostics.first, let range = line.range(of: #": packet [0-9]+ "#, options: .regularExpression) {
+            if let line = diagnostics.first,
+                let range = line.range(of: #": packet [0-9]+ "#, options: .regularExpression)
+            {
                 let number = Int(line[range].dropFirst(9).dropLast())
                 #expect(number == packetLines.count + 1, "\(path): \(run.stderr)", sourceLocation: sourceLocation)
             }

@@ -13,7 +13,9 @@ struct SkbRegressionTests {
     /// buffer cannot be allocated: the driver frees the partly built skb
     /// once, with `dev_kfree_skb_any` (a consume, as igb/ixgbe do), counts
     /// `rx_dropped`, and no drop tracepoint fires.
-    @Test("a receive failing after its skb exists is freed once by the driver", arguments: [RxPath.buildSkb, .scatterGather])
+    @Test(
+        "a receive failing after its skb exists is freed once by the driver",
+        arguments: [RxPath.buildSkb, .scatterGather])
     func partialReceiveDropsOnceWithNomem(path: RxPath) throws {
         var options = RxDriverOptions()
         options.bufferSize = 16384  // two buffers per order-3 page
@@ -22,14 +24,19 @@ struct SkbRegressionTests {
         let driver = RxDriver(sim: sim, options: options)
         let small = patternFrame(100)
         sim.beginPacket(index: 0, timestampNanoseconds: 0)
-        let first = try #require(try small.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: .ethernet, path: path) })
+        let first = try #require(
+            try small.withUnsafeBytes { b throws(SkbError) in
+                try driver.receive(bytes: b, linkType: .ethernet, path: path)
+            })
         // Every further page allocation fails: the next frame gets the page's
         // second buffer, then cannot have a third.
         sim.memory.failPageAlloc.probability = 1
         sim.memory.failPageAlloc.minOrder = 0
         let big = patternFrame(20000)
         sim.beginPacket(index: 1, timestampNanoseconds: 1000)
-        let second = try big.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: .ethernet, path: path) }
+        let second = try big.withUnsafeBytes { b throws(SkbError) in
+            try driver.receive(bytes: b, linkType: .ethernet, path: path)
+        }
         #expect(second == nil)
         #expect(driver.statistics.rxDropped == 1 && driver.statistics.allocFailed == 1)
         #expect(recorder.events.filter { $0.kind == .drop && $0.packet == 1 }.isEmpty)

@@ -1,8 +1,8 @@
 import CPcap
 import Foundation
+import SampleKit
 import TestSupport
 import Testing
-import SampleKit
 
 @Test func regeneratedSamplesAreByteIdenticalToCommitted() throws {
     let scratch = try TemporaryDirectory()
@@ -22,20 +22,28 @@ import SampleKit
 
 @Test func samplesMatchTheNamesOtherModulesUse() {
     let names = Set(SampleCatalog.samples().map(\.name))
-    #expect(names == ["tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap",
-                      "vlan.pcap", "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap",
-                      "null-loopback.pcap", "ns-timestamps.pcapng", "broken-truncated.pcap", "broken-bad-magic.pcap"])
+    #expect(
+        names == [
+            "tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap",
+            "vlan.pcap", "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap",
+            "null-loopback.pcap", "ns-timestamps.pcapng", "broken-truncated.pcap", "broken-bad-magic.pcap",
+        ])
     #expect(SampleCatalog.samples().reduce(0) { $0 + $1.bytes.count } < 1_000_000)
 }
 
 /// Reads a file with libpcap, returning (DLT, precision, per-record
 /// (caplen, len, ts_sec, ts_usec)), or the error text.
-func readWithLibpcap(_ path: String, nanoseconds: Bool = false)
-    -> Result<(dlt: Int32, records: [(caplen: Int, len: Int, sec: Int, frac: Int)]), PcapFailure> {
+func readWithLibpcap(
+    _ path: String, nanoseconds: Bool = false
+)
+    -> Result<(dlt: Int32, records: [(caplen: Int, len: Int, sec: Int, frac: Int)]), PcapFailure>
+{
     var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
     let precision = UInt32(nanoseconds ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO)
     guard let handle = pcap_open_offline_with_tstamp_precision(path, precision, &errbuf) else {
-        return .failure(PcapFailure(message: String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        return .failure(
+            PcapFailure(
+                message: String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
     }
     defer { pcap_close(handle) }
     var records: [(Int, Int, Int, Int)] = []
@@ -76,7 +84,8 @@ struct PcapFailure: Error { var message: String }
 @Test func bulkAndJumboFrameSizes() throws {
     let root = Repository.root.appendingPathComponent("samples")
     guard case .success(let bulk) = readWithLibpcap(root.appendingPathComponent("tcp-bulk.pcap").path),
-          case .success(let jumbo) = readWithLibpcap(root.appendingPathComponent("jumbo-9000.pcap").path) else {
+        case .success(let jumbo) = readWithLibpcap(root.appendingPathComponent("jumbo-9000.pcap").path)
+    else {
         Issue.record("cannot read samples")
         return
     }
@@ -100,7 +109,8 @@ struct PcapFailure: Error { var message: String }
         return
     }
     #expect(magic.message.contains("unknown file format"))
-    guard case .failure(let truncated) = readWithLibpcap(root.appendingPathComponent("broken-truncated.pcap").path) else {
+    guard case .failure(let truncated) = readWithLibpcap(root.appendingPathComponent("broken-truncated.pcap").path)
+    else {
         Issue.record("truncated file read cleanly")
         return
     }

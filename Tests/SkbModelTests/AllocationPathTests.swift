@@ -1,5 +1,6 @@
 import KernelMemory
 import Testing
+
 @testable import SkbModel
 
 /// Head geometry of every allocation path against the kernel's formulas.
@@ -8,14 +9,17 @@ import Testing
 
     struct Geometry: Equatable, CustomStringConvertible {
         var headFrag: Bool, headSize: Int, end: Int, headroom: Int, tailroom: Int, truesize: Int
-        var description: String { "frag:\(headFrag) size:\(headSize) end:\(end) headroom:\(headroom) tailroom:\(tailroom) truesize:\(truesize)" }
+        var description: String {
+            "frag:\(headFrag) size:\(headSize) end:\(end) headroom:\(headroom) tailroom:\(tailroom) truesize:\(truesize)"
+        }
     }
 
     func geometry(_ sim: SkbSim, _ id: SkbID, fragSize: Int? = nil) throws -> Geometry {
         let s = try sim.skb(id)
         let size = s.headFrag ? (fragSize ?? (Int(s.end) + K.shinfo)) : sim.memory.ksize(s.head)
-        return Geometry(headFrag: s.headFrag, headSize: size, end: Int(s.end), headroom: Int(s.headroom),
-                        tailroom: Int(s.tailroom), truesize: Int(s.truesize))
+        return Geometry(
+            headFrag: s.headFrag, headSize: size, end: Int(s.end), headroom: Int(s.headroom),
+            tailroom: Int(s.tailroom), truesize: Int(s.truesize))
     }
 
     // net/core/skbuff.c __alloc_skb + kmalloc_reserve: no headroom, head from
@@ -24,11 +28,16 @@ import Testing
     func allocSkb(_ len: Int) throws {
         let sim = SkbSim()
         let skb = try #require(sim.alloc_skb(len))
-        let size = K.kmallocReserve(len)          // e.g. 0 → 320 ≤ 704 → 704; 1500 → 1536+320=1856 → 2048
-        let end = K.withOverhead(size)            // 704 → 384
-        let expected = Geometry(headFrag: false, headSize: size, end: end, headroom: 0, tailroom: end, truesize: K.truesize(end))
+        let size = K.kmallocReserve(len)  // e.g. 0 → 320 ≤ 704 → 704; 1500 → 1536+320=1856 → 2048
+        let end = K.withOverhead(size)  // 704 → 384
+        let expected = Geometry(
+            headFrag: false, headSize: size, end: end, headroom: 0, tailroom: end, truesize: K.truesize(end))
         #expect(try geometry(sim, skb) == expected)
-        if len == 0 { #expect(expected == Geometry(headFrag: false, headSize: 704, end: 384, headroom: 0, tailroom: 384, truesize: 960)) }
+        if len == 0 {
+            #expect(
+                expected
+                    == Geometry(headFrag: false, headSize: 704, end: 384, headroom: 0, tailroom: 384, truesize: 960))
+        }
         try sim.kfree_skb(skb)
         try sim.memory.expectNoLeaks()
     }
@@ -53,16 +62,23 @@ import Testing
         let padded = len + K.netSkbPad
         let expected: Geometry
         if padded <= K.withOverhead(K.smallHead) || padded > K.withOverhead(4096) {
-            let size = K.kmallocReserve(padded)   // 9000+64=9064 → 9088+320=9408 → 16384
+            let size = K.kmallocReserve(padded)  // 9000+64=9064 → 9088+320=9408 → 16384
             let end = K.withOverhead(size)
-            expected = Geometry(headFrag: false, headSize: size, end: end, headroom: 64, tailroom: end - 64, truesize: K.truesize(end))
+            expected = Geometry(
+                headFrag: false, headSize: size, end: end, headroom: 64, tailroom: end - 64, truesize: K.truesize(end))
         } else {
-            let frag = K.headAlign(padded)        // 1500+64=1564 → 1600+320 = 1920
-            let end = frag - K.shinfo             // 1600
-            expected = Geometry(headFrag: true, headSize: frag, end: end, headroom: 64, tailroom: end - 64, truesize: K.truesize(end))
+            let frag = K.headAlign(padded)  // 1500+64=1564 → 1600+320 = 1920
+            let end = frag - K.shinfo  // 1600
+            expected = Geometry(
+                headFrag: true, headSize: frag, end: end, headroom: 64, tailroom: end - 64, truesize: K.truesize(end))
         }
         #expect(try geometry(sim, skb) == expected)
-        if len == 1500 { #expect(expected == Geometry(headFrag: true, headSize: 1920, end: 1600, headroom: 64, tailroom: 1536, truesize: 2176)) }
+        if len == 1500 {
+            #expect(
+                expected
+                    == Geometry(headFrag: true, headSize: 1920, end: 1600, headroom: 64, tailroom: 1536, truesize: 2176)
+            )
+        }
         try sim.skb_put(skb, len)
         #expect(try sim.skb_tailroom(skb) == expected.tailroom - len)
         try sim.kfree_skb(skb)
@@ -74,13 +90,14 @@ import Testing
         var opts = SkbOptions()
         opts.rxKmallocThreshold = .withOverhead1024
         let sim = SkbSim(options: opts)
-        let a = try #require(sim.napi_alloc_skb(600))    // 664 <= 704 → kmalloc: HEAD_ALIGN(664) = 704+320 = 1024
+        let a = try #require(sim.napi_alloc_skb(600))  // 664 <= 704 → kmalloc: HEAD_ALIGN(664) = 704+320 = 1024
         #expect(try sim.skb(a).headFrag == false)
         #expect(try sim.skb(a).end == 1024 - 320)
-        let b = try #require(sim.napi_alloc_skb(700))    // 764 > 704 → page_frag of 768+320 = 1088
+        let b = try #require(sim.napi_alloc_skb(700))  // 764 > 704 → page_frag of 768+320 = 1088
         #expect(try sim.skb(b).headFrag == true)
         #expect(try sim.skb(b).end == 768)
-        try sim.kfree_skb(a); try sim.kfree_skb(b)
+        try sim.kfree_skb(a)
+        try sim.kfree_skb(b)
         try sim.memory.expectNoLeaks()
     }
 
@@ -91,7 +108,8 @@ import Testing
     func buildSkbPath(_ len: Int) throws {
         let sim = SkbSim()
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .buildSkb) })
+        let skb = try #require(
+            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .buildSkb) })
         let s = try sim.skb(skb)
         let linear = min(len, 1664)
         let extra = len - linear
@@ -114,7 +132,8 @@ import Testing
     func scatterGatherPath(_ len: Int) throws {
         let sim = SkbSim()
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
+        let skb = try #require(
+            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let s = try sim.skb(skb)
         let headlen = min(len, 256)
         // buffer 0 carries min(len, 2048) bytes; it is a frag only if more than headlen.
@@ -134,9 +153,9 @@ import Testing
     @Test func failuresAreClean() throws {
         let sim = SkbSim()
         sim.memory.failSlab.failNth = 1
-        #expect(sim.alloc_skb(100, .GFP_ATOMIC) == nil)   // the struct
+        #expect(sim.alloc_skb(100, .GFP_ATOMIC) == nil)  // the struct
         sim.memory.failSlab.failNth = 3  // eligible calls count on: #2 struct ok, #3 head
-        #expect(sim.alloc_skb(100, .GFP_ATOMIC) == nil)   // the head (kmalloc_reserve)
+        #expect(sim.alloc_skb(100, .GFP_ATOMIC) == nil)  // the head (kmalloc_reserve)
         try sim.memory.expectNoLeaks()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KernelMemory
 import TestSupport
 import Testing
+
 @testable import SkbModel
 
 /// Capture → skb on every committed sample, every RxPath: the driver model,
@@ -51,7 +52,11 @@ import Testing
                 let base = Int(s.data) - pull
                 if h.macHeader != nil { #expect(Int(s.macHeader) == base) }
                 if let n = h.networkHeader { #expect(Int(s.networkHeader) == base + n - pseudo) }
-                if let t = h.transportHeader { #expect(Int(s.transportHeader) == base + t - pseudo) } else { #expect(s.transportHeader == 0xFFFF) }
+                if let t = h.transportHeader {
+                    #expect(Int(s.transportHeader) == base + t - pseudo)
+                } else {
+                    #expect(s.transportHeader == 0xFFFF)
+                }
                 #expect(s.protocolType == h.protocolType && s.pktType == h.pktType.rawValue && Int(s.macLen) == macLen)
                 #expect(s.packet == Int32(packet.index) && s.timestampNanoseconds == packet.timestampNanoseconds)
                 skbs.append(skb)

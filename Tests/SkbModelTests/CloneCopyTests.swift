@@ -1,5 +1,6 @@
 import KernelMemory
 import Testing
+
 @testable import SkbModel
 
 /// net/core/skbuff.c skb_clone / __skb_clone / kfree_skbmem, skb_copy,
@@ -13,22 +14,22 @@ import Testing
         let c1 = try #require(try sim.skb_clone(skb))
         let s1 = try sim.skb(c1)
         let origAddr = try sim.skb(skb).skbaddr
-        #expect(s1.fclone == .clone && s1.skbaddr == origAddr + 232)   // &fclones->skb2
+        #expect(s1.fclone == .clone && s1.skbaddr == origAddr + 232)  // &fclones->skb2
         #expect(try sim.fcloneRef(skb) == 2 && sim.fcloneRef(c1) == 2)
         #expect(try sim.shinfo(skb).dataref == 2)
         #expect(try sim.skb(skb).cloned && s1.cloned && sim.skb_cloned(skb) && sim.skb_cloned(c1))
         // companion busy → second clone from skbuff_cache
         let c2 = try #require(try sim.skb_clone(skb))
         #expect(try sim.skb(c2).fclone == .unavailable && sim.shinfo(skb).dataref == 3)
-        try sim.kfree_skb(c1)                               // fclone_ref 2 → 1
+        try sim.kfree_skb(c1)  // fclone_ref 2 → 1
         #expect(try sim.fcloneRef(skb) == 1)
-        let c3 = try #require(try sim.skb_clone(skb))       // companion free again
+        let c3 = try #require(try sim.skb_clone(skb))  // companion free again
         #expect(try sim.skb(c3).fclone == .clone)
-        try sim.kfree_skb(skb)                              // ORIG with ref 2: block stays
+        try sim.kfree_skb(skb)  // ORIG with ref 2: block stays
         #expect(try sim.fcloneRef(c3) == 1)
         try sim.kfree_skb(c2)
-        #expect(try sim.bytes(c3).count == 256)             // data still there
-        try sim.kfree_skb(c3)                               // last: block and head freed
+        #expect(try sim.bytes(c3).count == 256)  // data still there
+        try sim.kfree_skb(c3)  // last: block and head freed
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
     }
@@ -44,7 +45,7 @@ import Testing
         try sim.kfree_skb(skb)
         #expect(try sim.bytes(c) == payload)
         #expect(try sim.shinfo(c).dataref == 1)
-        try sim.consume_skb(c)                              // head freed exactly once
+        try sim.consume_skb(c)  // head freed exactly once
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
     }
@@ -52,29 +53,34 @@ import Testing
     @Test func skbCopyIsIndependentAndLinear() throws {
         let sim = SkbSim()
         let frame = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 3) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
+        let skb = try #require(
+            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let n = try #require(try sim.skb_copy(skb))
-        let s = try sim.skb(skb), ns = try sim.skb(n)
+        let s = try sim.skb(skb)
+        let ns = try sim.skb(n)
         // __alloc_skb(skb_end_offset + data_len) = 384 + 2744 = 3128 → HEAD_ALIGN 3136+320 = 3456 → kmalloc-4k → end 3776
         #expect(ns.end == 3776 && ns.headroom == s.headroom && ns.dataLen == 0 && ns.len == 3000)
         #expect(ns.head != s.head && ns.truesize == 3776 + 576)
         #expect(try sim.bytes(n) == frame)
         try [UInt8](repeating: 0xEE, count: 10).withUnsafeBytes { b in try sim.skb_copy_to_linear_data(n, b) }
         #expect(try sim.bytes(skb) == frame)
-        try sim.kfree_skb(skb); try sim.kfree_skb(n)
+        try sim.kfree_skb(skb)
+        try sim.kfree_skb(n)
         try sim.memory.expectNoLeaks()
     }
 
     @Test func pskbCopySharesFrags() throws {
         let sim = SkbSim()
         let frame = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 5) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
+        let skb = try #require(
+            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let f0 = try sim.shinfo(skb).frag(0)
         let pfn = sim.memory.virt_to_head_page(f0.address)
         let before = sim.memory.page_ref_count(pfn)
         let n = try #require(try sim.pskb_copy(skb))
         #expect(sim.memory.page_ref_count(pfn) == before + 2)  // both frags live in the same order-3 rx page
-        let s = try sim.skb(skb), ns = try sim.skb(n)
+        let s = try sim.skb(skb)
+        let ns = try sim.skb(n)
         // __alloc_skb(headlen 256 + headroom 64 = 320) → small head (end 384); truesize += data_len
         #expect(ns.end == 384 && ns.truesize == 960 + s.dataLen && ns.len == s.len && ns.dataLen == s.dataLen)
         #expect(try sim.shinfo(n).frags == sim.shinfo(skb).frags)
@@ -104,11 +110,13 @@ import Testing
         try sim.skb_put(skb, 500)
         let c = try #require(try sim.skb_clone(skb))
         let u = try #require(try sim.skb_unshare(c))
-        let uh = try sim.skb(u).head, oh = try sim.skb(skb).head
+        let uh = try sim.skb(u).head
+        let oh = try sim.skb(skb).head
         #expect(u != c && !sim.isLive(c) && uh != oh)
-        #expect(try sim.skb_cloned(skb) == false)           // dataref back to 1
+        #expect(try sim.skb_cloned(skb) == false)  // dataref back to 1
         #expect(try sim.skb_unshare(skb) == skb)
-        try sim.kfree_skb(skb); try sim.kfree_skb(u)
+        try sim.kfree_skb(skb)
+        try sim.kfree_skb(u)
         try sim.memory.expectNoLeaks()
     }
 
@@ -120,7 +128,7 @@ import Testing
         let c = try #require(try sim.skb_clone(skb))
         try sim.__skb_header_release(c)
         #expect(try sim.shinfo(c).dataref == 0x1_0001)
-        try sim.kfree_skb(c)                                // dataref == bias → frees the data
+        try sim.kfree_skb(c)  // dataref == bias → frees the data
         #expect(sim.memory.checker.reports.isEmpty)
         // the original still points at the freed head: reading it is a use-after-free
         _ = try? sim.bytes(skb)

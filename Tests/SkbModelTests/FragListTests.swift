@@ -1,6 +1,7 @@
 import KernelMemory
-import Trace
 import Testing
+import Trace
+
 @testable import SkbModel
 
 /// frag_list chaining as skb_gro_receive's fallback does it (net/core/gro.c),
@@ -11,7 +12,8 @@ import Testing
         let rec = EventRecorder()
         let sim = SkbSim(sink: rec)
         let p = try #require(sim.netdev_alloc_skb(100))
-        let a = (0..<100).map { UInt8($0) }, b = (0..<200).map { UInt8(truncatingIfNeeded: $0 &+ 100) }
+        let a = (0..<100).map { UInt8($0) }
+        let b = (0..<200).map { UInt8(truncatingIfNeeded: $0 &+ 100) }
         try sim.skb_put(p, 100)
         try a.withUnsafeBytes { buf in try sim.skb_copy_to_linear_data(p, buf) }
         let q = try #require(sim.netdev_alloc_skb(200))

@@ -3,13 +3,16 @@ import Foundation
 import KernelMemory
 import TestSupport
 import Testing
+
 @testable import SkbModel
 
 /// GRO reads header bytes raw after one checker look when they are all
 /// accessible (`GROHeaderReader`); every result must be the one of the
 /// fully checked reads: same merges, flush causes, sizes and GSO fields.
 @Suite struct GROHeaderReadTests {
-    static let captures = ["tcp-bulk.pcap", "ipv6-tcp.pcap", "tcp-handshake.pcap", "vlan.pcap", "jumbo-9000.pcap", "udp-dns.pcap"]
+    static let captures = [
+        "tcp-bulk.pcap", "ipv6-tcp.pcap", "tcp-handshake.pcap", "vlan.pcap", "jumbo-9000.pcap", "udp-dns.pcap",
+    ]
     static let cases: [(String, RxPath)] = captures.flatMap { c in RxPath.allCases.map { (c, $0) } }
 
     struct Outcome: Equatable {
@@ -30,8 +33,11 @@ import Testing
         func record(_ id: SkbID) throws(SkbError) {
             let s = try sim.skb(id)
             let sh = try sim.shinfo(id)
-            skbs.append([Int(s.len), Int(s.dataLen), Int(s.truesize), Int(sh.gsoSize), Int(sh.gsoSegs), Int(sh.gsoType), sh.nrFrags,
-                         Int(s.networkHeader), Int(s.transportHeader), Int(s.data)])
+            skbs.append([
+                Int(s.len), Int(s.dataLen), Int(s.truesize), Int(sh.gsoSize), Int(sh.gsoSegs), Int(sh.gsoType),
+                sh.nrFrags,
+                Int(s.networkHeader), Int(s.transportHeader), Int(s.data),
+            ])
             delivered.append(id)
         }
         while let p = try reader.next() {
@@ -66,12 +72,14 @@ import Testing
         if round % 8 == 2 { h = [UInt8](repeating: 0xFF, count: 20) }
         if round % 2 == 0 {
             // A valid header: set the checksum field (bytes 10-11) from the rest.
-            h[10] = 0; h[11] = 0
+            h[10] = 0
+            h[11] = 0
             var s: UInt32 = 0
             for k in stride(from: 0, to: 20, by: 2) { s &+= UInt32(h[k]) << 8 | UInt32(h[k + 1]) }
             while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
             let c = ~UInt16(s)
-            h[10] = UInt8(c >> 8); h[11] = UInt8(truncatingIfNeeded: c)
+            h[10] = UInt8(c >> 8)
+            h[11] = UInt8(truncatingIfNeeded: c)
         }
         h.withUnsafeBytes { _ = memory.copyIn(to: addr, from: $0) }
         var sum: UInt32 = 0

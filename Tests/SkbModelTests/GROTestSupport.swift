@@ -3,6 +3,7 @@ import KernelMemory
 import SampleKit
 import TestSupport
 import Testing
+
 @testable import SkbModel
 
 /// Frames through `receive` + `napi_gro_receive`, collecting delivered
@@ -28,7 +29,8 @@ struct GRORun {
     mutating func run(_ frames: [[UInt8]], linkType: LinkType = .ethernet) throws {
         for (index, frame) in frames.enumerated() {
             sim.beginPacket(index: index, timestampNanoseconds: Int64(index) * 12_000)
-            let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: linkType) })
+            let skb = try #require(
+                try frame.withUnsafeBytes { b throws(SkbError) in try driver.receive(bytes: b, linkType: linkType) })
             truesize[index] = Int(try sim.skb(skb).truesize)
             try napi.napi_gro_receive(skb) { delivered.append($0) }
             if budget != nil && napi.pollWorkDone() { try napi.napi_complete_done { delivered.append($0) } }
@@ -49,12 +51,15 @@ enum GROFlows {
     /// tcp-bulk.pcap's shape: handshake, request, `segments` full segments
     /// (PSH every `pshEvery`, ACK every 2nd), FIN close. `drop` omits data
     /// segments by number (1-based) after they are generated (a seq gap).
-    static func bulk(segments: Int = 256, pshEvery: Int = 16, acks: Bool = true, mtu: Int = 1500,
-                     timestamps: Bool = false, drop: Set<Int> = []) -> (frames: [[UInt8]], data: [Int], payloads: [Int: [UInt8]]) {
+    static func bulk(
+        segments: Int = 256, pshEvery: Int = 16, acks: Bool = true, mtu: Int = 1500,
+        timestamps: Bool = false, drop: Set<Int> = []
+    ) -> (frames: [[UInt8]], data: [Int], payloads: [Int: [UInt8]]) {
         var f = TestHosts.bulkFlow(mtu: mtu, timestamps: timestamps)
         var frames = f.handshake()
         frames.append(f.send(Array("GET /large HTTP/1.1\r\n\r\n".utf8), from: .clientToServer, push: true))
-        var data: [Int] = [], payloads: [Int: [UInt8]] = [:]
+        var data: [Int] = []
+        var payloads: [Int: [UInt8]] = [:]
         for n in 1...segments {
             let payload = TCPFlow.pattern(count: f.segmentPayload, seed: UInt32(n))
             let frame = f.send(payload, from: .serverToClient, push: pshEvery > 0 && n % pshEvery == 0)
@@ -74,14 +79,21 @@ enum GROFlows {
     /// `budget`-packet poll, and at the end. Returns batches of packet indices.
     static func batches(_ frames: [[UInt8]], data: [Int], budget: Int) -> [[Int]] {
         let dataSet = Set(data)
-        var out: [[Int]] = [], cur: [Int] = []
+        var out: [[Int]] = []
+        var cur: [Int] = []
         for i in frames.indices {
             if dataSet.contains(i) {
                 cur.append(i)
                 let h = HeaderDecoder.decode(frames[i], linkType: .ethernet)
-                if h.tcp!.flags.contains(.psh) { out.append(cur); cur = [] }
+                if h.tcp!.flags.contains(.psh) {
+                    out.append(cur)
+                    cur = []
+                }
             }
-            if budget > 0 && (i + 1) % budget == 0 && !cur.isEmpty { out.append(cur); cur = [] }
+            if budget > 0 && (i + 1) % budget == 0 && !cur.isEmpty {
+                out.append(cur)
+                cur = []
+            }
         }
         if !cur.isEmpty { out.append(cur) }
         return out

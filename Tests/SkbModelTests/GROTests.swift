@@ -4,6 +4,7 @@ import KernelMemory
 import SampleKit
 import TestSupport
 import Testing
+
 @testable import SkbModel
 
 /// GRO: net/core/gro.c (dev_gro_receive, skb_gro_receive, napi_gro_complete,
@@ -43,7 +44,9 @@ import Testing
         // Data skbs checked against their batch (a super-packet goes up when
         // flushed, after the ACKs that arrived while it was held).
         let firsts = Dictionary(uniqueKeysWithValues: batches.map { ($0[0], $0) })
-        #expect(try run.delivered.map { Int(try run.sim.skb($0).packet) }.filter { firsts[$0] != nil } == batches.map { $0[0] })
+        #expect(
+            try run.delivered.map { Int(try run.sim.skb($0).packet) }.filter { firsts[$0] != nil }
+                == batches.map { $0[0] })
         var seen = 0
         for skb in run.delivered {
             let s = try run.sim.skb(skb)
@@ -82,8 +85,10 @@ import Testing
     /// millisecond segments merge, by head steal on page_frag heads and by
     /// frag_list on the kmalloc'd copybreak head. Every segment is delivered
     /// exactly once, merged or not.
-    @Test(arguments: [(RxPath.netdevAllocSkb, GROMergeStrategy.headSteal), (.napiAllocSkb, .headSteal),
-                      (.buildSkb, .headSteal), (.scatterGather, .fragList)])
+    @Test(arguments: [
+        (RxPath.netdevAllocSkb, GROMergeStrategy.headSteal), (.napiAllocSkb, .headSteal),
+        (.buildSkb, .headSteal), (.scatterGather, .fragList),
+    ])
     func tcpBulkSampleMergesWithinAMillisecond(_ path: RxPath, _ strategy: GROMergeStrategy) throws {
         let reader = try CaptureReader(path: Repository.sample("tcp-bulk.pcap"))
         var frames: [[UInt8]] = []
@@ -145,7 +150,10 @@ import Testing
         let segs = try run.delivered.map { Int(try run.sim.shinfo($0).gsoSegs) }.filter { $0 > 0 }
         #expect(segs == [3, 3])
         // Super-packets keep gso_size = mss; single segments get 0 (napi_gro_complete).
-        #expect(try run.delivered.filter { try run.sim.shinfo($0).gsoSegs == 3 }.allSatisfy { try run.sim.shinfo($0).gsoSize == 1448 })
+        #expect(
+            try run.delivered.filter { try run.sim.shinfo($0).gsoSegs == 3 }.allSatisfy {
+                try run.sim.shinfo($0).gsoSize == 1448
+            })
         // Segment 4's TSval flushes 1-3; the FIN's (different TSval) flushes 4-6.
         #expect(run.napi.gro.statistics.flushed[Int(GROFlushCause.tcpOptions.rawValue)] == 2)
         try run.finish()
@@ -183,8 +191,11 @@ import Testing
     /// only IPv6 grow: IPv4 stops below 64 KiB as before.
     @Test func ipv4BigTCPFollowsTheRelease() throws {
         let flow = GROFlows.bulk(segments: 20, pshEvery: 0, acks: false, mtu: 9000)
-        var big = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
-                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: true), budget: nil)
+        var big = GRORun(
+            path: .netdevAllocSkb,
+            gro: GROOptions(
+                enabled: true, groMaxSize: 262_144,
+                groIPv4MaxSize: 262_144, ipv4BigTCP: true), budget: nil)
         try big.run(flow.frames)
         let bigSupers = try big.delivered.filter { try big.sim.shinfo($0).gsoSegs > 0 }
         #expect(try bigSupers.map { Int(try big.sim.shinfo($0).gsoSegs) } == [20])
@@ -195,8 +206,11 @@ import Testing
         #expect(Array(bytes[40...]) == flow.data.flatMap { flow.payloads[$0]! })
         try big.finish()
 
-        var old = GRORun(path: .netdevAllocSkb, gro: GROOptions(enabled: true, groMaxSize: 262_144,
-                                                                groIPv4MaxSize: 262_144, ipv4BigTCP: false), budget: nil)
+        var old = GRORun(
+            path: .netdevAllocSkb,
+            gro: GROOptions(
+                enabled: true, groMaxSize: 262_144,
+                groIPv4MaxSize: 262_144, ipv4BigTCP: false), budget: nil)
         try old.run(flow.frames)
         let oldSupers = try old.delivered.filter { try old.sim.shinfo($0).gsoSegs > 0 }
         #expect(try oldSupers.map { Int(try old.sim.shinfo($0).gsoSegs) } == [7, 7, 6])

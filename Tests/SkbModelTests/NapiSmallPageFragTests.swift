@@ -1,5 +1,6 @@
 import KernelMemory
 import Testing
+
 @testable import SkbModel
 
 /// `page_frag_alloc_1k` (net/core/skbuff.c v6.1–v6.13): napi_alloc_skb's small
@@ -28,14 +29,14 @@ import Testing
         try sim.kfree_skb(skbs[3])
         #expect(sim.memory.page(page).isFree)
         try sim.kfree_skb(skbs[4])
-        sim.drainCaches()   // the second page's 3 unused slices
+        sim.drainCaches()  // the second page's 3 unused slices
         #expect(sim.memory.checker.reports.isEmpty)
         try sim.memory.expectNoLeaks()
     }
 
     @Test func largerOrNewerKernelUsesTheOldPaths() throws {
         let sim = Self.sim()
-        let big = try #require(sim.napi_alloc_skb(641))   // 641 + 64 > SKB_WITH_OVERHEAD(1024)
+        let big = try #require(sim.napi_alloc_skb(641))  // 641 + 64 > SKB_WITH_OVERHEAD(1024)
         #expect(sim.memory.page(sim.memory.virt_to_head_page(try sim.skb(big).head)).order == 3)
         try sim.kfree_skb(big)
         let new = SkbSim(profile: .distroX86_64)

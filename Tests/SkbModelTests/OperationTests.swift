@@ -1,6 +1,7 @@
 import KernelMemory
-import Trace
 import Testing
+import Trace
+
 @testable import SkbModel
 
 /// include/linux/skbuff.h skb_put/skb_push/skb_pull/skb_reserve, net/core/skbuff.c
@@ -21,7 +22,7 @@ import Testing
         #expect(try sim.skb_headroom(skb) == 18 && sim.skb(skb).len == 114)
         #expect(try sim.skb_pull(skb, 14) != nil)
         #expect(try sim.skb_headroom(skb) == 32 && sim.skb(skb).len == 100)
-        #expect(try sim.skb_pull(skb, 101) == nil)        // len > skb->len → NULL
+        #expect(try sim.skb_pull(skb, 101) == nil)  // len > skb->len → NULL
         try sim.skb_trim(skb, 40)
         #expect(try sim.skb(skb).len == 40 && sim.skb(skb).tail == 72)
         try sim.kfree_skb(skb)
@@ -38,30 +39,37 @@ import Testing
         let over = #expect(throws: SkbError.self) { try sim.skb_put(skb, 400) }
         #expect(over?.kind == .overPanic)
         // after the put: len 500, tail 132 + 400 = 532, end 384
-        #expect(over?.message == "skb_over_panic: text:skb_put len:500 put:400 head:\(s.head) data:\(s.head + 32) tail:\(Self.hex(532)) end:\(Self.hex(384)) dev:<NULL>")
-        #expect(try sim.skb(skb).len == 100)              // left usable
+        #expect(
+            over?.message
+                == "skb_over_panic: text:skb_put len:500 put:400 head:\(s.head) data:\(s.head + 32) tail:\(Self.hex(532)) end:\(Self.hex(384)) dev:<NULL>"
+        )
+        #expect(try sim.skb(skb).len == 100)  // left usable
         let under = #expect(throws: SkbError.self) { try sim.skb_push(skb, 40) }
         #expect(under?.kind == .underPanic)
         // data = head + 32 - 40 = head - 8, len 140, tail 132
-        #expect(under?.message == "skb_under_panic: text:skb_push len:140 put:40 head:\(s.head) data:\(s.head - 8) tail:\(Self.hex(132)) end:\(Self.hex(384)) dev:<NULL>")
+        #expect(
+            under?.message
+                == "skb_under_panic: text:skb_push len:140 put:40 head:\(s.head) data:\(s.head - 8) tail:\(Self.hex(132)) end:\(Self.hex(384)) dev:<NULL>"
+        )
         try sim.kfree_skb(skb)
         try sim.memory.expectNoLeaks()
     }
 
     func sgSkb(_ sim: SkbSim, _ len: Int) throws -> (SkbID, [UInt8]) {
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
-        let skb = try #require(try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
+        let skb = try #require(
+            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         return (skb, frame)
     }
 
     @Test func linearAssertAndPullIntoPagedData() throws {
         let sim = SkbSim()
-        let (skb, _) = try sgSkb(sim, 1500)               // headlen 256, data_len 1244
+        let (skb, _) = try sgSkb(sim, 1500)  // headlen 256, data_len 1244
         let put = #expect(throws: SkbError.self) { try sim.skb_put(skb, 1) }
         #expect(put?.kind == .bug && put?.message.contains("SKB_LINEAR_ASSERT") == true)
         let pull = #expect(throws: SkbError.self) { try sim.skb_pull(skb, 300) }
         #expect(pull?.kind == .bug && pull?.message.hasPrefix("__skb_pull(len=300)") == true)
-        #expect(try sim.skb_tailroom(skb) == 0)           // non-linear
+        #expect(try sim.skb_tailroom(skb) == 0)  // non-linear
         try sim.kfree_skb(skb)
         try sim.memory.expectNoLeaks()
     }
@@ -70,8 +78,8 @@ import Testing
     @Test func pskbMayPullExpandsHead() throws {
         let sim = SkbSim()
         let (skb, frame) = try sgSkb(sim, 1500)
-        #expect(try sim.pskb_may_pull(skb, 200))          // already linear: nothing
-        #expect(try sim.pskb_may_pull(skb, 1501) == false) // beyond len
+        #expect(try sim.pskb_may_pull(skb, 200))  // already linear: nothing
+        #expect(try sim.pskb_may_pull(skb, 1501) == false)  // beyond len
         #expect(try sim.pskb_may_pull(skb, 600))
         // delta 344: eat = (320 + 344) - 384 = 280 > 0 → pskb_expand_head(0, 280 + 128):
         // size = SKB_DATA_ALIGN(384 + 408) = 832 → SKB_HEAD_ALIGN 1152 → kmalloc-2k → end 1728;
@@ -89,7 +97,7 @@ import Testing
     @Test func linearize() throws {
         let sim = SkbSim()
         let (skb, frame) = try sgSkb(sim, 9000)
-        #expect(try sim.shinfo(skb).nrFrags == 5)         // 1792 + 3 × 2048 + 808
+        #expect(try sim.shinfo(skb).nrFrags == 5)  // 1792 + 3 × 2048 + 808
         #expect(try sim.skb_linearize(skb))
         let s = try sim.skb(skb)
         #expect(s.dataLen == 0 && s.len == 9000)
@@ -111,24 +119,26 @@ import Testing
         let s = try sim.skb(skb)
         #expect(s.end == 1728 && s.headroom == 96 && !s.headFrag && !s.cloned && s.truesize == 2304)
         #expect(try sim.shinfo(skb).dataref == 1)
-        #expect(try sim.shinfo(clone).dataref == 1)       // the clone now owns the old head alone
+        #expect(try sim.shinfo(clone).dataref == 1)  // the clone now owns the old head alone
         #expect(try sim.skb_cloned(clone) == false)
         #expect(try sim.bytes(skb) == sim.bytes(clone))
         // shared skb: BUG_ON(skb_shared(skb))
         try sim.skb_get(skb)
         let e = #expect(throws: SkbError.self) { _ = try sim.pskb_expand_head(skb, nhead: 0, ntail: 0) }
         #expect(e?.kind == .bug)
-        try sim.kfree_skb(skb); try sim.kfree_skb(skb); try sim.kfree_skb(clone)
+        try sim.kfree_skb(skb)
+        try sim.kfree_skb(skb)
+        try sim.kfree_skb(clone)
         try sim.memory.expectNoLeaks()
     }
 
     @Test func pskbTrimNonLinear() throws {
         let sim = SkbSim()
-        let (skb, frame) = try sgSkb(sim, 5000)           // frags 1792, 2048, 904
+        let (skb, frame) = try sgSkb(sim, 5000)  // frags 1792, 2048, 904
         #expect(try sim.pskb_trim(skb, 3000))
         #expect(try sim.skb(skb).len == 3000 && sim.shinfo(skb).nrFrags == 2)
         #expect(try sim.bytes(skb) == Array(frame[0..<3000]))
-        #expect(try sim.pskb_trim(skb, 100))              // into the head
+        #expect(try sim.pskb_trim(skb, 100))  // into the head
         #expect(try sim.skb(skb).dataLen == 0 && sim.shinfo(skb).nrFrags == 0)
         try sim.kfree_skb(skb)
         try sim.memory.expectNoLeaks()

@@ -1,6 +1,7 @@
 import KernelMemory
 import Testing
 import Trace
+
 @testable import SkbModel
 
 /// The model numbers its drop reasons with its profile's release: v6.1 has no
@@ -13,9 +14,13 @@ import Trace
         func receive(_ event: SkbEvent) { events.append(event) }
     }
 
-    @Test(arguments: [(KernelProfile.distroX86_64_v6_1, UInt32(0), UInt32(1), UInt32(56)),
-                      (.distroX86_64_v6_6, 1, 2, 58), (.distroX86_64_v6_12, 1, 2, 66), (.distroX86_64, 1, 2, 81)])
-    func consumeAndDropCarryTheReleasesNumbers(profile: KernelProfile, consumed: UInt32, notSpecified: UInt32, nomem: UInt32) throws {
+    @Test(arguments: [
+        (KernelProfile.distroX86_64_v6_1, UInt32(0), UInt32(1), UInt32(56)),
+        (.distroX86_64_v6_6, 1, 2, 58), (.distroX86_64_v6_12, 1, 2, 66), (.distroX86_64, 1, 2, 81),
+    ])
+    func consumeAndDropCarryTheReleasesNumbers(
+        profile: KernelProfile, consumed: UInt32, notSpecified: UInt32, nomem: UInt32
+    ) throws {
         let rec = Recorder()
         let sim = SkbSim(profile: profile, sink: rec)
         #expect(sim.dropReasonTable.kernel == profile.version.description)

@@ -1,5 +1,5 @@
-import Testing
 import SkbModel
+import Testing
 
 @Test func handleDescriptionNamesTheSlot() {
     let handle = SkbID(index: 3, generation: 2)

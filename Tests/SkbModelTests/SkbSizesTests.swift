@@ -1,5 +1,6 @@
 import KernelMemory
 import Testing
+
 @testable import SkbModel
 
 /// `SkbSizes` (KernelMemory) is the one place of the derived sizes; the model
@@ -8,11 +9,22 @@ import Testing
 @Suite struct SkbSizesTests {
     static let configs: [KernelConfig] = {
         var configs = [KernelConfig()]
-        var c = KernelConfig(); c.cacheLineSize = 128; configs.append(c)
-        c = KernelConfig(); c.maxSkbFrags = 45; c.netIpAlign = 2; configs.append(c)
-        c = KernelConfig(); c.pageSize = 16384; c.maxHeader = 304; c.sizeofSkBuff = 240; configs.append(c)
+        var c = KernelConfig()
+        c.cacheLineSize = 128
+        configs.append(c)
+        c = KernelConfig()
+        c.maxSkbFrags = 45
+        c.netIpAlign = 2
+        configs.append(c)
+        c = KernelConfig()
+        c.pageSize = 16384
+        c.maxHeader = 304
+        c.sizeofSkBuff = 240
+        configs.append(c)
         // A power-of-two SKB_SMALL_HEAD_CACHE_SIZE gets + L1_CACHE_BYTES.
-        c = KernelConfig(); c.maxSkbFrags = 8; configs.append(c)
+        c = KernelConfig()
+        c.maxSkbFrags = 8
+        configs.append(c)
         return configs
     }()
 
@@ -28,7 +40,7 @@ import Testing
         let pad = max(32, line)
         var small = up(max(up(128 + c.maxHeader), c.maxHeader + 128 + pad + c.netIpAlign)) + shinfo
         if small & (small - 1) == 0 { small += line }
-        #expect(s == SkbSizes(c))   // recomputed after every field set
+        #expect(s == SkbSizes(c))  // recomputed after every field set
         #expect(s.sharedInfoAligned == shinfo)
         #expect(s.skBuffAligned == up(c.sizeofSkBuff))
         #expect(s.smallHeadCacheSize == small)
@@ -48,7 +60,8 @@ import Testing
 
     /// The simulation uses its memory's config.
     @Test func simulationUsesItsConfig() {
-        var c = KernelConfig(); c.cacheLineSize = 128
+        var c = KernelConfig()
+        c.cacheLineSize = 128
         let sim = SkbSim(memory: MemorySystem(config: c))
         #expect(sim.sizes.smallHeadCacheSize == c.skbSmallHeadCacheSize)
         #expect(sim.sizes.sharedInfoAligned == c.skbDataAlign(c.sizeofSharedInfo))

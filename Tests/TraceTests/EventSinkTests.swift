@@ -2,7 +2,8 @@ import Testing
 import Trace
 
 @Test func fanoutDeliversToEverySinkInOrder() {
-    let a = EventRecorder(), b = EventRecorder()
+    let a = EventRecorder()
+    let b = EventRecorder()
     let fanout = EventFanout([a, b])
     fanout.receive(SkbEvent(sequence: 0, kind: .skbAlloc, function: "__alloc_skb"))
     fanout.receive(SkbEvent(sequence: 1, kind: .put, arg0: 60, function: "skb_put"))

@@ -3,22 +3,22 @@ import Testing
 import Trace
 
 let jsonlGolden = [
-        #"{"v":1,"seq":0,"kind":"skb_alloc","fn":"__napi_alloc_skb","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
-        #"{"v":1,"seq":1,"kind":"head_alloc","fn":"page_frag_alloc","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":0,"nr_frags":0,"proto":0,"args":{"head":"0xffff888003b40000","size":2048}}"#,
-        #"{"v":1,"seq":2,"kind":"page_frag_counter","fn":"page_frag_alloc","pkt":12,"skb":0,"skbaddr":"0x0","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":0,"headroom":0,"nr_frags":0,"proto":0,"args":{"pages":1,"outstanding_bytes":2048}}"#,
-        #"{"v":1,"seq":3,"kind":"reserve","fn":"skb_reserve","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":0,"args":{"bytes":64}}"#,
-        #"{"v":1,"seq":4,"kind":"put","fn":"skb_put","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"bytes":60}}"#,
-        #"{"v":1,"seq":5,"kind":"hook_verdict","fn":"nf_hook_slow","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"reason":12,"reason_name":"NETFILTER_DROP","args":{"hook":1,"verdict":1}}"#,
-        #"{"v":1,"seq":6,"kind":"drop","fn":"kfree_skb_reason","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"reason":12,"reason_name":"NETFILTER_DROP","args":{}}"#,
-        #"{"v":1,"seq":7,"kind":"head_free","fn":"skb_free_frag","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"head":"0xffff888003b40000","free_kind":0}}"#,
-        #"{"v":1,"seq":8,"kind":"skb_free","fn":"kfree_skbmem","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"cache":0,"fclone":0}}"#,
-        #"{"v":1,"seq":9,"kind":"page_frag_counter","fn":"page_frag_free","pkt":12,"skb":0,"skbaddr":"0x0","ts_ns":1700000000123706789,"len":0,"data_len":0,"truesize":0,"headroom":0,"nr_frags":0,"proto":0,"args":{"pages":1,"outstanding_bytes":0}}"#,
-        #"{"v":1,"seq":10,"kind":"skb_alloc","fn":"napi_build_skb","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":0,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
-        #"{"v":1,"seq":11,"kind":"pull","fn":"skb_pull","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":1500,"data_len":0,"truesize":768,"headroom":78,"nr_frags":0,"proto":34525,"args":{"bytes":14}}"#,
-        #"{"v":1,"seq":12,"kind":"gro_hold","fn":"dev_gro_receive","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":1500,"data_len":0,"truesize":768,"headroom":78,"nr_frags":0,"proto":34525,"args":{"gso_size":1448}}"#,
-        #"{"v":1,"seq":13,"kind":"skb_alloc","fn":"napi_build_skb","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":0,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
-        #"{"v":1,"seq":14,"kind":"consume","fn":"napi_consume_skb","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":42,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":2054,"reason":1,"reason_name":"CONSUMED","args":{}}"#,
-        #"{"v":1,"seq":15,"kind":"skb_free","fn":"napi_skb_cache_put","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":42,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":2054,"args":{"cache":0,"fclone":0}}"#,
+    #"{"v":1,"seq":0,"kind":"skb_alloc","fn":"__napi_alloc_skb","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
+    #"{"v":1,"seq":1,"kind":"head_alloc","fn":"page_frag_alloc","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":0,"nr_frags":0,"proto":0,"args":{"head":"0xffff888003b40000","size":2048}}"#,
+    #"{"v":1,"seq":2,"kind":"page_frag_counter","fn":"page_frag_alloc","pkt":12,"skb":0,"skbaddr":"0x0","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":0,"headroom":0,"nr_frags":0,"proto":0,"args":{"pages":1,"outstanding_bytes":2048}}"#,
+    #"{"v":1,"seq":3,"kind":"reserve","fn":"skb_reserve","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123456789,"len":0,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":0,"args":{"bytes":64}}"#,
+    #"{"v":1,"seq":4,"kind":"put","fn":"skb_put","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"bytes":60}}"#,
+    #"{"v":1,"seq":5,"kind":"hook_verdict","fn":"nf_hook_slow","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"reason":12,"reason_name":"NETFILTER_DROP","args":{"hook":1,"verdict":1}}"#,
+    #"{"v":1,"seq":6,"kind":"drop","fn":"kfree_skb_reason","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"reason":12,"reason_name":"NETFILTER_DROP","args":{}}"#,
+    #"{"v":1,"seq":7,"kind":"head_free","fn":"skb_free_frag","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"head":"0xffff888003b40000","free_kind":0}}"#,
+    #"{"v":1,"seq":8,"kind":"skb_free","fn":"kfree_skbmem","pkt":12,"skb":7,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000123706789,"len":60,"data_len":0,"truesize":2176,"headroom":64,"nr_frags":0,"proto":2048,"args":{"cache":0,"fclone":0}}"#,
+    #"{"v":1,"seq":9,"kind":"page_frag_counter","fn":"page_frag_free","pkt":12,"skb":0,"skbaddr":"0x0","ts_ns":1700000000123706789,"len":0,"data_len":0,"truesize":0,"headroom":0,"nr_frags":0,"proto":0,"args":{"pages":1,"outstanding_bytes":0}}"#,
+    #"{"v":1,"seq":10,"kind":"skb_alloc","fn":"napi_build_skb","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":0,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
+    #"{"v":1,"seq":11,"kind":"pull","fn":"skb_pull","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":1500,"data_len":0,"truesize":768,"headroom":78,"nr_frags":0,"proto":34525,"args":{"bytes":14}}"#,
+    #"{"v":1,"seq":12,"kind":"gro_hold","fn":"dev_gro_receive","pkt":13,"skb":8,"skbaddr":"0xffff888000a1c100","ts_ns":1700000000124456789,"len":1500,"data_len":0,"truesize":768,"headroom":78,"nr_frags":0,"proto":34525,"args":{"gso_size":1448}}"#,
+    #"{"v":1,"seq":13,"kind":"skb_alloc","fn":"napi_build_skb","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":0,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":0,"args":{"cache":0,"fclone":0}}"#,
+    #"{"v":1,"seq":14,"kind":"consume","fn":"napi_consume_skb","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":42,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":2054,"reason":1,"reason_name":"CONSUMED","args":{}}"#,
+    #"{"v":1,"seq":15,"kind":"skb_free","fn":"napi_skb_cache_put","pkt":14,"skb":9,"skbaddr":"0xffff888000a1c000","ts_ns":1700000000125456789,"len":42,"data_len":0,"truesize":768,"headroom":0,"nr_frags":0,"proto":2054,"args":{"cache":0,"fclone":0}}"#,
 ]
 
 @Test func jsonLinesGolden() {
@@ -30,8 +30,10 @@ let jsonlGolden = [
 }
 
 /// The keys every object has, in order (docs/jsonl-schema.md).
-let commonKeys = ["v", "seq", "kind", "fn", "pkt", "skb", "skbaddr", "ts_ns", "len", "data_len", "truesize",
-                  "headroom", "nr_frags", "proto"]
+let commonKeys = [
+    "v", "seq", "kind", "fn", "pkt", "skb", "skbaddr", "ts_ns", "len", "data_len", "truesize",
+    "headroom", "nr_frags", "proto",
+]
 
 @Test func jsonLinesParseAndHaveTheDocumentedKeys() throws {
     let text = SampleEvents.render { JSONLinesEventSink(output: $0) }
@@ -92,11 +94,15 @@ func keyOrder(_ line: String) -> [String] {
     while i < line.endIndex {
         let c = line[i]
         if inString {
-            if c == "\\" { i = line.index(after: i) } else if c == "\"" {
+            if c == "\\" {
+                i = line.index(after: i)
+            } else if c == "\"" {
                 inString = false
                 if expectingKey && depth == 1 { keys.append(current) }
                 expectingKey = false
-            } else { current.append(c) }
+            } else {
+                current.append(c)
+            }
         } else if c == "\"" {
             inString = true
             current = ""

@@ -69,7 +69,7 @@ private func traceEvents(_ bytes: [UInt8]) throws -> [[String: Any]] {
     #expect(instants.map { $0["name"] as? String } == ["kfree_skb", "consume_skb"])
     let drop = try #require(instants.first?["args"] as? [String: Any])
     #expect(drop["reason"] as? String == "NETFILTER_DROP")
-    #expect(drop["reason_value"] as? Int == 12)   // NETFILTER_DROP in 6.18
+    #expect(drop["reason_value"] as? Int == 12)  // NETFILTER_DROP in 6.18
     let stages = Set(events.filter { $0["ph"] as? String == "B" }.compactMap { $0["name"] as? String })
     #expect(stages.isSuperset(of: ["alloc", "ops", "gro_hold", "release"]))
 }

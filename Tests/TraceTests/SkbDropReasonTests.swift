@@ -63,7 +63,10 @@ import Trace
         let newer = new.names.map(\.description)
         var k = newer.startIndex
         for n in old.names.map(\.description) where n != "NOT_DROPPED_YET" {
-            guard let at = newer[k...].firstIndex(of: n) else { Issue.record("\(n) of \(old.kernel) missing in \(new.kernel)"); break }
+            guard let at = newer[k...].firstIndex(of: n) else {
+                Issue.record("\(n) of \(old.kernel) missing in \(new.kernel)")
+                break
+            }
             k = at
         }
     }
@@ -72,7 +75,9 @@ import Trace
 /// On a running 6.18 kernel with tracefs, the 6.18 list is the kernel's own
 /// `__print_symbolic` table of `skb:kfree_skb`.
 @Test func sixEighteenMatchesRunningKernelTracefs() throws {
-    let formats = ["/sys/kernel/tracing/events/skb/kfree_skb/format", "/sys/kernel/debug/tracing/events/skb/kfree_skb/format"]
+    let formats = [
+        "/sys/kernel/tracing/events/skb/kfree_skb/format", "/sys/kernel/debug/tracing/events/skb/kfree_skb/format",
+    ]
     guard let text = formats.lazy.compactMap({ try? String(contentsOfFile: $0, encoding: .utf8) }).first else {
         print("skipped: no readable tracefs skb/kfree_skb/format (mount tracefs as root to compare the 6.18 list)")
         return
@@ -89,14 +94,19 @@ import Trace
     while let open = rest.range(of: "{ ") {
         rest = rest[open.upperBound...]
         guard let comma = rest.firstIndex(of: ","), let value = Int(rest[..<comma]),
-              let q1 = rest.firstIndex(of: "\""), let q2 = rest[rest.index(after: q1)...].firstIndex(of: "\"") else { continue }
+            let q1 = rest.firstIndex(of: "\""), let q2 = rest[rest.index(after: q1)...].firstIndex(of: "\"")
+        else { continue }
         pairs.append((value, String(rest[rest.index(after: q1)..<q2])))
         rest = rest[q2...]
     }
     let t = SkbDropReasonTable.linux6_18
-    #expect(pairs.count == Int(t.maxValue) - 1)   // 2 … 129 and MAX
+    #expect(pairs.count == Int(t.maxValue) - 1)  // 2 … 129 and MAX
     for (value, name) in pairs {
-        if name == "MAX" { #expect(UInt32(value) == t.maxValue) } else { #expect(t.name(of: UInt32(value))?.description == name) }
+        if name == "MAX" {
+            #expect(UInt32(value) == t.maxValue)
+        } else {
+            #expect(t.name(of: UInt32(value))?.description == name)
+        }
     }
 }
 

@@ -2,7 +2,8 @@ import Testing
 import Trace
 
 @Test func textSinkGolden() {
-    let lines = SampleEvents.render { TextEventSink(output: $0) }.split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = SampleEvents.render { TextEventSink(output: $0) }.split(
+        separator: "\n", omittingEmptySubsequences: false)
     let expected = [
         "#0 pkt 12 skb 7 ffff888000a1c000 00:00:00.000000000 __napi_alloc_skb(cache=0, fclone=0) len 0 data_len 0 truesize 2176 headroom 0 nr_frags 0 proto 0x0000",
         "#1 pkt 12 skb 7 ffff888000a1c000 00:00:00.000000000 page_frag_alloc(head=0xffff888003b40000, size=2048) len 0 data_len 0 truesize 2176 headroom 0 nr_frags 0 proto 0x0000",
@@ -30,17 +31,23 @@ import Trace
     let output = TraceOutput.memory()
     let sink = TextEventSink(output: output, reasons: .linux6_8, timeFormat: .timeOfDay)
     // 1_700_000_000 s is 22:13:20 UTC.
-    sink.receive(SkbEvent(kind: .drop, packet: -1, skb: 1, skbaddr: 0x1234, timestampNanoseconds: 1_700_000_000_000_000_042,
-                          protocolType: 0x0800, reason: 63, function: "kfree_skb_reason"))
-    sink.receive(SkbEvent(sequence: 1, kind: .drop, skb: 1, timestampNanoseconds: 1_700_000_000_000_000_042,
-                          reason: 0x1_0002, function: "ieee80211_rx"))
-    sink.receive(SkbEvent(sequence: 2, kind: .headersSet, skb: 1, arg0: 14, arg1: 0xFFFF, function: "skb_reset_network_header"))
+    sink.receive(
+        SkbEvent(
+            kind: .drop, packet: -1, skb: 1, skbaddr: 0x1234, timestampNanoseconds: 1_700_000_000_000_000_042,
+            protocolType: 0x0800, reason: 63, function: "kfree_skb_reason"))
+    sink.receive(
+        SkbEvent(
+            sequence: 1, kind: .drop, skb: 1, timestampNanoseconds: 1_700_000_000_000_000_042,
+            reason: 0x1_0002, function: "ieee80211_rx"))
+    sink.receive(
+        SkbEvent(sequence: 2, kind: .headersSet, skb: 1, arg0: 14, arg1: 0xFFFF, function: "skb_reset_network_header"))
     sink.finish()
     output.close()
-    #expect(output.text == """
-        #0 pkt - skb 1 0000000000001234 22:13:20.000000042 kfree_skb location=kfree_skb_reason protocol=2048 reason: NOMEM
-        #1 pkt - skb 1 0000000000000000 22:13:20.000000042 kfree_skb location=ieee80211_rx protocol=0 reason: 0x10002
-        #2 pkt - skb 1 0000000000000000 00:00:00.000000000 skb_reset_network_header(network_header=14, transport_header=65535) len 0 data_len 0 truesize 0 headroom 0 nr_frags 0 proto 0x0000
+    #expect(
+        output.text == """
+            #0 pkt - skb 1 0000000000001234 22:13:20.000000042 kfree_skb location=kfree_skb_reason protocol=2048 reason: NOMEM
+            #1 pkt - skb 1 0000000000000000 22:13:20.000000042 kfree_skb location=ieee80211_rx protocol=0 reason: 0x10002
+            #2 pkt - skb 1 0000000000000000 00:00:00.000000000 skb_reset_network_header(network_header=14, transport_header=65535) len 0 data_len 0 truesize 0 headroom 0 nr_frags 0 proto 0x0000
 
-        """)
+            """)
 }

@@ -38,14 +38,19 @@ import Trace
     let output = TraceOutput.memory()
     let sink = JSONLinesEventSink(output: output)
     for v in values {
-        sink.receive(SkbEvent(sequence: v, kind: .headAlloc, skbaddr: v, timestampNanoseconds: Int64(truncatingIfNeeded: v),
-                              arg0: v, arg1: v, function: "f"))
+        sink.receive(
+            SkbEvent(
+                sequence: v, kind: .headAlloc, skbaddr: v, timestampNanoseconds: Int64(truncatingIfNeeded: v),
+                arg0: v, arg1: v, function: "f"))
     }
     sink.finish()
     output.close()
     let lines = output.text.split(separator: "\n")
     for (line, v) in zip(lines, values) {
-        #expect(line.hasPrefix("{\"v\":1,\"seq\":\(v),\"kind\":\"head_alloc\",\"fn\":\"f\",\"pkt\":-1,\"skb\":0,\"skbaddr\":\"0x\(String(v, radix: 16))\",\"ts_ns\":\(Int64(truncatingIfNeeded: v)),"))
+        #expect(
+            line.hasPrefix(
+                "{\"v\":1,\"seq\":\(v),\"kind\":\"head_alloc\",\"fn\":\"f\",\"pkt\":-1,\"skb\":0,\"skbaddr\":\"0x\(String(v, radix: 16))\",\"ts_ns\":\(Int64(truncatingIfNeeded: v)),"
+            ))
         #expect(line.hasSuffix("\"args\":{\"head\":\"0x\(String(v, radix: 16))\",\"size\":\(v)}}"))
     }
 }

@@ -1,7 +1,7 @@
 import SampleKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `CaptureGenerator.write` produced.
@@ -42,7 +42,8 @@ struct CaptureGenerator {
 
     init(seed: UInt64) {
         rng = Rng(seed: seed)
-        let client = MACAddress(0x02_00_00_00_00_01), server = MACAddress(0x02_00_00_00_00_02)
+        let client = MACAddress(0x02_00_00_00_00_01)
+        let server = MACAddress(0x02_00_00_00_00_02)
         udpTemplates = (60...1513).map { length in
             Packet(
                 link: .ethernet(EthernetHeader(destination: server, source: client)),
@@ -54,7 +55,8 @@ struct CaptureGenerator {
         bulk = (0..<Self.flows).map { i in
             BulkFlow(
                 TCPFlow(
-                    client: .init(mac: client, address: .v4(IPv4Address(10, 0, 1, UInt8(i + 1))), port: UInt16(50000 + i)),
+                    client: .init(
+                        mac: client, address: .v4(IPv4Address(10, 0, 1, UInt8(i + 1))), port: UInt16(50000 + i)),
                     server: .init(mac: server, address: .v4(IPv4Address(10, 0, 2, 1)), port: 443)))
         }
     }
@@ -65,9 +67,12 @@ struct CaptureGenerator {
         let out = BufferedFile(path: path)
         var header = [UInt8]()
         header.appendLE(UInt32(0xA1B2_3C4D))  // nanosecond pcap
-        header.appendLE(UInt16(2)); header.appendLE(UInt16(4))
-        header.appendLE(UInt32(0)); header.appendLE(UInt32(0))
-        header.appendLE(UInt32(262_144)); header.appendLE(UInt32(1))  // LINKTYPE_ETHERNET
+        header.appendLE(UInt16(2))
+        header.appendLE(UInt16(4))
+        header.appendLE(UInt32(0))
+        header.appendLE(UInt32(0))
+        header.appendLE(UInt32(262_144))
+        header.appendLE(UInt32(1))  // LINKTYPE_ETHERNET
         header.withUnsafeBytes { out.append($0) }
         var result = GeneratedCapture(path: path, packets: 0, bytesOnDisk: 0, capturedBytes: 0)
         // Handshakes first, so that the bulk flows are established ones.
@@ -158,11 +163,15 @@ struct BulkFlow {
         template.withUnsafeBytes { frame.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         tsval &+= 1
         if isData {
-            patchTCP(frame, count: template.count, ipID: serverID, seq: serverSeq, ack: clientSeq, tsval: tsval, tsecr: tsval &- 1)
+            patchTCP(
+                frame, count: template.count, ipID: serverID, seq: serverSeq, ack: clientSeq, tsval: tsval,
+                tsecr: tsval &- 1)
             serverID &+= 1
             serverSeq &+= UInt32(flow.segmentPayload)
         } else {
-            patchTCP(frame, count: template.count, ipID: clientID, seq: clientSeq, ack: serverSeq, tsval: tsval, tsecr: tsval &- 1)
+            patchTCP(
+                frame, count: template.count, ipID: clientID, seq: clientSeq, ack: serverSeq, tsval: tsval,
+                tsecr: tsval &- 1)
             clientID &+= 1
         }
         return template.count
@@ -171,14 +180,18 @@ struct BulkFlow {
 
 /// Rewrites IP ID, sequence, acknowledgment and timestamp option of an
 /// Ethernet/IPv4/TCP frame (timestamps as NOP NOP TS) and recomputes both checksums.
-func patchTCP(_ frame: UnsafeMutableRawPointer, count: Int, ipID: UInt16, seq: UInt32, ack: UInt32, tsval: UInt32, tsecr: UInt32) {
+func patchTCP(
+    _ frame: UnsafeMutableRawPointer, count: Int, ipID: UInt16, seq: UInt32, ack: UInt32, tsval: UInt32, tsecr: UInt32
+) {
     let ip = frame + 14
     let ihl = Int(ip.load(fromByteOffset: 0, as: UInt8.self) & 0x0F) * 4
     let tcp = ip + ihl
     let tcpLength = count - 14 - ihl
     ip.storeBytes(of: ipID.bigEndian, toByteOffset: 4, as: UInt16.self)
     ip.storeBytes(of: UInt16(0), toByteOffset: 10, as: UInt16.self)
-    ip.storeBytes(of: checksum(UnsafeRawBufferPointer(start: ip, count: ihl), initial: 0).bigEndian, toByteOffset: 10, as: UInt16.self)
+    ip.storeBytes(
+        of: checksum(UnsafeRawBufferPointer(start: ip, count: ihl), initial: 0).bigEndian, toByteOffset: 10,
+        as: UInt16.self)
     tcp.storeBytes(of: seq.bigEndian, toByteOffset: 4, as: UInt32.self)
     tcp.storeBytes(of: ack.bigEndian, toByteOffset: 8, as: UInt32.self)
     precondition(tcp.load(fromByteOffset: 22, as: UInt8.self) == 8, "expected NOP NOP TS options")
@@ -209,7 +222,8 @@ func checksum(_ bytes: UnsafeRawBufferPointer, initial: UInt64) -> UInt16 {
 }
 
 func writeRecordHeader(_ record: UnsafeMutableRawPointer, timestamp: UInt64, length: Int) {
-    record.storeBytes(of: UInt32(truncatingIfNeeded: timestamp / 1_000_000_000).littleEndian, toByteOffset: 0, as: UInt32.self)
+    record.storeBytes(
+        of: UInt32(truncatingIfNeeded: timestamp / 1_000_000_000).littleEndian, toByteOffset: 0, as: UInt32.self)
     record.storeBytes(of: UInt32(timestamp % 1_000_000_000).littleEndian, toByteOffset: 4, as: UInt32.self)
     record.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 8, as: UInt32.self)
     record.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 12, as: UInt32.self)
@@ -238,7 +252,9 @@ final class BufferedFile {
     private(set) var written = 0
 
     init(path: String) {
-        guard let file = fopen(path, "wb") else { fatalError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard let file = fopen(path, "wb") else {
+            fatalError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
         self.file = file
     }
 
@@ -255,7 +271,9 @@ final class BufferedFile {
 
     private func flush() {
         guard used > 0 else { return }
-        guard fwrite(buffer, 1, used, file) == used else { fatalError("write failed: \(String(cString: strerror(errno)))") }
+        guard fwrite(buffer, 1, used, file) == used else {
+            fatalError("write failed: \(String(cString: strerror(errno)))")
+        }
         written += used
         used = 0
     }

@@ -4,7 +4,7 @@ import KernelMemory
 import MallocInterposerSwift
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One measured run.
@@ -94,8 +94,9 @@ func measureBare(path: String, mapped: Bool = false) -> StreamResult {
     let threadCpuElapsed = threadCPUNanos() - threadCpu
     let cpuElapsed = processCPUNanos() - cpu
     precondition(ns >= 0, "bare_pcap_loop failed on \(path)")
-    return StreamResult(packets: Int(packets), bytes: Int(bytes), nanoseconds: ns, mallocs: nil, cpuNanoseconds: cpuElapsed,
-                        mainThreadCpuNanoseconds: threadCpuElapsed)
+    return StreamResult(
+        packets: Int(packets), bytes: Int(bytes), nanoseconds: ns, mallocs: nil, cpuNanoseconds: cpuElapsed,
+        mainThreadCpuNanoseconds: threadCpuElapsed)
 }
 
 /// Streams a capture through a `PacketPipeline`.
@@ -116,14 +117,18 @@ struct StreamingBench {
             var ring = ReadAheadOptions(decodeHeaders: true)
             if let e = getenv("SKBSIM_BENCH_RA") {  // "packets,bytes,batches": ring-size experiments
                 let v = String(cString: e).split(separator: ",").compactMap { Int($0) }
-                if v.count == 3 { ring = ReadAheadOptions(batchPackets: v[0], batchBytes: v[1], batches: v[2], decodeHeaders: true) }
+                if v.count == 3 {
+                    ring = ReadAheadOptions(batchPackets: v[0], batchBytes: v[1], batches: v[2], decodeHeaders: true)
+                }
             }
             return try measure(ReadAheadReader(path: path, options: ring), make)
         }
         return try measure(CaptureReader(path: path), make)
     }
 
-    func measure<Source: PacketSource, P: PacketPipeline>(_ reader: Source, _ make: (PipelineContext) -> P) throws -> StreamResult {
+    func measure<Source: PacketSource, P: PacketPipeline>(
+        _ reader: Source, _ make: (PipelineContext) -> P
+    ) throws -> StreamResult {
         var pipeline = make(PipelineContext(path: path, linkType: reader.linkType, snaplen: reader.snaplen))
         var warmed = 0
         while warmed < warmup, let packet = try reader.next() {
@@ -149,8 +154,9 @@ struct StreamingBench {
         if let problem = pipeline.verify() {
             fatalError("\(P.self) failed its checks: \(problem)")
         }
-        var result = StreamResult(packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
-                                  cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
+        var result = StreamResult(
+            packets: packets, bytes: bytes, nanoseconds: elapsed, mallocs: mallocs, check: check,
+            cpuNanoseconds: cpuElapsed, mainThreadCpuNanoseconds: threadCpuElapsed)
         if let ahead = reader as? ReadAheadReader {
             result.consumerBatches = (ahead.batchesReadByConsumer, ahead.batchesRead)
         }
@@ -194,8 +200,11 @@ func measurePageFragPairs(fragsz: Int, pairs: Int, countMallocs: Bool) -> PairRe
     let elapsed = monotonicNanos() - start
     let mallocs = countMallocs ? MallocCounter.stop().mallocs : nil
     memory.page_frag_cache_drain(nc)
-    precondition(memory.leakReport().isEmpty && memory.checker.reports.isEmpty, "page_frag pairs leaked or were reported")
-    return PairResult(stream: StreamResult(packets: pairs, bytes: pairs * fragsz, nanoseconds: elapsed, mallocs: mallocs,
-                                           check: Int(truncatingIfNeeded: acc)),
-                      cpuNanoseconds: cpu)
+    precondition(
+        memory.leakReport().isEmpty && memory.checker.reports.isEmpty, "page_frag pairs leaked or were reported")
+    return PairResult(
+        stream: StreamResult(
+            packets: pairs, bytes: pairs * fragsz, nanoseconds: elapsed, mallocs: mallocs,
+            check: Int(truncatingIfNeeded: acc)),
+        cpuNanoseconds: cpu)
 }

@@ -71,7 +71,9 @@ final class SkbRun: PacketPipeline {
         o.memorySize = Self.memorySize
         o.gro = row == .gro
         if row == .jsonLinesToDevNull {
-            do { o.sink = JSONLinesEventSink(output: try TraceOutput(path: "/dev/null")) } catch { fatalError("\(error)") }
+            do { o.sink = JSONLinesEventSink(output: try TraceOutput(path: "/dev/null")) } catch {
+                fatalError("\(error)")
+            }
         }
         do { run = try PacketRun(options: o) } catch { fatalError("\(error)") }
         linkType = context.linkType
@@ -92,7 +94,9 @@ final class SkbRun: PacketPipeline {
         guard let s = stats else { return "not finished" }
         var problems: [String] = []
         if !s.verdict.isClean { problems.append("checker: \(s.verdict)\n\(s.verdict.fullText)") }
-        if run.driver.statistics.rxDropped > 0 { problems.append("\(run.driver.statistics.rxDropped) receives failed to allocate") }
+        if run.driver.statistics.rxDropped > 0 {
+            problems.append("\(run.driver.statistics.rxDropped) receives failed to allocate")
+        }
         if s.totalDrops > 0 { problems.append("\(s.totalDrops) drops") }
         if s.injectedPageFailures + s.injectedSlabFailures > 0 { problems.append("injected failures") }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")

@@ -1,7 +1,7 @@
 import CBarePcap
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum Machine {
@@ -129,5 +129,6 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }

@@ -14,9 +14,8 @@ import CBarePcap
 import Capture
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-
 
 bare_line_buffer_stdout()
 
@@ -29,14 +28,18 @@ struct Options {
     var warmup = 10_000
     var pairs = 20_000_000
     var pairSizes = [1920, 75]
-    var only: Set<String> = ["bare", "bare-mapped", "decode", "copy", "skb", "gro", "jsonl", "decode-ra", "skb-ra", "gro-ra", "jsonl-ra", "pagefrag", "rss"]
+    var only: Set<String> = [
+        "bare", "bare-mapped", "decode", "copy", "skb", "gro", "jsonl", "decode-ra", "skb-ra", "gro-ra", "jsonl-ra",
+        "pagefrag", "rss",
+    ]
     var capture: String?
     var keep = false
     var child: [String: String]?
 }
 
 func usage() -> Never {
-    print("""
+    print(
+        """
         usage: skbsim-bench [--packets N] [--scale 1,4] [--rounds R] [--warmup N] [--pairs N] [--pair-sizes 1920,75]
                             [--only bare,bare-mapped,decode,copy,skb,gro,jsonl,ra,pagefrag,rss] [--capture FILE] [--keep]
           ra = decode-ra,skb-ra,gro-ra,jsonl-ra (the read-ahead rows); skb = skb,gro,jsonl
@@ -62,8 +65,16 @@ func parse(_ arguments: [String]) -> Options {
         case "--rounds": options.rounds = max(1, int())
         case "--warmup": options.warmup = int()
         case "--pairs": options.pairs = int()
-        case "--pair-sizes": options.pairSizes = value().split(separator: ",").map { (text: Substring) -> Int in guard let n = Int(text), n > 0 else { usage() }; return n }
-        case "--scale": options.scales = value().split(separator: ",").map { (text: Substring) -> Int in guard let n = Int(text) else { usage() }; return n }
+        case "--pair-sizes":
+            options.pairSizes = value().split(separator: ",").map { (text: Substring) -> Int in
+                guard let n = Int(text), n > 0 else { usage() }
+                return n
+            }
+        case "--scale":
+            options.scales = value().split(separator: ",").map { (text: Substring) -> Int in
+                guard let n = Int(text) else { usage() }
+                return n
+            }
         case "--only":
             options.only = Set(value().split(separator: ",").map(String.init))
             if options.only.contains("skb") { options.only.formUnion(["gro", "jsonl"]) }
@@ -73,12 +84,15 @@ func parse(_ arguments: [String]) -> Options {
         case "--keep": options.keep = true
         case "--child":
             // --child KEY=VALUE,...: one streaming run for the RSS figures.
-            options.child = Dictionary(uniqueKeysWithValues: value().split(separator: ",").map {
-                let kv = $0.split(separator: "=", maxSplits: 1)
-                return (String(kv[0]), String(kv[1]))
-            })
+            options.child = Dictionary(
+                uniqueKeysWithValues: value().split(separator: ",").map {
+                    let kv = $0.split(separator: "=", maxSplits: 1)
+                    return (String(kv[0]), String(kv[1]))
+                })
         case "-h", "--help": usage()
-        default: print("unknown argument \(arguments[i])"); usage()
+        default:
+            print("unknown argument \(arguments[i])")
+            usage()
         }
         i += 1
     }
@@ -179,9 +193,10 @@ var generatedFiles: [String] = []
     generatedFiles.append(path)
     let seconds = Double(monotonicNanos() - start) / 1e9
     func share(_ n: Int) -> String { fixed(100 * Double(n) / Double(capture.packets), 1) + "%" }
-    print("capture: \(path): \(grouped(capture.packets)) packets, \(fixed(Double(capture.bytesOnDisk) / 1e6, 1)) MB,"
-        + " <=100 B \(share(capture.small)), 1514 B \(share(capture.full)), between \(share(capture.medium)),"
-        + " TCP bulk \(share(capture.bulk)); generated in \(fixed(seconds, 1)) s (not measured)")
+    print(
+        "capture: \(path): \(grouped(capture.packets)) packets, \(fixed(Double(capture.bytesOnDisk) / 1e6, 1)) MB,"
+            + " <=100 B \(share(capture.small)), 1514 B \(share(capture.full)), between \(share(capture.medium)),"
+            + " TCP bulk \(share(capture.bulk)); generated in \(fixed(seconds, 1)) s (not measured)")
     return capture
 }
 
@@ -193,7 +208,9 @@ if let given = options.capture {
     capturePath = generate(options.packets, name: "bench-1x.pcap").path
 }
 print("malloc counting: \(countMallocs ? "ordo-one/malloc-interposer" : "unavailable (interposer not active)")")
-print("rounds: \(options.rounds), warm-up: \(grouped(options.warmup)) packets per Swift run (outside the clock and the malloc window)")
+print(
+    "rounds: \(options.rounds), warm-up: \(grouped(options.warmup)) packets per Swift run (outside the clock and the malloc window)"
+)
 print("")
 
 // MARK: Throughput rounds
@@ -213,12 +230,16 @@ for round in 0..<options.rounds {
         results[variant, default: []].append(result)
         ratios[variant, default: []].append(result.packetsPerSecond / thisRound[.bare]!.packetsPerSecond)
     }
-    print("round \(round + 1): " + selected.map { v -> String in
-        let r = thisRound[v]!
-        // Cores used by read-ahead runs: a slow round at ~1 core means the threads shared one.
-        let cores = v.rawValue.hasSuffix("-ra") ? " [\(fixed(r.cores, 2)) cores, main \(fixed(r.mainThreadCpuNsPerPacket, 0)) ns]" : ""
-        return "\(v.rawValue) \(fixed(r.nsPerPacket, 1)) ns\(cores)"
-    }.joined(separator: ", "))
+    print(
+        "round \(round + 1): "
+            + selected.map { v -> String in
+                let r = thisRound[v]!
+                // Cores used by read-ahead runs: a slow round at ~1 core means the threads shared one.
+                let cores =
+                    v.rawValue.hasSuffix("-ra")
+                    ? " [\(fixed(r.cores, 2)) cores, main \(fixed(r.mainThreadCpuNsPerPacket, 0)) ns]" : ""
+                return "\(v.rawValue) \(fixed(r.nsPerPacket, 1)) ns\(cores)"
+            }.joined(separator: ", "))
 }
 
 // MARK: page_frag pairs
@@ -227,7 +248,9 @@ var pairResults: [(String, PairResult)] = []
 if options.only.contains("pagefrag") {
     for size in options.pairSizes {
         // Median of `rounds` runs by thread-CPU time (the busy machine preempts wall time).
-        let runs = (0..<options.rounds).map { _ in measurePageFragPairs(fragsz: size, pairs: options.pairs, countMallocs: countMallocs) }
+        let runs = (0..<options.rounds).map { _ in
+            measurePageFragPairs(fragsz: size, pairs: options.pairs, countMallocs: countMallocs)
+        }
         let med = runs.sorted { $0.cpuNanoseconds < $1.cpuNanoseconds }[runs.count / 2]
         pairResults.append(("(5) page_frag alloc+free pair, \(size) B", med))
     }
@@ -247,7 +270,10 @@ if options.only.contains("rss") {
             removeFile(resultFile)
             rss[variant, default: [:]][scale] = (fields[0], fields[1])
         }
-        if scale != 1 && !options.keep { removeFile(path); generatedFiles.removeAll { $0 == path } }
+        if scale != 1 && !options.keep {
+            removeFile(path)
+            generatedFiles.removeAll { $0 == path }
+        }
     }
 }
 
@@ -255,7 +281,10 @@ if options.only.contains("rss") {
 
 func mb(_ kib: Int) -> String { fixed(Double(kib) / 1024, 1) + " MB" }
 
-let header = ["variant", "packets", "ns/packet", "packets/s", "ratio to (1)", "CPU ns/packet: all (main) [cores]", "mallocs/packet", "peak RSS (VmHWM, 1x)"]
+let header = [
+    "variant", "packets", "ns/packet", "packets/s", "ratio to (1)", "CPU ns/packet: all (main) [cores]",
+    "mallocs/packet", "peak RSS (VmHWM, 1x)",
+]
 var rows: [[String]] = []
 for variant in selected {
     let runs = results[variant]!
@@ -264,46 +293,63 @@ for variant in selected {
     rows.append([
         variant.label, grouped(runs[0].packets), fixed(ns, 1), grouped(Int(1e9 / ns)),
         variant == .bare ? "1.000" : fixed(median(ratios[variant]!), 3),
-        fixed(median(runs.map(\.cpuNsPerPacket)), 1) + " (" + fixed(median(runs.map(\.mainThreadCpuNsPerPacket)), 1) + ") ["
+        fixed(median(runs.map(\.cpuNsPerPacket)), 1) + " (" + fixed(median(runs.map(\.mainThreadCpuNsPerPacket)), 1)
+            + ") ["
             + fixed(median(runs.map(\.cores)), 2) + "]",
-        variant == .bare || variant == .bareMapped ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
+        variant == .bare || variant == .bareMapped
+            ? "(not counted)" : mallocs.map { fixed($0, 3) + " (\(runs.compactMap(\.mallocs).max()!))" } ?? "n/a",
         rss[variant]?[1].map { mb($0.1) } ?? "-",
     ])
 }
 for (label, pair) in pairResults {
     let result = pair.stream
-    rows.append([label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair",
-                 grouped(Int(result.packetsPerSecond)) + "/s",
-                 "", fixed(pair.cpuNsPerPair, 1) + "/pair (thread)", result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", ""])
+    rows.append([
+        label, grouped(result.packets) + " pairs", fixed(result.nsPerPacket, 1) + "/pair",
+        grouped(Int(result.packetsPerSecond)) + "/s",
+        "", fixed(pair.cpuNsPerPair, 1) + "/pair (thread)",
+        result.mallocsPerPacket.map { fixed($0, 3) + "/pair" } ?? "n/a", "",
+    ])
 }
 
 var widths = header.map(\.count)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
 @MainActor func line(_ cells: [String]) -> String {
-    "| " + cells.enumerated().map { pad($0.element, widths[$0.offset], right: $0.offset > 0) }.joined(separator: " | ") + " |"
+    "| " + cells.enumerated().map { pad($0.element, widths[$0.offset], right: $0.offset > 0) }.joined(separator: " | ")
+        + " |"
 }
 print("")
 print(line(header))
-print("|" + widths.enumerated().map { String(repeating: "-", count: $0.element + 1) + ($0.offset > 0 ? ":" : "-") }.joined(separator: "|") + "|")
+print(
+    "|"
+        + widths.enumerated().map { String(repeating: "-", count: $0.element + 1) + ($0.offset > 0 ? ":" : "-") }
+        .joined(separator: "|") + "|")
 rows.forEach { print(line($0)) }
 print("")
 print("ns/packet: median of \(options.rounds) rounds; ratio: median of same-round packets/s ratios (target >= 0.700);")
-print("CPU ns/packet: process CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID) / packets, median; (main) = the consuming")
-print("  thread alone (CLOCK_THREAD_CPUTIME_ID); cores = process CPU time / wall time (above 1: the read-ahead thread ran in parallel).")
+print(
+    "CPU ns/packet: process CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID) / packets, median; (main) = the consuming")
+print(
+    "  thread alone (CLOCK_THREAD_CPUTIME_ID); cores = process CPU time / wall time (above 1: the read-ahead thread ran in parallel)."
+)
 print("mallocs/packet: heap allocations in the measured window / packets, total in brackets (target 0.000).")
 let consumerShares = selected.compactMap { variant -> String? in
     let runs = results[variant]!.compactMap(\.consumerBatches)
     guard !runs.isEmpty else { return nil }
-    let filled = runs.map(\.filled).reduce(0, +), total = runs.map(\.total).reduce(0, +)
+    let filled = runs.map(\.filled).reduce(0, +)
+    let total = runs.map(\.total).reduce(0, +)
     return "\(variant.rawValue) \(fixed(100 * Double(filled) / Double(max(total, 1)), 1))%"
 }
 if !consumerShares.isEmpty {
-    print("read-ahead batches the consumer read itself (reader thread not scheduled), all rounds: " + consumerShares.joined(separator: ", "))
+    print(
+        "read-ahead batches the consumer read itself (reader thread not scheduled), all rounds: "
+            + consumerShares.joined(separator: ", "))
 }
 
 if !rss.isEmpty {
     print("")
-    print("peak RSS (VmHWM; ru_maxrss in brackets, which Linux carries over from the spawning parent), one child process per run, whole capture streamed:")
+    print(
+        "peak RSS (VmHWM; ru_maxrss in brackets, which Linux carries over from the spawning parent), one child process per run, whole capture streamed:"
+    )
     for variant in selected where variant.inRSS {
         let cells = options.scales.map { scale in
             rss[variant]?[scale].map { "\(scale)x \(mb($0.1)) [\(mb($0.0))]" } ?? "\(scale)x -"

@@ -41,7 +41,8 @@ public struct FlowKey: Hashable, Sendable {
 
     /// The key of the opposite direction of the same conversation.
     public var reversed: FlowKey {
-        FlowKey(source: destination, destination: source, sourcePort: destinationPort,
-                destinationPort: sourcePort, ipProtocol: ipProtocol)
+        FlowKey(
+            source: destination, destination: source, sourcePort: destinationPort,
+            destinationPort: sourcePort, ipProtocol: ipProtocol)
     }
 }

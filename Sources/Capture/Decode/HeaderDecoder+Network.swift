@@ -1,8 +1,10 @@
 extension HeaderDecoder {
     /// Sets the network header at `offset` and hands the packet to the IP
     /// layer named by `etherType` (already past any VLAN tags).
-    static func decodeNetwork(_ bytes: UnsafeRawBufferPointer, etherType: UInt16, at offset: Int,
-                              into h: inout PacketHeaders) {
+    static func decodeNetwork(
+        _ bytes: UnsafeRawBufferPointer, etherType: UInt16, at offset: Int,
+        into h: inout PacketHeaders
+    ) {
         h.networkProtocol = etherType
         h.networkHeader = offset
         switch etherType {
@@ -52,8 +54,9 @@ extension HeaderDecoder {
         let fragmentField = bytes.be16(n + 6)
         h.fragmentOffset = Int(fragmentField & 0x1FFF) * 8
         h.isFragment = fragmentField & 0x3FFF != 0  // MF or a non-zero offset
-        h.flow = FlowKey(source: .init(ipv4: bytes.be32(n + 12)), destination: .init(ipv4: bytes.be32(n + 16)),
-                         sourcePort: 0, destinationPort: 0, ipProtocol: proto)
+        h.flow = FlowKey(
+            source: .init(ipv4: bytes.be32(n + 12)), destination: .init(ipv4: bytes.be32(n + 16)),
+            sourcePort: 0, destinationPort: 0, ipProtocol: proto)
         // Only the first fragment holds the transport header.
         guard h.fragmentOffset == 0 else { return }
         decodeTransport(bytes, proto: proto, at: n + headerLength, ipEnd: n + totalLength, into: &h)

@@ -3,8 +3,10 @@ extension HeaderDecoder {
     /// for any protocol) and decodes TCP, UDP, ICMP and ICMPv6 with the
     /// length checks of their receive functions. `ipEnd` is where the IP
     /// length fields say the packet ends; bytes after it are padding.
-    static func decodeTransport(_ bytes: UnsafeRawBufferPointer, proto: UInt8, at t: Int, ipEnd: Int,
-                                into h: inout PacketHeaders) {
+    static func decodeTransport(
+        _ bytes: UnsafeRawBufferPointer, proto: UInt8, at t: Int, ipEnd: Int,
+        into h: inout PacketHeaders
+    ) {
         h.transportHeader = t
         // A header must fit in both the capture and the IP payload.
         let limit = min(bytes.count, ipEnd)
@@ -42,8 +44,9 @@ extension HeaderDecoder {
                 h.stop = DecodeStop(offset: t, reason: .udpLengthInvalid(length))
                 return
             }
-            let info = UDPHeaderInfo(sourcePort: bytes.be16(t), destinationPort: bytes.be16(t + 2),
-                                     length: length, payloadOffset: t + 8)
+            let info = UDPHeaderInfo(
+                sourcePort: bytes.be16(t), destinationPort: bytes.be16(t + 2),
+                length: length, payloadOffset: t + 8)
             h.udp = info
             h.flow?.sourcePort = info.sourcePort
             h.flow?.destinationPort = info.destinationPort

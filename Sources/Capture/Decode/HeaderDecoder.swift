@@ -31,8 +31,10 @@ public enum HeaderDecoder {
     /// `decode(into:)` fills: an out-of-line wrapper copies the struct out
     /// twice (~120 instructions a packet).
     @inlinable @inline(__always)
-    public static func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
-                              hostAddress: EthernetAddress? = nil) -> PacketHeaders {
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, linkType: LinkType,
+        hostAddress: EthernetAddress? = nil
+    ) -> PacketHeaders {
         var headers = PacketHeaders()
         decode(bytes, linkType: linkType, hostAddress: hostAddress, into: &headers)
         return headers
@@ -42,8 +44,10 @@ public enum HeaderDecoder {
     /// is reset and filled in place, so a per-packet loop that keeps one
     /// `PacketHeaders` pays no copy of the (few hundred byte) struct. The
     /// result is identical to the returning form.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
-                              hostAddress: EthernetAddress? = nil, into headers: inout PacketHeaders) {
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, linkType: LinkType,
+        hostAddress: EthernetAddress? = nil, into headers: inout PacketHeaders
+    ) {
         headers = PacketHeaders()
         // Literal DLT values (see `LinkType`): no static-property accessor
         // per packet.
@@ -66,7 +70,9 @@ public enum HeaderDecoder {
     }
 
     /// Convenience for tests and tools; `decode(_:linkType:)` on the array's storage.
-    public static func decode(_ bytes: [UInt8], linkType: LinkType, hostAddress: EthernetAddress? = nil) -> PacketHeaders {
+    public static func decode(
+        _ bytes: [UInt8], linkType: LinkType, hostAddress: EthernetAddress? = nil
+    ) -> PacketHeaders {
         bytes.withUnsafeBytes { decode($0, linkType: linkType, hostAddress: hostAddress) }
     }
 
@@ -75,8 +81,10 @@ public enum HeaderDecoder {
     /// `eth_type_trans`: MAC header at 0, pkt_type from the destination, and
     /// the protocol from the type field, with 802.3 length fields mapped to
     /// ETH_P_802_3 (Novell raw IPX, whose payload starts 0xFFFF) or ETH_P_802_2.
-    static func decodeEthernet(_ bytes: UnsafeRawBufferPointer, into h: inout PacketHeaders,
-                               hostAddress: EthernetAddress?) {
+    static func decodeEthernet(
+        _ bytes: UnsafeRawBufferPointer, into h: inout PacketHeaders,
+        hostAddress: EthernetAddress?
+    ) {
         guard bytes.count >= 14 else {
             h.stop = DecodeStop(offset: 0, reason: .truncatedLinkHeader)
             return
@@ -107,8 +115,10 @@ public enum HeaderDecoder {
     /// VLAN TPID begins (TCI, then the next type). Updates `type` to the
     /// final ethertype and `macLength` to cover the tags. Returns false
     /// after recording a stop.
-    static func walkVLANTags(_ bytes: UnsafeRawBufferPointer, type: inout UInt16, at offset: Int,
-                             into h: inout PacketHeaders) -> Bool {
+    static func walkVLANTags(
+        _ bytes: UnsafeRawBufferPointer, type: inout UInt16, at offset: Int,
+        into h: inout PacketHeaders
+    ) -> Bool {
         var offset = offset
         while type == ethP8021Q || type == ethP8021AD || type == ethPQinQ1 {
             guard h.vlanDepth < maxVLANDepth else {
@@ -135,8 +145,9 @@ public enum HeaderDecoder {
             h.stop = DecodeStop(offset: 0, reason: .truncatedLinkHeader)
             return
         }
-        decodeCooked(bytes, pktType: UInt8(truncatingIfNeeded: bytes.be16(0)), protocolType: bytes.be16(14),
-                     headerLength: 16, into: &h)
+        decodeCooked(
+            bytes, pktType: UInt8(truncatingIfNeeded: bytes.be16(0)), protocolType: bytes.be16(14),
+            headerLength: 16, into: &h)
     }
 
     /// LINKTYPE_LINUX_SLL2: protocol(2) reserved(2) ifindex(4) hatype(2)
@@ -151,8 +162,10 @@ public enum HeaderDecoder {
 
     /// Cooked headers carry the kernel's own pkt_type and protocol. A VLAN
     /// protocol means libpcap re-inserted the tag: TCI and inner type follow.
-    static func decodeCooked(_ bytes: UnsafeRawBufferPointer, pktType: UInt8, protocolType: UInt16,
-                             headerLength: Int, into h: inout PacketHeaders) {
+    static func decodeCooked(
+        _ bytes: UnsafeRawBufferPointer, pktType: UInt8, protocolType: UInt16,
+        headerLength: Int, into h: inout PacketHeaders
+    ) {
         h.macHeader = 0
         h.macLength = headerLength
         h.pktType = PacketType(rawValue: pktType)

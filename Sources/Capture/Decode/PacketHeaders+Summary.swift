@@ -54,12 +54,15 @@ extension PacketHeaders {
         if let tcp {
             var text = "\(family) \(source).\(tcp.sourcePort) > \(destination).\(tcp.destinationPort): "
             text += "Flags [\(Self.flagString(tcp.flags))], seq \(tcp.sequenceNumber)"
-            if tcp.payloadLength > 0 { text += ":\(tcp.sequenceNumber &+ UInt32(truncatingIfNeeded: tcp.payloadLength))" }
+            if tcp.payloadLength > 0 {
+                text += ":\(tcp.sequenceNumber &+ UInt32(truncatingIfNeeded: tcp.payloadLength))"
+            }
             if tcp.flags.contains(.ack) { text += ", ack \(tcp.acknowledgmentNumber)" }
             return text + ", win \(tcp.window), length \(tcp.payloadLength)"
         }
         if let udp {
-            return "\(family) \(source).\(udp.sourcePort) > \(destination).\(udp.destinationPort): UDP, length \(udp.payloadLength)"
+            return
+                "\(family) \(source).\(udp.sourcePort) > \(destination).\(udp.destinationPort): UDP, length \(udp.payloadLength)"
         }
         if let icmp {
             let name = version == 4 ? "ICMP" : "ICMP6,"
@@ -74,15 +77,18 @@ extension PacketHeaders {
         }
         let proto = ipProtocol.map(String.init) ?? "?"
         if fragmentOffset != 0 {
-            return "\(family) \(source) > \(destination): ip-proto-\(proto) (frag offset \(fragmentOffset)), length \(ipPayload)"
+            return
+                "\(family) \(source) > \(destination): ip-proto-\(proto) (frag offset \(fragmentOffset)), length \(ipPayload)"
         }
         return "\(family) \(source) > \(destination): ip-proto-\(proto) \(ipPayload)"
     }
 
     /// tcpdump's flag letters in bit order; ACK prints as ".".
     static func flagString(_ flags: TCPHeaderInfo.Flags) -> String {
-        let letters: [(TCPHeaderInfo.Flags, Character)] = [(.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"),
-                                                           (.ack, "."), (.urg, "U"), (.ece, "E"), (.cwr, "W")]
+        let letters: [(TCPHeaderInfo.Flags, Character)] = [
+            (.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"),
+            (.ack, "."), (.urg, "U"), (.ece, "E"), (.cwr, "W"),
+        ]
         return String(letters.filter { flags.contains($0.0) }.map(\.1))
     }
 

@@ -35,9 +35,11 @@ public struct TCPHeaderInfo: Hashable, Sendable {
     /// does). Link-layer padding is excluded.
     public var payloadLength: Int
 
-    public init(sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32, acknowledgmentNumber: UInt32,
-                flags: Flags, window: UInt16, urgentPointer: UInt16, dataOffset: Int, payloadOffset: Int,
-                payloadLength: Int) {
+    public init(
+        sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32, acknowledgmentNumber: UInt32,
+        flags: Flags, window: UInt16, urgentPointer: UInt16, dataOffset: Int, payloadOffset: Int,
+        payloadLength: Int
+    ) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
         self.sequenceNumber = sequenceNumber
