@@ -169,7 +169,7 @@ public enum FidelityDoc {
         L += [
             "## UDP send over loopback (model `alloc_skb` path vs kernel rule vs live kernel)",
             "",
-            "Model: `SkbSim.ipAppendData` / `udpLoopbackCharge` (Sources/SkbModel/SkbSim+UDPSend.swift), the",
+            "Model: `SkbSim.ipAppendData` / `udpLoopbackCharge` (Sources/SkbModel/SocketSend.swift), the",
             "send side of `__ip_append_data` / `__ip6_append_data` on the model's own `alloc_skb` and page_frag.",
             "Kernel rule: `UDPTruesizeModel` (Sources/KernelReference, the derivation of docs/live-kernel.md, formerly",
             "in KernelProbe). Live: sk_rmem_alloc per datagram measured by `UDPTruesizeProbe` on",

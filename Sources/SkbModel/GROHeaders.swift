@@ -132,14 +132,14 @@ extension SkbSim {
     /// (not IP/TCP, IPv4 options or fragment, bad IPv4 header checksum,
     /// bad TCP doff): it goes up unmerged (`GRO_NORMAL`). Sets the skb's
     /// network/transport header offsets as the GRO path does.
-    func groParse(_ i: Int) throws(SkbError) -> GROSegment? {
+    func groParse(_ napi: Napi, _ i: Int) throws(SkbError) -> GROSegment? {
         // Fast path: the first bytes of the linear data are accessible (the
         // checker would pass every read), so parse them raw with one look;
         // anything else (short headlen, pulls, poisoned bytes) takes the
         // checked path below, which reports exactly as before.
         let window = min(Int(skbs[i].headlen), GROHeaderWindow.size)
         let d = skbs[i].dataPointer
-        if window > 0 && !groCheckedReadsOnly && memory.isAccessible(d, count: window) {
+        if window > 0 && !napi.checkedReadsOnly && memory.isAccessible(d, count: window) {
             switch groParseRaw(i, GROHeaderWindow(reader: GRORawReader(memory: memory), base: d, count: window)) {
             case .parsed(let seg):
                 skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)

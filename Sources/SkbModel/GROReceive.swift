@@ -40,7 +40,7 @@ extension SkbSim {
     func dev_gro_receive(_ napi: Napi, _ i: Int, _ deliver: (SkbID) throws(SkbError) -> Void) throws(SkbError) {
         let skb = id(i)
         // Already-GSO skbs (none from the model drivers) are not aggregated.
-        guard shinfo(at: i).gsoSize == 0, let seg = try groParse(i) else {
+        guard shinfo(at: i).gsoSize == 0, let seg = try groParse(napi, i) else {
             napi.gro.statistics.normal += 1
             try deliver(skb)
             return
@@ -55,7 +55,7 @@ extension SkbSim {
             let h = napi.gro.slots[napi.gro.slotIndex(bucket, k)]
             let p = Int(h.skb.index)
             var fixed = h.ipFixedID
-            if let cause = groCompare(i, seg, p, h, &fixed) {
+            if let cause = groCompare(napi, i, seg, p, h, &fixed) {
                 ppCause = cause
             } else if let strategy = try skb_gro_receive(napi, bucket, k, i, seg) {
                 merged = strategy
@@ -118,7 +118,7 @@ extension SkbSim {
         // The bytes of `i` the tests may read: its MAC header, its network
         // header and the ports (one span when they are in order).
         let iOK =
-            !groCheckedReadsOnly
+            !napi.checkedReadsOnly
             && groHeadersAccessible(i, network: (skbs[i].data, seg.networkLength + 4), transport: nil, mac: true)
         for k in 0..<count {
             let p = Int(napi.gro.slots[napi.gro.slotIndex(bucket, k)].skb.index)
@@ -194,11 +194,13 @@ extension SkbSim {
     /// `skb_gro_receive`); nil = may merge. Updates `ip_fixedid` as `inet_gro_flush` does.
     /// The kernel ORs all tests; when several hold, the cause reported is the
     /// first of: TCP header, TCP options, oversize, seq gap, network.
-    func groCompare(_ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool) -> GROFlushCause? {
+    func groCompare(
+        _ napi: Napi, _ i: Int, _ seg: GROSegment, _ p: Int, _ h: GROEngine.Held, _ fixed: inout Bool
+    ) -> GROFlushCause? {
         // The bytes the tests may read: `i`'s network + TCP header, the
         // first 9 bytes of `p`'s network header (up to the IPv4 TTL) and its
         // TCP header as long as `i`'s.
-        if !groCheckedReadsOnly && groAccessible(skbs[i].dataPointer, seg.offset)
+        if !napi.checkedReadsOnly && groAccessible(skbs[i].dataPointer, seg.offset)
             && groHeadersAccessible(
                 p, network: (UInt32(skbs[p].networkHeader), 9),
                 transport: (UInt32(skbs[p].transportHeader), seg.tcpLength), mac: false)

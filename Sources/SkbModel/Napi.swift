@@ -20,6 +20,10 @@ public final class Napi {
     @exclusivity(unchecked) public var gro: GROEngine
     /// Packets per poll (`napi->weight`, `--napi-budget`).
     public var budget: Int
+    /// Tests only: GRO reads every header byte through the checker (no raw
+    /// reads after one look, see `GROHeaderReader`), to show both give the
+    /// same results.
+    @exclusivity(unchecked) var checkedReadsOnly = false
     /// Work done in the current poll.
     @exclusivity(unchecked) public private(set) var pollWork = 0
 

@@ -54,10 +54,6 @@ public final class SkbSim {
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
     /// Live skbs in the pool.
     @exclusivity(unchecked) public private(set) var liveCount = 0
-    /// Tests only: GRO reads every header byte through the checker (no
-    /// raw reads after one look, see `GROHeaderReader`), to show both give
-    /// the same results.
-    @exclusivity(unchecked) var groCheckedReadsOnly = false
 
     /// The `enum skb_drop_reason` of the simulated kernel: the one source of
     /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same

@@ -26,7 +26,7 @@ import Testing
         let sim = SkbSim()
         let driver = RxDriver(sim: sim, options: RxDriverOptions(path: path))
         let napi = Napi(sim: sim, gro: GROOptions(enabled: true))
-        sim.groCheckedReadsOnly = checkedOnly
+        napi.checkedReadsOnly = checkedOnly
         let reader = try CaptureReader(path: Repository.sample(name))
         var delivered: [SkbID] = []
         var skbs: [[Int]] = []
