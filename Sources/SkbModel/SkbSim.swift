@@ -220,14 +220,4 @@ public final class SkbSim {
         sink.receive(e)
     }
 
-    /// An event not tied to a live skb (e.g. a receive that failed to allocate).
-    func emitDetached(_ kind: SkbEventKind, _ function: StaticString, reason: UInt32, arg0: UInt64 = 0) {
-        guard let sink else { return }
-        sink.receive(
-            SkbEvent(
-                sequence: sequence, kind: kind, packet: Int32(truncatingIfNeeded: memory.currentPacket),
-                skb: UInt32.max, timestampNanoseconds: currentTimestamp, reason: reason, arg0: arg0, function: function)
-        )
-        sequence &+= 1
-    }
 }

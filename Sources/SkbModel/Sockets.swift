@@ -149,8 +149,6 @@ public final class Sockets {
     @inline(__always) public func peek(_ sk: UInt32) -> SkbID? { table[Int(sk)].peek()?.skb }
     /// The protocol that queued the oldest skb of socket `sk`.
     @inline(__always) public func peekProtocol(_ sk: UInt32) -> L4Protocol? { table[Int(sk)].peek()?.proto }
-    @inline(__always) func rmemAlloc(_ sk: UInt32) -> Int { table[Int(sk)].rmemAlloc }
-    @inline(__always) func rcvbuf(_ sk: UInt32) -> Int { table[Int(sk)].rcvbuf }
     @inline(__always) func socketPointer(_ sk: UInt32) -> UnsafeMutablePointer<SimSocket> { table.pointer(Int(sk)) }
     /// skbs waiting on socket `sk`'s receive queue.
     @inline(__always) public func queued(_ sk: UInt32) -> Int { table[Int(sk)].queued }
