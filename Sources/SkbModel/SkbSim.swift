@@ -219,5 +219,4 @@ public final class SkbSim {
         sequence &+= 1
         sink.receive(e)
     }
-
 }
