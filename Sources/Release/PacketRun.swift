@@ -400,7 +400,6 @@ public final class PacketRun {
         var drops: [(reason: String, count: UInt64)] = []
         let reasonCounts = sim.dropCounts.byReason
         for (v, n) in reasonCounts.enumerated() where v >= 2 {
-            var n = n
             if n > 0 { drops.append((table.displayName(of: UInt32(v)), n)) }
         }
 

@@ -76,14 +76,12 @@ struct Inspect: ParsableCommand {
         var noMemBefore = 0
         var skippedBefore: [(what: String, count: Int)] = []
         var cut: (captured: Int, wire: Int)?
-        var sim: SkbSim?
         var packetRun: PacketRun?
         var modelled = true
         var linkTypeName = ""
         let summary = try CaptureRun.run(
             capture: capture, options: simulation.runOptions(sink: events), progress: false, streaming: true,
             opened: { reader, run in
-                sim = run.sim
                 packetRun = run
                 modelled = reader.linkType.hasReceiveModel
                 linkTypeName = reader.linkTypeName
