@@ -103,6 +103,13 @@ extension SkbSim {
         napi_skb_cache_put(i)
     }
 
+    /// `skb_attempt_defer_free(skb)`: the model runs one CPU, the one that
+    /// allocated every skb, so the free is never deferred:
+    /// `kfree_skb_napi_cache` at once. No tracepoint.
+    func skb_attempt_defer_free(_ i: Int) throws(SkbError) {
+        try kfree_skb_napi_cache(i)
+    }
+
     /// `kfree_skb_napi_cache(skb)`: an fclone goes through `__kfree_skb`,
     /// anything else through `__napi_kfree_skb(skb, SKB_CONSUMED)`.
     func kfree_skb_napi_cache(_ i: Int) throws(SkbError) {

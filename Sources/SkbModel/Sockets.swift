@@ -188,7 +188,10 @@ extension SkbSim {
     /// destructor), then `destructor = sock_rfree`, `sk = sk`, and
     /// `sk_rmem_alloc += truesize` (+ `sk_mem_charge`).
     public func skb_set_owner_r(_ id: SkbID, socket: UInt32) throws(SkbError) {
-        let i = try slot(id, "skb_set_owner_r")
+        skb_set_owner_r(try slot(id, "skb_set_owner_r"), socket)
+    }
+
+    func skb_set_owner_r(_ i: Int, _ socket: UInt32) {
         skb_orphan(i)
         skbs[i].destructor = .sockRfree(socket: socket)
         skbs[i].sk = socket

@@ -27,10 +27,7 @@ extension SkbSim {
         // empty queue takes the segment anyway (sk_forced_mem_schedule).
         if s.pointee.rmemAlloc > s.pointee.rcvbuf && s.pointee.queued > 0 { return false }
         guard s.pointee.enqueue(id, .tcp) else { return false }
-        skb_orphan(i)
-        skbs[i].destructor = .sockRfree(socket: sk)
-        skbs[i].sk = sk
-        s.pointee.charge(Int(skbs[i].truesize))
+        skb_set_owner_r(i, sk)
         return true
     }
 

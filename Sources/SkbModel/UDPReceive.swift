@@ -57,8 +57,7 @@ extension SkbSim {
         let total = s.pointee.forwardDeficit
         if total < s.pointee.rcvbuf >> 2 && s.pointee.readerQueued > 0 { return }
         s.pointee.forwardDeficit = 0
-        s.pointee.rmemAlloc -= total
-        s.pointee.uncharged += 1
+        sockets.uncharge(s.pointee.id, total, packet: currentPacket)
         // The receive queue is spliced onto the reader queue.
         s.pointee.readerQueued = s.pointee.queued
     }
@@ -77,13 +76,6 @@ extension SkbSim {
         trace_kfree_skb(i, reasons.consumed, "skb_consume_udp")
         if skbs[i].head.raw != 0 { try skb_release_data(i, reasons.consumed) }
         kfree_skbmem(i)
-    }
-
-    /// `skb_attempt_defer_free(skb)`: the model runs one CPU, the one that
-    /// allocated every skb, so the free is never deferred:
-    /// `kfree_skb_napi_cache` at once. No tracepoint.
-    func skb_attempt_defer_free(_ i: Int) throws(SkbError) {
-        try kfree_skb_napi_cache(i)
     }
 
     /// `skb_condense(skb)`: a non-linear skb whose paged bytes fit its
