@@ -93,6 +93,9 @@ public struct PacketRunOptions {
     /// reader consumes (`consume_skb`) the oldest when one more arrives.
     /// 0 = the reader consumes each skb as soon as it is queued.
     public var socketQueueDepth = 0
+    /// The VLAN devices of the simulated host (`vlan_do_receive`): a
+    /// tagged frame whose VID has none is dropped as OTHERHOST.
+    public var vlanDevices: VLANDevices = .all
     /// Build each skb at the packet's wire length (bytes past a snapshot
     /// length filled with `UncapturedBytes.fill`) or at its captured length.
     public var buildLength: SkbBuildLength = .wire
@@ -183,6 +186,10 @@ public final class PacketRun {
     @exclusivity(unchecked) var exhaustedDrops = 0
     /// Packets whose capture was cut by the snapshot length (caplen < len).
     @exclusivity(unchecked) var snaplenCut = 0
+    /// Tagged skbs received by a VLAN device / marked OTHERHOST for want of one.
+    @exclusivity(unchecked) var vlanViaDevice = 0
+    @exclusivity(unchecked) var vlanInBand = 0
+    @exclusivity(unchecked) var vlanOtherHost = 0
     let buildAtWireLength: Bool
     /// A cut packet at its wire length (`UncapturedBytes.maximumWireLength`).
     let scratch: UnsafeMutableRawPointer
@@ -324,15 +331,52 @@ public final class PacketRun {
     /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
     /// (and LOCAL_IN) hooks when they run at receive, then the socket.
     func netif_receive_skb(_ skb: SkbID) throws(SkbError) {
+        let tagged = try sim.modify(skb) { $0.vlanTagPresent || VLANReceive.isVLAN($0.protocolType) }
+        // The first round of __netif_receive_skb_core pops an in-band tag
+        // before the taps see the skb.
+        if _slowPath(tagged) {
+            if try sim.skb(skb).vlanTagPresent == false { vlanInBand += 1 }
+            guard try sim.skb_vlan_untag(skb) else { return }
+        }
         if let onDeliver = options.onDeliver { onDeliver(sim, skb) }
+        if hasHooks { guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return } }
+        if _slowPath(tagged) { guard try receiveVLAN(skb) else { return } }
         if hasHooks {
-            guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return }
             if preRoutingAtReceive, let family = NFProto.forEtherType(try sim.skb(skb).protocolType) {
                 guard try pipeline.nfHookReceive(family, .preRouting, skb) else { return }
                 guard try pipeline.nfHookReceive(family, .localIn, skb) else { return }
             }
         }
         try deliver(skb)
+    }
+
+    /// The rest of `__netif_receive_skb_core`'s VLAN steps (`vlan_do_receive`
+    /// on `vlanDevices`), then, for an skb left `PACKET_OTHERHOST` (a tag
+    /// without a device), its protocol handler's verdict: `ip_rcv_core` and
+    /// `ipv6_rcv_core` drop it (`SKB_DROP_REASON_OTHERHOST`), `arp_rcv`
+    /// consumes it. False when the skb is gone.
+    @inline(never)
+    func receiveVLAN(_ skb: SkbID) throws(SkbError) -> Bool {
+        switch try sim.netifReceiveVLAN(skb, devices: options.vlanDevices) {
+        case .untagged, .viaDevice:
+            vlanViaDevice += 1
+            return true
+        case .freed:
+            return false
+        case .otherHost:
+            vlanOtherHost += 1
+            switch try sim.skb(skb).protocolType {
+            case 0x0800, 0x86DD:
+                try pipeline.kfree_skb_reason(skb, sim.reasons.otherHost)
+            case 0x0806:
+                try pipeline.consume_skb(skb)
+            default:
+                // No handler for the type (an inner tag left in the frame,
+                // 802.2): __netif_receive_skb_core's UNHANDLED_PROTO drop.
+                try pipeline.kfree_skb_reason(skb, sim.reasons.unhandledProto)
+            }
+            return false
+        }
     }
 
     /// Local delivery, as the protocol's receive function does it: TCP
@@ -450,6 +494,9 @@ public final class PacketRun {
         stats.memorySize = memory.config.memorySize
         stats.exhaustedAllocationFailures = memory.exhaustedAllocationFailures
         stats.exhaustedRxDropped = exhaustedDrops
+        stats.vlan = VLANStatistics(
+            hardwareStripped: driver.statistics.vlanTagsStripped, inBand: vlanInBand, viaDevice: vlanViaDevice,
+            otherHost: vlanOtherHost)
         if options.gro { stats.groStatistics = napi.gro.statistics }
         options.sink?.finish()
         finished = stats

@@ -187,6 +187,8 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// the simulation's limit, not drops the kernel would make.
     public var exhaustedAllocationFailures = 0
     public var exhaustedRxDropped = 0
+    /// What happened to VLAN-tagged frames.
+    public var vlan = VLANStatistics()
     /// The GRO engine's counters when GRO was on, else nil.
     public var groStatistics: GROEngine.Statistics? = nil
     /// Segments merged into a held skb (all strategies).
@@ -247,6 +249,17 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
                     + "\(exhaustedRxDropped) rx_dropped come from the simulation's limit, not the kernel (raise it with --memory)"
             )
         }
+        if vlan.tagged > 0 {
+            lines.append(
+                "vlan:                  \(vlan.tagged) tagged skb(s): \(vlan.hardwareStripped) tag(s) stripped by the NIC, "
+                    + "\(vlan.inBand) popped by skb_vlan_untag; \(vlan.viaDevice) received by a VLAN device, "
+                    + "\(vlan.otherHost) OTHERHOST (no device for the VID, --vlan-devices)")
+            if gro && vlan.inBand > 0 {
+                lines.append(
+                    "not modelled:          GRO of frames with in-band tags (vlan_gro_receive): "
+                        + "\(vlan.inBand) went through GRO unmerged (--rx-vlan-offload on strips them)")
+            }
+        }
         if injectedPageFailures + injectedSlabFailures > 0 {
             lines.append("injected failures:     page \(injectedPageFailures), slab \(injectedSlabFailures)")
         }
@@ -273,5 +286,28 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         if fragListMemberFrees > 0 { lines.append("frag_list member frees: \(fragListMemberFrees)") }
         lines.append("checker:               \(verdict)")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// VLAN-tagged frames in a run: how the tag left the frame (the NIC's
+/// `NETIF_F_HW_VLAN_CTAG_RX` or `skb_vlan_untag`) and whether a VLAN device
+/// received the skb (`vlan_do_receive`) or it was marked OTHERHOST.
+public struct VLANStatistics: Sendable, Hashable {
+    /// Outer 802.1Q tags the NIC stripped before the skb was built.
+    public var hardwareStripped = 0
+    /// skbs whose outer tag was still in the frame at `netif_receive_skb`.
+    public var inBand = 0
+    /// Tagged skbs received by VLAN devices (or priority-tagged, VID 0).
+    public var viaDevice = 0
+    /// Tagged skbs with no device for their VID: dropped by the protocol handler.
+    public var otherHost = 0
+    /// Tagged skbs that reached `netif_receive_skb`.
+    public var tagged: Int { viaDevice + otherHost }
+
+    public init(hardwareStripped: Int = 0, inBand: Int = 0, viaDevice: Int = 0, otherHost: Int = 0) {
+        self.hardwareStripped = hardwareStripped
+        self.inBand = inBand
+        self.viaDevice = viaDevice
+        self.otherHost = otherHost
     }
 }

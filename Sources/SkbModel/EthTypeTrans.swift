@@ -7,9 +7,9 @@ extension SkbSim {
     /// Link-layer receive on an skb whose data is at the first byte the
     /// driver received (after any capture pseudo-header, `pseudoHeader`
     /// bytes of the captured frame).
-    /// Ethernet (`eth_type_trans`): mac_header = data, pull ETH_HLEN (VLAN
-    /// tags stay in-band, as the decoder reports them), protocol and
-    /// pkt_type from the frame. Cooked SLL/SLL2 (the "any" device): the skb
+    /// Ethernet (`eth_type_trans`): mac_header = data, pull ETH_HLEN,
+    /// protocol and pkt_type from the frame (a tag the NIC did not strip
+    /// stays in the data for `skb_vlan_untag`: VLANReceive.swift). Cooked SLL/SLL2 (the "any" device): the skb
     /// holds no link header; protocol and pkt_type are the kernel's own,
     /// from the pseudo-header (with re-inserted VLAN tags, the inner
     /// protocol, as with VLAN offload); mac_header = data, mac_len 0. Raw IP

@@ -6,7 +6,9 @@ import Trace
 /// super-packet before the stack sees them.
 ///
 /// Only IPv4/IPv6 TCP is aggregated. Everything else — UDP (no UDP GRO
-/// socket is modelled), ICMP, ARP, in-band VLAN frames, IPv4 with options
+/// socket is modelled), ICMP, ARP, frames with a VLAN tag still in the data
+/// (`vlan_gro_receive` is not modelled; a tag the NIC stripped is compared
+/// as `vlan_all`), IPv4 with options
 /// or fragments, skbs that are already GSO — passes straight through,
 /// unmerged and in order. Checksums are taken as verified by the NIC
 /// (CHECKSUM_UNNECESSARY), except the IPv4 header checksum GRO itself checks.
@@ -123,7 +125,10 @@ extension SkbSim {
         for k in 0..<count {
             let p = Int(napi.gro.slots[napi.gro.slotIndex(bucket, k)].skb.index)
             let ps = skbs[p]
-            guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen else {
+            // gro_list_prepare: same device (one here), same vlan_all, same MAC header.
+            guard ps.hash == skbs[i].hash, ps.protocolType == skbs[i].protocolType, ps.macLen == skbs[i].macLen,
+                ps.vlanProto == skbs[i].vlanProto, ps.vlanTCI == skbs[i].vlanTCI
+            else {
                 continue
             }
             let same: Bool

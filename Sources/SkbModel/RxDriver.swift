@@ -29,11 +29,17 @@ public final class RxDriver {
     /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
     public let ringCache: PageFragCacheID
 
+    /// The frame as the NIC wrote it once its VLAN tag was stripped.
+    var strippedFrame = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
+    var strippedFrameCapacity = 2048
+
     public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
         self.sim = sim
         self.options = options
         ringCache = sim.memory.pageFragCacheCreate(name: "rx_ring")
     }
+
+    deinit { strippedFrame.deallocate() }
 
     /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.
     public func drainRing() { sim.memory.page_frag_cache_drain(ringCache) }
@@ -74,7 +80,54 @@ public final class RxDriver {
             return try receive(
                 bytes, linkType, path, headers, pseudoHeader: Self.pseudoHeaderLength(linkType, headers.pointee))
         }
+        if _slowPath(headers.pointee.vlanDepth > 0) && options.rxVLANOffload {
+            return try receiveVLANStripped(bytes, path, headers)
+        }
         return try receive(bytes, linkType, path, headers, pseudoHeader: 0)
+    }
+
+    /// A tagged Ethernet frame on a NIC with `NETIF_F_HW_VLAN_CTAG_RX`: the
+    /// NIC takes an outer 802.1Q tag out of the frame before DMA and reports
+    /// it in the descriptor; the driver builds the skb from the shorter
+    /// frame and calls `__vlan_hwaccel_put_tag` (igb `igb_process_skb_fields`,
+    /// ixgbe `ixgbe_process_skb_fields`, i40e `i40e_rx_vlan`). An 802.1AD
+    /// outer tag is left in the frame (`NETIF_F_HW_VLAN_STAG_RX` is off by
+    /// default, where a NIC has it at all).
+    @inline(never)
+    func receiveVLANStripped(
+        _ bytes: UnsafeRawBufferPointer, _ path: RxPath?, _ headers: UnsafePointer<PacketHeaders>
+    ) throws(SkbError) -> SkbID? {
+        let h = headers.pointee
+        guard bytes.count >= 18, bytes.load(fromByteOffset: 12, as: UInt16.self).bigEndian == 0x8100,
+            let mac = h.macHeader, mac == 0
+        else { return try receive(bytes, .ethernet, path, headers, pseudoHeader: 0) }
+        let tci = UInt16(bytes[14]) << 8 | UInt16(bytes[15])
+        let length = bytes.count - 4
+        if length > strippedFrameCapacity {
+            strippedFrame.deallocate()
+            strippedFrameCapacity = max(length, 2 * strippedFrameCapacity)
+            strippedFrame = .allocate(byteCount: strippedFrameCapacity, alignment: 16)
+        }
+        strippedFrame.copyMemory(from: bytes.baseAddress!, byteCount: 12)
+        (strippedFrame + 12).copyMemory(from: bytes.baseAddress! + 16, byteCount: length - 12)
+        var stripped = h
+        stripped.macLength -= 4
+        stripped.vlanDepth -= 1
+        stripped.protocolType = UInt16(bytes[16]) << 8 | UInt16(bytes[17])
+        stripped.outerVlanTCI = stripped.vlanDepth > 0 ? h.innerVlanTCI : nil
+        stripped.innerVlanTCI = nil
+        stripped.networkHeader = h.networkHeader.map { $0 - 4 }
+        stripped.transportHeader = h.transportHeader.map { $0 - 4 }
+        let frame = UnsafeRawBufferPointer(start: strippedFrame, count: length)
+        guard let skb = try driverReceive(frame, path ?? options.path) else {
+            statistics.allocFailed += 1
+            statistics.rxDropped += 1
+            return nil
+        }
+        try sim.setLinkHeaders(skb, &stripped, .ethernet)
+        try sim.__vlan_hwaccel_put_tag(skb, proto: 0x8100, tci: tci)
+        statistics.vlanTagsStripped += 1
+        return skb
     }
 
     @inline(__always)
@@ -89,6 +142,10 @@ public final class RxDriver {
             return nil
         }
         try sim.setLinkHeaders(skb, headers, linkType, pseudoHeader: pseudo)
+        if _slowPath(pseudo > 0 && headers.pointee.vlanDepth > 0), let tci = headers.pointee.outerVlanTCI {
+            // A cooked capture's tag was in skb->vlan_tci (libpcap re-inserted it).
+            try sim.__vlan_hwaccel_put_tag(skb, proto: headers.pointee.protocolType, tci: tci)
+        }
         return skb
     }
 
@@ -284,6 +341,11 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
     /// truesize is this size.
     public var bufferSize = 2048
+    /// `NETIF_F_HW_VLAN_CTAG_RX` (`ethtool -K DEV rxvlan on|off`): the NIC
+    /// strips an outer 802.1Q tag into the descriptor (on by default in
+    /// igb, ixgbe, i40e, mlx5). Off: tags stay in the frame and
+    /// `skb_vlan_untag` pops them in software (virtio_net, tun).
+    public var rxVLANOffload = true
 
     public init(path: RxPath = .netdevAllocSkb) { self.path = path }
 }
@@ -297,4 +359,6 @@ public struct RxDriverStatistics: Sendable, Hashable {
     public internal(set) var allocFailed = 0
     /// Frames the driver dropped (`rx_dropped`).
     public internal(set) var rxDropped = 0
+    /// Frames whose outer 802.1Q tag the NIC stripped (`rxVLANOffload`).
+    public internal(set) var vlanTagsStripped = 0
 }

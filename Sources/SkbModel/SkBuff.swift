@@ -65,6 +65,11 @@ public struct SkBuff: Sendable {
     public var pktType: UInt8 = 0
     public var mark: UInt32 = 0
     public var hash: UInt32 = 0
+    /// `ntohs(skb->vlan_proto)` and `skb->vlan_tci`: the tag a NIC with
+    /// VLAN receive offload (or `skb_vlan_untag`) took out of the frame.
+    /// `skb_vlan_tag_present` is `vlan_all != 0`: `vlanProto != 0` here.
+    public var vlanProto: UInt16 = 0
+    public var vlanTCI: UInt16 = 0
     /// `skb->destructor`, as a kind (no closures).
     public var destructor: SkbDestructor = .none
     /// `skb->sk`: the owning socket's id, nil = NULL.
@@ -88,6 +93,8 @@ public struct SkBuff: Sendable {
 
     /// `(typeof(skb->mac_header))~0U`.
     public static let unsetHeader: UInt16 = 0xFFFF
+    /// `PACKET_OTHERHOST` (include/uapi/linux/if_packet.h).
+    public static let packetOtherHost: UInt8 = 3
 
     public init() {}
 
@@ -109,6 +116,8 @@ public struct SkBuff: Sendable {
     @inlinable public var endPointer: KernelAddress { head + Int(end) }
     /// `skb_shared(skb)`.
     @inlinable public var isShared: Bool { users != 1 }
+    /// `skb_vlan_tag_present(skb)`.
+    @inlinable public var vlanTagPresent: Bool { vlanProto != 0 }
 }
 
 /// `skb->fclone` (`SKB_FCLONE_*`).

@@ -18,6 +18,8 @@ public struct SkbModelDropReasons: Sendable, Hashable {
     public var noSocket: SkbDropReason
     public var queuePurge: SkbDropReason
     public var pktTooSmall: SkbDropReason
+    public var otherHost: SkbDropReason
+    public var unhandledProto: SkbDropReason
 
     public init(table: SkbDropReasonTable) {
         let notSpecified = table.reason(named: "NOT_SPECIFIED") ?? .notSpecified
@@ -31,5 +33,7 @@ public struct SkbModelDropReasons: Sendable, Hashable {
         noSocket = r("NO_SOCKET")
         queuePurge = r("QUEUE_PURGE")
         pktTooSmall = r("PKT_TOO_SMALL")
+        otherHost = r("OTHERHOST")
+        unhandledProto = r("UNHANDLED_PROTO")
     }
 }

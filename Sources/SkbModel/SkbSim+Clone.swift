@@ -40,12 +40,14 @@ extension SkbSim {
     }
 
     /// `__copy_skb_header` fields the model keeps (the `headers` group:
-    /// protocol, pkt_type, mark, hash, header offsets) plus the capture context.
+    /// protocol, pkt_type, mark, hash, vlan_all, header offsets) plus the capture context.
     func skb_copy_header(_ n: Int, from o: Int) {
         skbs[n].protocolType = skbs[o].protocolType
         skbs[n].pktType = skbs[o].pktType
         skbs[n].mark = skbs[o].mark
         skbs[n].hash = skbs[o].hash
+        skbs[n].vlanProto = skbs[o].vlanProto
+        skbs[n].vlanTCI = skbs[o].vlanTCI
         skbs[n].macHeader = skbs[o].macHeader
         skbs[n].networkHeader = skbs[o].networkHeader
         skbs[n].transportHeader = skbs[o].transportHeader

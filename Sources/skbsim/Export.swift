@@ -125,7 +125,8 @@ final class SkbPcapWriter {
     deinit { close() }
 
     /// Write `skb` as one record: the pulled link header (mac_header..data,
-    /// restored with skb_push and pulled back after) and `skb->len` bytes.
+    /// restored with skb_push and pulled back after) and `skb->len` bytes,
+    /// with the skb's VLAN tag (`vlan_tci`) re-inserted after the MAC addresses.
     /// `wireLength` is the original length on the wire when the skb is a
     /// received packet (it can exceed what was captured); default = captured.
     /// `pseudoHeader`: the capture's pseudo-header (cooked SLL, null),
@@ -149,6 +150,14 @@ final class SkbPcapWriter {
             throw error
         }
         if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
+        if pseudoHeader.isEmpty && s.vlanTagPresent && linkHeader >= 12 {
+            // The tag the NIC or skb_vlan_untag took out, put back after the
+            // MAC addresses as libpcap does from PACKET_AUXDATA.
+            bytes.insert(
+                contentsOf: [
+                    UInt8(s.vlanProto >> 8), UInt8(s.vlanProto & 0xFF), UInt8(s.vlanTCI >> 8), UInt8(s.vlanTCI & 0xFF),
+                ], at: 12)
+        }
         if let capturedLength, capturedLength < bytes.count { bytes.removeLast(bytes.count - capturedLength) }
         var header = pcap_pkthdr()
         var seconds = timestampNanoseconds / 1_000_000_000

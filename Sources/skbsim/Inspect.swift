@@ -189,6 +189,11 @@ enum InspectLine {
         var lines = [
             "skb: head \(layout.headDescription), \(layout.headSize) bytes; len \(layout.len) data_len \(layout.dataLen) truesize \(layout.truesize)"
         ]
+        if let vlan = layout.vlan {
+            lines.append(
+                "vlan: vlan_proto 0x\(hex4(vlan.proto)) vlan_tci 0x\(hex4(vlan.tci)) (vid \(vlan.tci & 0x0FFF), prio \(vlan.tci >> 13)), not in the skb's data"
+            )
+        }
         lines.append("layout: " + layout.diagramLine)
         if layout.frags.isEmpty {
             lines.append("frags: none")

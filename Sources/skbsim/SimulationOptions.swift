@@ -107,7 +107,29 @@ struct SimulationOptions: ParsableArguments {
             valueName: "LENGTH"))
     var lengthName: String = SkbBuildLength.wire.rawValue
 
+    @Option(
+        name: .customLong("rx-vlan-offload"),
+        help: ArgumentHelp(
+            "NETIF_F_HW_VLAN_CTAG_RX (ethtool rxvlan): on, the NIC strips an outer 802.1Q tag before the skb is built (igb, ixgbe, i40e, mlx5); off, skb_vlan_untag pops tags in software (virtio_net, tun).",
+            valueName: "on|off"))
+    var rxVLANOffloadName: String = "on"
+
+    @Option(
+        name: .customLong("vlan-devices"),
+        help: ArgumentHelp(
+            "The host's VLAN devices: all (default), none, or VIDs such as 100,200 (802.1Q) and ad:300 (802.1AD). A tagged frame whose VID has no device is dropped as OTHERHOST.",
+            valueName: "VIDS"))
+    var vlanDevicesText: String = "all"
+
     func validate() throws {
+        guard rxVLANOffloadName == "on" || rxVLANOffloadName == "off" else {
+            throw ValidationError("--rx-vlan-offload must be on or off, got '\(rxVLANOffloadName)'")
+        }
+        guard VLANDevices(parsing: vlanDevicesText) != nil else {
+            throw ValidationError(
+                "--vlan-devices must be all, none or a comma list of VIDs 0…4095 (ad:VID for 802.1AD), got '\(vlanDevicesText)'"
+            )
+        }
         guard SkbBuildLength(rawValue: lengthName) != nil else {
             throw ValidationError("--length must be wire or captured, got '\(lengthName)'")
         }
@@ -229,6 +251,8 @@ struct SimulationOptions: ParsableArguments {
         o.dropReasons = dropReasonTable
         o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
         o.driver.bufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
+        o.driver.rxVLANOffload = rxVLANOffloadName == "on"
+        o.vlanDevices = VLANDevices(parsing: vlanDevicesText) ?? .all
         if let n = failPageNth { o.pageFailure = .nth(n) }
         if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }
         if let n = failSlabNth { o.slabFailure = .nth(n) }

@@ -49,6 +49,8 @@ struct SkbLayout {
     var fragList: [ListSkb]
     var truesize: Int
     var macHeader: Int?
+    /// `skb->vlan_proto` and `skb->vlan_tci` when a tag is present.
+    var vlan: (proto: UInt16, tci: UInt16)?
 
     init(sim: SkbSim, skb: SkbID) throws {
         let s = try sim.skb(skb)
@@ -65,6 +67,7 @@ struct SkbLayout {
         dataLen = Int(s.dataLen)
         truesize = Int(s.truesize)
         macHeader = s.macHeader == SkBuff.unsetHeader ? nil : Int(s.macHeader)
+        vlan = s.vlanTagPresent ? (s.vlanProto, s.vlanTCI) : nil
         let page = memory.page(memory.virt_to_head_page(s.head))
         switch page.owner {
         case .pageFrag(let id):

@@ -10,8 +10,8 @@
 public struct PacketHeaders: Sendable, Hashable {
     /// Offset of the link-layer header; nil when even that was truncated.
     public var macHeader: Int?
-    /// Link-layer bytes, including VLAN tags kept in-band (this model does
-    /// not pop them into `vlan_tci` the way `skb_vlan_untag` would).
+    /// Link-layer bytes, including VLAN tags as they are in the frame (the
+    /// skb model strips or pops them: SkbModel's `VLANReceive.swift`).
     public var macLength: Int = 0
     public var networkHeader: Int?
     public var transportHeader: Int?
