@@ -331,7 +331,7 @@ public final class PacketRun {
     /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
     /// (and LOCAL_IN) hooks when they run at receive, then the socket.
     func netif_receive_skb(_ skb: SkbID) throws(SkbError) {
-        let tagged = try sim.modify(skb) { $0.vlanTagPresent || VLANReceive.isVLAN($0.protocolType) }
+        let tagged = try driver.hasVLANTag(skb)
         // The first round of __netif_receive_skb_core pops an in-band tag
         // before the taps see the skb.
         if _slowPath(tagged) {

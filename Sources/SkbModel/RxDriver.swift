@@ -80,8 +80,9 @@ public final class RxDriver {
             return try receive(
                 bytes, linkType, path, headers, pseudoHeader: Self.pseudoHeaderLength(linkType, headers.pointee))
         }
-        if _slowPath(headers.pointee.vlanDepth > 0) && options.rxVLANOffload {
-            return try receiveVLANStripped(bytes, path, headers)
+        if _slowPath(headers.pointee.vlanDepth > 0) {
+            statistics.vlanTaggedFrames += 1
+            if options.rxVLANOffload { return try receiveVLANStripped(bytes, path, headers) }
         }
         return try receive(bytes, linkType, path, headers, pseudoHeader: 0)
     }
@@ -144,6 +145,7 @@ public final class RxDriver {
         try sim.setLinkHeaders(skb, headers, linkType, pseudoHeader: pseudo)
         if _slowPath(pseudo > 0 && headers.pointee.vlanDepth > 0), let tci = headers.pointee.outerVlanTCI {
             // A cooked capture's tag was in skb->vlan_tci (libpcap re-inserted it).
+            statistics.vlanTaggedFrames += 1
             try sim.__vlan_hwaccel_put_tag(skb, proto: headers.pointee.protocolType, tci: tci)
         }
         return skb
@@ -359,6 +361,9 @@ public struct RxDriverStatistics: Sendable, Hashable {
     public internal(set) var allocFailed = 0
     /// Frames the driver dropped (`rx_dropped`).
     public internal(set) var rxDropped = 0
+    /// Frames that came with a VLAN tag (in the frame or, for a cooked
+    /// capture, in the pseudo-header); while 0 no skb has VLAN work.
+    public internal(set) var vlanTaggedFrames = 0
     /// Frames whose outer 802.1Q tag the NIC stripped (`rxVLANOffload`).
     public internal(set) var vlanTagsStripped = 0
 }

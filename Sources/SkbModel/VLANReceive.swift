@@ -211,3 +211,14 @@ extension SkbSim {
         skbs[i].vlanTCI = 0
     }
 }
+
+extension RxDriver {
+    /// Whether `__netif_receive_skb_core` has VLAN work on an skb this driver
+    /// built: a tag in `vlan_tci`, or an 802.1Q/802.1AD `skb->protocol` (a
+    /// tag in the data). No skb has any while no frame came tagged.
+    public func hasVLANTag(_ skb: SkbID) throws(SkbError) -> Bool {
+        guard _slowPath(statistics.vlanTaggedFrames != 0) else { return false }
+        let s = try sim.skb(skb)
+        return s.vlanTagPresent || VLANReceive.isVLAN(s.protocolType)
+    }
+}
