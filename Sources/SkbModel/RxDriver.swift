@@ -12,7 +12,7 @@ import KernelMemory
 /// | `netdevAllocSkb` | `netdev_alloc_skb(len)`: page fragment of the per-CPU `napi_alloc_cache` (softirq) for 321…3712-byte frames, kmalloc otherwise; whole frame copied | none |
 /// | `napiAllocSkb` | `napi_alloc_skb(len)`: same rule, `napi_alloc_cache`, NET_SKB_PAD + NET_IP_ALIGN | none |
 /// | `buildSkb` | `napi_build_skb` over a `bufferSize` (2048) ring buffer with NET_SKB_PAD + NET_IP_ALIGN headroom and the aligned shinfo at its tail (ixgbe/i40e style, truesize = SKB_TRUESIZE(2048 − 320) = 2304) | bytes beyond the first buffer's 1664 go into further 2048-byte buffers via `skb_add_rx_frag` (truesize 2048 each) |
-/// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN) with the first min(len, copybreak) bytes copied | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
+/// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN): a frame up to 256 bytes copied whole, a longer one's headers (`eth_get_headlen`, `igb_construct_skb`; `copybreakHeaderSplit`) | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
 ///
 /// Ring buffers come from the driver's `rx_ring` page_frag cache (order-3
 /// pages cut into 2048-byte buffers; real Intel drivers split order-0 pages
@@ -242,7 +242,7 @@ public final class RxDriver {
         sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
         var headlen = min(bytes.count, options.copybreak)
         if options.copybreakHeaderSplit && bytes.count > options.copybreak {
-            headlen = min(eth_get_headlen(bytes), headlen)
+            headlen = Self.eth_get_headlen(bytes, options.copybreak)
         }
         sim.__skb_put(i, headlen)
         sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in
@@ -264,19 +264,6 @@ public final class RxDriver {
             return nil
         }
         return skb
-    }
-
-    /// `eth_get_headlen`: bytes up to the end of the TCP/UDP header (flow
-    /// dissector `__skb_get_poff`), else of the network header, else 14.
-    func eth_get_headlen(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let h = HeaderDecoder.decode(bytes, linkType: .ethernet)
-        if let t = h.transportHeader {
-            if let tcp = h.tcp { return t + tcp.dataOffset }
-            if h.udp != nil { return t + 8 }
-            return t
-        }
-        if let n = h.networkHeader { return n + h.networkLength }
-        return min(14, bytes.count)
     }
 
     /// Put `bytes[from...]` into further ring buffers attached as frags.
@@ -334,11 +321,13 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// Scatter-gather driver: bytes copied into the napi_alloc_skb head (igb's IGB_RX_HDR_LEN is 256).
     public var copybreak = 256
     /// Scatter-gather driver: copy only the headers of frames longer than
-    /// `copybreak`, as igb_construct_skb does (`eth_get_headlen`: Ethernet,
-    /// IP and TCP/UDP headers, at most `copybreak`), the payload staying in
-    /// the ring buffer as a frag. Off (default): the first min(len, copybreak)
-    /// bytes are copied. GRO merges header-split skbs by moving frags.
-    public var copybreakHeaderSplit = false
+    /// `copybreak`, as `igb_construct_skb` (and ixgbe's, i40e's, ice's
+    /// legacy-rx construct_skb) does: `eth_get_headlen(dev, data,
+    /// IGB_RX_HDR_LEN)` bytes, the payload staying in the ring buffer as a
+    /// frag, so GRO merges by moving frags (the default). Off: the first
+    /// min(len, copybreak) bytes are copied, as no Intel driver does (a
+    /// what-if: `--rx-header-split off`).
+    public var copybreakHeaderSplit = true
     /// Size of one ring buffer for the build_skb and scatter-gather drivers:
     /// half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
     /// truesize is this size.

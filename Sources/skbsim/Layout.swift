@@ -8,8 +8,9 @@ struct Layout: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the sk_buff a packet of N bytes gets on a receive path.",
         discussion: """
-            The skb is built by the model (allocated on PATH, N pattern bytes put), \
-            its geometry read back, then freed and checked for leaks.
+            The skb is built by the model (allocated on PATH, an N-byte frame put: \
+            a TCP/IPv4 segment with timestamps, 66 bytes of headers, when N ≥ 66, \
+            else pattern bytes), its geometry read back, then freed and checked for leaks.
 
             Paths: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak, alloc-skb.
 
@@ -69,13 +70,13 @@ struct Layout: ParsableCommand {
         layout.picture.forEach { print($0) }
     }
 
-    /// Allocate on `path`, put `len` bytes (a 0x00…0xff pattern), read the
+    /// Allocate on `path`, put a `len`-byte frame (`frame(len)`), read the
     /// layout, free, and require a clean checker and no leaks.
     static func build(path: String, len: Int, profile: KernelProfile, mtu: Int) throws -> SkbLayout {
         let rx = RxPath(rawValue: path)
         let driver = SimulationOptions.makeDriver(profile: profile, rxPath: rx ?? .netdevAllocSkb, mtu: mtu)
         let sim = driver.sim
-        let bytes = (0..<len).map { UInt8(truncatingIfNeeded: $0) }
+        let bytes = frame(len)
         let skb: SkbID?
         if let rx {
             skb = try bytes.withUnsafeBytes { buf in try driver.driverReceive(buf, rx) }
@@ -95,5 +96,22 @@ struct Layout: ParsableCommand {
         driver.drainRing()
         try CaptureRun.verdict(sim)
         return layout
+    }
+
+    /// The frame `layout` receives: from 66 bytes on, a TCP/IPv4 segment
+    /// as Linux sends it in bulk (Ethernet 14, IPv4 20, TCP 32 with the
+    /// timestamp option: what a header-split driver copies into the head),
+    /// its payload a 0x00…0xff pattern; shorter, the pattern alone.
+    static func frame(_ len: Int) -> [UInt8] {
+        var b = (0..<len).map { UInt8(truncatingIfNeeded: $0) }
+        guard len >= 66 else { return b }
+        let header: [UInt8] =
+            [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]
+            + [0x45, 0, UInt8((len - 14) >> 8 & 0xFF), UInt8((len - 14) & 0xFF), 0, 1, 0x40, 0, 64, 6, 0, 0]
+            + [192, 0, 2, 1, 198, 51, 100, 2]
+            + [0x01, 0xBB, 0xC7, 0x38, 0, 0, 0, 1, 0, 0, 0, 1, 0x80, 0x10, 0x01, 0xF6, 0, 0, 0, 0]
+            + [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 1]
+        b.replaceSubrange(0..<66, with: header)
+        return b
     }
 }

@@ -108,6 +108,13 @@ struct SimulationOptions: ParsableArguments {
     var lengthName: String = SkbBuildLength.wire.rawValue
 
     @Option(
+        name: .customLong("rx-header-split"),
+        help: ArgumentHelp(
+            "sg-copybreak: copy only the headers (eth_get_headlen, at most 256 bytes) into the skb head, as igb_construct_skb does (on, default), or the first 256 bytes (off).",
+            valueName: "on|off"))
+    var rxHeaderSplitName: String = "on"
+
+    @Option(
         name: .customLong("rx-vlan-offload"),
         help: ArgumentHelp(
             "NETIF_F_HW_VLAN_CTAG_RX (ethtool rxvlan): on, the NIC strips an outer 802.1Q tag before the skb is built (igb, ixgbe, i40e, mlx5); off, skb_vlan_untag pops tags in software (virtio_net, tun).",
@@ -122,6 +129,9 @@ struct SimulationOptions: ParsableArguments {
     var vlanDevicesText: String = "all"
 
     func validate() throws {
+        guard rxHeaderSplitName == "on" || rxHeaderSplitName == "off" else {
+            throw ValidationError("--rx-header-split must be on or off, got '\(rxHeaderSplitName)'")
+        }
         guard rxVLANOffloadName == "on" || rxVLANOffloadName == "off" else {
             throw ValidationError("--rx-vlan-offload must be on or off, got '\(rxVLANOffloadName)'")
         }
@@ -252,6 +262,7 @@ struct SimulationOptions: ParsableArguments {
         o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
         o.driver.bufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
         o.driver.rxVLANOffload = rxVLANOffloadName == "on"
+        o.driver.copybreakHeaderSplit = rxHeaderSplitName == "on"
         o.vlanDevices = VLANDevices(parsing: vlanDevicesText) ?? .all
         if let n = failPageNth { o.pageFailure = .nth(n) }
         if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }

@@ -135,7 +135,11 @@ import Testing
         let skb = try #require(
             try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
         let s = try sim.skb(skb)
-        let headlen = min(len, 256)
+        // Up to IGB_RX_HDR_LEN the whole frame is copied; above, the headers
+        // eth_get_headlen finds: this frame's type (0x9DAA) is none the flow
+        // dissector knows, so only the Ethernet header (ETH_HLEN).
+        if len > 256 { #expect(frame[12] == 0x9D && frame[13] == 0xAA) }
+        let headlen = len <= 256 ? len : 14
         // buffer 0 carries min(len, 2048) bytes; it is a frag only if more than headlen.
         let buffers = (len > 256 ? 1 : 0) + max(0, (len - 2048 + 2047) / 2048)
         var truesize = 960 + buffers * 2048

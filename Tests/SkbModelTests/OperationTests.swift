@@ -57,8 +57,14 @@ import Trace
 
     func sgSkb(_ sim: SkbSim, _ len: Int) throws -> (SkbID, [UInt8]) {
         let frame = (0..<len).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
+        // Without header split the head holds the first 256 bytes: a fixed
+        // geometry for the data-op tests, whatever the frame's headers.
+        var o = RxDriverOptions(path: .scatterGather)
+        o.copybreakHeaderSplit = false
         let skb = try #require(
-            try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .scatterGather) })
+            try frame.withUnsafeBytes { b throws(SkbError) in
+                try RxDriver(sim: sim, options: o).driverReceive(b, .scatterGather)
+            })
         return (skb, frame)
     }
 
