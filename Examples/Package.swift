@@ -9,7 +9,7 @@
 //
 // A user's package names skbsim by URL instead of by path:
 //
-//   .package(url: "https://example.org/you/skbsim.git", from: "0.1.0"),
+//   .package(url: "https://…/skbsim.git", from: "0.1.0"),
 import PackageDescription
 
 let package = Package(

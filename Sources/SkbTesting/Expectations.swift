@@ -170,10 +170,26 @@ public func expectReport(
     _ kind: KasanReport.Kind, in sim: SkbSim, sourceLocation: SourceLocation = #_sourceLocation,
     during body: () throws -> Void
 ) -> KasanReport? {
-    let before = sim.memory.checker.reports.count
+    expectReport(kind, in: sim.memory, sourceLocation: sourceLocation, during: body)
+}
+
+/// ``expectReport(_:in:sourceLocation:during:)-(_,SkbSim,_,_)`` for code that
+/// uses the simulated allocators directly (`kmalloc` / `kfree`,
+/// `alloc_pages` / `put_page`, `page_frag_alloc` / `page_frag_free`): a
+/// driver model's ring buffers, a library's own objects.
+///
+/// ```swift
+/// let report = expectReport(.doubleFree, in: memory) { memory.kfree(object) }
+/// ```
+@discardableResult
+public func expectReport(
+    _ kind: KasanReport.Kind, in memory: MemorySystem, sourceLocation: SourceLocation = #_sourceLocation,
+    during body: () throws -> Void
+) -> KasanReport? {
+    let before = memory.checker.reports.count
     var thrown: (any Error)?
     do { try body() } catch { thrown = error }
-    let new = sim.memory.checker.reports.dropFirst(before)
+    let new = memory.checker.reports.dropFirst(before)
     if let report = new.first(where: { $0.kind == kind }) { return report }
     var text = "expected a \(kind.rawValue) report from the checker; it reported "
     text += new.isEmpty ? "nothing" : new.map(\.kind.rawValue).joined(separator: ", ")

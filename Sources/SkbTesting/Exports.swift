@@ -12,6 +12,7 @@
 // side by side. Members (methods, properties, extensions in the declaring
 // module) come with their type.
 
+@_exported import struct Capture.CaptureError
 @_exported import class Capture.CaptureReader
 @_exported import struct Capture.CapturedPacket
 // Captures.
@@ -35,6 +36,7 @@
 @_exported import struct Release.NetfilterHook
 // Whole runs: the packet-run driver, release pipeline, netfilter hooks, statistics.
 @_exported import class Release.PacketRun
+@_exported import enum Release.PacketRunError
 @_exported import struct Release.PacketRunOptions
 @_exported import enum Release.ReleaseOrder
 @_exported import class Release.ReleasePipeline

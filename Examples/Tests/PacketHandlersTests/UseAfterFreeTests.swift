@@ -43,3 +43,40 @@ import Testing
         expectClean(fixture.sim)
     }
 }
+
+/// The same expectations for code that manages memory itself — a driver
+/// model's ring buffers, a library's own objects — on the simulated
+/// allocators the model uses.
+@Suite struct MemoryBugTests {
+    @Test func kfreeTwiceIsADoubleFree() throws {
+        let memory = SkbFixture().sim.memory
+        let object = try #require(memory.kmalloc(192, .GFP_ATOMIC))
+        memory.kfree(object)
+        let report = expectReport(.doubleFree, in: memory) { memory.kfree(object) }
+        #expect(report?.text.contains("BUG: KASAN: double-free") == true)
+    }
+
+    @Test func putPageOnceTooOftenIsARefcountUnderflow() throws {
+        let memory = SkbFixture().sim.memory
+        let page = try #require(memory.alloc_pages(.GFP_ATOMIC, order: 0))
+        memory.put_page(page)
+        let report = expectReport(.refcountUnderflow, in: memory) { memory.put_page(page) }
+        #expect(report?.text.contains("VM_BUG_ON_PAGE(page_ref_count(page) == 0)") == true)
+    }
+
+    @Test func anUnexpectedReportFailsWithItsText() throws {
+        let memory = SkbFixture().sim.memory
+        let object = try #require(memory.kmalloc(64, .GFP_ATOMIC))
+        memory.kfree(object)
+        // Expecting a use-after-free where the code double-frees: the
+        // failure names what the checker reported instead, with its text.
+        withKnownIssue {
+            expectReport(.useAfterFree, in: memory) { memory.kfree(object) }
+        } matching: { issue in
+            issue.comments.contains {
+                $0.rawValue.hasPrefix("expected a use-after-free report from the checker; it reported double-free")
+                    && $0.rawValue.contains("BUG: KASAN: double-free")
+            }
+        }
+    }
+}
