@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Every Swift sample in the DocC catalogs and the README is code that CI compiles and runs.
 
-Each ```swift block of Sources/*/*.docc/*.md and README.md must appear, line by
-line (indentation and blank lines aside), in a Swift file of the Examples
-package, which `.ci/run` builds and tests. A block that starts with the line
+Each ```swift block of Sources/*/*.docc/*.md, of README.md and of the
+documentation comments of Sources/SkbTesting (which DocC renders in the same
+catalog) must appear, line by line (indentation and blank lines aside), in a
+Swift file of the Examples package, which `.ci/run` builds and tests. A block that starts with the line
 `// Package.swift of your package` is a user's manifest (it names skbsim by
 URL) and is exempt. Prints each block that is not found and exits 1.
 """
@@ -37,12 +38,15 @@ def found(block):
     return False
 
 
-documents = sorted(glob.glob("Sources/*/*.docc/*.md")) + ["README.md"]
+documents = sorted(glob.glob("Sources/*/*.docc/*.md")) + ["README.md"] + sorted(glob.glob("Sources/SkbTesting/*.swift"))
 checked = 0
 missing = []
 for doc in documents:
     with open(doc, encoding="utf-8") as f:
         text = f.read().splitlines()
+    if doc.endswith(".swift"):
+        # Documentation comments only: `/// text` lines, the `///` removed.
+        text = [line.strip()[3:] if line.strip().startswith("///") else "" for line in text]
     block = None
     start = 0
     for number, line in enumerate(text, 1):

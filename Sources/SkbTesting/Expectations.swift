@@ -12,7 +12,8 @@ import Trace
 /// the kmemleak report as an issue if anything leaked.
 ///
 /// ```swift
-/// try fixture.sim.consume_skb(skb)
+/// try fixture.sim.kfree_skb_reason(skb, .pktTooSmall)
+/// expectDropReason(fixture.events, .pktTooSmall, skb: skb)
 /// expectNoLeaks(fixture.sim)
 /// ```
 @discardableResult
@@ -49,7 +50,7 @@ public func requireCheckerClean(_ sim: SkbSim) throws {
 /// Expect `skb->truesize` to equal `expected`.
 ///
 /// ```swift
-/// expectTruesize(fixture.sim, skb, equals: 2176)   // 1500-byte frame, netdev_alloc_skb
+/// expectTruesize(fixture.sim, skb, equals: 2176)  // 1500-byte frame, netdev_alloc_skb
 /// ```
 @discardableResult
 public func expectTruesize(
@@ -99,8 +100,8 @@ public func expectLayout(
 /// recent occupant's events), else of any skb.
 ///
 /// ```swift
-/// try fixture.sim.kfree_skb_reason(skb, SkbDropReason.pktTooSmall.rawValue)
-/// expectDropReason(fixture.events, .pktTooSmall)
+/// try fixture.sim.kfree_skb_reason(skb, .pktTooSmall)
+/// expectDropReason(fixture.events, .pktTooSmall, skb: skb)
 /// ```
 @discardableResult
 public func expectDropReason(
@@ -161,6 +162,7 @@ public func requireClean(_ stats: RunStatistics) throws {
 ///
 /// ```swift
 /// try fixture.sim.consume_skb(skb)
+/// // The stale handle still names the freed struct sk_buff.
 /// let report = expectReport(.slabUseAfterFree, in: fixture.sim) {
 ///     _ = try fixture.sim.skb_pull(skb, 20)
 /// }
@@ -246,9 +248,12 @@ public func handlerFailures(
 /// the kmemleak / KASAN report. Returns the failures (empty = clean).
 ///
 /// ```swift
-/// expectHandlerClean(frames: [frame]) { sim, skb in
-///     guard try sim.pskb_may_pull(skb, 20) else { return try sim.kfree_skb_reason(skb, .pktTooSmall) }
-///     try sim.consume_skb(skb)
+/// static func checkReleasesEverything(_ handler: (SkbSim, SkbID) throws -> Void) {
+///     expectHandlerClean(frames: frames, on: RxPath.allCases, handler: handler)
+/// }
+///
+/// @Test func releasesEverySkbOnEveryRxPath() {
+///     Self.checkReleasesEverything { sim, skb in _ = try networkReceive(sim, skb) }
 /// }
 /// ```
 @discardableResult

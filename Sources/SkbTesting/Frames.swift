@@ -19,10 +19,13 @@ import SampleKit
 ///
 /// ```swift
 /// let frame = Packet(
-///     link: .ethernet(EthernetHeader(destination: Frames.serverMAC, source: Frames.clientMAC)),
-///     network: .ipv4(IPv4Header(source: Frames.client4, destination: Frames.server4, timeToLive: 1)),
-///     transport: .tcp(TCPHeader(sourcePort: 51000, destinationPort: 443, flags: [.syn])),
-///     payload: []
+///     link: .ethernet(EthernetHeader(destination: .broadcast, source: Frames.clientMAC)),
+///     network: .ipv4(
+///         IPv4Header(
+///             source: Frames.client4, destination: IPv4Address(224, 0, 0, 22), timeToLive: 1,
+///             options: IPv4Header.routerAlertOption)),
+///     transport: .opaque(protocolNumber: 2),
+///     payload: [0x22, 0, 0, 0, 0, 0, 0, 0]
 /// ).encode()
 /// ```
 public enum Frames {

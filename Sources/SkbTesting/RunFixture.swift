@@ -15,11 +15,12 @@ import Trace
 /// checker's verdict (``expectClean(_:sourceLocation:)-(RunStatistics,_)``).
 ///
 /// ```swift
-/// let run = try RunFixture(rxPath: .napiAllocSkb, gro: true)
-/// run.feed(frames)
+/// let run = try RunFixture(rxPath: .netdevAllocSkb, gro: true)
+/// run.feed(Self.segments(8))
 /// let stats = run.finish()
 /// expectClean(stats)
-/// #expect(run.delivered.first?.gsoSegs == 8)
+/// #expect(stats.packets == 8)
+/// #expect(run.delivered.count == 1)
 /// ```
 public final class RunFixture {
     /// The packet-run driver; its `sim`, `driver`, `napi`, `pipeline` and
