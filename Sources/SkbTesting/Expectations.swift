@@ -32,10 +32,19 @@ public func requireNoLeaks(_ sim: SkbSim) throws {
 }
 
 /// Expect that the model's checker (KASAN-style use-after-free, double free,
-/// refcount warnings) reported nothing.
+/// invalid free, out-of-bounds, page refcount underflow) reported nothing;
+/// otherwise the issue's message is every report's text.
 @discardableResult
 public func expectCheckerClean(_ sim: SkbSim, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    let reports = sim.memory.checker.reports
+    expectCheckerClean(sim.memory, sourceLocation: sourceLocation)
+}
+
+/// ``expectCheckerClean(_:sourceLocation:)-(SkbSim,_)`` for code that uses the
+/// simulated allocators directly (`kmalloc` / `kfree`, `alloc_pages` /
+/// `put_page`, `page_frag_alloc` / `page_frag_free`).
+@discardableResult
+public func expectCheckerClean(_ memory: MemorySystem, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+    let reports = memory.checker.reports
     if reports.isEmpty { return true }
     Issue.record(Comment(rawValue: reports.map(\.text).joined(separator: "\n\n")), sourceLocation: sourceLocation)
     return false
@@ -119,7 +128,7 @@ public func expectDropReason(
 }
 
 /// Expect both: nothing leaked (``expectNoLeaks(_:sourceLocation:)``) and
-/// the checker stayed quiet (``expectCheckerClean(_:sourceLocation:)``).
+/// the checker stayed quiet (``expectCheckerClean(_:sourceLocation:)-(SkbSim,_)``).
 /// Each failure is its own issue with the kmemleak or KASAN text.
 @discardableResult
 public func expectClean(_ sim: SkbSim, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {

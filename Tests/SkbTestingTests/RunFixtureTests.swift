@@ -93,6 +93,33 @@ import Testing
         #expect(expectNoLeaks(fixture.sim))
     }
 
+    /// Each kind of checker report reaches the failing issue's message
+    /// with the kernel's wording.
+    @Test func checkerReportsAreTheFailureMessage() throws {
+        let memory = SkbFixture().sim.memory
+        let object = try #require(memory.kmalloc(96, .GFP_ATOMIC))
+        memory.kfree(object)
+        memory.kfree(object)
+        let page = try #require(memory.alloc_pages(.GFP_ATOMIC, order: 0))
+        memory.put_page(page)
+        memory.put_page(page)
+        let fixture = SkbFixture()
+        let skb = try fixture.makeSkb(bytes: Frames.udp(payload: [1, 2, 3]))
+        try fixture.sim.consume_skb(skb)
+        _ = try? fixture.sim.skb_pull(skb, 1)
+        for (sim, expected) in [
+            (fixture.sim, "BUG: KASAN: slab-use-after-free"),
+            (nil, "BUG: KASAN: double-free"),
+            (nil, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"),
+        ] as [(SkbSim?, String)] {
+            withKnownIssue {
+                if let sim { expectCheckerClean(sim) } else { expectCheckerClean(memory) }
+            } matching: { issue in
+                issue.comments.contains { $0.rawValue.contains(expected) }
+            }
+        }
+    }
+
     @Test func handlerFailuresNameThePathAndTheReport() {
         let frames = [Frames.udp(payload: [UInt8](repeating: 0, count: 64))]
         // Clean: every skb consumed.
