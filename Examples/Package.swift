@@ -32,6 +32,9 @@ let package = Package(
             dependencies: [
                 "PacketHandlers",
                 .product(name: "SkbTesting", package: "skbsim"),
-            ]),
+            ],
+            // The strictest import checking a user may turn on (members need
+            // their module imported): SkbTesting's re-exports still suffice.
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
     ]
 )
