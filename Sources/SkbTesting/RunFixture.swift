@@ -73,12 +73,20 @@ public final class RunFixture {
     private let deliveredBox: DeliveredBox
 
     /// Receive one frame of `linkType` (a whole frame, as the NIC got it)
-    /// as the next packet, then whatever GRO and the socket do with it.
+    /// as the next packet, then whatever GRO and the socket do with it. The
+    /// frame takes the path a captured packet takes: a link type without a
+    /// receive model is counted as not modelled (`RunStatistics.notModelled`).
     public func feed(_ frame: [UInt8], linkType: LinkType = .ethernet) {
-        // One microsecond apart: timestamps only label events.
-        sim.beginPacket(index: nextPacket, timestampNanoseconds: Int64(nextPacket) * 1000)
+        let index = nextPacket
         nextPacket += 1
-        frame.withUnsafeBytes { run.process(bytes: $0, linkType: linkType) }
+        frame.withUnsafeBytes { bytes in
+            // One microsecond apart: timestamps only label events.
+            let packet = CapturedPacket(
+                index: index, deliveredIndex: index,
+                timestamp: CaptureTimestamp(nanosecondsSinceEpoch: Int64(index) * 1000), wireLength: bytes.count,
+                bytes: bytes)
+            run.process(packet, linkType: linkType)
+        }
         syncDelivered()
     }
 

@@ -56,6 +56,19 @@ import Testing
         #expect(run.events.dropReasons == Array(repeating: .netfilterDrop, count: 6))
     }
 
+    @Test func framesTakeTheCapturedPacketsPath() throws {
+        let run = try RunFixture()
+        // DLT_IEEE802_11_RADIO (127): no receive model, counted and skipped.
+        run.feed([UInt8](repeating: 0, count: 64), linkType: LinkType(dlt: 127))
+        // Raw IP (no MAC header), as a tun device delivers: built into an skb.
+        let datagram = Array(Frames.udp(payload: [1, 2, 3])[14...])
+        run.feed(datagram, linkType: .raw)
+        let stats = run.finish()
+        #expect(expectClean(stats))
+        #expect(stats.notModelledPackets == 1)
+        #expect(run.delivered.map(\.len) == [datagram.count])
+    }
+
     @Test func aMissingCaptureThrows() throws {
         let run = try RunFixture()
         #expect(throws: CaptureError.self) { try run.feed(capture: "/nonexistent/x.pcap") }
