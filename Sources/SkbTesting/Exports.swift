@@ -10,7 +10,8 @@
 // type to a library module never changes what a test file sees. A test that
 // needs more imports that module as well (`import KernelMemory`); both work
 // side by side. Members (methods, properties, extensions in the declaring
-// module) come with their type.
+// module) come with their type, also under the MemberImportVisibility
+// upcoming feature (the Examples package's tests build with it).
 
 @_exported import struct Capture.CaptureError
 @_exported import class Capture.CaptureReader
