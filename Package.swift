@@ -59,7 +59,10 @@ let package = Package(
         // Release pipeline (stages, hooks, sockets) and the packet-run driver.
         .target(name: "Release", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace"]),
         .target(name: "SampleKit"),
-        .target(name: "SkbTesting", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit"]),
+        // Fixtures and expectations for users' Swift Testing tests; `import SkbTesting`
+        // re-exports the types a test names (Exports.swift).
+        .target(
+            name: "SkbTesting", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "Release"]),
         // Measures the running kernel (loopback sockets, /proc) to check the model against.
         .target(name: "KernelProbe", dependencies: ["KernelReference", "KernelMemory"]),
         // The kernel's expected skb geometry per scenario, from its macros and
@@ -106,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
-        .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
+        // Only SkbTesting, as a user's tests: its re-exports must be enough.
+        .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;
         // fault injection through PacketRun (Release) and skb-operation regressions (SkbModel).
         .testTarget(

@@ -7,9 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every Swift file of both packages and the fuzz harnesses; named one by one so
+# Every Swift file of the three packages and the fuzz harnesses; named one by one so
 # that no .build directory is walked.
-paths=(Package.swift Sources Tests Fuzz Benchmarks/Package.swift Benchmarks/Sources Benchmarks/Benchmarks)
+paths=(
+    Package.swift Sources Tests Fuzz Benchmarks/Package.swift Benchmarks/Sources Benchmarks/Benchmarks
+    Examples/Package.swift Examples/Sources Examples/Tests
+)
 
 if [[ "${1:-}" == "--fix" ]]; then
     swift format format --in-place --parallel --recursive "${paths[@]}"

@@ -15,12 +15,16 @@ import Trace
 /// import SkbTesting
 /// import Testing
 ///
-/// @Test func myParserKeepsTheSkbIntact() throws {
+/// @Test func aFrameOnNetdevAllocSkb() throws {
 ///     let fixture = SkbFixture()
+///     // 14 Ethernet + 20 IPv4 + 8 UDP + 1458 payload: a 1500-byte frame.
+///     let frame = Frames.udp(payload: Array(repeating: 0, count: 1458))
 ///     let skb = try fixture.makeSkb(bytes: frame, path: .netdevAllocSkb)
-///     try myParser(fixture.sim, skb)
+///     // NET_SKB_PAD (64) + the 14-byte Ethernet header eth_type_trans pulled.
+///     expectLayout(fixture.sim, skb, headroom: 78, linear: 1486, tailroom: 36)
+///     expectTruesize(fixture.sim, skb, equals: 2176)
 ///     try fixture.sim.consume_skb(skb)
-///     expectNoLeaks(fixture.sim)
+///     expectClean(fixture.sim)
 /// }
 /// ```
 public final class SkbFixture {

@@ -1,7 +1,5 @@
-import SkbModel
 import SkbTesting
 import Testing
-import Trace
 
 /// The library used the way a user's own tests would use it.
 @Suite struct SkbTestingTests {
