@@ -324,6 +324,8 @@ public final class PacketRun {
     /// `netif_receive_skb` and up: ingress hooks, the family's PRE_ROUTING
     /// (and LOCAL_IN) hooks when they run at receive, then the socket.
     func netif_receive_skb(_ skb: SkbID) throws(SkbError) {
+        // __netif_receive_skb_core untags an 802.1Q/802.1ad frame before the taps see it.
+        if _slowPath(sim.isVlanTagged(skb)) { guard try sim.skb_vlan_untag(skb) else { return } }
         if let onDeliver = options.onDeliver { onDeliver(sim, skb) }
         if hasHooks {
             guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return }

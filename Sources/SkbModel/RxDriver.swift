@@ -14,6 +14,12 @@ import KernelMemory
 /// | `buildSkb` | `napi_build_skb` over a `bufferSize` (2048) ring buffer with NET_SKB_PAD + NET_IP_ALIGN headroom and the aligned shinfo at its tail (ixgbe/i40e style, truesize = SKB_TRUESIZE(2048 − 320) = 2304) | bytes beyond the first buffer's 1664 go into further 2048-byte buffers via `skb_add_rx_frag` (truesize 2048 each) |
 /// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN) with the first min(len, copybreak) bytes copied | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
 ///
+/// | `tunBuildSkb` | a non-blocking TAP write (`tun_get_user`): `tun_build_skb` — `build_skb` over SKB_DATA_ALIGN(len + NET_SKB_PAD) + SKB_DATA_ALIGN(shinfo) bytes of the writing task's `task_frag` — for frames up to 3456 bytes (4 KiB pages), else as `tunAllocSkb` | none |
+/// | `tunAllocSkb` | a blocking TAP write: `tun_alloc_skb` — `alloc_skb(NET_SKB_PAD + len)` (`sock_alloc_send_pskb`) for frames below PAGE_SIZE − NET_SKB_PAD, else a SKB_MAX_HEAD head | pages of order ≤ 3 (`alloc_skb_with_frags`), truesize the page size |
+///
+/// The tun paths run in the writing task (`TunReceive.swift`), not in a
+/// NIC's NAPI poll; without a virtio_net_hdr their skbs are CHECKSUM_NONE.
+///
 /// Ring buffers come from the driver's `rx_ring` page_frag cache (order-3
 /// pages cut into 2048-byte buffers; real Intel drivers split order-0 pages
 /// into halves and recycle them — the slice size and truesize are the same).
@@ -28,6 +34,8 @@ public final class RxDriver {
     @exclusivity(unchecked) public internal(set) var statistics = RxDriverStatistics()
     /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
     public let ringCache: PageFragCacheID
+    /// The writing task's `current->task_frag` (tun paths).
+    @exclusivity(unchecked) var taskFrag = TaskFrag()
 
     public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
         self.sim = sim
@@ -36,7 +44,11 @@ public final class RxDriver {
     }
 
     /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.
-    public func drainRing() { sim.memory.page_frag_cache_drain(ringCache) }
+    /// The tun paths' writing task exits too (its `task_frag` page is put).
+    public func drainRing() {
+        sim.memory.page_frag_cache_drain(ringCache)
+        releaseTaskFrag()
+    }
 
     /// Receive one captured frame on `path` (default `options.path`): enter
     /// the packet's context, allocate and fill the skb, set mac_header,
@@ -124,6 +136,10 @@ public final class RxDriver {
             return try buildSkbReceive(bytes)
         case .scatterGather:
             return try sgReceive(bytes)
+        case .tunBuildSkb:
+            return try tun_get_user(bytes, noblock: true)
+        case .tunAllocSkb:
+            return try tun_get_user(bytes, noblock: false)
         }
     }
 

@@ -63,6 +63,10 @@ public struct SkBuff: Sendable {
     public var protocolType: UInt16 = 0
     /// `pkt_type:3` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, ...).
     public var pktType: UInt8 = 0
+    /// `skb->vlan_proto` / `skb->vlan_tci` of a tag taken out of the data
+    /// (`skb_vlan_untag`); vlanProto 0 = no tag present.
+    public internal(set) var vlanProto: UInt16 = 0
+    public internal(set) var vlanTci: UInt16 = 0
     public var mark: UInt32 = 0
     public var hash: UInt32 = 0
     /// `skb->destructor`, as a kind (no closures).
