@@ -106,6 +106,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+        // skbsim verify --live against the running kernel (root, /dev/net/tun; skipped elsewhere).
+        .testTarget(name: "LiveKernelTests", dependencies: ["skbsim", "SampleKit", "TestSupport"]),
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting", "SkbModel", "Trace"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;
         // fault injection through PacketRun (Release) and skb-operation regressions (SkbModel).

@@ -114,6 +114,12 @@ public final class TapDevice {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        // A parent may have spawned us with them blocked (posix_spawn keeps the mask).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Bring the device up without ARP (`SIOCSIFFLAGS`), after switching

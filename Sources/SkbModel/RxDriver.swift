@@ -41,6 +41,11 @@ public final class RxDriver {
         self.sim = sim
         self.options = options
         ringCache = sim.memory.pageFragCacheCreate(name: "rx_ring")
+        // The writing task's task_frag page is referenced by the task, not leaked.
+        sim.memory.kmemleakRoots.append { [weak self] in
+            guard let self, let page = self.taskFrag.page else { return [] }
+            return [self.sim.memory.page_address(page)]
+        }
     }
 
     /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.

@@ -10,4 +10,9 @@ public enum RxPath: String, CaseIterable, Sendable, Hashable {
     case tunBuildSkb = "tun-build-skb"
     /// A blocking write to a TAP device: `tun_alloc_skb` (`TunReceive.swift`).
     case tunAllocSkb = "tun-alloc-skb"
+
+    /// A write to a TAP device: the skb is allocated in the writing task,
+    /// mostly GFP_KERNEL (which fail_page_alloc and failslab leave alone by
+    /// default: `ignore-gfp-wait`).
+    public var isTunWrite: Bool { self == .tunBuildSkb || self == .tunAllocSkb }
 }

@@ -125,7 +125,8 @@ final class SkbPcapWriter {
     deinit { close() }
 
     /// Write `skb` as one record: the pulled link header (mac_header..data,
-    /// restored with skb_push and pulled back after) and `skb->len` bytes.
+    /// restored with skb_push and pulled back after), an out-of-band VLAN
+    /// tag re-inserted, and `skb->len` bytes.
     /// `wireLength` is the original length on the wire when the skb is a
     /// received packet (it can exceed what was captured); default = captured.
     /// `pseudoHeader`: the capture's pseudo-header (cooked SLL, null),
@@ -149,6 +150,15 @@ final class SkbPcapWriter {
             throw error
         }
         if linkHeader > 0 { _ = try sim.skb_pull(skb, linkHeader) }
+        // A tag skb_vlan_untag took out of the data goes back in after the
+        // addresses, as libpcap re-inserts it from PACKET_AUXDATA.
+        if s.vlanProto != 0 && linkHeader >= 12 {
+            let at = pseudoHeader.count + 12
+            bytes.insert(
+                contentsOf: [
+                    UInt8(s.vlanProto >> 8), UInt8(s.vlanProto & 0xff), UInt8(s.vlanTci >> 8), UInt8(s.vlanTci & 0xff),
+                ], at: at)
+        }
         if let capturedLength, capturedLength < bytes.count { bytes.removeLast(bytes.count - capturedLength) }
         var header = pcap_pkthdr()
         var seconds = timestampNanoseconds / 1_000_000_000

@@ -112,7 +112,9 @@ struct Verify: ParsableCommand {
                         "--kernel running: cannot derive a profile from this machine (needs a readable /proc/slabinfo, i.e. root)"
                 )
             }
-            p.configHZ = KernelOptions.runningConfigHZ
+            // CONFIG_HZ from the tick length (no 200 ms jiffies measurement).
+            let tick = JiffyClock.tickNanoseconds()
+            p.configHZ = tick > 0 ? 1_000_000_000 / tick : nil
             return p
         }
         guard let p = KernelProfile.named(kernelName) else {
@@ -159,7 +161,7 @@ struct Verify: ParsableCommand {
         o.groOptions = GROOptions(profile: profile, enabled: true)
         o.napiBudget = napiBudget + 1
         o.dropReasons = profile.dropReasons.flatMap(SkbDropReasonTable.named) ?? .default
-        o.memorySize = 256 << 20
+        o.memorySize = 64 << 20
         let collected = ModelDeliveries()
         o.onDeliver = { sim, skb in collected.record(sim, skb) }
         let run = try PacketRun(options: o)
