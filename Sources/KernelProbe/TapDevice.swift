@@ -60,11 +60,16 @@ public final class TapDevice {
     /// The fd a SIGINT handler closes (one live device per process).
     nonisolated(unsafe) static var signalFD: Int32 = -1
 
+    /// What creating a device needs: /dev/net/tun, and root.
+    public static func checkAccess() throws(LiveKernelError) {
+        guard access("/dev/net/tun", F_OK) == 0 else { throw .noTun }
+        guard geteuid() == 0 else { throw .notRoot }
+    }
+
     /// Create the device. `nonBlocking`: the fd is O_NONBLOCK, so
     /// `tun_get_user` takes `tun_build_skb` for frames that fit a page.
     public init(nonBlocking: Bool) throws(LiveKernelError) {
-        guard access("/dev/net/tun", F_OK) == 0 else { throw .noTun }
-        guard geteuid() == 0 else { throw .notRoot }
+        try Self.checkAccess()
         let fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0))
         guard fd >= 0 else { throw .system(call: "open /dev/net/tun", errno: errno) }
         var ifr = [UInt8](repeating: 0, count: 40)

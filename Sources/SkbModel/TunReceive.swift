@@ -165,7 +165,8 @@ extension RxDriver {
     /// steps the order down), filled from offset 0; truesize grows by
     /// each page's size. nil when data_len needs more than MAX_SKB_FRAGS
     /// pages or an allocation failed (the skb is freed).
-    func alloc_skb_with_frags(_ headerLen: Int, _ dataLen: Int, _ maxOrder: Int, _ gfp: GFP) throws(SkbError) -> SkbID? {
+    func alloc_skb_with_frags(_ headerLen: Int, _ dataLen: Int, _ maxOrder: Int, _ gfp: GFP) throws(SkbError) -> SkbID?
+    {
         let c = sim.config
         guard dataLen <= c.maxSkbFrags * (c.pageSize << maxOrder), let skb = sim.alloc_skb(headerLen, gfp) else {
             return nil

@@ -41,7 +41,8 @@ struct DeliveredSkb {
         let b = network
         func u16(_ o: Int) -> Int { o + 1 < b.count ? Int(b[o]) << 8 | Int(b[o + 1]) : 0 }
         func u32(_ o: Int) -> UInt32? {
-            o + 3 < b.count ? UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) : nil
+            o + 3 < b.count
+                ? UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) : nil
         }
         var proto = -1
         var src = ""
@@ -59,8 +60,8 @@ struct DeliveredSkb {
             func v6(_ o: Int) -> String {
                 stride(from: o, to: o + 16, by: 2).map { String(u16($0), radix: 16) }.joined(separator: ":")
             }
-            src = v6(8)
-            dst = v6(24)
+            src = "[" + v6(8) + "]"
+            dst = "[" + v6(24) + "]"
             proto = Int(b[6])
             l4 = 40
         default:
@@ -123,11 +124,11 @@ struct LiveComparison {
         func add(_ d: DeliveredSkb, kernelSide: Bool) {
             if d.isPollMarker { return }
             let name = d.flowAndSequence.flow
-            let k = index[name] ?? {
+            if index[name] == nil {
+                index[name] = flows.count
                 flows.append(Flow(name: name))
-                index[name] = flows.count - 1
-                return flows.count - 1
-            }()
+            }
+            let k = index[name] ?? 0
             if kernelSide { flows[k].kernel.append(d) } else { flows[k].model.append(d) }
         }
         for d in kernel { add(d, kernelSide: true) }

@@ -77,6 +77,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let rxPath = RxPath(rawValue: rxPathName) ?? .tunBuildSkb
+        do { try TapDevice.checkAccess() } catch { throw InputError(description: "verify --live: \(error)") }
         let profile = try kernelProfile()
         let (frames, skipped) = try readFrames()
         guard !frames.isEmpty else { throw InputError(description: "\(capture.path): no Ethernet frame to replay") }
@@ -182,9 +183,10 @@ struct Verify: ParsableCommand {
         _ c: LiveComparison, replay: LiveReplayResult, polls: Int, frames: Int, skipped: Int, profile: KernelProfile
     ) {
         let path = RxPath(rawValue: rxPathName) ?? .tunBuildSkb
-        let jiffies =
-            replay.jiffiesBefore.flatMap { a in replay.jiffiesAfter.map { b in ", jiffies \(a)…\(b) (\(b - a) ticks)" } }
-            ?? ""
+        var jiffies = ""
+        if let a = replay.jiffiesBefore, let b = replay.jiffiesAfter {
+            jiffies = ", jiffies \(a)…\(b) (\(b - a) ticks)"
+        }
         print(
             "live kernel: \(profile.name) (Linux \(profile.version)), device \(replay.device), \(path.rawValue) (\(path == .tunBuildSkb ? "O_NONBLOCK" : "blocking") writes)"
         )

@@ -105,6 +105,57 @@ import Testing
     }
 }
 
+/// The one-line errors without root or without /dev/net/tun, provoked as
+/// root: the binary run as nobody (setpriv), and in a mount namespace whose
+/// /dev/net is an empty tmpfs (unshare).
+@Suite(.serialized) struct VerifyAccessTests {
+    static let tools =
+        VerifyLiveTests.available && access("/usr/bin/setpriv", X_OK) == 0 && access("/usr/bin/unshare", X_OK) == 0
+
+    func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let dir = try TemporaryDirectory()
+        let err = dir.url.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: err)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+
+    @Test(.enabled(if: tools, "needs root, /dev/net/tun, setpriv and unshare"))
+    func notRoot() throws {
+        // A copy nobody can execute and read, outside the build tree.
+        let dir = try TemporaryDirectory()
+        chmod(dir.path, 0o755)
+        let binary = dir.path + "/skbsim"
+        try FileManager.default.copyItem(atPath: CLIRun.binary.path, toPath: binary)
+        let capture = try dir.write(
+            "icmp.pcap", Array(try Data(contentsOf: URL(fileURLWithPath: Repository.sample("icmp-echo.pcap")))))
+        chmod(capture, 0o644)
+        let r = try run(
+            "/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", binary, "verify", "--live", capture])
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("needs root"), "\(r.stderr)")
+    }
+
+    @Test(.enabled(if: tools, "needs root, /dev/net/tun, setpriv and unshare"))
+    func noTun() throws {
+        let command = "mount -t tmpfs none /dev/net && exec \"$0\" verify --live \"$1\""
+        let r = try run(
+            "/usr/bin/unshare",
+            ["-m", "/bin/sh", "-c", command, CLIRun.binary.path, Repository.sample("icmp-echo.pcap")])
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("/dev/net/tun"), "\(r.stderr)")
+    }
+}
+
 /// Argument errors, which need neither root nor tun.
 @Suite struct VerifyArgumentTests {
     @Test func needsLive() throws {
