@@ -69,6 +69,24 @@ enum LiveFlows {
         return frames
     }
 
+    /// UDP datagrams (no UDP GRO socket: GRO passes them up unmerged) whose
+    /// Ethernet frames are `lengths` bytes long: the sizes around
+    /// `tun_can_build_skb`'s page limit (3456), `tun_alloc_skb`'s linear
+    /// limit (PAGE_SIZE − NET_SKB_PAD: 4031/4032) and its page orders.
+    static func udpFrames(lengths: [Int]) -> [[UInt8]] {
+        lengths.enumerated().map { k, length in
+            Packet(
+                link: .ethernet(EthernetHeader(destination: TestHosts.serverMAC, source: TestHosts.clientMAC)),
+                network: .ipv4(
+                    IPv4Header(
+                        source: TestHosts.client4, destination: TestHosts.server4, identification: UInt16(k),
+                        dontFragment: true)),
+                transport: .udp(UDPHeader(sourcePort: 40000, destinationPort: 5000)),
+                payload: TCPFlow.pattern(count: length - 42, seed: UInt32(k))
+            ).encode()
+        }
+    }
+
     /// `frames` with every IPv4 packet's ID set to `id` (the header checksum
     /// recomputed): a sender with fixed IDs (DF set, as TCPFlow's are).
     static func fixedIPv4ID(_ frames: [[UInt8]], id: UInt16 = 0) -> [[UInt8]] {

@@ -74,6 +74,17 @@ import Testing
         try agree(frames: LiveFlows.irregular(ipv6: true), ["--napi-budget", "16"], minimum: 10)
     }
 
+    /// One skb per frame, from 60 bytes to 60000: both tun paths' head,
+    /// page and order boundaries.
+    @Test(.enabled(if: available, "verify --live needs root and /dev/net/tun"))
+    func frameSizes() throws {
+        let lengths = [
+            60, 100, 200, 500, 1000, 1514, 2000, 3000, 3455, 3456, 3457, 4000, 4031, 4032, 4033, 8000, 8193, 9014,
+            16000, 20000, 33000, 40000, 60000,
+        ]
+        try agree(frames: LiveFlows.udpFrames(lengths: lengths), minimum: lengths.count)
+    }
+
     /// The device is gone after the run, and after SIGINT in the middle of one.
     @Test(.enabled(if: available, "verify --live needs root and /dev/net/tun"))
     func deviceRemoved() throws {
