@@ -56,7 +56,7 @@ struct Verify: ParsableCommand {
 
     @Option(
         name: .customLong("show"),
-        help: ArgumentHelp("Differences printed in full (default 10).", valueName: "N"))
+        help: ArgumentHelp("Differences printed in full (default 10); the others get one line each.", valueName: "N"))
     var show: Int = 10
 
     @OptionGroup var capture: CaptureOptions
@@ -207,7 +207,12 @@ struct Verify: ParsableCommand {
             print("  kernel: " + (d.kernel?.describe() ?? "none"))
             print("  model:  " + (d.model?.describe() ?? "none"))
         }
-        if c.differences.count > show { print("... \(c.differences.count - show) more differences") }
+        // The rest one line each: every difference is listed.
+        for d in c.differences.dropFirst(show) {
+            let k = d.kernel.map { "len \($0.length) truesize \($0.truesize)" } ?? "none"
+            let m = d.model.map { "len \($0.length) truesize \($0.truesize)" } ?? "none"
+            print("difference: \(d.flow) skb #\(d.position + 1): kernel \(k), model \(m)")
+        }
     }
 }
 
