@@ -16,7 +16,7 @@ import KernelMemory
 ///
 /// | path | head | paged data | truesize |
 /// |------|------|------------|----------|
-/// | `tun_build_skb` | `buflen = SKB_DATA_ALIGN(len + TUN_RX_PAD) + SKB_DATA_ALIGN(shinfo)` bytes of `current->task_frag` (`skb_page_frag_refill`: order-3 page, order-0 fallback; offset aligned to SMP_CACHE_BYTES), `build_skb(buf, buflen)`, `skb_reserve(TUN_RX_PAD)` (NET_SKB_PAD + NET_IP_ALIGN; + XDP_PACKET_HEADROOM only with an XDP program, none here) | none | `buflen + SKB_DATA_ALIGN(sizeof(struct sk_buff))` |
+/// | `tun_build_skb` | `buflen = SKB_DATA_ALIGN(len + TUN_RX_PAD) + SKB_DATA_ALIGN(shinfo)` bytes of `current->task_frag` (`skb_page_frag_refill`: a 32 KiB compound page, order 3 on 4 KiB pages, order-0 fallback; offset aligned to SMP_CACHE_BYTES), `build_skb(buf, buflen)`, `skb_reserve(TUN_RX_PAD)` (NET_SKB_PAD + NET_IP_ALIGN; + XDP_PACKET_HEADROOM only with an XDP program, none here) | none | `buflen + SKB_DATA_ALIGN(sizeof(struct sk_buff))` |
 /// | `tun_alloc_skb` | `sock_alloc_send_pskb` → `alloc_skb_with_frags(prepad + linear, ...)` → `alloc_skb` (kmalloc / small-head cache), prepad = `tun->align` (NET_SKB_PAD) + NET_IP_ALIGN | frames with prepad + len ≥ PAGE_SIZE: linear = SKB_MAX_HEAD(prepad), the rest in `alloc_pages` of order ≤ PAGE_ALLOC_COSTLY_ORDER (3) filled from offset 0 | `SKB_TRUESIZE(head)` + `PAGE_SIZE << order` per page |
 ///
 /// The bytes are copied in by `copy_page_from_iter` / `skb_copy_datagram_from_iter`.
@@ -36,8 +36,6 @@ extension RxDriver {
     /// `PAGE_ALLOC_COSTLY_ORDER` (include/linux/mmzone.h): the page order
     /// `tun_alloc_skb` passes to `sock_alloc_send_pskb`.
     static let pageAllocCostlyOrder = 3
-    /// `SKB_FRAG_PAGE_ORDER`: `get_order(32768)` (include/linux/sock.h).
-    static let skbFragPageOrder = 3
 
     /// `tun_get_user` for a frame written with `noblock` (O_NONBLOCK):
     /// `tun_build_skb` when `tun_can_build_skb`, else `tun_alloc_skb`.
@@ -83,7 +81,7 @@ extension RxDriver {
     /// `skb_page_frag_refill(sz, pfrag, gfp)` (net/core/sock.c) on the
     /// writing task's `task_frag`: restart a page nobody else holds
     /// (refcount 1), keep it while `sz` bytes are left, else drop it and
-    /// take an order-3 compound page (no direct reclaim, no retry), order
+    /// take a 32 KiB compound page (no direct reclaim, no retry), order
     /// 0 when that fails.
     func skb_page_frag_refill(_ sz: Int, _ gfp: GFP) -> Bool {
         let memory = sim.memory
@@ -97,10 +95,13 @@ extension RxDriver {
             taskFrag.page = nil
         }
         taskFrag.offset = 0
+        // SKB_FRAG_PAGE_ORDER = get_order(32768) (include/linux/sock.h): 3 on
+        // 4 KiB pages, 1 on 16 KiB, 0 (no high-order try) on 64 KiB.
+        let order = sim.config.pageFragCacheMaxOrder
         let highGfp = gfp.subtracting(.__GFP_DIRECT_RECLAIM).union([.__GFP_COMP, .__GFP_NOWARN, .__GFP_NORETRY])
-        if let page = memory.alloc_pages(highGfp, order: Self.skbFragPageOrder, owner: .caller(tag: Self.taskFragTag)) {
+        if order > 0, let page = memory.alloc_pages(highGfp, order: order, owner: .caller(tag: Self.taskFragTag)) {
             taskFrag.page = page
-            taskFrag.size = sim.config.pageSize << Self.skbFragPageOrder
+            taskFrag.size = sim.config.pageSize << order
             return true
         }
         if let page = memory.alloc_pages(gfp, order: 0, owner: .caller(tag: Self.taskFragTag)) {
@@ -177,7 +178,7 @@ extension RxDriver {
         var nrFrags = 0
         while left > 0 {
             if nrFrags == c.maxSkbFrags {
-                try rxFreeNoMem(skb)
+                try sim.kfree_skb(skb)  // failure: kfree_skb(skb)
                 return nil
             }
             let aligned = (left + c.pageSize - 1) & ~(c.pageSize - 1)
@@ -192,7 +193,7 @@ extension RxDriver {
                 page = p
             } else {
                 guard let p = sim.memory.alloc_pages(gfp, order: 0) else {
-                    try rxFreeNoMem(skb)
+                    try sim.kfree_skb(skb)
                     return nil
                 }
                 page = p
