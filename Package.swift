@@ -109,6 +109,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+        // skbsim verify --live against the running kernel (root, /dev/net/tun; skipped elsewhere).
+        .testTarget(name: "LiveKernelTests", dependencies: ["skbsim", "SampleKit", "TestSupport"]),
         // Only SkbTesting, as a user's tests: its re-exports must be enough.
         .testTarget(name: "SkbTestingTests", dependencies: ["SkbTesting"]),
         // Hostile captures through the skbsim binary; CPcap to count what libpcap alone delivers;

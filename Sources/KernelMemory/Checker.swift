@@ -340,7 +340,8 @@ extension MemorySystem {
 
 extension MemorySystem {
     /// Everything still allocated that no cache holds: slab objects,
-    /// large kmallocs, page_frag fragments, `alloc_pages` by callers.
+    /// large kmallocs, page_frag fragments, `alloc_pages` by callers
+    /// (except pages a `kmemleakRoots` provider names).
     public func leakReport() -> LeakReport {
         var leaks: [LeakedObject] = []
         // Objects a per-CPU cache of the kernel's still references.
@@ -371,6 +372,8 @@ extension MemorySystem {
                             address: page_address(PFN(pfn)), size: Int(p.requested), owner: "kmalloc_large",
                             allocator: "kmalloc", allocEvent: p.allocEvent, allocPacket: Int(p.allocPacket)))
                 case .caller:
+                    // A page a kernel structure still points to (a task's page_frag).
+                    if referenced.contains(page_address(PFN(pfn)).raw) { break }
                     leaks.append(
                         LeakedObject(
                             address: page_address(PFN(pfn)), size: pageSize << Int(p.order),

@@ -14,6 +14,12 @@ import KernelMemory
 /// | `buildSkb` | `napi_build_skb` over a `bufferSize` (2048) ring buffer with NET_SKB_PAD + NET_IP_ALIGN headroom and the aligned shinfo at its tail (ixgbe/i40e style, truesize = SKB_TRUESIZE(2048 − 320) = 2304) | bytes beyond the first buffer's 1664 go into further 2048-byte buffers via `skb_add_rx_frag` (truesize 2048 each) |
 /// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN): a frame up to 256 bytes copied whole, a longer one's headers (`eth_get_headlen`, `igb_construct_skb`; `copybreakHeaderSplit`) | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
 ///
+/// | `tunBuildSkb` | a non-blocking TAP write (`tun_get_user`): `tun_build_skb` — `build_skb` over SKB_DATA_ALIGN(len + NET_SKB_PAD) + SKB_DATA_ALIGN(shinfo) bytes of the writing task's `task_frag` — for frames up to 3456 bytes (4 KiB pages), else as `tunAllocSkb` | none |
+/// | `tunAllocSkb` | a blocking TAP write: `tun_alloc_skb` — `alloc_skb(NET_SKB_PAD + len)` (`sock_alloc_send_pskb`) for frames below PAGE_SIZE − NET_SKB_PAD, else a SKB_MAX_HEAD head | pages of order ≤ 3 (`alloc_skb_with_frags`), truesize the page size |
+///
+/// The tun paths run in the writing task (`TunReceive.swift`), not in a
+/// NIC's NAPI poll; without a virtio_net_hdr their skbs are CHECKSUM_NONE.
+///
 /// Ring buffers come from the driver's `rx_ring` page_frag cache (order-3
 /// pages cut into 2048-byte buffers; real Intel drivers split order-0 pages
 /// into halves and recycle them — the slice size and truesize are the same).
@@ -28,6 +34,8 @@ public final class RxDriver {
     @exclusivity(unchecked) public internal(set) var statistics = RxDriverStatistics()
     /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
     public let ringCache: PageFragCacheID
+    /// The writing task's `current->task_frag` (tun paths).
+    @exclusivity(unchecked) var taskFrag = TaskFrag()
 
     /// The frame as the NIC wrote it once its VLAN tag was stripped.
     var strippedFrame = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
@@ -37,12 +45,21 @@ public final class RxDriver {
         self.sim = sim
         self.options = options
         ringCache = sim.memory.pageFragCacheCreate(name: "rx_ring")
+        // The writing task's task_frag page is referenced by the task, not leaked.
+        sim.memory.kmemleakRoots.append { [weak self] in
+            guard let self, let page = self.taskFrag.page else { return [] }
+            return [self.sim.memory.page_address(page)]
+        }
     }
 
     deinit { strippedFrame.deallocate() }
 
     /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.
-    public func drainRing() { sim.memory.page_frag_cache_drain(ringCache) }
+    /// The tun paths' writing task exits too (its `task_frag` page is put).
+    public func drainRing() {
+        sim.memory.page_frag_cache_drain(ringCache)
+        releaseTaskFrag()
+    }
 
     /// Receive one captured frame on `path` (default `options.path`): enter
     /// the packet's context, allocate and fill the skb, set mac_header,
@@ -82,7 +99,10 @@ public final class RxDriver {
         }
         if _slowPath(headers.pointee.vlanDepth > 0) {
             statistics.vlanTaggedFrames += 1
-            if options.rxVLANOffload { return try receiveVLANStripped(bytes, path, headers) }
+            // A TAP device has no VLAN offload: tags stay in the frame.
+            if options.rxVLANOffload && !(path ?? options.path).isTunWrite {
+                return try receiveVLANStripped(bytes, path, headers)
+            }
         }
         return try receive(bytes, linkType, path, headers, pseudoHeader: 0)
     }
@@ -183,6 +203,10 @@ public final class RxDriver {
             return try buildSkbReceive(bytes)
         case .scatterGather:
             return try sgReceive(bytes)
+        case .tunBuildSkb:
+            return try tun_get_user(bytes, noblock: true)
+        case .tunAllocSkb:
+            return try tun_get_user(bytes, noblock: false)
         }
     }
 
@@ -335,7 +359,8 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// `NETIF_F_HW_VLAN_CTAG_RX` (`ethtool -K DEV rxvlan on|off`): the NIC
     /// strips an outer 802.1Q tag into the descriptor (on by default in
     /// igb, ixgbe, i40e, mlx5). Off: tags stay in the frame and
-    /// `skb_vlan_untag` pops them in software (virtio_net, tun).
+    /// `skb_vlan_untag` pops them in software (virtio_net; the tun paths,
+    /// whatever this says: a TAP device has no `NETIF_F_HW_VLAN_CTAG_RX`).
     public var rxVLANOffload = true
 
     public init(path: RxPath = .netdevAllocSkb) { self.path = path }

@@ -166,8 +166,16 @@ public final class Sockets {
                     """))
     }
 
-    /// Check every socket as `inet_sock_destruct` does at close.
+    /// Check every socket as `inet_sock_destruct` does at close, after a
+    /// UDP socket's `udp_destruct_common` has given back its forward
+    /// deficit (`udp_rmem_release(sk, total, 0, true)`: not partial).
     public func close(packet: Int) {
+        for k in 0..<table.count where table[k].forwardDeficit > 0 {
+            let s = table.pointer(k)
+            let deficit = s.pointee.forwardDeficit
+            s.pointee.forwardDeficit = 0
+            uncharge(s.pointee.id, deficit, packet: packet)
+        }
         let underflowed = findings.contains { $0.kind == .rmemUnderflow }
         for s in all where s.rmemAlloc != 0 && !underflowed {
             findings.append(

@@ -15,7 +15,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(
         name: .customLong("rx-path"),
         help: ArgumentHelp(
-            "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak.",
+            "How the driver builds the skb: netdev-alloc-skb, napi-alloc-skb, build-skb, sg-copybreak, tun-build-skb, tun-alloc-skb.",
             valueName: "PATH"))
     var rxPathName: String = RxPath.netdevAllocSkb.rawValue
 

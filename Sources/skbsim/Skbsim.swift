@@ -34,7 +34,9 @@ struct Skbsim: ParsableCommand {
             --generate-completion-script bash|zsh|fish (docs/cli.md).
             """,
         version: "skbsim version \(version)\n" + String(cString: pcap_lib_version()),
-        subcommands: [Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self],
+        subcommands: [
+            Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self, Verify.self,
+        ],
         defaultSubcommand: Inspect.self
     )
 

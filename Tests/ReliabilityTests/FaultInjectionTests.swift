@@ -20,6 +20,10 @@ import Trace
 /// nothing leaks.
 @Suite("fault injection through PacketRun")
 struct FaultInjectionTests {
+    /// The NIC paths (softirq, GFP_ATOMIC: every allocation can be failed);
+    /// the tun paths have their own test below.
+    static let nicPaths = RxPath.allCases.filter { !$0.isTunWrite }
+
     static let samples = [
         "tcp-handshake.pcap", "tcp-bulk.pcap", "udp-dns.pcap", "icmp-echo.pcap", "ipv6-tcp.pcap", "vlan.pcap",
         "jumbo-9000.pcap", "linux-sll2.pcap", "linux-sll.pcap", "raw-ip.pcap", "null-loopback.pcap",
@@ -95,7 +99,7 @@ struct FaultInjectionTests {
         (.probability(0.5, seed: 1), .probability(0.5, seed: 2)),
     ]
 
-    @Test("every sample × rx path × GRO × random failure rates", arguments: RxPath.allCases)
+    @Test("every sample × rx path × GRO × random failure rates", arguments: Self.nicPaths)
     func samplesRandomFailures(rx: RxPath) throws {
         var injected = 0
         var dropped = 0
@@ -122,7 +126,7 @@ struct FaultInjectionTests {
 
     /// Every allocation of a run failed in turn, one per run (fail-nth), on
     /// small samples: every failure point of every rx path is reached.
-    @Test("every single allocation failure point (nth) on small samples", arguments: RxPath.allCases)
+    @Test("every single allocation failure point (nth) on small samples", arguments: Self.nicPaths)
     func everyFailurePoint(rx: RxPath) throws {
         var runs = 0
         var dropped = 0
@@ -234,7 +238,7 @@ struct FaultInjectionTests {
         return path
     }()
 
-    @Test("a generated capture of mixed packets × rx path × GRO × seeds and rates", arguments: RxPath.allCases)
+    @Test("a generated capture of mixed packets × rx path × GRO × seeds and rates", arguments: Self.nicPaths)
     func mixedCaptureRandomFailures(rx: RxPath) throws {
         let path = Self.mixedCapture
         let clean = try Self.run(path, rx: rx, gro: true, page: nil, slab: nil, "mixed \(rx.rawValue) no faults")
@@ -283,6 +287,34 @@ struct FaultInjectionTests {
         )
     }
 
+    /// The tun paths allocate in the writing task: `tun_alloc_skb` only with
+    /// GFP_KERNEL, which fail_page_alloc and failslab skip (ignore-gfp-wait,
+    /// their default), except its high-order pages, which fall back to a
+    /// lower order — no receive fails; `tun_build_skb` takes its
+    /// struct from skbuff_cache with GFP_ATOMIC (`build_skb`) and its
+    /// order-3 task_frag page without direct reclaim, which can fail (the
+    /// order-0 fallback is GFP_KERNEL). Either way the run stays clean.
+    @Test func tunPathsUnderFaultInjection() throws {
+        let path = Self.mixedCapture
+        for rx in [RxPath.tunBuildSkb, .tunAllocSkb] {
+            var injected = 0
+            var dropped = 0
+            for (page, slab) in [
+                (FailureSpec.probability(0.5, seed: 1), nil), (nil, FailureSpec.probability(0.5, seed: 2)),
+            ] as [(FailureSpec?, FailureSpec?)] {
+                let r = try Self.run(path, rx: rx, gro: true, page: page, slab: slab, "mixed \(rx.rawValue)")
+                injected += r.injected
+                dropped += r.rxDropped
+            }
+            if rx == .tunAllocSkb {
+                // A high-order page of alloc_skb_with_frags (no direct reclaim) can fail: the order steps down.
+                #expect(dropped == 0, "\(rx): \(injected) injected, \(dropped) rx_dropped")
+            } else {
+                #expect(injected > 0 && dropped > 0, "\(rx): \(injected) injected, \(dropped) rx_dropped")
+            }
+        }
+    }
+
     /// The same seed gives the same run.
     @Test func seededRunsRepeat() throws {
         let path = Self.mixedCapture
@@ -307,7 +339,7 @@ struct FaultInjectionTests {
 
     @Test("skbsim stats --fail-page-prob through the CLI", .enabled(if: FaultInjectionTests.cliHasFaultFlags))
     func cliStatsWithFaults() throws {
-        for rx in RxPath.allCases {
+        for rx in Self.nicPaths {
             for gro in [false, true] {
                 let args =
                     ["stats", "--fail-page-prob", "0.3", "--fault-seed", "7", "--rx-path", rx.rawValue]
