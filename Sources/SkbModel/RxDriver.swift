@@ -28,6 +28,11 @@ public final class RxDriver {
     @exclusivity(unchecked) public internal(set) var statistics = RxDriverStatistics()
     /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
     public let ringCache: PageFragCacheID
+    /// Of the next frame, the bytes the capture kept (`Int.max`: all): a
+    /// frame cut by the snapshot length is built at its wire length, and a
+    /// checksum over bytes past this cannot be verified (`RxChecksumMode.verify`).
+    /// The caller sets it around the receive of a cut frame.
+    @exclusivity(unchecked) public var capturedBytes = Int.max
 
     public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
         self.sim = sim
@@ -89,6 +94,13 @@ public final class RxDriver {
             return nil
         }
         try sim.setLinkHeaders(skb, headers, linkType, pseudoHeader: pseudo)
+        // The NIC's checksum verdict (ixgbe_rx_checksum and the like run as
+        // the descriptor is turned into the skb).
+        if options.checksum == .trust {
+            sim.skbs[Int(skb.index)].ipSummed = .unnecessary
+        } else {
+            rxChecksumVerify(Int(skb.index), frame, headers, pseudo)
+        }
         return skb
     }
 
@@ -284,6 +296,10 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
     /// truesize is this size.
     public var bufferSize = 2048
+    /// The NIC's receive checksum verdict (`--rx-csum`): `verify` (the
+    /// default) checks each TCP/UDP checksum in the frame, `trust` marks
+    /// every frame `CHECKSUM_UNNECESSARY`.
+    public var checksum: RxChecksumMode = .verify
 
     public init(path: RxPath = .netdevAllocSkb) { self.path = path }
 }
@@ -297,4 +313,16 @@ public struct RxDriverStatistics: Sendable, Hashable {
     public internal(set) var allocFailed = 0
     /// Frames the driver dropped (`rx_dropped`).
     public internal(set) var rxDropped = 0
+    /// `RxChecksumMode.verify`: TCP/UDP checksums found right
+    /// (`CHECKSUM_UNNECESSARY`) and wrong (`CHECKSUM_NONE`: GRO does not
+    /// merge the segment, TCP/UDP drop it with TCP_CSUM / UDP_CSUM).
+    public internal(set) var checksumVerified = 0
+    public internal(set) var checksumBad = 0
+    /// Of the wrong ones, those whose checksum field holds just the
+    /// pseudo-header sum: what a capture on the sending host shows when the
+    /// NIC fills the checksum in (TX checksum offload, `CHECKSUM_PARTIAL`).
+    public internal(set) var checksumPseudoHeaderOnly = 0
+    /// TCP/UDP segments running past the capture's snapshot length: not
+    /// verifiable, taken as right (`CHECKSUM_UNNECESSARY`).
+    public internal(set) var checksumNotVerifiable = 0
 }

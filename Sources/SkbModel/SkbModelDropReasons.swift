@@ -18,6 +18,9 @@ public struct SkbModelDropReasons: Sendable, Hashable {
     public var noSocket: SkbDropReason
     public var queuePurge: SkbDropReason
     public var pktTooSmall: SkbDropReason
+    /// `SKB_DROP_REASON_TCP_CSUM` / `UDP_CSUM` (both since v5.17).
+    public var tcpCsum: SkbDropReason
+    public var udpCsum: SkbDropReason
 
     public init(table: SkbDropReasonTable) {
         let notSpecified = table.reason(named: "NOT_SPECIFIED") ?? .notSpecified
@@ -31,5 +34,7 @@ public struct SkbModelDropReasons: Sendable, Hashable {
         noSocket = r("NO_SOCKET")
         queuePurge = r("QUEUE_PURGE")
         pktTooSmall = r("PKT_TOO_SMALL")
+        tcpCsum = r("TCP_CSUM")
+        udpCsum = r("UDP_CSUM")
     }
 }

@@ -107,7 +107,17 @@ struct SimulationOptions: ParsableArguments {
             valueName: "LENGTH"))
     var lengthName: String = SkbBuildLength.wire.rawValue
 
+    @Option(
+        name: .customLong("rx-csum"),
+        help: ArgumentHelp(
+            "The NIC's TCP/UDP checksum verdict: verify (checked over the captured bytes: wrong ones are CHECKSUM_NONE, not merged by GRO, dropped as TCP_CSUM/UDP_CSUM) or trust (every frame CHECKSUM_UNNECESSARY, for captures taken on the sending host).",
+            valueName: "MODE"))
+    var rxCsumName: String = RxChecksumMode.verify.rawValue
+
     func validate() throws {
+        guard RxChecksumMode(rawValue: rxCsumName) != nil else {
+            throw ValidationError("--rx-csum must be verify or trust, got '\(rxCsumName)'")
+        }
         guard SkbBuildLength(rawValue: lengthName) != nil else {
             throw ValidationError("--length must be wire or captured, got '\(lengthName)'")
         }
@@ -229,6 +239,7 @@ struct SimulationOptions: ParsableArguments {
         o.dropReasons = dropReasonTable
         o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
         o.driver.bufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
+        o.driver.checksum = RxChecksumMode(rawValue: rxCsumName) ?? .verify
         if let n = failPageNth { o.pageFailure = .nth(n) }
         if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }
         if let n = failSlabNth { o.slabFailure = .nth(n) }
