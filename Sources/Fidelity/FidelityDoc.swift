@@ -343,7 +343,9 @@ public enum FidelityDoc {
             "",
             "A live comparison (tun + AF_PACKET) had found 16 of 408 super-packets different on generated",
             "flows, each containing a segment with a wrong TCP checksum that the model merged and the kernel",
-            "did not; the model now sends such a segment up alone as above (`ChecksumTests`).",
+            "did not; the model now sends such a segment up alone as above (`ChecksumTests`), and",
+            "`ChecksumLiveTests` check both the GRO result and the UDP drop points against the running",
+            "kernel on a TAP device (docs/live-kernel.md).",
             "",
         ]
     }
