@@ -49,6 +49,9 @@ struct SkbLayout {
     var fragList: [ListSkb]
     var truesize: Int
     var macHeader: Int?
+    /// `skb->ip_summed` and `csum_level` as the stack gets the skb.
+    var ipSummed: SkbIPSummed
+    var csumLevel: Int
 
     init(sim: SkbSim, skb: SkbID) throws {
         let s = try sim.skb(skb)
@@ -65,6 +68,8 @@ struct SkbLayout {
         dataLen = Int(s.dataLen)
         truesize = Int(s.truesize)
         macHeader = s.macHeader == SkBuff.unsetHeader ? nil : Int(s.macHeader)
+        ipSummed = s.ipSummed
+        csumLevel = Int(s.csumLevel)
         let page = memory.page(memory.virt_to_head_page(s.head))
         switch page.owner {
         case .pageFrag(let id):
@@ -99,6 +104,11 @@ struct SkbLayout {
             cur = cs.next
         }
         fragList = list
+    }
+
+    /// `CHECKSUM_UNNECESSARY (csum_level 0)`, `CHECKSUM_NONE`, ... (`--rx-csum`).
+    var checksumDescription: String {
+        ipSummed == .unnecessary ? "\(ipSummed) (csum_level \(csumLevel))" : "\(ipSummed)"
     }
 
     var headDescription: String {
