@@ -380,8 +380,8 @@ public final class PacketRun {
     }
 
     /// Local delivery, as the protocol's receive function does it: TCP
-    /// (`tcp_queue_rcv`, read by `tcp_eat_recv_skb`), UDP
-    /// (`__udp_enqueue_schedule_skb`, read by `skb_consume_udp`), anything
+    /// (checksum, `tcp_queue_rcv`, read by `tcp_eat_recv_skb`), UDP
+    /// (checksum, `__udp_enqueue_schedule_skb`, read by `udp_recvmsg`), anything
     /// else queued with `skb_set_owner_r` and freed with `consume_skb` after
     /// use. The reader keeps at most `socketQueueDepth` skbs queued. With
     /// another release order than the kernel's every protocol takes the
@@ -391,8 +391,15 @@ public final class PacketRun {
         let proto = pipelineFrees ? .other : sim.l4Protocol(skb)
         let queued: Bool
         switch proto {
-        case .tcp: queued = try sim.tcp_queue_rcv(skb, socket: socket)
-        case .udp: queued = try sim.__udp_enqueue_schedule_skb(skb, socket: socket)
+        case .tcp:
+            // tcp_v4_rcv / tcp_rcv_established: csum_error before the queue.
+            if try sim.tcpChecksumError(skb) { return try pipeline.kfree_skb_reason(skb, sim.reasons.tcpCsum) }
+            queued = try sim.tcp_queue_rcv(skb, socket: socket)
+        case .udp:
+            // __udp4_lib_rcv / __udp6_lib_rcv: csum_error before the socket;
+            // a longer datagram is checked by udp_recvmsg (readOne).
+            if try sim.udpChecksumError(skb) { return try pipeline.kfree_skb_reason(skb, sim.reasons.udpCsum) }
+            queued = try sim.__udp_enqueue_schedule_skb(skb, socket: socket)
         case .other:
             queued = !sim.sockets.isFull(socket, adding: Int(truesize))
             if queued {
@@ -456,7 +463,8 @@ public final class PacketRun {
         stats.packets = packets
         stats.bytes = bytes
         stats.delivered = delivered
-        stats.consumed = consumed
+        // Reads that ended in udp_recvmsg's csum_copy_err dropped the skb (UDP_CSUM).
+        stats.consumed = consumed - UInt64(sim.udpRecvChecksumErrors)
         // Structs handed to skbs: slab allocations, less those the NAPI skb
         // cache's bulk refills parked, plus those it handed out.
         stats.skbsAllocated =
@@ -482,6 +490,11 @@ public final class PacketRun {
         stats.fragListMemberFrees = sim.dropCounts.listMemberFrees
         stats.hookDrops = pipeline.hookDrops
         stats.rxDropped = driver.statistics.rxDropped
+        stats.rxChecksum = options.driver.checksum
+        stats.checksumVerified = driver.statistics.checksumVerified
+        stats.checksumBad = driver.statistics.checksumBad
+        stats.checksumPseudoHeaderOnly = driver.statistics.checksumPseudoHeaderOnly
+        stats.checksumNotVerifiable = driver.statistics.checksumNotVerifiable
         stats.rxAllocFailed = driver.statistics.allocFailed
         stats.napiSkbCacheHits = sim.napiSkbCache.hits
         stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize

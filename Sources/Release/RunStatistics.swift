@@ -165,6 +165,16 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// The model driver's `rx_dropped` and the allocation failures behind them.
     public var rxDropped = 0
     public var rxAllocFailed = 0
+    /// The NIC's checksum verdict (`--rx-csum`) and, with `verify`, the
+    /// driver's counts (`RxDriverStatistics`): TCP/UDP checksums right,
+    /// wrong, wrong with only the pseudo-header sum in the field (a capture
+    /// on the sending host with TX checksum offload), not verifiable (cut by
+    /// the snapshot length, taken as right).
+    public var rxChecksum: RxChecksumMode = .verify
+    public var checksumVerified = 0
+    public var checksumBad = 0
+    public var checksumPseudoHeaderOnly = 0
+    public var checksumNotVerifiable = 0
     /// Structs the NAPI skb cache handed out instead of `skbuff_cache`.
     public var napiSkbCacheHits = 0
     /// Highest simulated memory in use (pages not free in the buddy allocator), at packet ends.
@@ -211,6 +221,18 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
         if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
         if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
         return "\(bytes) bytes"
+    }
+
+    /// `rx checksums:` line of `description`.
+    var checksumLine: String {
+        guard rxChecksum == .verify else {
+            return "rx checksums:          trust (every frame CHECKSUM_UNNECESSARY, not verified)"
+        }
+        var text = "rx checksums:          verify: \(checksumVerified) right, \(checksumBad) wrong (CHECKSUM_NONE)"
+        if checksumNotVerifiable > 0 {
+            text += ", \(checksumNotVerifiable) not verifiable (cut by snaplen: taken as right)"
+        }
+        return text
     }
 
     public func dropCount(_ name: String) -> UInt64 { drops.first { $0.reason == name }?.count ?? 0 }
@@ -274,6 +296,16 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             lines.append(
                 "gro flushes:           \(groFlushes)" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))"))
             lines.append("gro held/normal/polls: \(g.held) / \(g.normal) / \(g.polls)")
+            if g.checksumBad > 0 {
+                lines.append("gro bad checksums:     \(g.checksumBad) (not merged: sent up alone)")
+            }
+        }
+        lines.append(checksumLine)
+        if checksumPseudoHeaderOnly > 0 {
+            lines.append(
+                "  \(checksumPseudoHeaderOnly) of them hold only the pseudo-header sum: a capture on the sending host "
+                    + "(TX checksum offload fills them in after the capture)? --rx-csum trust takes them as the NIC verified them"
+            )
         }
         if notModelledPackets > 0 {
             lines.append(

@@ -43,6 +43,9 @@ extension PacketRun {
     /// those decoded from the captured bytes.
     func processCut(_ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>?) {
         snaplenCut += 1
+        // The driver cannot verify a checksum over bytes the capture lost.
+        driver.capturedBytes = packet.captureLength
+        defer { driver.capturedBytes = .max }
         guard buildAtWireLength else {
             sim.beginPacket(index: packet.index, timestampNanoseconds: packet.timestampNanoseconds)
             return process(bytes: packet.bytes, linkType: linkType, decoded: decoded)

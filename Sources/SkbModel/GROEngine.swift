@@ -26,6 +26,9 @@ public struct GROEngine: Sendable {
         public var flushed: [Int] = Array(repeating: 0, count: GROFlushCause.allCases.count)
         /// Skbs delivered without being held (`GRO_NORMAL`, GRO off included).
         public var normal = 0
+        /// Of `normal`: TCP segments whose checksum `skb_gro_checksum_validate`
+        /// found wrong (not merged; TCP drops them).
+        public var checksumBad = 0
         /// NAPI polls ended.
         public var polls = 0
     }

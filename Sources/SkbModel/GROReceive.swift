@@ -10,8 +10,9 @@ import Trace
 /// (`vlan_gro_receive` is not modelled; a tag the NIC stripped is compared
 /// as `vlan_all`), IPv4 with options
 /// or fragments, skbs that are already GSO — passes straight through,
-/// unmerged and in order. Checksums are taken as verified by the NIC
-/// (CHECKSUM_UNNECESSARY), except the IPv4 header checksum GRO itself checks.
+/// unmerged and in order. A TCP segment the NIC left `CHECKSUM_NONE` is
+/// verified in software and, when wrong, sent up alone
+/// (`skb_gro_checksum_validate`); the IPv4 header checksum GRO checks itself.
 /// The model driver sets no RSS hash, so every skb hashes to bucket 0
 /// (`skb_get_hash_raw` = 0), as on a NIC without RSS.
 extension SkbSim {
@@ -43,6 +44,16 @@ extension SkbSim {
         let skb = id(i)
         // Already-GSO skbs (none from the model drivers) are not aggregated.
         guard shinfo(at: i).gsoSize == 0, let seg = try groParse(napi, i) else {
+            napi.gro.statistics.normal += 1
+            try deliver(skb)
+            return
+        }
+        // tcp4/6_gro_receive: a wrong checksum flushes the skb itself (up
+        // alone, unmerged); the flow's held skb is not touched.
+        if !seg.flush && _slowPath(skbs[i].ipSummed == .none || skbs[i].ipSummed == .complete),
+            try skb_gro_checksum_validate(i)
+        {
+            napi.gro.statistics.checksumBad += 1
             napi.gro.statistics.normal += 1
             try deliver(skb)
             return
@@ -399,6 +410,8 @@ extension SkbSim {
             if groU8(th + 13) & TCPBits.cwr != 0 { gsoType |= 1 << 2 }  // SKB_GSO_TCP_ECN
             sh.gsoType = sh.gsoType | gsoType
             sh.gsoSegs = h.count
+            // tcp_gro_complete: csum_start/csum_offset at th->check.
+            skbs[p].ipSummed = .partial
         }
         emit(.groFlush, p, "napi_gro_complete", UInt64(h.count), UInt64(cause.rawValue))
         napi.gro.statistics.flushed[Int(cause.rawValue)] += 1

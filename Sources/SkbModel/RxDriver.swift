@@ -41,6 +41,12 @@ public final class RxDriver {
     var strippedFrame = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
     var strippedFrameCapacity = 2048
 
+    /// Of the next frame, the bytes the capture kept (`Int.max`: all): a
+    /// frame cut by the snapshot length is built at its wire length, and a
+    /// checksum over bytes past this cannot be verified (`RxChecksumMode.verify`).
+    /// The caller sets it around the receive of a cut frame.
+    @exclusivity(unchecked) public var capturedBytes = Int.max
+
     public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
         self.sim = sim
         self.options = options
@@ -140,12 +146,11 @@ public final class RxDriver {
         stripped.networkHeader = h.networkHeader.map { $0 - 4 }
         stripped.transportHeader = h.transportHeader.map { $0 - 4 }
         let frame = UnsafeRawBufferPointer(start: strippedFrame, count: length)
-        guard let skb = try driverReceive(frame, path ?? options.path) else {
-            statistics.allocFailed += 1
-            statistics.rxDropped += 1
-            return nil
-        }
-        try sim.setLinkHeaders(skb, &stripped, .ethernet)
+        // The snapshot length counts the tag's bytes too.
+        let captured = capturedBytes
+        if captured != .max { capturedBytes = max(captured - 4, 0) }
+        defer { capturedBytes = captured }
+        guard let skb = try receive(frame, .ethernet, path, &stripped, pseudoHeader: 0) else { return nil }
         try sim.__vlan_hwaccel_put_tag(skb, proto: 0x8100, tci: tci)
         statistics.vlanTagsStripped += 1
         return skb
@@ -167,6 +172,14 @@ public final class RxDriver {
             // A cooked capture's tag was in skb->vlan_tci (libpcap re-inserted it).
             statistics.vlanTaggedFrames += 1
             try sim.__vlan_hwaccel_put_tag(skb, proto: headers.pointee.protocolType, tci: tci)
+        }
+        // The NIC's checksum verdict (ixgbe_rx_checksum and the like run as
+        // the descriptor is turned into the skb); a TAP write without a
+        // virtio_net_hdr stays CHECKSUM_NONE (tun_get_user).
+        if options.checksum == .trust {
+            if !(path ?? options.path).isTunWrite { sim.skbs[Int(skb.index)].ipSummed = .unnecessary }
+        } else if !(path ?? options.path).isTunWrite {
+            rxChecksumVerify(Int(skb.index), frame, headers, pseudo)
         }
         return skb
     }
@@ -363,6 +376,11 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// whatever this says: a TAP device has no `NETIF_F_HW_VLAN_CTAG_RX`).
     public var rxVLANOffload = true
 
+    /// The NIC's receive checksum verdict (`--rx-csum`): `verify` (the
+    /// default) checks each TCP/UDP checksum in the frame, `trust` marks
+    /// every frame `CHECKSUM_UNNECESSARY`.
+    public var checksum: RxChecksumMode = .verify
+
     public init(path: RxPath = .netdevAllocSkb) { self.path = path }
 }
 
@@ -380,4 +398,17 @@ public struct RxDriverStatistics: Sendable, Hashable {
     public internal(set) var vlanTaggedFrames = 0
     /// Frames whose outer 802.1Q tag the NIC stripped (`rxVLANOffload`).
     public internal(set) var vlanTagsStripped = 0
+
+    /// `RxChecksumMode.verify`: TCP/UDP checksums found right
+    /// (`CHECKSUM_UNNECESSARY`) and wrong (`CHECKSUM_NONE`: GRO does not
+    /// merge the segment, TCP/UDP drop it with TCP_CSUM / UDP_CSUM).
+    public internal(set) var checksumVerified = 0
+    public internal(set) var checksumBad = 0
+    /// Of the wrong ones, those whose checksum field holds just the
+    /// pseudo-header sum: what a capture on the sending host shows when the
+    /// NIC fills the checksum in (TX checksum offload, `CHECKSUM_PARTIAL`).
+    public internal(set) var checksumPseudoHeaderOnly = 0
+    /// TCP/UDP segments running past the capture's snapshot length: not
+    /// verifiable, taken as right (`CHECKSUM_UNNECESSARY`).
+    public internal(set) var checksumNotVerifiable = 0
 }

@@ -64,6 +64,14 @@ public struct SkBuff: Sendable {
     /// `pkt_type:3` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, ...).
     public var pktType: UInt8 = 0
     public var mark: UInt32 = 0
+    /// `ip_summed:2` (zeroed by `__alloc_skb`: `CHECKSUM_NONE`).
+    public var ipSummed: SkbIPSummed = .none
+    /// `csum_level:2`: with `CHECKSUM_UNNECESSARY`, checksums verified beyond the first.
+    public var csumLevel: UInt8 = 0
+    /// `csum_valid:1`: the checksum was verified (set by the `skb_checksum_*validate*` helpers).
+    public var csumValid = false
+    /// `csum_complete_sw:1`: `CHECKSUM_COMPLETE` was computed in software.
+    public var csumCompleteSw = false
     public var hash: UInt32 = 0
     /// `ntohs(skb->vlan_proto)` and `skb->vlan_tci`: the tag a NIC with
     /// VLAN receive offload (or `skb_vlan_untag`) took out of the frame.

@@ -20,6 +20,9 @@ public struct SkbModelDropReasons: Sendable, Hashable {
     public var pktTooSmall: SkbDropReason
     public var otherHost: SkbDropReason
     public var unhandledProto: SkbDropReason
+    /// `SKB_DROP_REASON_TCP_CSUM` / `UDP_CSUM` (both since v5.17).
+    public var tcpCsum: SkbDropReason
+    public var udpCsum: SkbDropReason
 
     public init(table: SkbDropReasonTable) {
         let notSpecified = table.reason(named: "NOT_SPECIFIED") ?? .notSpecified
@@ -35,5 +38,7 @@ public struct SkbModelDropReasons: Sendable, Hashable {
         pktTooSmall = r("PKT_TOO_SMALL")
         otherHost = r("OTHERHOST")
         unhandledProto = r("UNHANDLED_PROTO")
+        tcpCsum = r("TCP_CSUM")
+        udpCsum = r("UDP_CSUM")
     }
 }

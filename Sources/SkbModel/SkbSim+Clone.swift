@@ -40,9 +40,14 @@ extension SkbSim {
     }
 
     /// `__copy_skb_header` fields the model keeps (the `headers` group:
-    /// protocol, pkt_type, mark, hash, vlan_all, header offsets) plus the capture context.
+    /// protocol, pkt_type, mark, hash, vlan_all, checksum state, header
+    /// offsets) plus the capture context.
     func skb_copy_header(_ n: Int, from o: Int) {
         skbs[n].protocolType = skbs[o].protocolType
+        skbs[n].ipSummed = skbs[o].ipSummed
+        skbs[n].csumLevel = skbs[o].csumLevel
+        skbs[n].csumValid = skbs[o].csumValid
+        skbs[n].csumCompleteSw = skbs[o].csumCompleteSw
         skbs[n].pktType = skbs[o].pktType
         skbs[n].mark = skbs[o].mark
         skbs[n].hash = skbs[o].hash

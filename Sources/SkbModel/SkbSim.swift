@@ -54,6 +54,9 @@ public final class SkbSim {
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
     /// Live skbs in the pool.
     @exclusivity(unchecked) public private(set) var liveCount = 0
+    /// Datagrams `udp_recvmsg` dropped for a wrong checksum (`csum_copy_err`,
+    /// UDP_MIB_CSUMERRORS at read time).
+    @exclusivity(unchecked) public internal(set) var udpRecvChecksumErrors = 0
 
     /// The `enum skb_drop_reason` of the simulated kernel: the one source of
     /// the numbers the model stores in `SkbEvent.reason`. Give sinks the same

@@ -14,6 +14,8 @@ import Trace
 ///   SKB_CONSUMED)`, the struct parked in the NAPI skb cache. No tracepoint
 ///   for the skb; frag_list members are traced as CONSUMED.
 ///
+/// - checksum (`tcpChecksumError`): before the segment is queued or charged.
+///
 /// Not modelled: sequence-number processing (every segment is taken as
 /// the next in order), `tcp_try_coalesce` into the previous queued skb,
 /// `tcp_prune_queue` / collapse before the PROTO_MEM drop, `sk_forward_alloc`.
@@ -29,6 +31,23 @@ extension SkbSim {
         guard s.pointee.enqueue(id, .tcp) else { return false }
         skb_set_owner_r(i, sk)
         return true
+    }
+
+    /// The checksum tests of `tcp_v4_rcv` / `tcp_v6_rcv`
+    /// (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c, v6.18):
+    /// `skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo /
+    /// ip6_compute_pseudo)` — a checksum the NIC verified is used up
+    /// (`CHECKSUM_UNNECESSARY` → `csum_valid`), a segment of at most
+    /// `CHECKSUM_BREAK` (76) bytes is summed at once — then, for longer
+    /// ones, `tcp_checksum_complete` in `tcp_rcv_established` (net/ipv4/tcp_input.c:
+    /// fast path before the data is queued, slow path first thing). True =
+    /// wrong: `csum_error`, `SKB_DROP_REASON_TCP_CSUM` (TCP_MIB_CSUMERRORS),
+    /// before the socket is charged. GRO super-packets are `CHECKSUM_PARTIAL`.
+    public func tcpChecksumError(_ id: SkbID) throws(SkbError) -> Bool {
+        let i = try slot(id, "tcp_v4_rcv")
+        if checksumKnownRight(i) { return false }
+        if try __skb_checksum_validate(i, proto: 6, complete: false, zeroOkay: false) { return true }
+        return try skb_checksum_complete(i, proto: 6)
     }
 
     /// `tcp_recvmsg` reading the oldest skb of socket `sk` whole

@@ -17,6 +17,14 @@ import Trace
 ///   last user lets go, to `__consume_stateless_skb` (`trace_consume_skb`,
 ///   `skb_release_data(skb, SKB_CONSUMED)`, `kfree_skbmem`).
 ///
+/// - checksum: `__udp4_lib_rcv` / `__udp6_lib_rcv` drop a datagram of at
+///   most `CHECKSUM_BREAK` bytes with a wrong checksum, and an IPv6 one
+///   with a zero checksum, before the socket (`udpChecksumError`); a longer
+///   one whose checksum is not known right is queued and charged like any
+///   other (the model's socket has no `sk_filter`, which would make
+///   `udp_queue_rcv_one_skb` check it first) and dropped by `udp_recvmsg`
+///   when read (`csum_copy_err`, after the dequeue uncharged it).
+///
 /// Not modelled: the per-NUMA producer queue (one CPU), `sk_forward_alloc`
 /// page accounting, peeking.
 extension SkbSim {
@@ -36,9 +44,31 @@ extension SkbSim {
         return true
     }
 
-    /// `__skb_recv_udp` + `skb_consume_udp`: the reader takes the oldest
-    /// skb of socket `sk`, uncharges it (`udp_rmem_release`, batched) and
-    /// frees it. Returns false when the queue was empty.
+    /// The checksum tests of `__udp4_lib_rcv` / `__udp6_lib_rcv`
+    /// (net/ipv4/udp.c, net/ipv6/udp.c, v6.18): `udp4_csum_init` /
+    /// `udp6_csum_init` (`skb_checksum_init_zero_check`: a zero checksum
+    /// needs no check, a datagram of at most `CHECKSUM_BREAK` bytes is
+    /// summed at once; a software `CHECKSUM_COMPLETE` found wrong fails),
+    /// then on IPv6 a zero checksum on a socket without
+    /// `UDP_NO_CHECK6_RX` (`report_csum_error`). True = `csum_error`:
+    /// `SKB_DROP_REASON_UDP_CSUM` before the socket.
+    public func udpChecksumError(_ id: SkbID) throws(SkbError) -> Bool {
+        let i = try slot(id, "__udp4_lib_rcv")
+        if !checksumKnownRight(i) {
+            if try __skb_checksum_validate(i, proto: 17, complete: false, zeroOkay: true) { return true }
+            if skbs[i].ipSummed == .complete && !skbs[i].csumValid && skbs[i].csumCompleteSw { return true }
+        }
+        return skbs[i].protocolType == 0x86DD ? try transportCheckField(i, proto: 17) == 0 : false
+    }
+
+    /// `udp_recvmsg` reading datagrams whole: `__skb_recv_udp` takes the
+    /// oldest skb of socket `sk` and uncharges it (`udp_rmem_release`,
+    /// batched); one whose checksum is not known right is summed as it is
+    /// copied (`skb_copy_and_csum_datagram_msg`) and, when wrong, dropped
+    /// (`csum_copy_err`: `kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM)`,
+    /// counted in `udpRecvChecksumErrors`; the kernel's call goes on to the
+    /// next datagram, the model's reader takes it on its next read); else
+    /// `skb_consume_udp` frees it. Returns false when the queue was empty.
     @discardableResult
     public func udpRecvmsg(socket sk: UInt32) throws(SkbError) -> Bool {
         let s = sockets.socketPointer(sk)
@@ -47,6 +77,11 @@ extension SkbSim {
         s.pointee.readerQueued -= 1
         let i = try slot(skb, "__skb_recv_udp")
         udp_rmem_release(s, Int(skbs[i].truesize))
+        if _slowPath(!skb_csum_unnecessary(i)), try l4Checksum(i, proto: 17) == .invalid {
+            udpRecvChecksumErrors += 1
+            try skbReasonDrop(i, reasons.udpCsum, reasons.udpCsum, "udp_recvmsg")
+            return true
+        }
         try skb_consume_udp(i)
         return true
     }

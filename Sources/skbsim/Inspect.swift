@@ -209,6 +209,7 @@ enum InspectLine {
                     + layout.fragList.map { "sk_buff (len \($0.len), nr_frags \($0.nrFrags), truesize \($0.truesize))" }
                     .joined(separator: " --> "))
         }
+        lines.append("ip_summed: " + layout.checksumDescription)
         return lines
     }
 

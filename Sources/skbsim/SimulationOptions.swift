@@ -108,6 +108,13 @@ struct SimulationOptions: ParsableArguments {
     var lengthName: String = SkbBuildLength.wire.rawValue
 
     @Option(
+        name: .customLong("rx-csum"),
+        help: ArgumentHelp(
+            "The NIC's TCP/UDP checksum verdict: verify (checked over the captured bytes: wrong ones are CHECKSUM_NONE, not merged by GRO, dropped as TCP_CSUM/UDP_CSUM) or trust (every frame CHECKSUM_UNNECESSARY, for captures taken on the sending host).",
+            valueName: "MODE"))
+    var rxCsumName: String = RxChecksumMode.verify.rawValue
+
+    @Option(
         name: .customLong("rx-header-split"),
         help: ArgumentHelp(
             "sg-copybreak: copy only the headers (eth_get_headlen, at most 256 bytes) into the skb head, as igb_construct_skb does (on, default), or the first 256 bytes (off).",
@@ -129,6 +136,9 @@ struct SimulationOptions: ParsableArguments {
     var vlanDevicesText: String = "all"
 
     func validate() throws {
+        guard RxChecksumMode(rawValue: rxCsumName) != nil else {
+            throw ValidationError("--rx-csum must be verify or trust, got '\(rxCsumName)'")
+        }
         guard rxHeaderSplitName == "on" || rxHeaderSplitName == "off" else {
             throw ValidationError("--rx-header-split must be on or off, got '\(rxHeaderSplitName)'")
         }
@@ -264,6 +274,7 @@ struct SimulationOptions: ParsableArguments {
         o.driver.rxVLANOffload = rxVLANOffloadName == "on"
         o.driver.copybreakHeaderSplit = rxHeaderSplitName == "on"
         o.vlanDevices = VLANDevices(parsing: vlanDevicesText) ?? .all
+        o.driver.checksum = RxChecksumMode(rawValue: rxCsumName) ?? .verify
         if let n = failPageNth { o.pageFailure = .nth(n) }
         if let p = failPageProb { o.pageFailure = .probability(p, seed: faultSeed) }
         if let n = failSlabNth { o.slabFailure = .nth(n) }

@@ -51,6 +51,9 @@ struct SkbLayout {
     var macHeader: Int?
     /// `skb->vlan_proto` and `skb->vlan_tci` when a tag is present.
     var vlan: (proto: UInt16, tci: UInt16)?
+    /// `skb->ip_summed` and `csum_level` as the stack gets the skb.
+    var ipSummed: SkbIPSummed
+    var csumLevel: Int
 
     init(sim: SkbSim, skb: SkbID) throws {
         let s = try sim.skb(skb)
@@ -68,6 +71,8 @@ struct SkbLayout {
         truesize = Int(s.truesize)
         macHeader = s.macHeader == SkBuff.unsetHeader ? nil : Int(s.macHeader)
         vlan = s.vlanTagPresent ? (s.vlanProto, s.vlanTCI) : nil
+        ipSummed = s.ipSummed
+        csumLevel = Int(s.csumLevel)
         let page = memory.page(memory.virt_to_head_page(s.head))
         switch page.owner {
         case .pageFrag(let id):
@@ -102,6 +107,11 @@ struct SkbLayout {
             cur = cs.next
         }
         fragList = list
+    }
+
+    /// `CHECKSUM_UNNECESSARY (csum_level 0)`, `CHECKSUM_NONE`, ... (`--rx-csum`).
+    var checksumDescription: String {
+        ipSummed == .unnecessary ? "\(ipSummed) (csum_level \(csumLevel))" : "\(ipSummed)"
     }
 
     var headDescription: String {

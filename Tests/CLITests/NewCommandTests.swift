@@ -114,7 +114,8 @@ import Testing
         #expect(lines[2] == "    layout: headroom 78 | linear 60 | tailroom 246 | skb_shared_info 320")
         #expect(lines[3] == "    frags: none")
         #expect(lines[4] == "    frag_list: none")
-        #expect(lines[5] == "    events:")
+        #expect(lines[5] == "    ip_summed: CHECKSUM_UNNECESSARY (csum_level 0)")
+        #expect(lines[6] == "    events:")
         #expect(lines.contains { $0.contains("eth_type_trans(") })
         // The TCP reader's free: sock_rfree, then the struct to the NAPI skb cache.
         #expect(lines.contains { $0.contains("tcp_eat_recv_skb(") })

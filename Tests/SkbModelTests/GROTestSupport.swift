@@ -17,9 +17,13 @@ struct GRORun {
     /// Truesize of each packet's skb as the driver built it, by packet index.
     var truesize: [Int: Int] = [:]
 
-    init(path: RxPath, gro: GROOptions, budget: Int? = 64, headerSplit: Bool = false) {
+    init(
+        path: RxPath, gro: GROOptions, budget: Int? = 64, headerSplit: Bool = false,
+        checksum: RxChecksumMode = .verify
+    ) {
         var o = RxDriverOptions(path: path)
         o.copybreakHeaderSplit = headerSplit
+        o.checksum = checksum
         sim = SkbSim()
         driver = RxDriver(sim: sim, options: o)
         napi = Napi(sim: sim, gro: gro, budget: budget ?? 64)
