@@ -14,5 +14,5 @@ public enum RxPath: String, CaseIterable, Sendable, Hashable {
     /// A write to a TAP device: the skb is allocated in the writing task,
     /// mostly GFP_KERNEL (which fail_page_alloc and failslab leave alone by
     /// default: `ignore-gfp-wait`).
-    public var isTunWrite: Bool { self == .tunBuildSkb || self == .tunAllocSkb }
+    @inlinable public var isTunWrite: Bool { self == .tunBuildSkb || self == .tunAllocSkb }
 }

@@ -131,12 +131,15 @@ extension SkbSim {
     func l4Checksum(_ i: Int, proto: UInt8) throws(SkbError) -> SkbL4Checksum {
         guard let e = try l4Extent(i, proto: proto) else { return .notComputable }
         let n = e.th + e.length - e.nh
-        return try withUnsafeTemporaryAllocation(byteCount: n, alignment: 8) { buf throws(SkbError) in
-            guard try copyBits(i, e.nh, buf) else { return .notComputable }
-            let p = UnsafeRawPointer(buf.baseAddress!)
-            return CsumPartial.verify(p, nh: 0, th: e.th - e.nh, l4Length: e.length, proto: proto).valid
-                ? .valid : .invalid
+        if n > checksumScratch.count {
+            checksumScratch.deallocate()
+            checksumScratch = .allocate(byteCount: max(n, 2 * checksumScratch.count), alignment: 8)
         }
+        let buf = UnsafeMutableRawBufferPointer(rebasing: checksumScratch[0..<n])
+        guard try copyBits(i, e.nh, buf) else { return .notComputable }
+        let p = UnsafeRawPointer(buf.baseAddress!)
+        return CsumPartial.verify(p, nh: 0, th: e.th - e.nh, l4Length: e.length, proto: proto).valid
+            ? .valid : .invalid
     }
 
     /// Where skb `i`'s segment lies (offsets from data) and how long it is,

@@ -73,6 +73,9 @@ public final class SkbSim {
     public let sockets = Sockets()
     /// The per-CPU `napi_alloc_cache.skb_cache` of sk_buff structs.
     @exclusivity(unchecked) public internal(set) var napiSkbCache = NapiSkbCache()
+    /// A segment copied out of simulated memory for a software checksum
+    /// (`l4Checksum`): grown on demand, reused, freed in `deinit`.
+    @exclusivity(unchecked) var checksumScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
     /// What `.custom(tag:)` destructors run (`registerDestructor`).
     var customDestructors: [UInt32: (SkbSim, SkbID) -> Void] = [:]
 
@@ -102,6 +105,7 @@ public final class SkbSim {
         freedAddr.deallocate()
         dropCounts.deallocate()
         napiSkbCache.deallocate()
+        checksumScratch.deallocate()
     }
 
     public var config: KernelConfig { memory.config }
