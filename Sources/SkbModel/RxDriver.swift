@@ -176,10 +176,12 @@ public final class RxDriver {
         // The NIC's checksum verdict (ixgbe_rx_checksum and the like run as
         // the descriptor is turned into the skb); a TAP write without a
         // virtio_net_hdr stays CHECKSUM_NONE (tun_get_user).
-        if options.checksum == .trust {
-            if !(path ?? options.path).isTunWrite { sim.skbs[Int(skb.index)].ipSummed = .unnecessary }
-        } else if !(path ?? options.path).isTunWrite {
-            rxChecksumVerify(Int(skb.index), frame, headers, pseudo)
+        if !(path ?? options.path).isTunWrite {
+            if options.checksum == .trust {
+                sim.skbs[Int(skb.index)].ipSummed = .unnecessary
+            } else {
+                rxChecksumVerify(Int(skb.index), frame, headers, pseudo)
+            }
         }
         return skb
     }
