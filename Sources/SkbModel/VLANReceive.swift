@@ -1,3 +1,4 @@
+import Capture
 import KernelMemory
 
 /// The VLAN devices the simulated host has (`ip link add link eth0 name
@@ -27,7 +28,7 @@ public struct VLANDevices: Sendable, Hashable {
 
     /// `vlan_find_dev(dev, vlan_proto, vlan_id) != NULL`.
     @inlinable public func contains(proto: UInt16, vid: UInt16) -> Bool {
-        let base = proto == VLANReceive.ethP8021AD ? 64 : proto == VLANReceive.ethP8021Q ? 0 : -1
+        let base = proto == HeaderDecoder.ethP8021AD ? 64 : proto == HeaderDecoder.ethP8021Q ? 0 : -1
         guard base >= 0, vid < 4096 else { return false }
         return bits[base + Int(vid) >> 6] & (1 << (UInt64(vid) & 63)) != 0
     }
@@ -51,17 +52,16 @@ public struct VLANDevices: Sendable, Hashable {
     }
 }
 
-/// Constants of include/linux/if_vlan.h and if_ether.h.
+/// include/linux/if_vlan.h; the ethertypes are the decoder's
+/// (`HeaderDecoder.ethP8021Q`, …: include/uapi/linux/if_ether.h).
 public enum VLANReceive {
-    @usableFromInline static let ethP8021Q: UInt16 = 0x8100
-    @usableFromInline static let ethP8021AD: UInt16 = 0x88A8
     /// `VLAN_HLEN`.
     static let vlanHeaderLength = 4
-    /// `ETH_P_802_3_MIN`: smaller "types" are 802.3 lengths.
-    static let ethP8023Min: UInt16 = 0x0600
 
     /// `eth_type_vlan(ethertype)`: 802.1Q or 802.1AD (not the pre-standard 0x9100).
-    @inlinable public static func isVLAN(_ type: UInt16) -> Bool { type == ethP8021Q || type == ethP8021AD }
+    @inlinable public static func isVLAN(_ type: UInt16) -> Bool {
+        type == HeaderDecoder.ethP8021Q || type == HeaderDecoder.ethP8021AD
+    }
 }
 
 /// What `__netif_receive_skb_core` did with an skb's VLAN tags.
@@ -120,12 +120,12 @@ extension SkbSim {
         skbs[i].vlanTCI = tci
         _ = try __skb_pull(i, VLANReceive.vlanHeaderLength)  // skb_pull_rcsum
         // vlan_set_encap_proto: a length field means 802.3 (raw IPX) or 802.2.
-        if encapsulated >= VLANReceive.ethP8023Min {
+        if encapsulated >= HeaderDecoder.ethP8023Min {
             skbs[i].protocolType = encapsulated
         } else {
             var next = (UInt8(0), UInt8(0))
             _ = withUnsafeMutableBytes(of: &next) { memory.copyOut(from: skbs[i].dataPointer, into: $0) }
-            skbs[i].protocolType = next == (0xFF, 0xFF) ? 0x0001 : 0x0004
+            skbs[i].protocolType = next == (0xFF, 0xFF) ? HeaderDecoder.ethP8023 : HeaderDecoder.ethP8022
         }
         guard try skb_reorder_vlan_header(i) else { return false }
         skbs[i].networkHeader = UInt16(truncatingIfNeeded: skbs[i].data)  // skb_reset_network_header

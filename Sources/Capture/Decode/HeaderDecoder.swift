@@ -15,13 +15,13 @@ public enum HeaderDecoder {
     static let ethPIP: UInt16 = 0x0800
     static let ethPARP: UInt16 = 0x0806
     static let ethPIPv6: UInt16 = 0x86DD
-    static let ethP8021Q: UInt16 = 0x8100
-    static let ethP8021AD: UInt16 = 0x88A8
+    @usableFromInline package static let ethP8021Q: UInt16 = 0x8100
+    @usableFromInline package static let ethP8021AD: UInt16 = 0x88A8
     static let ethPQinQ1: UInt16 = 0x9100
-    static let ethP8023: UInt16 = 0x0001
-    static let ethP8022: UInt16 = 0x0004
+    @usableFromInline package static let ethP8023: UInt16 = 0x0001
+    @usableFromInline package static let ethP8022: UInt16 = 0x0004
     /// Ethertypes below this are 802.3 length fields (`eth_proto_is_802_3`).
-    static let ethP8023Min: UInt16 = 0x0600
+    @usableFromInline package static let ethP8023Min: UInt16 = 0x0600
 
     /// Decodes `bytes` captured on a `linkType` interface. `hostAddress`, when
     /// known, lets unicast frames to other MACs be classed PACKET_OTHERHOST,
