@@ -24,7 +24,10 @@ public enum ModelObserver {
     /// The model driver on `sim` with the ring geometry of `driver`, receiving on `path`.
     static func rxDriver(_ sim: SkbSim, _ driver: DriverModel, path: RxPath) -> RxDriver {
         var o = RxDriverOptions(path: path)
-        o.bufferSize = driver.rxBufferSize
+        o.mtu = driver.mtu
+        // The smallest ring (IXGBE_MIN_RXD): one skb's facts do not depend
+        // on its size, and it fits the 8 MiB of any page size.
+        o.ringSize = 64
         o.copybreak = driver.copybreak
         return RxDriver(sim: sim, options: o)
     }
@@ -44,7 +47,7 @@ public enum ModelObserver {
             head = info.name == "skbuff_small_head" ? .smallHead(info.objectSize) : .kmalloc(info.objectSize)
         case .kmallocLarge:
             head = .pages(order: page.order)
-        case .pageFrag:
+        case .pageFrag, .caller(tag: RxDriver.ringPageTag):
             head = .pageFrag(
                 size: Int(s.end) + sim.config.skbDataAlign(sim.config.sizeofSharedInfo),
                 order: page.order, offset: s.head - m.page_address(pfn))

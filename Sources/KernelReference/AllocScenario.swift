@@ -24,14 +24,13 @@ public enum AllocPath: String, CaseIterable, Sendable, Hashable {
     }
 }
 
-/// The model driver's ring geometry, shared by both sides of a row (it is the
-/// driver's choice, not the kernel's): 2048-byte buffers (half a 4 KiB page,
-/// ixgbe/igb/i40e), each charged 2048 to truesize; igb's `IGB_RX_HDR_LEN` 256
-/// copybreak.
+/// The driver side of a row, shared by both sides (it is the driver's
+/// choice, not the kernel's): the device MTU, which sets ixgbe's buffer
+/// size (`RxBufferFacts`), and igb's `IGB_RX_HDR_LEN` 256 copybreak.
 public struct DriverModel: Hashable, Sendable {
-    public var rxBufferSize = 2048
+    public var mtu = 1500
     public var copybreak = 256
-    public init() {}
+    public init(mtu: Int = 1500) { self.mtu = mtu }
 }
 
 public struct AllocScenario: Hashable, Sendable, CustomStringConvertible {

@@ -101,7 +101,6 @@ extension KernelExpectations {
     }
 
     func groSegmentSkb(_ path: GROPath, frame L: Int) -> GROSegmentSkb {
-        let B = driver.rxBufferSize
         func isFrag(_ h: HeadKind) -> Bool { if case .pageFrag = h { return true } else { return false } }
         switch path {
         case .netdevAllocSkb, .napiAllocSkb:
@@ -110,21 +109,42 @@ extension KernelExpectations {
                 truesize: macros.truesize(r.end), end: r.end, headlen: L - 14, nrFrags: 0, dataLen: 0,
                 headFrag: isFrag(r.head))
         case .buildSkb:
-            let pad = macros.netSkbPad + macros.netIpAlign
-            let end = macros.withOverhead(B)
-            let first = min(L, end - pad)
-            let extra = (L - first + B - 1) / B
+            let b = macros.ixgbeBuffers(mtu: driver.mtu)
+            let first = min(L, b.dmaBytes)
+            let end = macros.withOverhead(b.buildSkbFragSize(first))
+            var rest = L - first
+            var extra = 0
+            var fragsTruesize = 0
+            while rest > 0 {
+                let n = min(rest, b.dmaBytes)
+                extra += 1
+                fragsTruesize += b.fragTruesize(n)
+                rest -= n
+            }
             return GROSegmentSkb(
-                truesize: macros.truesize(end) + extra * B, end: end, headlen: first - 14, nrFrags: extra,
+                truesize: macros.truesize(end) + fragsTruesize, end: end, headlen: first - 14, nrFrags: extra,
                 dataLen: L - first, headFrag: true)
         case .sgCopybreak, .sgHeaderSplit:
             let r = rxAlloc(driver.copybreak, napi: true)
             let split = path == .sgHeaderSplit && L > driver.copybreak
             let copied = split ? GROScenario.headerBytes : min(L, driver.copybreak)
-            let len0 = min(L, B)
-            let frags = (len0 > copied ? 1 : 0) + (L - len0 + B - 1) / B
+            let b = macros.igbLegacyBuffers
+            let len0 = min(L, b.dmaBytes)
+            var frags = 0
+            var fragsTruesize = 0
+            if len0 > copied {
+                frags += 1
+                fragsTruesize += b.fragTruesize(len0)
+            }
+            var rest = L - len0
+            while rest > 0 {
+                let n = min(rest, b.dmaBytes)
+                frags += 1
+                fragsTruesize += b.fragTruesize(n)
+                rest -= n
+            }
             return GROSegmentSkb(
-                truesize: macros.truesize(r.end) + frags * B, end: r.end, headlen: copied - 14, nrFrags: frags,
+                truesize: macros.truesize(r.end) + fragsTruesize, end: r.end, headlen: copied - 14, nrFrags: frags,
                 dataLen: L - copied, headFrag: isFrag(r.head))
         }
     }

@@ -35,6 +35,11 @@ public struct KernelExpectations: Sendable {
     }
     var buildSkbSource: Citation { Citation("net/core/skbuff.c", "napi_build_skb → __build_skb_around") }
     var addRxFragSource: Citation { Citation("include/linux/skbuff.h", "skb_add_rx_frag") }
+    var ixgbeSource: Citation {
+        Citation(
+            "drivers/net/ethernet/intel/ixgbe/ixgbe_main.c, ixgbe.h",
+            "ixgbe_build_skb, ixgbe_add_rx_frag, ixgbe_rx_bufsz, ixgbe_skb_pad")
+    }
     var igbSource: Citation {
         Citation("drivers/net/ethernet/intel/igb/igb_main.c", "igb_construct_skb, igb_add_rx_frag")
     }
@@ -80,7 +85,6 @@ public struct KernelExpectations: Sendable {
     public func expect(_ s: AllocScenario) -> Expectation {
         precondition(!s.gro, "GRO-on expectations are expectGRO(_:) of a GROScenario")
         let L = s.length
-        let B = driver.rxBufferSize
         switch s.path {
         case .allocSkb:
             let head = macros.kmallocReserve(L)
@@ -97,29 +101,53 @@ public struct KernelExpectations: Sendable {
                     truesize: macros.truesize(r.end), nrFrags: 0, len: 0),
                 sources: r.sources + [truesizeSource])
         case .buildSkb:
-            // The ring buffer is the head: NET_SKB_PAD + NET_IP_ALIGN headroom, the aligned
-            // shinfo at its tail; bytes beyond it go into further buffers as rx frags.
-            let pad = macros.netSkbPad + macros.netIpAlign
-            let end = macros.withOverhead(B)
-            let first = min(L, end - pad)
-            let extra = (L - first + B - 1) / B
+            // ixgbe_build_skb: the first descriptor's buffer is the head
+            // (headroom before the DMA'd bytes, the aligned shinfo at the end
+            // of its half page); the frame's further descriptors are frags.
+            let b = macros.ixgbeBuffers(mtu: driver.mtu)
+            let first = min(L, b.dmaBytes)
+            let fragSize = b.buildSkbFragSize(first)
+            let end = macros.withOverhead(fragSize)
+            var fragsTruesize = 0
+            var extra = 0
+            var rest = L - first
+            while rest > 0 {
+                let n = min(rest, b.dmaBytes)
+                fragsTruesize += b.fragTruesize(n)
+                extra += 1
+                rest -= n
+            }
             return Expectation(
                 facts: SkbFacts(
-                    head: .pageFrag(size: B, order: nil, offset: nil), headroom: pad,
-                    tailroom: extra > 0 ? 0 : end - pad - first,
-                    truesize: macros.truesize(end) + extra * B, nrFrags: extra, len: L),
-                sources: [buildSkbSource, addRxFragSource, truesizeSource])
+                    head: .pageFrag(size: fragSize, order: b.pageOrder, offset: nil), headroom: b.headroom,
+                    tailroom: end - b.headroom - first,
+                    truesize: macros.truesize(end) + fragsTruesize, nrFrags: extra, len: L),
+                sources: [ixgbeSource, buildSkbSource, addRxFragSource, truesizeSource])
         case .sgCopybreak:
-            // napi_alloc_skb(copybreak), the first min(L, copybreak) bytes copied; the rest
-            // of the first buffer and every further buffer become frags charged B each.
+            // igb_construct_skb: napi_alloc_skb(copybreak), the first
+            // min(L, copybreak) bytes copied; the rest of the first 2048-byte
+            // buffer and every further one become frags.
+            let b = macros.igbLegacyBuffers
             let r = rxAlloc(driver.copybreak, napi: true)
             let headlen = min(L, driver.copybreak)
-            let len0 = min(L, B)
-            let frags = (len0 > headlen ? 1 : 0) + (L - len0 + B - 1) / B
+            let len0 = min(L, b.dmaBytes)
+            var frags = 0
+            var fragsTruesize = 0
+            if len0 > headlen {
+                frags += 1
+                fragsTruesize += b.fragTruesize(len0)
+            }
+            var rest = L - len0
+            while rest > 0 {
+                let n = min(rest, b.dmaBytes)
+                frags += 1
+                fragsTruesize += b.fragTruesize(n)
+                rest -= n
+            }
             return Expectation(
                 facts: SkbFacts(
                     head: r.head, headroom: r.pad, tailroom: frags > 0 ? 0 : r.end - r.pad - headlen,
-                    truesize: macros.truesize(r.end) + frags * B, nrFrags: frags, len: L),
+                    truesize: macros.truesize(r.end) + fragsTruesize, nrFrags: frags, len: L),
                 sources: [igbSource] + r.sources + [addRxFragSource])
         }
     }

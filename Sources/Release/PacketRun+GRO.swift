@@ -37,6 +37,8 @@ extension PacketRun {
 
     /// End of a NAPI poll (`napi_complete_done` flushes what GRO holds).
     func pollEnd() throws(SkbError) {
+        // igb refills its ring before it completes the poll (igb_poll).
+        driver.ringPollEnd()
         if groIsSkbModel || !gro {
             return try napi.napi_complete_done { s throws(SkbError) in try self.netif_receive_skb(s) }
         }

@@ -470,7 +470,7 @@ public final class PacketRun {
         stats.skbsAllocated =
             memory.slabInfo(memory.skbuffCache).allocations + memory.slabInfo(memory.skbuffFcloneCache).allocations
             - sim.napiSkbCache.refilled + sim.napiSkbCache.hits
-        for nc in [sim.netdevAllocCache, sim.napiAllocCache, driver.ringCache] {
+        for nc in [sim.netdevAllocCache, sim.napiAllocCache] {
             let c = memory.pageFragCache(nc)
             let st = c.stats
             stats.pagesOrder3 += st.refillsHighOrder
@@ -496,6 +496,9 @@ public final class PacketRun {
         stats.checksumPseudoHeaderOnly = driver.statistics.checksumPseudoHeaderOnly
         stats.checksumNotVerifiable = driver.statistics.checksumNotVerifiable
         stats.rxAllocFailed = driver.statistics.allocFailed
+        stats.rxRing = RxRingGeometry(
+            path: options.rxPath, mtu: options.driver.mtu, config: sim.config, count: options.driver.ringSize)
+        stats.rxRingStatistics = driver.ringStatistics
         stats.napiSkbCacheHits = sim.napiSkbCache.hits
         stats.peakMemoryBytes = peakUsedPages * memory.config.pageSize
         stats.peakSocketRmem = sim.sockets.socket(socket).peakRmemAlloc

@@ -165,6 +165,10 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
     /// The model driver's `rx_dropped` and the allocation failures behind them.
     public var rxDropped = 0
     public var rxAllocFailed = 0
+    /// The rx descriptor ring (`build-skb`, `sg-copybreak`) and its counters;
+    /// nil on paths without one.
+    public var rxRing: RxRingGeometry?
+    public var rxRingStatistics = RxRingStatistics()
     /// The NIC's checksum verdict (`--rx-csum`) and, with `verify`, the
     /// driver's counts (`RxDriverStatistics`): TCP/UDP checksums right,
     /// wrong, wrong with only the pseudo-header sum in the field (a capture
@@ -258,6 +262,14 @@ public struct RunStatistics: Sendable, CustomStringConvertible {
             "peak memory:           \(peakMemoryBytes) bytes",
             "peak sk_rmem_alloc:    \(peakSocketRmem)",
         ]
+        if let ring = rxRing {
+            let r = rxRingStatistics
+            lines.append(
+                "rx ring:               \(ring): \(r.pagesAllocated) pages allocated, \(r.buffersReused) buffers reused, "
+                    + "\(r.pagesReleased) pages let go"
+                    + (r.allocFailed > 0 ? ", \(r.allocFailed) refills failed" : "")
+                    + (r.noBuffer > 0 ? "; \(r.noBuffer) frames missed (rx_no_buffer_count)" : ""))
+        }
         if snaplenCut > 0 {
             lines.append(
                 "cut by snaplen:        \(snaplenCut) packet(s); "

@@ -11,8 +11,8 @@ import KernelMemory
 /// |------|------|------------|
 /// | `netdevAllocSkb` | `netdev_alloc_skb(len)`: page fragment of the per-CPU `napi_alloc_cache` (softirq) for 321…3712-byte frames, kmalloc otherwise; whole frame copied | none |
 /// | `napiAllocSkb` | `napi_alloc_skb(len)`: same rule, `napi_alloc_cache`, NET_SKB_PAD + NET_IP_ALIGN | none |
-/// | `buildSkb` | `napi_build_skb` over a `bufferSize` (2048) ring buffer with NET_SKB_PAD + NET_IP_ALIGN headroom and the aligned shinfo at its tail (ixgbe/i40e style, truesize = SKB_TRUESIZE(2048 − 320) = 2304) | bytes beyond the first buffer's 1664 go into further 2048-byte buffers via `skb_add_rx_frag` (truesize 2048 each) |
-/// | `scatterGather` | `napi_alloc_skb(copybreak)` (256, igb's IGB_RX_HDR_LEN): a frame up to 256 bytes copied whole, a longer one's headers (`eth_get_headlen`, `igb_construct_skb`; `copybreakHeaderSplit`) | the frame is DMA'd into 2048-byte ring buffers; the rest of each buffer is a frag with truesize 2048 (igb_add_rx_frag) |
+/// | `buildSkb` | ixgbe's `ixgbe_build_skb`: `napi_build_skb` over the first descriptor's half page (`RxRingGeometry`: 1536-byte buffers with 192 bytes of headroom, truesize 2048 + SKB_DATA_ALIGN(sizeof(sk_buff)) = 2304; above MTU 1500, 3072-byte buffers in order-1 pages, truesize 4352) | bytes beyond the first buffer go into the next descriptors' buffers via `ixgbe_add_rx_frag` (truesize half a page each) |
+/// | `scatterGather` | igb `legacy-rx`'s `igb_construct_skb`: `napi_alloc_skb(copybreak)` (256, IGB_RX_HDR_LEN): a frame up to 256 bytes copied whole, a longer one's headers (`eth_get_headlen`; `copybreakHeaderSplit`) | the frame sits in 2048-byte halves of order-0 pages; the rest of each becomes a frag with truesize 2048 (`igb_add_rx_frag`) |
 ///
 /// | `tunBuildSkb` | a non-blocking TAP write (`tun_get_user`): `tun_build_skb` — `build_skb` over SKB_DATA_ALIGN(len + NET_SKB_PAD) + SKB_DATA_ALIGN(shinfo) bytes of the writing task's `task_frag` — for frames up to 3456 bytes (4 KiB pages), else as `tunAllocSkb` | none |
 /// | `tunAllocSkb` | a blocking TAP write: `tun_alloc_skb` — `alloc_skb(NET_SKB_PAD + len)` (`sock_alloc_send_pskb`) for frames below PAGE_SIZE − NET_SKB_PAD, else a SKB_MAX_HEAD head | pages of order ≤ 3 (`alloc_skb_with_frags`), truesize the page size |
@@ -20,20 +20,28 @@ import KernelMemory
 /// The tun paths run in the writing task (`TunReceive.swift`), not in a
 /// NIC's NAPI poll; without a virtio_net_hdr their skbs are CHECKSUM_NONE.
 ///
-/// Ring buffers come from the driver's `rx_ring` page_frag cache (order-3
-/// pages cut into 2048-byte buffers; real Intel drivers split order-0 pages
-/// into halves and recycle them — the slice size and truesize are the same).
-/// When a frame needs more than MAX_SKB_FRAGS buffers, further buffers are
-/// chained on `frag_list` skbs from `alloc_skb(0, GFP_ATOMIC)` whose
-/// truesize is added to the head, as virtio_net's `receive_mergeable` does.
+/// Ring buffers are the driver's own pages (`RxRing.swift`): the ring is
+/// filled when the first frame comes, each page serves its two halves in
+/// turn and goes back to the ring while no skb holds its other half
+/// (`pagecnt_bias`); a frame finding too few filled descriptors is missed
+/// by the NIC (`RxRingStatistics.noBuffer`). When a frame needs more than
+/// MAX_SKB_FRAGS buffers (longer than any MTU these drivers accept),
+/// further buffers are chained on `frag_list` skbs from `alloc_skb(0,
+/// GFP_ATOMIC)` whose truesize is added to the head, as virtio_net's
+/// `receive_mergeable` does.
 public final class RxDriver {
     /// The CPU the driver's NAPI poll runs on.
     public let sim: SkbSim
     @exclusivity(unchecked) public var options: RxDriverOptions
     /// The driver's counters.
     @exclusivity(unchecked) public internal(set) var statistics = RxDriverStatistics()
-    /// The ring buffers' page_frag cache (build_skb and scatter-gather paths).
-    public let ringCache: PageFragCacheID
+    /// The descriptor ring of the build_skb and scatter-gather paths
+    /// (`RxRing.swift`), set up on their first frame.
+    @exclusivity(unchecked) var ring: RxRing?
+    /// The ring's counters.
+    @exclusivity(unchecked) public internal(set) var ringStatistics = RxRingStatistics()
+    /// The frame just refused had no free descriptors (not an allocation failure).
+    @exclusivity(unchecked) var missedFrame = false
     /// The writing task's `current->task_frag` (tun paths).
     @exclusivity(unchecked) var taskFrag = TaskFrag()
 
@@ -50,22 +58,31 @@ public final class RxDriver {
     public init(sim: SkbSim, options: RxDriverOptions = RxDriverOptions()) {
         self.sim = sim
         self.options = options
-        ringCache = sim.memory.pageFragCacheCreate(name: "rx_ring")
-        // The writing task's task_frag page is referenced by the task, not leaked.
+        // The writing task's task_frag page is referenced by the task, the
+        // ring's pages by the driver: not leaked.
         sim.memory.kmemleakRoots.append { [weak self] in
-            guard let self, let page = self.taskFrag.page else { return [] }
-            return [self.sim.memory.page_address(page)]
+            guard let self else { return [] }
+            return self.ringPageAddresses() + (self.taskFrag.page.map { [self.sim.memory.page_address($0)] } ?? [])
         }
     }
 
-    deinit { strippedFrame.deallocate() }
+    deinit {
+        // The driver goes away with its interface: its ring pages are put.
+        cleanRing()
+        strippedFrame.deallocate()
+    }
 
-    /// Return the ring's pages (`page_frag_cache_drain`), before a leak check.
-    /// The tun paths' writing task exits too (its `task_frag` page is put).
+    /// The interface goes down (`ixgbe_clean_rx_ring`): the driver lets go
+    /// of its ring pages, before a leak check. The tun paths' writing task
+    /// exits too (its `task_frag` page is put).
     public func drainRing() {
-        sim.memory.page_frag_cache_drain(ringCache)
+        cleanRing()
         releaseTaskFrag()
     }
+
+    /// The ring's geometry once it is set up (after the first frame on a
+    /// ring path); nil before and on paths without a ring.
+    public var ringGeometry: RxRingGeometry? { ring?.geometry }
 
     /// Receive one captured frame on `path` (default `options.path`): enter
     /// the packet's context, allocate and fill the skb, set mac_header,
@@ -163,8 +180,12 @@ public final class RxDriver {
     ) throws(SkbError) -> SkbID? {
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
         guard let skb = try driverReceive(frame, path ?? options.path) else {
-            statistics.allocFailed += 1
-            statistics.rxDropped += 1
+            if missedFrame {
+                missedFrame = false
+            } else {
+                statistics.allocFailed += 1
+                statistics.rxDropped += 1
+            }
             return nil
         }
         try sim.setLinkHeaders(skb, headers, linkType, pseudoHeader: pseudo)
@@ -232,33 +253,36 @@ public final class RxDriver {
         try sim.dev_kfree_skb_any(skb)
     }
 
-    /// One ring buffer of `options.bufferSize` bytes (GFP_ATOMIC).
-    func allocRxBuffer() -> KernelAddress? {
-        sim.memory.page_frag_alloc(ringCache, options.bufferSize, [.GFP_ATOMIC, .__GFP_NOWARN])
-    }
-
+    /// `ixgbe_build_skb` over the descriptor ring (`RxRing.swift`): the first
+    /// buffer becomes the head (`napi_build_skb` over its half page,
+    /// `rx_offset` headroom), each further buffer of the frame a frag
+    /// (`ixgbe_add_rx_frag`).
     func buildSkbReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
-        let bufSize = options.bufferSize
-        let pad = sim.config.netSkbPad + sim.config.netIpAlign
-        let firstCap = sim.config.skbWithOverhead(bufSize) - pad
-        guard firstCap > 0 else {
-            throw SkbError(
-                .bug,
-                "build_skb: rxBufferSize \(bufSize) leaves no room for data after NET_SKB_PAD + NET_IP_ALIGN and skb_shared_info"
-            )
+        _ = openRing(.buildSkb)
+        let g = ring!.geometry
+        let buffers = Swift.max(1, (bytes.count + g.bufferLength - 1) / g.bufferLength)
+        guard ringHasBuffers(buffers) else {
+            missedFrame = true
+            return nil
         }
-        guard let buf = allocRxBuffer() else { return nil }
-        let first = min(bytes.count, firstCap)
-        // A fresh rx buffer.
-        sim.memory.rawCopyIn(to: buf + pad, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
-        guard let skb = sim.napi_build_skb(buf, fragSize: bufSize) else {
-            sim.memory.page_frag_free(buf)
+        let (slot, pgcnt) = getRxBuffer()
+        let first = Swift.min(bytes.count, g.bufferLength)
+        let va = rxBufferAddress(slot)
+        // The NIC's DMA into a buffer the driver owns.
+        sim.memory.rawCopyIn(to: va, from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
+        let truesize = g.buildSkbTruesize(first)
+        guard let skb = sim.napi_build_skb(va - g.rxOffset, fragSize: truesize) else {
+            returnRxBuffer(slot)
+            putRxBuffer(slot, pgcnt: pgcnt)
+            dropRxBuffers(buffers - 1)
             return nil
         }
         let i = Int(skb.index)
-        sim.__skb_reserve(i, pad)
+        sim.__skb_reserve(i, g.rxOffset)
         sim.__skb_put(i, first)
-        sim.emit(.dataCopy, i, "dma", UInt64(first), UInt64(pad))
+        sim.emit(.dataCopy, i, "dma", UInt64(first), UInt64(g.rxOffset))
+        advanceRxBuffer(slot, truesize: truesize)
+        putRxBuffer(slot, pgcnt: pgcnt)
         guard try appendRxBuffers(i, bytes, from: first) else {
             try rxFreeNoMem(skb)
             return nil
@@ -266,38 +290,53 @@ public final class RxDriver {
         return skb
     }
 
+    /// `igb_construct_skb` (igb with `legacy-rx`): a `napi_alloc_skb(256)`
+    /// head gets the frame's headers copied out of the first buffer; the
+    /// rest of that buffer and every further one become frags
+    /// (`igb_add_rx_frag`). A frame copied whole gives its buffer back
+    /// (`pagecnt_bias++`).
     func sgReceive(_ bytes: UnsafeRawBufferPointer) throws(SkbError) -> SkbID? {
-        let bufSize = options.bufferSize
-        guard let skb = sim.napi_alloc_skb(options.copybreak) else { return nil }
-        let i = Int(skb.index)
-        // The NIC wrote the frame into ring buffers; the first one is
-        // needed now (headers are copied out of it).
-        guard let buf0 = allocRxBuffer() else {
-            try rxFreeNoMem(skb)
+        _ = openRing(.scatterGather)
+        let g = ring!.geometry
+        let buffers = Swift.max(1, (bytes.count + g.bufferLength - 1) / g.bufferLength)
+        guard ringHasBuffers(buffers) else {
+            missedFrame = true
             return nil
         }
-        let len0 = min(bytes.count, bufSize)
-        // A fresh rx buffer.
-        sim.memory.rawCopyIn(to: buf0, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
-        var headlen = min(bytes.count, options.copybreak)
+        guard let skb = sim.napi_alloc_skb(options.copybreak) else {
+            dropRxBuffers(buffers)
+            return nil
+        }
+        let i = Int(skb.index)
+        let (slot, pgcnt) = getRxBuffer()
+        let len0 = Swift.min(bytes.count, g.bufferLength)
+        let va = rxBufferAddress(slot)
+        // The NIC's DMA into a buffer the driver owns.
+        sim.memory.rawCopyIn(to: va, from: UnsafeRawBufferPointer(rebasing: bytes[0..<len0]))
+        var headlen = Swift.min(bytes.count, options.copybreak)
         if options.copybreakHeaderSplit && bytes.count > options.copybreak {
             headlen = Self.eth_get_headlen(bytes, options.copybreak)
         }
         sim.__skb_put(i, headlen)
-        sim.memory.withUnsafeBytes(at: buf0, count: headlen) { src in
+        sim.memory.withUnsafeBytes(at: va, count: headlen) { src in
             _ = sim.memory.copyIn(to: sim.skbs[i].dataPointer, from: src)
         }
         sim.emit(.dataCopy, i, "memcpy", UInt64(headlen), UInt64(sim.skbs[i].data))
         var curr = i
         if len0 > headlen {
-            guard try attachRxBuffer(i, &curr, buf0 + headlen, size: len0 - headlen, truesize: bufSize) else {
-                sim.memory.page_frag_free(buf0)
+            let truesize = g.fragTruesize(len0)
+            guard try attachRxBuffer(i, &curr, va + headlen, size: len0 - headlen, truesize: truesize) else {
+                returnRxBuffer(slot)
+                putRxBuffer(slot, pgcnt: pgcnt)
+                dropRxBuffers(buffers - 1)
                 try rxFreeNoMem(skb)
                 return nil
             }
+            advanceRxBuffer(slot, truesize: truesize)
         } else {
-            sim.memory.page_frag_free(buf0)  // all copied: the buffer goes back
+            returnRxBuffer(slot)  // all copied: the half stays the ring's
         }
+        putRxBuffer(slot, pgcnt: pgcnt)
         guard try appendRxBuffers(i, bytes, from: len0, curr: curr) else {
             try rxFreeNoMem(skb)
             return nil
@@ -305,25 +344,43 @@ public final class RxDriver {
         return skb
     }
 
-    /// Put `bytes[from...]` into further ring buffers attached as frags.
+    /// Put `bytes[from...]`, which the NIC wrote into the next descriptors,
+    /// on the skb as frags.
     func appendRxBuffers(
         _ head: Int, _ bytes: UnsafeRawBufferPointer, from: Int, curr: Int? = nil
     ) throws(SkbError) -> Bool {
-        let bufSize = options.bufferSize
+        let g = ring!.geometry
         var off = from
         var curr = curr ?? head
         while off < bytes.count {
-            let n = min(bufSize, bytes.count - off)
-            guard let buf = allocRxBuffer() else { return false }
-            // A fresh rx buffer.
-            sim.memory.rawCopyIn(to: buf, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
-            guard try attachRxBuffer(head, &curr, buf, size: n, truesize: bufSize) else {
-                sim.memory.page_frag_free(buf)
+            let n = Swift.min(g.bufferLength, bytes.count - off)
+            let (slot, pgcnt) = getRxBuffer()
+            let va = rxBufferAddress(slot)
+            // The NIC's DMA into a buffer the driver owns.
+            sim.memory.rawCopyIn(to: va, from: UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
+            let truesize = g.fragTruesize(n)
+            guard try attachRxBuffer(head, &curr, va, size: n, truesize: truesize) else {
+                returnRxBuffer(slot)
+                putRxBuffer(slot, pgcnt: pgcnt)
+                let rest = bytes.count - off - n
+                dropRxBuffers((rest + g.bufferLength - 1) / g.bufferLength)
                 return false
             }
+            advanceRxBuffer(slot, truesize: truesize)
+            putRxBuffer(slot, pgcnt: pgcnt)
             off += n
         }
         return true
+    }
+
+    /// The driver gives up a frame it could not build: each of its `n`
+    /// descriptors is cleaned with its buffer left to the ring.
+    func dropRxBuffers(_ n: Int) {
+        for _ in 0..<n {
+            let (slot, pgcnt) = getRxBuffer()
+            returnRxBuffer(slot)
+            putRxBuffer(slot, pgcnt: pgcnt)
+        }
     }
 
     /// `skb_add_rx_frag` onto `curr`, opening a new frag_list skb
@@ -367,10 +424,12 @@ public struct RxDriverOptions: Sendable, Hashable {
     /// min(len, copybreak) bytes are copied, as no Intel driver does (a
     /// what-if: `--rx-header-split off`).
     public var copybreakHeaderSplit = true
-    /// Size of one ring buffer for the build_skb and scatter-gather drivers:
-    /// half a 4 KiB page (2048), as ixgbe/igb/i40e use; each buffer's
-    /// truesize is this size.
-    public var bufferSize = 2048
+    /// The device MTU (`ip link set DEV mtu N`): above 1500 the build_skb
+    /// driver (ixgbe) uses 3 KiB buffers in order-1 pages (`RxRingGeometry`).
+    public var mtu = 1500
+    /// Descriptors in the rx ring (`ethtool -G DEV rx N`); nil: the
+    /// driver's default (ixgbe 512, igb 256).
+    public var ringSize: Int?
     /// `NETIF_F_HW_VLAN_CTAG_RX` (`ethtool -K DEV rxvlan on|off`): the NIC
     /// strips an outer 802.1Q tag into the descriptor (on by default in
     /// igb, ixgbe, i40e, mlx5). Off: tags stay in the frame and

@@ -113,7 +113,8 @@ extension RxDriver {
     }
 
     /// page_owner tag of the task_frag's pages (`pagemap` shows it).
-    static let taskFragTag: UInt16 = 0x7466  // "tf"
+    /// The page_owner tag of `task_frag` pages.
+    public static let taskFragTag: UInt16 = 0x7466  // "tf"
 
     /// The writing task exits (kernel/exit.c `do_exit`: `put_page` of
     /// `task_frag.page`); the page goes when its last skb is freed.

@@ -41,9 +41,14 @@ struct Layout: ParsableCommand {
     var maxSkbFrags: Int?
 
     @Option(
+        name: .customLong("mtu"),
         help: ArgumentHelp(
-            "Device MTU (68…65535); picks the RX buffer size of build-skb and sg-copybreak.", valueName: "N"))
-    var mtu: Int = 1500
+            "Device MTU (68…65535; default the smallest that takes the frame, at least 1500); picks the RX buffers of build-skb.",
+            valueName: "N"))
+    var mtuOption: Int?
+
+    /// `--mtu`, or the smallest MTU a device receiving a `len`-byte frame has.
+    var mtu: Int { mtuOption ?? min(65535, max(1500, len - 14)) }
 
     func validate() throws {
         guard Layout.paths.contains(path) else {

@@ -11,9 +11,10 @@ struct PageMap: ParsableCommand {
         abstract: "Draw every page_frag page the run used, with each skb buffer on it, as SVG.",
         usage: CaptureOptions.usage("pagemap", "-o FILE [--max-pages N] [model options] "),
         discussion: """
-            Each page a page_frag cache (netdev_alloc_cache, napi_alloc_cache, rx_ring) \
-            handed out becomes a horizontal bar (32 KiB order-3 or 4 KiB order-0, to \
-            scale); every skb head or frag placed on it is a box at its offset, coloured \
+            Each page a page_frag cache (netdev_alloc_cache, napi_alloc_cache) handed \
+            out, and each page of the driver's rx ring (build-skb, sg-copybreak), \
+            becomes a horizontal bar (32 KiB order-3, 8 KiB order-1 or 4 KiB order-0, \
+            to scale); every skb head or frag placed on it is a box at its offset, coloured \
             by flow. Solid boxes were still allocated at the end of the run, pale ones \
             were freed; hatched stretches were never held by an skb (alignment, the \
             tail a cache left behind, buffers a driver copied out and recycled). A page \
@@ -155,7 +156,12 @@ final class PageMapRecorder {
         let addr = KernelAddress(address)
         let pfn = memory.virt_to_head_page(addr)
         let info = memory.page(pfn)
-        guard case .pageFrag(let cache) = info.owner else { return }
+        let cacheName: String
+        switch info.owner {
+        case .pageFrag(let cache): cacheName = memory.pageFragCacheName(cache)
+        case .caller(tag: RxDriver.ringPageTag): cacheName = "rx_ring"
+        default: return
+        }
         let base = memory.page_address(pfn)
         let offset = addr - base
         var u: Int
@@ -164,7 +170,7 @@ final class PageMapRecorder {
         } else {
             uses.append(
                 PageUse(
-                    cache: memory.pageFragCacheName(cache), address: base.raw, order: info.order,
+                    cache: cacheName, address: base.raw, order: info.order,
                     size: memory.config.pageSize << info.order, firstPacket: packet))
             u = uses.count - 1
             currentUse[base.raw] = u

@@ -44,15 +44,27 @@ struct SimulationOptions: ParsableArguments {
     @Option(
         name: .customLong("mtu"),
         help: ArgumentHelp(
-            "Device MTU (68…65535). build-skb and sg-copybreak use 2048-byte RX buffers up to 1500, 3072-byte above (ixgbe).",
+            "Device MTU (68…65535). Above 1500 build-skb (ixgbe) receives into 3072-byte buffers in order-1 pages; sg-copybreak (igb legacy-rx) keeps 2048-byte buffers.",
             valueName: "N"))
     var mtu: Int = 1500
 
     @Option(
+        name: .customLong("rx-ring"),
+        help: ArgumentHelp(
+            "build-skb and sg-copybreak: descriptors in the rx ring (ethtool -G DEV rx N; 64…4096, rounded up to a multiple of 8; default ixgbe 512, igb 256).",
+            valueName: "N"))
+    var rxRing: Int?
+
+    @Option(
         name: .customLong("memory"),
         help: ArgumentHelp(
-            "Simulated memory, a multiple of 4K from 1M to 4G, e.g. 32M (the default), 256M, 1G.", valueName: "SIZE"))
-    var memoryText: String = "32M"
+            "Simulated memory, a multiple of 4K from 1M to 4G, e.g. 256M, 1G (default 32M, or 8192 pages with larger pages).",
+            valueName: "SIZE"))
+    var memoryText: String?
+
+    /// 32 MiB, or 8192 pages where pages are larger than 4 KiB (a 64 KiB-page
+    /// ixgbe ring alone holds 511 pages, 32 MiB).
+    var defaultMemory: Int { max(32 << 20, 8192 * profile.config.pageSize) }
 
     @Option(
         name: .customLong("fail-page-nth"),
@@ -160,12 +172,16 @@ struct SimulationOptions: ParsableArguments {
         }
         let profile = try kernel.profile()
         try SimulationOptions.validate(maxSkbFrags: maxSkbFrags, mtu: mtu, profile: profile)
+        if let n = rxRing, !(64...4096).contains(n) {
+            throw ValidationError("--rx-ring must be between 64 and 4096, got \(n)")
+        }
         guard (1...65536).contains(napiBudget) else {
             throw ValidationError("--napi-budget must be between 1 and 65536, got \(napiBudget)")
         }
         guard ReleaseOrder(rawValue: releaseOrderName) != nil else {
             throw ValidationError("--release-order must be kernel or seed, got '\(releaseOrderName)'")
         }
+        let memoryText = self.memoryText ?? "\(defaultMemory)"
         guard let memory = SimulationOptions.parseSize(memoryText) else {
             throw ValidationError("--memory must be a size such as 32M or 1G, got '\(memoryText)'")
         }
@@ -269,8 +285,10 @@ struct SimulationOptions: ParsableArguments {
         // The seed's skb_release calls per-frag destructors: the seed order runs them.
         o.seedFragDestructors = releaseOrder == .seed
         o.dropReasons = dropReasonTable
-        o.memorySize = SimulationOptions.parseSize(memoryText) ?? 32 << 20
-        o.driver.bufferSize = SimulationOptions.rxBufferSize(mtu: mtu)
+        o.memorySize = memoryText.flatMap(SimulationOptions.parseSize) ?? defaultMemory
+        o.driver.mtu = mtu
+        // ixgbe_set_ringparam / igb_set_ringparam: ALIGN(count, 8).
+        o.driver.ringSize = rxRing.map { ($0 + 7) & ~7 }
         o.driver.rxVLANOffload = rxVLANOffloadName == "on"
         o.driver.copybreakHeaderSplit = rxHeaderSplitName == "on"
         o.vlanDevices = VLANDevices(parsing: vlanDevicesText) ?? .all
@@ -294,11 +312,7 @@ struct SimulationOptions: ParsableArguments {
     /// The model driver on a simulation of `profile` with these knobs (`layout`).
     static func makeDriver(profile: KernelProfile, rxPath: RxPath, mtu: Int, sink: (any EventSink)? = nil) -> RxDriver {
         var o = RxDriverOptions(path: rxPath)
-        o.bufferSize = rxBufferSize(mtu: mtu)
+        o.mtu = mtu
         return RxDriver(sim: SkbSim(profile: profile, sink: sink), options: o)
     }
-
-    /// The driver's RX buffer for an MTU: half a 4 KiB page up to 1500, 3 KiB
-    /// above (ixgbe's IXGBE_RXBUFFER_2K / IXGBE_RXBUFFER_3K).
-    static func rxBufferSize(mtu: Int) -> Int { mtu <= 1500 ? 2048 : 3072 }
 }

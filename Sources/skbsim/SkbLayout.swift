@@ -92,6 +92,13 @@ struct SkbLayout {
             cache = nil
             order = page.order
             headSize = memory.ksize(s.head)
+        case .caller(tag: RxDriver.ringPageTag), .caller(tag: RxDriver.taskFragTag):
+            // A page fragment outside the page_frag caches: the driver's rx
+            // ring page, or the writing task's task_frag (build_skb heads).
+            headKind = .pageFrag
+            cache = page.owner == .caller(tag: RxDriver.ringPageTag) ? "rx_ring" : "task_frag"
+            order = page.order
+            headSize = endOffset + shinfoSize
         default:
             headKind = .kmalloc
             cache = nil

@@ -9,30 +9,30 @@ import Trace
 /// fuzzer (`Fuzz/skbops`), each as the reduced operation sequence.
 @Suite("skb model regressions")
 struct SkbRegressionTests {
-    /// A multi-buffer receive (build_skb, scatter-gather) whose second ring
-    /// buffer cannot be allocated: the driver frees the partly built skb
-    /// once, with `dev_kfree_skb_any` (a consume, as igb/ixgbe do), counts
-    /// `rx_dropped`, and no drop tracepoint fires.
+    /// A multi-buffer receive (build_skb, scatter-gather) whose frame needs
+    /// a `frag_list` skb that cannot be allocated: the driver frees the
+    /// partly built skb once, with `dev_kfree_skb_any` (a consume, as
+    /// igb/ixgbe do), counts `rx_dropped`, no drop tracepoint fires, and
+    /// every ring buffer of the frame goes back to the ring or its page.
     @Test(
         "a receive failing after its skb exists is freed once by the driver",
         arguments: [RxPath.buildSkb, .scatterGather])
     func partialReceiveDropsOnceWithNomem(path: RxPath) throws {
-        var options = RxDriverOptions()
-        options.bufferSize = 16384  // two buffers per order-3 page
         let recorder = EventRecorder()
         let sim = SkbSim(sink: recorder)
-        let driver = RxDriver(sim: sim, options: options)
+        let driver = RxDriver(sim: sim, options: RxDriverOptions())
         let small = patternFrame(100)
         sim.beginPacket(index: 0, timestampNanoseconds: 0)
         let first = try #require(
             try small.withUnsafeBytes { b throws(SkbError) in
                 try driver.receive(bytes: b, linkType: .ethernet, path: path)
             })
-        // Every further page allocation fails: the next frame gets the page's
-        // second buffer, then cannot have a third.
-        sim.memory.failPageAlloc.probability = 1
-        sim.memory.failPageAlloc.minOrder = 0
-        let big = patternFrame(20000)
+        // The frag_list skb's struct is the next frame's first slab
+        // allocation on build_skb (its struct comes from the NAPI skb cache,
+        // its head is the ring buffer) and its second on the copybreak path
+        // (after napi_alloc_skb's small head).
+        sim.memory.failSlab.failNth = path == .buildSkb ? 1 : 2
+        let big = patternFrame(48000)  // more buffers than MAX_SKB_FRAGS
         sim.beginPacket(index: 1, timestampNanoseconds: 1000)
         let second = try big.withUnsafeBytes { b throws(SkbError) in
             try driver.receive(bytes: b, linkType: .ethernet, path: path)

@@ -101,9 +101,11 @@ import Testing
         try sim.memory.expectNoLeaks()
     }
 
-    // build_skb: the driver's 2048-byte buffer (frag_size includes the aligned
-    // shinfo): end = 2048 - 320 = 1728, truesize = SKB_TRUESIZE(1728) = 2304,
-    // headroom NET_SKB_PAD; bytes past 1728 - 64 = 1664 go into 2048-byte frags.
+    // build_skb (ixgbe at MTU 1500): half an order-0 page as the head
+    // (frag_size 2048 includes the aligned shinfo): end = 2048 - 320 = 1728,
+    // truesize = SKB_TRUESIZE(1728) = 2304, headroom IXGBE_SKB_PAD = 1728 -
+    // 1536 = 192; the NIC writes at most 1536 bytes into a buffer, the rest
+    // of the frame into further buffers, each a frag charging 2048.
     @Test(arguments: lengths)
     func buildSkbPath(_ len: Int) throws {
         let sim = SkbSim()
@@ -111,13 +113,14 @@ import Testing
         let skb = try #require(
             try frame.withUnsafeBytes { b throws(SkbError) in try RxDriver(sim: sim).driverReceive(b, .buildSkb) })
         let s = try sim.skb(skb)
-        let linear = min(len, 1664)
+        let linear = min(len, 1536)
         let extra = len - linear
-        let buffers = (extra + 2047) / 2048
-        #expect(s.headFrag && s.end == 1728 && s.headroom == 64 && s.headlen == UInt32(linear))
+        let buffers = (extra + 1535) / 1536
+        #expect(s.headFrag && s.end == 1728 && s.headroom == 192 && s.headlen == UInt32(linear))
         var truesize = 2304 + buffers * 2048
-        // The frag_list skb: alloc_skb(0) = 960.
-        if buffers > 17 { truesize += K.truesize(K.withOverhead(K.kmallocReserve(0))) }
+        // Each frag_list skb (17 more buffers): alloc_skb(0) = 960.
+        let members = buffers > 17 ? (buffers - 17 + 16) / 17 : 0
+        truesize += members * K.truesize(K.withOverhead(K.kmallocReserve(0)))
         #expect(Int(s.truesize) == truesize)
         #expect(Int(s.len) == len)
         #expect(try sim.bytes(skb) == frame)
