@@ -38,9 +38,17 @@ public final class MultiQueueRun {
     let channels: [RxQueueChannel]
     private var threads: [pthread_t] = []
     /// Packets handed to each queue.
-    public private(set) var packetsPerQueue: [Int]
+    public var packetsPerQueue: [Int] { Array(UnsafeBufferPointer(start: counts, count: runs.count)) }
     /// Packets the NIC computed no hash for (non-IP): queue `indir[0]`.
-    public private(set) var unhashed = 0
+    public private(set) var unhashed: Int {
+        get { counts[runs.count] }
+        set { counts[runs.count] = newValue }
+    }
+    /// Per-packet counters (each queue's, then `unhashed`) behind one
+    /// pointer: plain stores on the reader's per-packet path.
+    private let counts: UnsafeMutablePointer<Int>
+    /// The channels without retain/release per packet (`channels` keeps them).
+    private let channelRefs: UnsafeMutablePointer<Unmanaged<RxQueueChannel>>
     private var finished: MultiQueueStatistics?
 
     public init(
@@ -58,8 +66,11 @@ public final class MultiQueueRun {
         indirection = RSSIndirectionTable(queues: queues, size: indirectionTableSize)
         self.linkType = linkType
         self.parallel = parallel
-        packetsPerQueue = Array(repeating: 0, count: queues)
+        counts = .allocate(capacity: queues + 1)
+        counts.initialize(repeating: 0, count: queues + 1)
         channels = parallel ? (0..<queues).map { _ in RxQueueChannel() } : []
+        channelRefs = .allocate(capacity: max(channels.count, 1))
+        for (i, c) in channels.enumerated() { (channelRefs + i).initialize(to: .passUnretained(c)) }
         if parallel {
             for q in 0..<queues {
                 guard let t = Self.start(QueueWorker(run: runs[q], channel: channels[q], linkType: linkType)) else {
@@ -76,6 +87,8 @@ public final class MultiQueueRun {
             for c in channels { c.close() }
             for t in threads { pthread_join(t, nil) }
         }
+        counts.deallocate()
+        channelRefs.deallocate()
     }
 
     /// The queue the NIC delivers `packet` to.
@@ -93,9 +106,9 @@ public final class MultiQueueRun {
             unhashed += 1
             q = indirection.queue(hash: 0)
         }
-        packetsPerQueue[q] += 1
+        counts[q] += 1
         if parallel {
-            channels[q].append(packet)
+            channelRefs[q]._withUnsafeGuaranteedRef { $0.append(packet) }
         } else {
             runs[q].process(packet, linkType: linkType)
         }

@@ -151,6 +151,28 @@ struct MultiQueueCommandTests {
         _ = dir
     }
 
+    /// A capture that ends in a read error: the same packets, statistics and
+    /// one-line error (exit 1) on threads or inline; a bad filter fails first.
+    @Test func readErrorsAndFilters() throws {
+        for sample in ["broken-truncated.pcap", "broken-bad-magic.pcap", "vlan.pcap", "raw-ip.pcap"] {
+            let args = ["stats", "--queues", "3", Repository.sample(sample)]
+            let threads = try CLIRun.run(args)
+            let inline = try CLIRun.run(args, environment: ["SKBSIM_QUEUES_INLINE": "1"])
+            #expect((threads.status, threads.stdout, threads.stderr) == (inline.status, inline.stdout, inline.stderr))
+            #expect(threads.status == (sample.hasPrefix("broken-") ? 1 : 0), "\(sample): \(threads.stderr)")
+            if sample.hasPrefix("broken-") {
+                #expect(threads.stderrLines.count == 1 && threads.stderr.contains(sample))
+            }
+        }
+        let path = Repository.sample("tcp-bulk.pcap")
+        let filtered = try CLIRun.run([
+            "stats", "--json", "--queues", "2", "-c", "50", path, "tcp", "and", "greater", "1000",
+        ])
+        #expect(filtered.status == 0 && filtered.stdout.contains("\"packets\":50,"), "\(filtered.stderr)")
+        let bad = try CLIRun.run(["stats", "--queues", "2", path, "udp", "and", "and"])
+        #expect(bad.status == 1 && bad.stdout.isEmpty && bad.stderr.contains("invalid filter"))
+    }
+
     @Test func badOptions() throws {
         let path = Repository.sample("tcp-bulk.pcap")
         for (args, message) in [
