@@ -11,7 +11,7 @@ struct QueueOptions: ParsableArguments {
     @Option(
         name: .customLong("queues"),
         help: ArgumentHelp(
-            "Rx queues (1…256): each packet goes to a queue by its Toeplitz RSS hash; each queue is one CPU with its own "
+            "Rx queues (1…64): each packet goes to a queue by its Toeplitz RSS hash; each queue is one CPU with its own "
                 + "page_frag caches, napi_skb_cache, GRO lists and budget, simulated on its own thread. 1 (the default) is today's single queue.",
             valueName: "N"))
     var queues: Int = 1
@@ -24,7 +24,7 @@ struct QueueOptions: ParsableArguments {
     var rssKeyText: String?
 
     func validate() throws {
-        guard (1...256).contains(queues) else { throw ValidationError("--queues must be 1…256, got \(queues)") }
+        guard (1...64).contains(queues) else { throw ValidationError("--queues must be 1…64, got \(queues)") }
         if let rssKeyText, RSSHash(hex: rssKeyText) == nil {
             throw ValidationError(
                 "--rss-key must be at least \(RSSHash.minimumKeyLength) bytes of hex (e.g. 6d5a56da255b…), got '\(rssKeyText)'"

@@ -176,7 +176,7 @@ struct MultiQueueCommandTests {
     @Test func badOptions() throws {
         let path = Repository.sample("tcp-bulk.pcap")
         for (args, message) in [
-            (["--queues", "0"], "--queues must be 1…256"),
+            (["--queues", "0"], "--queues must be 1…64"), (["--queues", "65"], "--queues must be 1…64"),
             (["--queues", "2", "--rss-key", "abc"], "--rss-key must be"),
         ] {
             let r = try CLIRun.run(["stats"] + args + [path])
