@@ -29,20 +29,25 @@ import SkbModel
 /// kernel's). Event sinks, `onDeliver` and `beforeDrain` are not supported
 /// (their order across queues would depend on thread timing).
 public final class MultiQueueRun {
-    /// One packet run per queue, in queue order.
-    public let runs: [PacketRun]
+    /// One packet run per queue, in queue order. With `parallel` each
+    /// queue's thread builds its own (a memory system's initialisation is
+    /// most of a queue's start-up, so the queues start in parallel, off the
+    /// reader's thread) and finishes it: `runs` is empty until `finish()`.
+    public private(set) var runs: [PacketRun]
     public let rss: RSSHash
     public let indirection: RSSIndirectionTable
     public let linkType: LinkType
     public let parallel: Bool
     let channels: [RxQueueChannel]
+    private var workers: [QueueWorker] = []
     private var threads: [pthread_t] = []
+    private let queueCount: Int
     /// Packets handed to each queue.
-    public var packetsPerQueue: [Int] { Array(UnsafeBufferPointer(start: counts, count: runs.count)) }
+    public var packetsPerQueue: [Int] { Array(UnsafeBufferPointer(start: counts, count: queueCount)) }
     /// Packets the NIC computed no hash for (non-IP): queue `indir[0]`.
     public private(set) var unhashed: Int {
-        get { counts[runs.count] }
-        set { counts[runs.count] = newValue }
+        get { counts[queueCount] }
+        set { counts[queueCount] = newValue }
     }
     /// Per-packet counters (each queue's, then `unhashed`) behind one
     /// pointer: plain stores on the reader's per-packet path.
@@ -59,9 +64,12 @@ public final class MultiQueueRun {
         precondition(
             options.sink == nil && options.onDeliver == nil && options.beforeDrain == nil,
             "MultiQueueRun: no event sink or observers (their order would depend on thread timing)")
+        // PacketRun.init's one refusal, checked here for the queues' threads.
+        if options.gro && options.groEntryPoints == nil { throw .groUnavailable }
         var runs: [PacketRun] = []
-        for _ in 0..<queues { runs.append(try PacketRun(options: options)) }
+        if !parallel { for _ in 0..<queues { runs.append(try PacketRun(options: options)) } }
         self.runs = runs
+        queueCount = queues
         self.rss = rss
         indirection = RSSIndirectionTable(queues: queues, size: indirectionTableSize)
         self.linkType = linkType
@@ -73,10 +81,9 @@ public final class MultiQueueRun {
         for (i, c) in channels.enumerated() { (channelRefs + i).initialize(to: .passUnretained(c)) }
         if parallel {
             for q in 0..<queues {
-                guard let t = Self.start(QueueWorker(run: runs[q], channel: channels[q], linkType: linkType)) else {
-                    // No thread: this queue runs inline (same results).
-                    preconditionFailure("MultiQueueRun: pthread_create failed")
-                }
+                let worker = QueueWorker(options: options, channel: channels[q], linkType: linkType)
+                guard let t = Self.start(worker) else { preconditionFailure("MultiQueueRun: pthread_create failed") }
+                workers.append(worker)
                 threads.append(t)
             }
         }
@@ -119,11 +126,16 @@ public final class MultiQueueRun {
     @discardableResult
     public func finish() -> MultiQueueStatistics {
         if let finished { return finished }
+        let perQueue: [RunStatistics]
         if parallel {
             for c in channels { c.close() }
             for t in threads { pthread_join(t, nil) }
+            // Joined: the workers' results are visible here.
+            runs = workers.map { $0.run! }
+            perQueue = workers.map { $0.statistics! }
+        } else {
+            perQueue = runs.map { $0.finish() }
         }
-        let perQueue = runs.map { $0.finish() }
         let s = MultiQueueStatistics(
             perQueue: perQueue, total: Self.merge(perQueue, runs: runs), unhashed: unhashed, rss: rss,
             indirection: indirection)
@@ -131,20 +143,29 @@ public final class MultiQueueRun {
         return s
     }
 
-    /// The queue's thread: its packets through its `PacketRun`, in order.
+    /// The queue's thread: builds its `PacketRun`, runs its packets through
+    /// it in order, then finishes it.
     final class QueueWorker {
-        let run: PacketRun
+        let options: PacketRunOptions
         let channel: RxQueueChannel
         let linkType: LinkType
-        init(run: PacketRun, channel: RxQueueChannel, linkType: LinkType) {
-            self.run = run
+        /// Set by the thread; read after it is joined.
+        var run: PacketRun?
+        var statistics: RunStatistics?
+        init(options: PacketRunOptions, channel: RxQueueChannel, linkType: LinkType) {
+            self.options = options
             self.channel = channel
             self.linkType = linkType
         }
         func work() {
-            let run = self.run
+            let run: PacketRun
+            do { run = try PacketRun(options: options) } catch {
+                preconditionFailure("MultiQueueRun: \(error) (checked before the threads started)")
+            }
             let linkType = self.linkType
             channel.consume { run.process($0, linkType: linkType) }
+            statistics = run.finish()
+            self.run = run
         }
     }
 
