@@ -12,7 +12,7 @@ struct QueueOptions: ParsableArguments {
         name: .customLong("queues"),
         help: ArgumentHelp(
             "Rx queues (1…64): each packet goes to a queue by its Toeplitz RSS hash; each queue is one CPU with its own "
-                + "page_frag caches, napi_skb_cache, GRO lists and budget, simulated on its own thread. 1 (the default) is today's single queue.",
+                + "page_frag caches, napi_skb_cache, GRO lists and budget, simulated on its own thread. 1 (the default): one queue, no queue threads.",
             valueName: "N"))
     var queues: Int = 1
 
