@@ -72,6 +72,8 @@ public final class CaptureReader {
     /// exclusivity checks (`swift_beginAccess`) that stored properties of a
     /// class get.
     private let state: UnsafeMutablePointer<State>
+    /// `stream`'s stdio buffer when the reader installed one (standard input).
+    private let streamBuffer: UnsafeMutableRawPointer?
 
     private struct State {
         var packetsRead = 0
@@ -104,7 +106,8 @@ public final class CaptureReader {
         }
         try self.init(
             stream: stream, name: path, filter: filter, oversizedRecords: oversizedRecords,
-            descriptor: descriptor >= 0 ? descriptor : nil)
+            descriptor: descriptor >= 0 ? descriptor : nil, streamBuffer: path == "-" ? Self.enlargeBuffer(stream) : nil
+        )
     }
 
     /// A regular file through the mmap-window stream (`skbsim_mapped_fopen`:
@@ -125,8 +128,10 @@ public final class CaptureReader {
     /// descriptor when `fileno(stream)` has none (the mmap-window stream).
     init(
         stream: UnsafeMutablePointer<FILE>, name: String, filter: String? = nil,
-        oversizedRecords: OversizedRecordPolicy = .truncate, descriptor: Int32? = nil
+        oversizedRecords: OversizedRecordPolicy = .truncate, descriptor: Int32? = nil,
+        streamBuffer: UnsafeMutableRawPointer? = nil
     ) throws(CaptureError) {
+        self.streamBuffer = streamBuffer
         let seekable = ftello(stream) == 0
         let header = seekable ? Self.peekHeader(descriptor ?? fileno(stream)) : nil
 
@@ -137,6 +142,7 @@ public final class CaptureReader {
         else {
             // pcap_fopen_offline leaves the stream open on failure.
             fclose(stream)
+            free(streamBuffer)
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureError(kind: .forOpenFailure(message), file: name, message: message)
         }
@@ -147,6 +153,7 @@ public final class CaptureReader {
         let linkTypeField = header?.linkTypeField ?? UInt32(bitPattern: dlt)
         if linkTypeField & SavefileHeader.reservedLinkTypeBits != 0 {
             pcap_close(handle)
+            free(streamBuffer)
             throw CaptureError(
                 kind: .malformedFileHeader, file: name,
                 message: "link-layer type field 0x\(Self.hex(linkTypeField)) has reserved bits set (mask 0x03ff0000)"
@@ -160,6 +167,7 @@ public final class CaptureReader {
                 let message = String(cString: pcap_geterr(handle))
                 program.deallocate()
                 pcap_close(handle)
+                free(streamBuffer)
                 throw CaptureError(kind: .invalidFilter, file: name, message: message, filterExpression: filter)
             }
         }
@@ -190,8 +198,9 @@ public final class CaptureReader {
         state.deallocate()
         if filterExpression != nil { pcap_freecode(program) }
         program.deallocate()
-        // Also closes `stream`.
+        // Also closes `stream`, then its buffer can go.
         pcap_close(handle)
+        free(streamBuffer)
     }
 
     /// The next packet that passes the filter, or `nil` at the end of the
@@ -315,6 +324,23 @@ public final class CaptureReader {
             return nil
         }
         return stream
+    }
+
+    /// stdio buffer size for standard input. glibc sizes a stream's buffer
+    /// by `st_blksize`, 4 KiB for a pipe: one read(2) per 4 KiB of capture.
+    /// With this one a read takes whatever the pipe holds (64 KiB by default).
+    static let standardInputBufferSize = 1 << 18
+
+    /// A buffer of `standardInputBufferSize` installed on `stream` (glibc
+    /// ignores the size of `setvbuf` without a buffer); the reader frees it
+    /// after closing the stream.
+    private static func enlargeBuffer(_ stream: UnsafeMutablePointer<FILE>) -> UnsafeMutableRawPointer? {
+        guard let buffer = malloc(standardInputBufferSize) else { return nil }
+        guard setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, standardInputBufferSize) == 0 else {
+            free(buffer)
+            return nil
+        }
+        return buffer
     }
 
     /// The first bytes of the file, read with `pread` so that the stream's

@@ -167,6 +167,7 @@ public enum FidelityDoc {
         }
         L += groSection(gro)
         L += checksumSection()
+        L += multiQueueSection()
         L += dropReasonSection(drops)
 
         // UDP
@@ -349,6 +350,36 @@ public enum FidelityDoc {
             "did not; the model now sends such a segment up alone as above (`ChecksumTests`), and",
             "`ChecksumLiveTests` check both the GRO result and the UDP drop points against the running",
             "kernel on a TAP device (docs/live-kernel.md).",
+            "",
+        ]
+    }
+
+    /// Multi-queue receive (`--queues`): RSS and the per-CPU state each queue has.
+    static func multiQueueSection() -> [String] {
+        [
+            "## Multi-queue receive (`--queues`)",
+            "",
+            "Kernel and NIC facts the model follows (`RSSHash.swift`, `RSSIndirectionTable.swift`,",
+            "`MultiQueueRun.swift`):",
+            "",
+            "- The NIC hashes each frame with the Toeplitz function of Microsoft's RSS specification (the",
+            "  software reference the kernel's selftest uses: torvalds/linux v6.18",
+            "  `tools/testing/selftests/net/toeplitz.c`, `toeplitz()`) over source and destination address and,",
+            "  for TCP and UDP, source and destination port (IPv4: 12 bytes, IPv6: 36); fragments and other",
+            "  protocols over the addresses; non-IP frames get no hash (queue 0). Checked against the",
+            "  specification's published verification values (IPv4, IPv4+TCP, IPv6, IPv6+TCP; `RSSHashTests`).",
+            "  Default key: the verification suite's 40 bytes; drivers draw theirs at boot",
+            "  (`netdev_rss_key_fill`, net/core/ethtool.c), so any fixed key is a choice (`--rss-key`).",
+            "- Queue = `indir[hash & (size - 1)]`; drivers fill the table with",
+            "  `ethtool_rxfh_indir_default(i, n) = i % n` (include/linux/ethtool.h); 128 entries (ixgbe).",
+            "- Each queue's interrupt runs NAPI on one CPU, so each has that CPU's per-CPU caches:",
+            "  `netdev_alloc_cache` and `napi_alloc_cache` (`DEFINE_PER_CPU`, net/core/skbuff.c; the latter",
+            "  holds the NAPI page_frag cache and `skb_cache[NAPI_SKB_CACHE_SIZE]`, the `napi_skb_cache`), its",
+            "  own `napi_struct` (GRO lists, budget) and its ring's buffers. The model gives each queue its own",
+            "  `SkbSim`, `MemorySystem`, `RxDriver` and `Napi`.",
+            "- Not modelled: one socket shared by several CPUs (its `sk_rmem_alloc` is one atomic; the model",
+            "  has one socket per queue) and one zone's buddy allocator shared by the CPUs (the model has one",
+            "  arena per queue; the total peak it prints is the sum of the queues' peaks, an upper bound).",
             "",
         ]
     }

@@ -9,9 +9,9 @@ public struct RatioHistogram: Sendable {
     public static let bucketsPerUnit = 16
     public static let maxRatio = 256
     var buckets: ContiguousArray<UInt64>
-    public private(set) var count: UInt64 = 0
-    public private(set) var sum: Double = 0
-    public private(set) var max: Double = 0
+    public internal(set) var count: UInt64 = 0
+    public internal(set) var sum: Double = 0
+    public internal(set) var max: Double = 0
 
     public init() { buckets = ContiguousArray(repeating: 0, count: Self.maxRatio * Self.bucketsPerUnit + 1) }
 

@@ -25,6 +25,13 @@ struct CaptureOptions: ParsableArguments {
             "Read the capture on the main thread instead of a background thread (same results, one core)."))
     var noReadAhead = false
 
+    @Flag(
+        name: .customLong("read-ahead"),
+        help: ArgumentHelp(
+            "Read the capture on a background thread even from a pipe on fewer than 3 cores (the default decides: docs/performance.md)."
+        ))
+    var forceReadAhead = false
+
     @Argument(
         help: ArgumentHelp(
             "The capture file (unless -r is given), then a BPF filter expression.", valueName: "file-and-expression"))
@@ -38,6 +45,9 @@ struct CaptureOptions: ParsableArguments {
     func validate() throws {
         if let count, count < 1 {
             throw ValidationError("-c COUNT must be a positive number, got \(count)")
+        }
+        if forceReadAhead && noReadAhead {
+            throw ValidationError("--read-ahead and --no-read-ahead contradict each other: give one")
         }
         if readFile == nil && words.isEmpty {
             throw ValidationError("no capture given: use -r FILE or name the file")
@@ -58,8 +68,10 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// Whether libpcap reads on a background thread (`ReadAheadReader`),
-    /// the default: it hands packets over a batch at a time.
-    var readAhead: Bool { !noReadAhead }
+    /// handing packets over a batch at a time: `--read-ahead`, else unless
+    /// `--no-read-ahead`, what `ReadAheadPolicy` says for the input and the
+    /// machine (not from a pipe on fewer than 3 cores).
+    var readAhead: Bool { forceReadAhead || (!noReadAhead && ReadAheadPolicy.shouldReadAhead(path: path)) }
 
     /// The reader the options ask for: read-ahead unless `--no-read-ahead`,
     /// or `streaming` and the input is standard input (so that each packet

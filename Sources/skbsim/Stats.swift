@@ -9,7 +9,7 @@ import SkbModel
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
-        usage: CaptureOptions.usage("stats", "[--json] [model options] "),
+        usage: CaptureOptions.usage("stats", "[--json] [--queues N] [model options] "),
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
             refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
@@ -27,6 +27,7 @@ struct Stats: ParsableCommand {
               skbsim stats --json --rx-path build-skb -r samples/jumbo-9000.pcap
               skbsim stats --fail-page-prob 0.05 --fault-seed 7 samples/tcp-bulk.pcap
               skbsim stats --release-order seed --drop-reasons 6.8 samples/udp-dns.pcap 'udp port 53'
+              skbsim stats --queues 4 samples/tcp-bulk.pcap
             """
     )
 
@@ -35,17 +36,28 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
+    @OptionGroup var queueOptions: QueueOptions
 
     func run() throws {
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
+        // --queues N > 1: one PacketRun per rx queue (MultiQueueCaptureRun).
+        var queues: MultiQueueStatistics?
+        let summary: CaptureRun.Summary
+        if queueOptions.queues > 1 {
+            (summary, queues) = try MultiQueueCaptureRun.run(
+                capture: capture, options: simulation.runOptions(), queues: queueOptions)
+        } else {
+            summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
+        }
         let stats = summary.statistics
         let profile = simulation.profile
         let name = capture.path == "-" ? "stdin" : capture.path
         if json {
-            print(
-                Stats.json(
-                    stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError
-                ))
+            var text = Stats.json(
+                stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError)
+            if let queues {
+                text = String(text.dropLast()) + ",\"queues\":" + MultiQueueCaptureRun.json(queues).text + "}"
+            }
+            print(text)
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
@@ -56,6 +68,7 @@ struct Stats: ParsableCommand {
                 )
             }
             print(stats)
+            if let queues { print(MultiQueueCaptureRun.table(queues)) }
         }
         try summary.conclude(check: true)
     }
