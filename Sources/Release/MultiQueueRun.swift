@@ -209,6 +209,7 @@ public final class MultiQueueRun {
             t.hookDrops += s.hookDrops
             t.rxDropped += s.rxDropped
             t.rxAllocFailed += s.rxAllocFailed
+            t.rxRingStatistics.add(s.rxRingStatistics)
             t.checksumVerified += s.checksumVerified
             t.checksumBad += s.checksumBad
             t.checksumPseudoHeaderOnly += s.checksumPseudoHeaderOnly

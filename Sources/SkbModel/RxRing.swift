@@ -163,6 +163,15 @@ public struct RxRingStatistics: Sendable, Hashable {
     public internal(set) var allocFailed = 0
     /// Frames the NIC had no free descriptors for (`rx_no_buffer_count`).
     public internal(set) var noBuffer = 0
+
+    /// Add another ring's counters (the queues of one NIC).
+    public mutating func add(_ other: RxRingStatistics) {
+        pagesAllocated += other.pagesAllocated
+        buffersReused += other.buffersReused
+        pagesReleased += other.pagesReleased
+        allocFailed += other.allocFailed
+        noBuffer += other.noBuffer
+    }
 }
 
 /// `USHRT_MAX`: the references a driver takes on a fresh buffer page.
