@@ -9,7 +9,8 @@ import SkbModel
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
-        usage: CaptureOptions.usage("stats", "[--json] [model options] "),
+        usage: CaptureOptions.usage("stats", "[--json | --csv] [--jobs N] [model options] ")
+            + "\n  (several FILEs or directories: a row per file and the combined summary)",
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
             refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
@@ -33,10 +34,26 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
     var json = false
 
+    @Flag(help: "Print CSV (a header, then one row per capture) instead of text (columns in docs/cli.md).")
+    var csv = false
+
+    @Option(
+        name: .customLong("jobs"),
+        help: ArgumentHelp(
+            "Several captures: threads running them (default: the number of cores); the output is the same for any N.",
+            valueName: "N"))
+    var jobs: Int?
+
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv cannot be combined") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be a positive number, got \(jobs)") }
+    }
+
     func run() throws {
+        if capture.isMany { return try runMany() }
         let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
         let stats = summary.statistics
         let profile = simulation.profile
@@ -46,6 +63,9 @@ struct Stats: ParsableCommand {
                 Stats.json(
                     stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError
                 ))
+        } else if csv {
+            print(Stats.csvHeader)
+            print(Stats.csvRow(stats, capture: name, files: 1, readError: summary.readError))
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
@@ -63,11 +83,17 @@ struct Stats: ParsableCommand {
     /// The `--json` object; keys in a fixed order (docs/cli.md).
     static func json(
         _ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
-        readError: CaptureError? = nil
+        readError: CaptureError? = nil, files: Int? = nil
     ) -> String {
         var o = JSONObject()
         o.add("v", 1)
-        o.add("capture", capture)
+        if let files {
+            // The combined object of several captures.
+            o.addNull("capture")
+            o.add("files", files)
+        } else {
+            o.add("capture", capture)
+        }
         o.add("link_type", linkType)
         o.add("kernel", s.kernel)
         var p = JSONObject()
