@@ -39,36 +39,13 @@ public enum CaptureFileRun {
         progress: Progress? = nil
     ) throws -> Result {
         let reader = try CaptureReader(path: path, filter: filter)
-        var options = options
-        let afterGRO = Counter()
-        if timeline {
-            let previous = options.onDeliver
-            options.onDeliver = { sim, skb in
-                afterGRO.value += 1
-                previous?(sim, skb)
-            }
-        }
-        let run = try PacketRun(options: options)
+        let consumer = try Consumer(options: options, timeline: timeline)
         let link = reader.linkType
-        var line = RunTimeline(bucketCount: timeline ? RunTimeline.defaultBucketCount : 2)
-        let memory = run.sim.memory
-        let pageSize = memory.config.pageSize
-        let caches = [run.sim.netdevAllocCache, run.sim.napiAllocCache, run.driver.ringCache]
         var readError: CaptureError?
         do {
             var sinceProgress = 0
             try reader.forEachPacket(limit: limit) { packet in
-                run.process(packet, linkType: link)
-                if timeline {
-                    var refills = 0
-                    for c in caches {
-                        let s = memory.pageFragCache(c).stats
-                        refills &+= s.refillsHighOrder &+ s.refillsOrder0
-                    }
-                    line.record(
-                        timestampNanoseconds: packet.timestampNanoseconds,
-                        memoryBytes: (memory.totalPages - memory.freePages) * pageSize, pageFragRefills: refills)
-                }
+                consumer.process(packet, linkType: link)
                 if let progress {
                     sinceProgress += 1
                     if sinceProgress == progressInterval {
@@ -80,12 +57,64 @@ public enum CaptureFileRun {
         } catch let error as CaptureError {
             readError = error
         }
-        let statistics = run.finish()
-        var slab: [(String, Int)] = []
-        for info in memory.slabInfos where info.allocations > 0 { slab.append((info.name, info.allocations)) }
-        return Result(
-            statistics: statistics, linkTypeName: reader.linkTypeName, readError: readError, timeline: line,
-            skbsAfterGRO: afterGRO.value, slabAllocations: slab)
+        return consumer.finish(linkTypeName: reader.linkTypeName, readError: readError)
+    }
+
+    /// One `PacketRun` fed packet by packet, with the timeline and the
+    /// count of skbs after GRO when asked for.
+    final class Consumer {
+        let run: PacketRun
+        let timeline: Bool
+        let afterGRO = Counter()
+        @exclusivity(unchecked) var line: RunTimeline
+        let memory: MemorySystem
+        let pageSize: Int
+        let caches: (PageFragCacheID, PageFragCacheID, PageFragCacheID)
+
+        init(options: PacketRunOptions, timeline: Bool) throws {
+            var options = options
+            if timeline {
+                let previous = options.onDeliver
+                let counter = afterGRO
+                options.onDeliver = { sim, skb in
+                    counter.value += 1
+                    previous?(sim, skb)
+                }
+            }
+            run = try PacketRun(options: options)
+            self.timeline = timeline
+            line = RunTimeline(bucketCount: timeline ? RunTimeline.defaultBucketCount : 2)
+            memory = run.sim.memory
+            pageSize = memory.config.pageSize
+            caches = (run.sim.netdevAllocCache, run.sim.napiAllocCache, run.driver.ringCache)
+        }
+
+        @inline(__always)
+        func process(_ packet: CapturedPacket, linkType: LinkType) {
+            run.process(packet, linkType: linkType)
+            if timeline { sample(packet.timestampNanoseconds) }
+        }
+
+        func sample(_ t: Int64) {
+            let a = memory.pageFragCache(caches.0).stats
+            let b = memory.pageFragCache(caches.1).stats
+            let c = memory.pageFragCache(caches.2).stats
+            let refills =
+                a.refillsHighOrder &+ a.refillsOrder0 &+ b.refillsHighOrder &+ b.refillsOrder0 &+ c.refillsHighOrder
+                &+ c.refillsOrder0
+            line.record(
+                timestampNanoseconds: t, memoryBytes: (memory.totalPages - memory.freePages) * pageSize,
+                pageFragRefills: refills)
+        }
+
+        func finish(linkTypeName: String, readError: CaptureError?) -> Result {
+            let statistics = run.finish()
+            var slab: [(String, Int)] = []
+            for info in memory.slabInfos where info.allocations > 0 { slab.append((info.name, info.allocations)) }
+            return Result(
+                statistics: statistics, linkTypeName: linkTypeName, readError: readError, timeline: line,
+                skbsAfterGRO: afterGRO.value, slabAllocations: slab)
+        }
     }
 
     final class Counter {

@@ -19,9 +19,9 @@ struct Compare: ParsableCommand {
             --rx-path, --mtu, --page-size, --memory, ...), given whole with --config NAME=OPTIONS, \
             or as a matrix: comma lists of --kernel, --page-size, --rx-path, --mtu and --gro \
             (on,off) give every combination, named after the values that vary. --with OPTIONS \
-            adds options to every configuration. Each configuration runs the capture on its own \
-            thread (--jobs, default the number of cores); the output is the same for any number \
-            of threads. The table shows peak simulated memory, truesize/len, page_frag refills, \
+            adds options to every configuration. Each configuration runs on its own thread; one capture \
+            is read once and handed to all of them (--jobs 1: one configuration after the other); \
+            the output is the same for any number of threads. The table shows peak simulated memory, truesize/len, page_frag refills, \
             reuse and waste, slab objects per cache, skbs after GRO, drops by reason and the peak \
             sk_rmem_alloc of each configuration, and the difference of each to the first. \
             --svg FILE draws simulated memory and page_frag refills over capture time, one line \
@@ -269,8 +269,21 @@ struct Compare: ParsableCommand {
                 return .failed("\(path): \(error)")
             }
         }
-        let bar = ProgressBar(label: "compare", total: nil, totalBytes: jobSizes.reduce(0, +))
-        let outcomes = pool.run(jobs: jobs ?? CaptureFiles.coreCount, progress: bar.enabled ? bar : nil)
+        let threads = jobs ?? CaptureFiles.coreCount
+        let outcomes: [Outcome]
+        if files.count == 1 && threads > 1 {
+            // One capture: read once, each configuration on its own thread.
+            let bar = ProgressBar(label: "compare", total: nil, totalBytes: sizes[0])
+            let progress: CaptureFileRun.Progress? = bar.enabled ? { bar.update(bytes: $0) } : nil
+            defer { bar.finish() }
+            outcomes = try CaptureFileRun.runFannedOut(
+                path: files[0], filter: filter, limit: limit, options: configs.map { $0.simulation.runOptions() },
+                timeline: true, progress: progress
+            ).map { .ran($0) }
+        } else {
+            let bar = ProgressBar(label: "compare", total: nil, totalBytes: jobSizes.reduce(0, +))
+            outcomes = pool.run(jobs: threads, progress: bar.enabled ? bar : nil)
+        }
 
         var failures: [String] = []
         var columns: [Column] = []
@@ -281,7 +294,8 @@ struct Compare: ParsableCommand {
                 switch outcomes[c * files.count + f] {
                 case .ran(let r):
                     results.append(r)
-                    if let e = r.readError { failures.append("configuration '\(config.name)': \(e.description)") }
+                    // The file ends the same way for every configuration: say it once.
+                    if c == 0, let e = r.readError { failures.append(e.description) }
                 case .failed(let message):
                     results.append(nil)
                     // The same file fails the same way for every configuration: say it once.

@@ -100,6 +100,29 @@ import Testing
         #expect(charts[0] == charts[1] && charts[1] == charts[2])
     }
 
+    /// One capture is read once and fanned out to the configurations'
+    /// threads (`--jobs` > 1) or read by each in turn (`--jobs 1`): the same
+    /// output, across many ring batches (4096 packets each), with a filter
+    /// and -c, and up to a read error.
+    @Test func readingOnceGivesWhatReadingPerConfigurationGives() throws {
+        let big = try RunFixtures.mergingFlow(segments: 20_000)
+        let truncated = Repository.sample("broken-truncated.pcap")
+        for args in [
+            [big.path], ["-c", "17001", big.path, "tcp"], [big.path, "tcp[tcpflags] & tcp-push != 0"], [truncated],
+        ] {
+            var runs: [CLIRun] = []
+            for jobs in ["1", "2"] {
+                runs.append(
+                    try CLIRun.run(
+                        ["compare", "--json", "--jobs", jobs, "--gro", "off,on", "--rx-path", "napi-alloc-skb"] + args))
+            }
+            #expect(runs[0].stdout == runs[1].stdout, "\(args)")
+            #expect(runs[0].stderr == runs[1].stderr, "\(args)")
+            #expect(runs[0].status == runs[1].status)
+            #expect(!runs[0].stdout.isEmpty)
+        }
+    }
+
     @Test func chartHasAxesALegendAndALinePerConfiguration() throws {
         let dir = try TemporaryDirectory()
         let svg = dir.url.appendingPathComponent("gro.svg").path
