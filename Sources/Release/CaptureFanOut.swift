@@ -26,7 +26,8 @@ extension CaptureFileRun {
         let link = reader.linkType
         var threads: [pthread_t] = []
         for consumer in consumers {
-            guard let t = FanOutThread.start({ ring.consume { consumer.process($0, linkType: link) } }) else { break }
+            guard let t = FanOutThread.start({ ring.consume { consumer.process($0, linkType: link, decoded: $1) } })
+            else { break }
             threads.append(t)
         }
         if threads.count < consumers.count {
@@ -44,11 +45,11 @@ extension CaptureFileRun {
         do {
             while limit.map({ delivered < $0 }) ?? true, let packet = try reader.next() {
                 delivered += 1
-                if !batch.append(packet) {
+                if !batch.append(packet, linkType: link) {
                     ring.publish(last: false)
                     batch = ring.acquireForFilling()
                     // An empty batch holds any packet (`FanOutBatch.byteCapacity`).
-                    _ = batch.append(packet)
+                    _ = batch.append(packet, linkType: link)
                 }
                 if let progress {
                     sinceProgress += 1
@@ -68,7 +69,8 @@ extension CaptureFileRun {
 }
 
 /// A batch of packets copied out of libpcap's buffer: their bytes back to
-/// back (8-byte aligned) and their fields.
+/// back (8-byte aligned), their fields and their headers, decoded once on
+/// the reading thread for every configuration (as `ReadAheadReader` does).
 final class FanOutBatch {
     struct Record {
         var offset: Int
@@ -86,16 +88,23 @@ final class FanOutBatch {
     static let recordCapacity = 4096
     let bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 16)
     let records = UnsafeMutablePointer<Record>.allocate(capacity: recordCapacity)
+    let headers: UnsafeMutablePointer<PacketHeaders> = {
+        let h = UnsafeMutablePointer<PacketHeaders>.allocate(capacity: recordCapacity)
+        h.initialize(repeating: PacketHeaders(), count: recordCapacity)
+        return h
+    }()
     var used = 0
     var count = 0
 
     deinit {
         bytes.deallocate()
         records.deallocate()
+        headers.deinitialize(count: Self.recordCapacity)
+        headers.deallocate()
     }
 
-    /// Copies `packet` in; false when it does not fit.
-    func append(_ packet: CapturedPacket) -> Bool {
+    /// Copies `packet` in and decodes its headers; false when it does not fit.
+    func append(_ packet: CapturedPacket, linkType: LinkType) -> Bool {
         let n = packet.bytes.count
         guard count < Self.recordCapacity, used + n <= Self.byteCapacity else { return false }
         if n > 0 { (bytes + used).copyMemory(from: packet.bytes.baseAddress!, byteCount: n) }
@@ -104,6 +113,8 @@ final class FanOutBatch {
                 offset: used, captureLength: n, wireLength: packet.wireLength, index: packet.index,
                 deliveredIndex: packet.deliveredIndex, timestamp: packet.timestampNanoseconds,
                 byteOffset: packet.byteOffset ?? -1))
+        HeaderDecoder.decode(
+            UnsafeRawBufferPointer(start: bytes + used, count: n), linkType: linkType, into: &headers[count])
         used = (used + n + 7) & ~7
         count += 1
         return true
@@ -184,7 +195,7 @@ final class FanOutRing: @unchecked Sendable {
     }
 
     /// A consumer: every packet of every batch, in order, to the end.
-    func consume(_ body: (CapturedPacket) -> Void) {
+    func consume(_ body: (CapturedPacket, UnsafePointer<PacketHeaders>) -> Void) {
         var n = 0
         while true {
             pthread_mutex_lock(lock)
@@ -193,7 +204,7 @@ final class FanOutRing: @unchecked Sendable {
             pthread_mutex_unlock(lock)
             let slot = n % Self.slotCount
             let batch = batches[slot]
-            for i in 0..<batch.count { body(batch.packet(i)) }
+            for i in 0..<batch.count { body(batch.packet(i), batch.headers + i) }
             pthread_mutex_lock(lock)
             pending[slot] -= 1
             if pending[slot] == 0 { pthread_cond_broadcast(freed) }

@@ -90,8 +90,10 @@ public enum CaptureFileRun {
         }
 
         @inline(__always)
-        func process(_ packet: CapturedPacket, linkType: LinkType) {
-            run.process(packet, linkType: linkType)
+        func process(
+            _ packet: CapturedPacket, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>? = nil
+        ) {
+            run.process(packet, linkType: linkType, decoded: decoded)
             if timeline { sample(packet.timestampNanoseconds) }
         }
 

@@ -36,8 +36,8 @@ enum CompareChart {
             1.0 / 1024, Double(series.flatMap { $0.timeline.points.map(\.memoryBytes) }.max() ?? 0) / mib)
         let refillMax = max(1.0, Double(series.flatMap { $0.timeline.points.map(\.pageFragRefills) }.max() ?? 0))
         let memoryTicks = ticks(upTo: memoryMax)
-        let refillTicks = ticks(upTo: refillMax)
-        let timeTicks = ticks(upTo: span)
+        let refillTicks = ticks(upTo: refillMax, integer: true)
+        let timeTicks = ticks(upTo: span, target: 8)
         let memoryScale = memoryTicks.last ?? memoryMax
         let refillScale = refillTicks.last ?? refillMax
         let timeScale = max(span, timeTicks.last ?? span)
@@ -120,12 +120,14 @@ enum CompareChart {
         return ("µs", 1e3)
     }
 
-    /// 0 and multiples of a 1-2-5 step up to the first at or above `maximum`.
-    static func ticks(upTo maximum: Double) -> [Double] {
+    /// 0 and multiples of a 1-2-5 step (about `target` of them; whole
+    /// numbers for counts) up to the first at or above `maximum`.
+    static func ticks(upTo maximum: Double, target: Double = 5, integer: Bool = false) -> [Double] {
         guard maximum > 0 else { return [0, 1] }
-        let raw = maximum / 5
+        let raw = maximum / target
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        if integer { step = max(1, step.rounded(.up)) }
         var out: [Double] = [0]
         var v = 0.0
         while v < maximum * (1 - 1e-9) {
