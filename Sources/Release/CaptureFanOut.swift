@@ -84,8 +84,11 @@ final class FanOutBatch {
     }
 
     /// More than the largest record libpcap hands out (`CaptureReader.maximumCaptureLength`).
-    static let byteCapacity = 4 << 20
-    static let recordCapacity = 4096
+    /// Batches of 512 packets: small enough that a consumer reads what the
+    /// reader has just written while it is still in cache, large enough
+    /// that the hand-over (a mutex and a condition variable) is rare.
+    static let byteCapacity = 1 << 20
+    static let recordCapacity = 512
     let bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 16)
     let records = UnsafeMutablePointer<Record>.allocate(capacity: recordCapacity)
     let headers: UnsafeMutablePointer<PacketHeaders> = {
@@ -136,7 +139,7 @@ final class FanOutBatch {
 /// consumer has released it. One mutex, two condition variables, one
 /// hand-over per batch.
 final class FanOutRing: @unchecked Sendable {
-    static let slotCount = 4
+    static let slotCount = 8
     let consumers: Int
     private let batches = (0..<FanOutRing.slotCount).map { _ in FanOutBatch() }
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -102,7 +102,7 @@ import Testing
 
     /// One capture is read once and fanned out to the configurations'
     /// threads (`--jobs` > 1) or read by each in turn (`--jobs 1`): the same
-    /// output, across many ring batches (4096 packets each), with a filter
+    /// output, across many ring batches (8 of 512 packets), with a filter
     /// and -c, and up to a read error.
     @Test func readingOnceGivesWhatReadingPerConfigurationGives() throws {
         let big = try RunFixtures.mergingFlow(segments: 20_000)
