@@ -194,59 +194,12 @@ public final class MultiQueueRun {
     static func merge(_ queues: [RunStatistics], runs: [PacketRun]) -> RunStatistics {
         var t = queues[0]
         for s in queues.dropFirst() {
-            t.packets += s.packets
-            t.bytes += s.bytes
-            t.delivered += s.delivered
-            t.consumed += s.consumed
-            t.skbsAllocated += s.skbsAllocated
-            t.pagesOrder3 += s.pagesOrder3
-            t.pagesOrder0 += s.pagesOrder0
-            t.pageFragReuses += s.pageFragReuses
-            t.pageFragBytesHandedOut += s.pageFragBytesHandedOut
-            t.pageFragBytesOfPages += s.pageFragBytesOfPages
-            t.truesizeRatio.merge(s.truesizeRatio)
-            t.fragListMemberFrees += s.fragListMemberFrees
-            t.hookDrops += s.hookDrops
-            t.rxDropped += s.rxDropped
-            t.rxAllocFailed += s.rxAllocFailed
-            t.rxRingStatistics.add(s.rxRingStatistics)
-            t.checksumVerified += s.checksumVerified
-            t.checksumBad += s.checksumBad
-            t.checksumPseudoHeaderOnly += s.checksumPseudoHeaderOnly
-            t.checksumNotVerifiable += s.checksumNotVerifiable
-            t.napiSkbCacheHits += s.napiSkbCacheHits
-            t.peakMemoryBytes += s.peakMemoryBytes
-            t.peakSocketRmem = max(t.peakSocketRmem, s.peakSocketRmem)
-            t.injectedPageFailures += s.injectedPageFailures
-            t.injectedSlabFailures += s.injectedSlabFailures
-            t.notModelled = mergeCounts(t.notModelled, s.notModelled)
-            t.snaplenCut += s.snaplenCut
-            t.exhaustedAllocationFailures += s.exhaustedAllocationFailures
-            t.exhaustedRxDropped += s.exhaustedRxDropped
-            t.vlan.hardwareStripped += s.vlan.hardwareStripped
-            t.vlan.inBand += s.vlan.inBand
-            t.vlan.viaDevice += s.vlan.viaDevice
-            t.vlan.otherHost += s.vlan.otherHost
-            if var g = t.groStatistics, let h = s.groStatistics {
-                g.held += h.held
-                g.normal += h.normal
-                g.polls += h.polls
-                g.checksumBad += h.checksumBad
-                for i in g.merged.indices { g.merged[i] += h.merged[i] }
-                for i in g.flushed.indices { g.flushed[i] += h.flushed[i] }
-                t.groStatistics = g
-            }
-            t.verdict.reports += s.verdict.reports
-            t.verdict.findings += s.verdict.findings
-            t.verdict.modelErrors += s.verdict.modelErrors
-            t.verdict.notModelled = t.notModelled
-            if t.verdict.leaks.isEmpty {
-                t.verdict.leaks = s.verdict.leaks
-            } else if !s.verdict.leaks.isEmpty {
-                t.verdict.leaks.objects += s.verdict.leaks.objects
-                t.verdict.leaks.text += "\n" + s.verdict.leaks.text
-            }
+            let peak = t.peakMemoryBytes
+            t.add(s)
+            // The queues run at once: their memory peaks add up (an upper bound).
+            t.peakMemoryBytes = peak + s.peakMemoryBytes
         }
+        t.verdict.notModelled = t.notModelled
         // Drops in reason-value order, as one run lists them.
         let table = runs[0].sim.dropReasonTable
         var byReason: [UInt64] = []
@@ -260,21 +213,6 @@ public final class MultiQueueRun {
         }
         return t
     }
-
-    /// Counts by name: `a`'s order, then names only `b` has, in its order.
-    static func mergeCounts(
-        _ a: [(what: String, count: Int)], _ b: [(what: String, count: Int)]
-    ) -> [(what: String, count: Int)] {
-        var out = a
-        for (what, count) in b {
-            if let i = out.firstIndex(where: { $0.what == what }) {
-                out[i].count += count
-            } else {
-                out.append((what, count))
-            }
-        }
-        return out
-    }
 }
 
 /// Statistics of a `MultiQueueRun`: each queue's and the merged total.
@@ -285,14 +223,4 @@ public struct MultiQueueStatistics: Sendable {
     public var unhashed: Int
     public var rss: RSSHash
     public var indirection: RSSIndirectionTable
-}
-
-extension RatioHistogram {
-    /// Adds `other`'s values (same buckets).
-    mutating func merge(_ other: RatioHistogram) {
-        for i in buckets.indices { buckets[i] &+= other.buckets[i] }
-        count &+= other.count
-        sum += other.sum
-        max = Swift.max(max, other.max)
-    }
 }

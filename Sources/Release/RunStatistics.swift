@@ -35,6 +35,15 @@ public struct RatioHistogram: Sendable {
 
     public var mean: Double { count == 0 ? 0 : sum / Double(count) }
 
+    /// Adds `other`'s values, as if they had been recorded here: the
+    /// quantiles of the sum are those of all the values together.
+    public mutating func merge(_ other: RatioHistogram) {
+        for i in 0..<buckets.count { buckets[i] &+= other.buckets[i] }
+        count &+= other.count
+        sum += other.sum
+        if other.max > max { max = other.max }
+    }
+
     /// The upper edge of the bucket holding the q-quantile (q in 0...1),
     /// capped at the exact maximum.
     public func quantile(_ q: Double) -> Double {

@@ -98,7 +98,7 @@ enum CaptureRun {
         do { run = try PacketRun(options: options) } catch { throw InputError(description: error.description) }
         try opened(reader, run)
         let linkType = reader.linkType
-        let bar = progress ? ProgressBar(label: reader.path == "-" ? "stdin" : reader.path, total: capture.count) : nil
+        let bar = progress ? ProgressBar(path: reader.path, total: capture.count) : nil
         defer { bar?.finish() }
         var readError: CaptureError?
         do {
@@ -107,7 +107,7 @@ enum CaptureRun {
                 run.process(packet, linkType: linkType, decoded: reader.decodedHeaders)
                 if let error = observerError() { throw error }
                 try after(packet)
-                bar?.update(packet.deliveredIndex + 1)
+                bar?.update(packet.deliveredIndex + 1, byteOffset: packet.byteOffset)
             }
         } catch let error as CaptureError {
             readError = error

@@ -35,7 +35,8 @@ struct Skbsim: ParsableCommand {
             """,
         version: "skbsim version \(version)\n" + String(cString: pcap_lib_version()),
         subcommands: [
-            Inspect.self, Stats.self, TraceCommand.self, Layout.self, PageMap.self, Export.self, Verify.self,
+            Inspect.self, Stats.self, Compare.self, TraceCommand.self, Layout.self, PageMap.self, Export.self,
+            Verify.self,
         ],
         defaultSubcommand: Inspect.self
     )

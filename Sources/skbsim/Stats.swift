@@ -9,7 +9,8 @@ import SkbModel
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
-        usage: CaptureOptions.usage("stats", "[--json] [--queues N] [model options] "),
+        usage: CaptureOptions.usage("stats", "[--json | --csv] [--jobs N] [--queues N] [model options] ")
+            + "\n  (several FILEs or directories: a row per file and the combined summary)",
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
             refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
@@ -34,11 +35,32 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
     var json = false
 
+    @Flag(help: "Print CSV (a header, then one row per capture) instead of text (columns in docs/cli.md).")
+    var csv = false
+
+    @Option(
+        name: .customLong("jobs"),
+        help: ArgumentHelp(
+            "Several captures: threads running them (default: the number of cores); the output is the same for any N.",
+            valueName: "N"))
+    var jobs: Int?
+
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
     @OptionGroup var queueOptions: QueueOptions
 
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv cannot be combined") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be a positive number, got \(jobs)") }
+    }
+
     func run() throws {
+        if capture.isMany {
+            guard queueOptions.queues == 1 else {
+                throw ValidationError("--queues runs one capture; give one FILE, not several")
+            }
+            return try runMany()
+        }
         // --queues N > 1: one PacketRun per rx queue (MultiQueueCaptureRun).
         var queues: MultiQueueStatistics?
         let summary: CaptureRun.Summary
@@ -58,6 +80,9 @@ struct Stats: ParsableCommand {
                 text = String(text.dropLast()) + ",\"queues\":" + MultiQueueCaptureRun.json(queues).text + "}"
             }
             print(text)
+        } else if csv {
+            print(Stats.csvHeader)
+            print(Stats.csvRow(stats, capture: name, files: 1, readError: summary.readError))
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
@@ -76,11 +101,17 @@ struct Stats: ParsableCommand {
     /// The `--json` object; keys in a fixed order (docs/cli.md).
     static func json(
         _ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
-        readError: CaptureError? = nil
+        readError: CaptureError? = nil, files: Int? = nil
     ) -> String {
         var o = JSONObject()
         o.add("v", 1)
-        o.add("capture", capture)
+        if let files {
+            // The combined object of several captures.
+            o.addNull("capture")
+            o.add("files", files)
+        } else {
+            o.add("capture", capture)
+        }
         o.add("link_type", linkType)
         o.add("kernel", s.kernel)
         var p = JSONObject()
