@@ -4,6 +4,10 @@ import Release
 import SkbModel
 import Trace
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `skbsim inspect`: one line per packet with its timestamp, lengths, a
 /// protocol summary and the header offsets the kernel's receive path sets;
 /// with `--skb`, the skb the model built for it and its lifecycle events.
@@ -69,7 +73,13 @@ struct Inspect: ParsableCommand {
     }
 
     func runWithSkbs() throws {
-        let events = PacketEventBuffer(timestamps: print.makeFormatter())
+        // Everything goes through one buffered output, in order: the
+        // packet lines, the skb lines and the events (formatted straight
+        // into the buffer, no per-line String).
+        let out = TraceOutput(fileDescriptor: 1)
+        defer { out.close() }
+        let flushEachPacket = print.lineBuffered || Diagnostics.standardOutputIsPipe
+        let events = PacketEventBuffer(output: out, timestamps: print.makeFormatter())
         var times = print.makeFormatter()
         var lines: [String] = []
         var currentPacket = -1
@@ -93,39 +103,43 @@ struct Inspect: ParsableCommand {
                 skippedBefore = packetRun?.notModelledCounts ?? []
                 cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
                 let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
-                Swift.print(line(packet, headers, linkType, &times))
+                out.writeLine(line(packet, headers, linkType, &times))
             },
-            after: { _ in
+            after: { packet in
                 if lines.isEmpty {
                     if !modelled {
-                        Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
+                        out.writeLine("    skb: none (not modelled: link type \(linkTypeName))")
                     } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
                         now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
                     }) {
-                        Swift.print("    skb: none (not modelled: \(skipped.what))")
+                        out.writeLine("    skb: none (not modelled: \(skipped.what))")
                     } else if let packetRun, packetRun.driver.statistics.rxDropped > noMemBefore {
-                        Swift.print(
+                        out.writeLine(
                             "    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
                     } else if simulation.gro {
-                        Swift.print("    skb: held or merged by GRO (delivered later)")
+                        out.writeLine("    skb: " + events.groFate(ofPacket: packet.index))
                     }
                 }
-                for line in lines { Swift.print(line) }
+                for line in lines { out.writeLine(line) }
                 if let cut, !lines.isEmpty {
-                    Swift.print(
+                    out.writeLine(
                         simulation.buildLength == .wire
                             ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
                             : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)"
                     )
                 }
                 lines.removeAll()
-                Swift.print("    events:")
-                for line in events.render() { Swift.print("      " + line) }
+                out.writeLine("    events:")
+                events.render()
+                // What the end of the capture delivers belongs to no packet.
+                currentPacket = -1
+                if flushEachPacket { out.flush() }
             },
             observe: { sim, skb in
                 // Every skb netif_receive_skb gets while this packet is processed:
                 // normally the packet's own; with --gro a super-packet, or skbs
-                // GRO held since an earlier packet.
+                // GRO held since an earlier packet; after the last packet, what
+                // the final napi_gro_flush sends up.
                 let s = try sim.skb(skb)
                 if Int(s.packet) != currentPacket {
                     let segs = try sim.shinfo(skb).gsoSegs
@@ -134,29 +148,65 @@ struct Inspect: ParsableCommand {
                 }
                 for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
             })
+        // The end of the capture: GRO's final flush (napi_gro_flush) sends up
+        // what it still held, then the socket is drained.
+        if !lines.isEmpty || events.hasEvents {
+            out.writeLine("end of capture:")
+            for line in lines { out.writeLine(line) }
+            out.writeLine("    events:")
+            events.render()
+        }
+        out.close()
+        if out.writeError != 0 {
+            throw InputError(description: "standard output: write failed: \(String(cString: strerror(out.writeError)))")
+        }
         try summary.conclude(check: true)
     }
 }
 
 /// Buffers one packet's events; `render` formats them with Trace's
-/// `TextEventSink` (one sink for the whole run, so relative times run on)
-/// and starts the next packet afresh.
+/// `TextEventSink` straight into the command's output (one sink for the
+/// whole run, so relative times run on), each line indented, and starts
+/// the next packet afresh. It also remembers which packet each held GRO
+/// skb belongs to, to say where a merged packet went.
 final class PacketEventBuffer: EventSink {
     private var events: [SkbEvent] = []
-    private let output = TraceOutput.memory()
     private let text: TextEventSink
+    /// Pool slot of a held GRO skb → its tracking id.
+    private var heldTrack: [UInt32: UInt32] = [:]
 
-    init(timestamps: TimestampFormatter) {
+    init(output: TraceOutput, timestamps: TimestampFormatter) {
         text = TextEventSink(output: output, timeFormat: .timeOfDay, timestamps: timestamps)
+        text.linePrefix = "      "
     }
 
-    func receive(_ event: SkbEvent) { events.append(event) }
+    var hasEvents: Bool { !events.isEmpty }
 
-    func render() -> [String] {
+    func receive(_ event: SkbEvent) {
+        if event.kind == .groHold { heldTrack[event.skb] = event.track }
+        events.append(event)
+    }
+
+    func render() {
         for e in events { text.receive(e) }
-        text.finish()
         events.removeAll(keepingCapacity: true)
-        return output.takeText().split(separator: "\n").map(String.init)
+    }
+
+    /// What GRO did with packet `index` (0-based), from its buffered events:
+    /// held, or merged into the skb of packet N at a position.
+    func groFate(ofPacket index: Int) -> String {
+        let track = UInt32(index + 1)
+        if let merge = events.last(where: { $0.kind == .groMerge && $0.track == track }) {
+            let into =
+                heldTrack[UInt32(truncatingIfNeeded: merge.arg0)].map { "the skb of packet \($0)" } ?? "a held skb"
+            let how = SkbEventEnum.strategy.name(of: merge.arg1)?.description ?? "\(merge.arg1)"
+            let place = merge.arg1 == 2 ? "frag_list member \(merge.arg2)" : "frag \(merge.arg2)"
+            return "merged by GRO into \(into) (\(how), \(place)), delivered with it"
+        }
+        if events.contains(where: { $0.kind == .groHold && $0.track == track }) {
+            return "held by GRO (delivered later)"
+        }
+        return "held or merged by GRO (delivered later)"
     }
 }
 

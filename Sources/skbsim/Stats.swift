@@ -3,13 +3,14 @@ import Capture
 import KernelMemory
 import Release
 import SkbModel
+import Trace
 
 /// `skbsim stats`: run a capture through the packet-run driver and print its
 /// `RunStatistics`.
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
-        usage: CaptureOptions.usage("stats", "[--json] [model options] "),
+        usage: CaptureOptions.usage("stats", "[--json] [--by flow] [model options] "),
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
             refills (order-3 vs order-0 pages) and reuses; fragment bytes handed out vs \
@@ -19,7 +20,8 @@ struct Stats: ParsableCommand {
             --gro; the checker's verdict (KASAN reports, kmemleak). Exit status 1 when \
             the checker found a leak or a memory bug (the statistics are printed first, \
             the reports go to standard error). --json prints one object (schema in \
-            docs/cli.md).
+            docs/cli.md). --by flow adds one row per flow (5-tuple): packets, skbs \
+            after GRO, their truesize and len, kfree_skb drops.
 
             Examples:
               skbsim stats samples/tcp-bulk.pcap
@@ -27,25 +29,41 @@ struct Stats: ParsableCommand {
               skbsim stats --json --rx-path build-skb -r samples/jumbo-9000.pcap
               skbsim stats --fail-page-prob 0.05 --fault-seed 7 samples/tcp-bulk.pcap
               skbsim stats --release-order seed --drop-reasons 6.8 samples/udp-dns.pcap 'udp port 53'
+              skbsim stats --by flow --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
             """
     )
 
     @Flag(help: "Print one JSON object instead of text (schema in docs/cli.md).")
     var json = false
 
+    @Option(
+        name: .customLong("by"),
+        help: ArgumentHelp(
+            "Add per-flow rows (KEY: flow): packets, skbs after GRO, truesize/len, drops.", valueName: "KEY"))
+    var groupBy: String?
+
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
+    func validate() throws {
+        if let groupBy, groupBy != "flow" { throw ValidationError("--by must be 'flow', got '\(groupBy)'") }
+    }
+
     func run() throws {
-        let summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
+        // Flows are looked up only when asked for: no per-packet cost otherwise.
+        var options = simulation.runOptions()
+        let flows = groupBy == "flow" ? FlowTable() : nil
+        options.flows = flows
+        let summary = try CaptureRun.run(capture: capture, options: options)
         let stats = summary.statistics
         let profile = simulation.profile
         let name = capture.path == "-" ? "stdin" : capture.path
         if json {
             print(
                 Stats.json(
-                    stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError
-                ))
+                    stats, capture: name, linkType: summary.linkTypeName, profile: profile,
+                    readError: summary.readError,
+                    flows: flows))
         } else {
             print("capture:               \(name) (link-type \(summary.linkTypeName))")
             print("kernel:                \(KernelOptions.describe(profile, dropReasons: simulation.dropReasonTable))")
@@ -56,6 +74,7 @@ struct Stats: ParsableCommand {
                 )
             }
             print(stats)
+            if let flows { print(Stats.flowRows(flows), terminator: "") }
         }
         try summary.conclude(check: true)
     }
@@ -63,7 +82,7 @@ struct Stats: ParsableCommand {
     /// The `--json` object; keys in a fixed order (docs/cli.md).
     static func json(
         _ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
-        readError: CaptureError? = nil
+        readError: CaptureError? = nil, flows: FlowTable? = nil
     ) -> String {
         var o = JSONObject()
         o.add("v", 1)
@@ -187,7 +206,48 @@ struct Stats: ParsableCommand {
         } else {
             o.addNull("read_error")
         }
+        if let flows {
+            let rows = flows.flows.map { f -> String in
+                var r = JSONObject()
+                r.add("flow", Int(f.id))
+                r.add("src", f.key.source)
+                r.add("dst", f.key.destination)
+                r.add("sport", Int(f.key.sourcePort))
+                r.add("dport", Int(f.key.destinationPort))
+                r.add("proto", Int(f.key.ipProtocol))
+                r.add("packets", Int(f.packets))
+                r.add("skbs", Int(f.skbs))
+                r.add("truesize", Int(f.truesize))
+                r.add("len", Int(f.len))
+                r.add("truesize_len", f.len > 0 ? Double(f.truesize) / Double(f.len) : .nan)
+                r.add("drops", Int(f.drops))
+                return r.text
+            }
+            o.raw("by_flow", "[" + rows.joined(separator: ",") + "]")
+        }
         return o.text
+    }
+
+    /// `--by flow` in text: one line per flow, in order of first packet.
+    static func flowRows(_ flows: FlowTable) -> String {
+        var text = "flows:                 \(flows.flows.count)\n"
+        for f in flows.flows {
+            let k = f.key
+            let proto =
+                switch k.ipProtocol {
+                case 6: "tcp"
+                case 17: "udp"
+                case 1: "icmp"
+                case 58: "icmp6"
+                default: "proto \(k.ipProtocol)"
+                }
+            let ratio = f.len > 0 ? "\((Double(f.truesize) / Double(f.len) * 1000).rounded() / 1000)" : "-"
+            text +=
+                "  flow \(f.id) \(k.source).\(k.sourcePort) > \(k.destination).\(k.destinationPort) \(proto): "
+                + "packets \(f.packets), skbs \(f.skbs), truesize \(f.truesize), len \(f.len), "
+                + "truesize/len \(ratio), drops \(f.drops)\n"
+        }
+        return text
     }
 }
 
