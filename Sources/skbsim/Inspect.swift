@@ -81,7 +81,10 @@ struct Inspect: ParsableCommand {
         let flushEachPacket = print.lineBuffered || Diagnostics.standardOutputIsPipe
         let events = PacketEventBuffer(output: out, timestamps: print.makeFormatter())
         var times = print.makeFormatter()
-        var lines: [String] = []
+        // skb lines written for the current packet (observe writes them
+        // straight out, right after the packet's line).
+        var skbLinesWritten = 0
+        var endOfCapture = false
         var currentPacket = -1
         var noMemBefore = 0
         var skippedBefore: [(what: String, count: Int)] = []
@@ -102,11 +105,12 @@ struct Inspect: ParsableCommand {
                 noMemBefore = packetRun?.driver.statistics.rxDropped ?? 0
                 skippedBefore = packetRun?.notModelledCounts ?? []
                 cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
+                skbLinesWritten = 0
                 let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
                 out.writeLine(line(packet, headers, linkType, &times))
             },
             after: { packet in
-                if lines.isEmpty {
+                if skbLinesWritten == 0 {
                     if !modelled {
                         out.writeLine("    skb: none (not modelled: link type \(linkTypeName))")
                     } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
@@ -120,15 +124,13 @@ struct Inspect: ParsableCommand {
                         out.writeLine("    skb: " + events.groFate(ofPacket: packet.index))
                     }
                 }
-                for line in lines { out.writeLine(line) }
-                if let cut, !lines.isEmpty {
+                if let cut, skbLinesWritten > 0 {
                     out.writeLine(
                         simulation.buildLength == .wire
                             ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
                             : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)"
                     )
                 }
-                lines.removeAll()
                 out.writeLine("    events:")
                 events.render()
                 // What the end of the capture delivers belongs to no packet.
@@ -141,18 +143,25 @@ struct Inspect: ParsableCommand {
                 // GRO held since an earlier packet; after the last packet, what
                 // the final napi_gro_flush sends up.
                 let s = try sim.skb(skb)
+                if currentPacket < 0 && !endOfCapture {
+                    endOfCapture = true
+                    out.writeLine("end of capture:")
+                }
                 if Int(s.packet) != currentPacket {
                     let segs = try sim.shinfo(skb).gsoSegs
-                    lines.append(
+                    out.writeLine(
                         "    skb of packet \(Int(s.packet) + 1) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
                 }
-                for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
+                for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) {
+                    out.write("    ")
+                    out.writeLine(line)
+                }
+                skbLinesWritten += 1
             })
-        // The end of the capture: GRO's final flush (napi_gro_flush) sends up
-        // what it still held, then the socket is drained.
-        if !lines.isEmpty || events.hasEvents {
-            out.writeLine("end of capture:")
-            for line in lines { out.writeLine(line) }
+        // The end of the capture: GRO's final flush (napi_gro_flush) sent up
+        // what it still held (written above), then the socket was drained.
+        if endOfCapture || events.hasEvents {
+            if !endOfCapture { out.writeLine("end of capture:") }
             out.writeLine("    events:")
             events.render()
         }
