@@ -56,10 +56,82 @@ public enum SkbEventEnum: Sendable, CaseIterable, Equatable {
     }
 
     /// The name of `value`; nil for a value the enumeration does not have.
-    @inline(__always)
+    /// A switch, not `names[...]`: no array access per event (the
+    /// sinks call it for every enumeration argument); `TrackingTests`
+    /// checks that both agree.
     public func name(of value: UInt64) -> StaticString? {
-        let all = names
-        return value < UInt64(all.count) ? all[Int(value)] : nil
+        switch self {
+        case .cache:
+            switch value {
+            case 0: "skbuff_cache"
+            case 1: "skbuff_fclone_cache"
+            case 2: "napi_skb_cache"
+            default: nil
+            }
+        case .fclone:
+            switch value {
+            case 0: "SKB_FCLONE_UNAVAILABLE"
+            case 1: "SKB_FCLONE_ORIG"
+            case 2: "SKB_FCLONE_CLONE"
+            default: nil
+            }
+        case .strategy:
+            switch value {
+            case 0: "frags"
+            case 1: "head_steal"
+            case 2: "frag_list"
+            case 3: "held"
+            default: nil
+            }
+        case .cause:
+            switch value {
+            case 0: "poll_end"
+            case 1: "flush"
+            case 2: "tcp_flags"
+            case 3: "short_segment"
+            case 4: "tcp_header"
+            case 5: "tcp_options"
+            case 6: "network"
+            case 7: "oversize"
+            case 8: "seq_gap"
+            case 9: "gro_max_size"
+            case 10: "bucket_full"
+            default: nil
+            }
+        case .hook:
+            switch value {
+            case 0: "NF_INET_PRE_ROUTING"
+            case 1: "NF_INET_LOCAL_IN"
+            case 2: "NF_INET_FORWARD"
+            case 3: "NF_INET_LOCAL_OUT"
+            case 4: "NF_INET_POST_ROUTING"
+            case 5: "NF_NETDEV_INGRESS"
+            default: nil
+            }
+        case .verdict:
+            switch value {
+            case 0: "NF_ACCEPT"
+            case 1: "NF_DROP"
+            default: nil
+            }
+        case .destructor:
+            switch value {
+            case 0: "none"
+            case 1: "sock_rfree"
+            case 2: "sock_wfree"
+            case 3: "tcp_wfree"
+            case 4: "sock_edemux"
+            case 5: "custom"
+            default: nil
+            }
+        case .freeKind:
+            switch value {
+            case 0: "skb_free_frag"
+            case 1: "kfree"
+            case 2: "skb_small_head_cache"
+            default: nil
+            }
+        }
     }
 
     static let cacheNames: [StaticString] = ["skbuff_cache", "skbuff_fclone_cache", "napi_skb_cache"]

@@ -121,6 +121,12 @@ public final class TraceOutput {
         text.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Appends a literal.
+    public func write(_ text: StaticString) { append(text) }
+
+    /// Appends `value` in decimal.
+    public func writeDecimal(_ value: Int) { appendDecimal(Int64(value)) }
+
     /// `write(text)` then a newline.
     public func writeLine(_ text: String) {
         write(text)

@@ -152,10 +152,7 @@ struct Inspect: ParsableCommand {
                     out.writeLine(
                         "    skb of packet \(Int(s.packet) + 1) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
                 }
-                for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) {
-                    out.write("    ")
-                    out.writeLine(line)
-                }
+                InspectLine.writeSkbLines(try SkbLayout(sim: sim, skb: skb), to: out, indent: "    ")
                 skbLinesWritten += 1
             })
         // The end of the capture: GRO's final flush (napi_gro_flush) sent up
@@ -270,6 +267,92 @@ enum InspectLine {
         }
         lines.append("ip_summed: " + layout.checksumDescription)
         return lines
+    }
+
+    /// `skbLines`, each line after `indent`, formatted straight into `out`
+    /// (no String per line for the common lines: `inspect --skb` writes
+    /// them for every packet).
+    static func writeSkbLines(_ layout: SkbLayout, to out: TraceOutput, indent: StaticString) {
+        out.write(indent)
+        out.write("skb: head ")
+        switch layout.headKind {
+        case .pageFrag:
+            out.write("page_frag (")
+            out.write(layout.cache ?? "?")
+            out.write(", order-")
+            out.writeDecimal(layout.order ?? 0)
+            out.write(" page)")
+        case .smallHeadCache:
+            out.write("small-head cache (")
+            out.write(layout.cache ?? "skbuff_small_head")
+            out.write(")")
+        case .kmalloc, .kmallocLarge:
+            out.write(layout.headDescription)
+        }
+        out.write(", ")
+        out.writeDecimal(layout.headSize)
+        out.write(" bytes; len ")
+        out.writeDecimal(layout.len)
+        out.write(" data_len ")
+        out.writeDecimal(layout.dataLen)
+        out.write(" truesize ")
+        out.writeDecimal(layout.truesize)
+        out.write("\n")
+        if layout.vlan != nil {
+            // Rare: the String form.
+            let vlan = skbLines(layout)[1]
+            out.write(indent)
+            out.writeLine(vlan)
+        }
+        out.write(indent)
+        out.write("layout: headroom ")
+        out.writeDecimal(layout.headroom)
+        out.write(" | linear ")
+        out.writeDecimal(layout.linear)
+        out.write(layout.dataLen == 0 ? " | tailroom " : " | unused ")
+        out.writeDecimal(layout.unused)
+        out.write(" | skb_shared_info ")
+        out.writeDecimal(layout.shinfoSize)
+        if !layout.frags.isEmpty {
+            out.write(" + frags ")
+            out.writeDecimal(layout.frags.count)
+            out.write(" (")
+            out.writeDecimal(layout.frags.reduce(0) { $0 + $1.size })
+            out.write(" bytes)")
+        }
+        if !layout.fragList.isEmpty {
+            out.write(" + frag_list ")
+            out.writeDecimal(layout.fragList.count)
+            out.write(" skb (")
+            out.writeDecimal(layout.fragList.reduce(0) { $0 + $1.len })
+            out.write(" bytes)")
+        }
+        out.write("\n")
+        if layout.frags.isEmpty {
+            out.write(indent)
+            out.write("frags: none\n")
+        } else {
+            out.write(indent)
+            out.write("frags: ")
+            out.writeDecimal(layout.frags.count)
+            out.write("\n")
+            for (i, f) in layout.frags.enumerated() {
+                out.write(indent)
+                out.write("  frag ")
+                out.writeDecimal(i)
+                out.write(": ")
+                out.writeLine(layout.fragsLine(f))
+            }
+        }
+        out.write(indent)
+        if layout.fragList.isEmpty {
+            out.write("frag_list: none\n")
+        } else {
+            out.writeLine(skbLines(layout).first { $0.hasPrefix("frag_list: ") } ?? "frag_list:")
+        }
+        out.write(indent)
+        out.write("ip_summed: ")
+        out.writeLine(layout.checksumDescription)
     }
 
     static func offset(_ value: Int?) -> String { value.map(String.init) ?? "~0" }

@@ -91,6 +91,11 @@ import Trace
         for enumeration in SkbEventEnum.allCases {
             let names = enumeration.names.map(\.description)
             #expect(Set(names).count == names.count)
+            // The switch the sinks use agrees with the list, and ends with it.
+            for (value, name) in names.enumerated() {
+                #expect(enumeration.name(of: UInt64(value))?.description == name)
+            }
+            #expect(enumeration.name(of: UInt64(names.count)) == nil)
             for (value, name) in names.enumerated() {
                 #expect(
                     doc.contains("\(value) `\(name)`"), "docs/jsonl-schema.md lacks \(enumeration.key) \(value) \(name)"
