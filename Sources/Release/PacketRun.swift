@@ -16,11 +16,12 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     case text, jsonl, perfetto
 
     /// A sink of this format printing reason names from `reasons` (give it
-    /// the simulation's table: `PacketRunOptions.dropReasons`).
-    public func makeSink(output: TraceOutput, reasons: SkbDropReasonTable) -> any EventSink {
+    /// the simulation's table: `PacketRunOptions.dropReasons`); JSON Lines
+    /// writes the records of `flows` (give it `PacketRunOptions.flows`).
+    public func makeSink(output: TraceOutput, reasons: SkbDropReasonTable, flows: FlowTable? = nil) -> any EventSink {
         switch self {
         case .text: TextEventSink(output: output, reasons: reasons)
-        case .jsonl: JSONLinesEventSink(output: output, reasons: reasons)
+        case .jsonl: JSONLinesEventSink(output: output, reasons: reasons, flows: flows)
         case .perfetto: PerfettoEventSink(output: output, reasons: reasons)
         }
     }
@@ -102,6 +103,10 @@ public struct PacketRunOptions {
     /// Seed mode only: call the non-existent per-frag destructors.
     public var seedFragDestructors = false
     public var sink: (any EventSink)? = nil
+    /// Flows to track (the 5-tuple of every packet looked up in it, each
+    /// skb tagged with its flow id, counters per flow); nil (the default)
+    /// costs one nil check per packet.
+    public var flows: FlowTable? = nil
     /// Observer of every skb that reaches `netif_receive_skb` — after the rx
     /// path and GRO (a GRO super-packet once, merged), before hooks, the
     /// socket and the release — like a packet tap (`ptype_all`) sees it.
@@ -169,6 +174,8 @@ public final class PacketRun {
     /// `groEntryPoints` is `defaultGRO`: call SkbModel's engine directly
     /// (no closure context retained per packet).
     let groIsSkbModel: Bool
+    /// `options.flows`.
+    let flows: FlowTable?
 
     // Per-packet state of a single-threaded driver: no dynamic exclusivity
     // checks (swift_beginAccess, ~80 instructions each) on it.
@@ -203,6 +210,7 @@ public final class PacketRun {
         scratch = .allocate(byteCount: UncapturedBytes.maximumWireLength, alignment: 16)
         pipelineFrees = options.releaseOrder != .kernel
         groIsSkbModel = options.groEntryPoints?.isSkbModelEngine ?? false
+        flows = options.flows
         let memory = MemorySystem(config: options.kernelConfig)
         switch options.pageFailure {
         case .nth(let n)?:
@@ -222,6 +230,7 @@ public final class PacketRun {
         case nil: break
         }
         sim = SkbSim(memory: memory, options: options.skbOptions, sink: options.sink, dropReasons: options.dropReasons)
+        sim.flows = options.flows
         driver = RxDriver(sim: sim, options: options.driver)
         var groOptions = options.groOptions
         groOptions.enabled = options.gro
@@ -296,6 +305,7 @@ public final class PacketRun {
     ) {
         packets += 1
         bytes += frame.count
+        if _slowPath(flows != nil) { noteFlow(frame, linkType: linkType, decoded: decoded) }
         let exhaustedBefore = sim.memory.exhaustedAllocationFailures
         do throws(SkbError) {
             // Receive via the rx path; nil = allocation failure, already
@@ -312,6 +322,29 @@ public final class PacketRun {
         }
         let used = sim.memory.totalPages - sim.memory.freePages
         if used > peakUsedPages { peakUsedPages = used }
+    }
+
+    /// The packet's flow, looked up (created on first sight) in `flows` and
+    /// recorded as `sim.currentFlow` for the skbs built for it.
+    @inline(never)
+    func noteFlow(_ frame: UnsafeRawBufferPointer, linkType: LinkType, decoded: UnsafePointer<PacketHeaders>?) {
+        let headers = decoded?.pointee ?? HeaderDecoder.decode(frame, linkType: linkType)
+        guard let flows, let k = headers.flow else {
+            sim.currentFlow = 0
+            return
+        }
+        sim.currentFlow = flows.packet(
+            FlowTable.Key(
+                sourceHigh: k.source.high, sourceLow: k.source.low, destinationHigh: k.destination.high,
+                destinationLow: k.destination.low, sourcePort: k.sourcePort, destinationPort: k.destinationPort,
+                ipProtocol: k.ipProtocol))
+    }
+
+    /// Counts an skb reaching `netif_receive_skb` in its flow's row.
+    @inline(never)
+    func flowDelivered(_ skb: SkbID) {
+        guard let s = try? sim.skb(skb) else { return }
+        flows?.delivered(s.flow, truesize: s.truesize, len: s.len)
     }
 
     /// A packet the model has no receive semantics for: counted under
@@ -339,6 +372,7 @@ public final class PacketRun {
             guard try sim.skb_vlan_untag(skb) else { return }
         }
         if let onDeliver = options.onDeliver { onDeliver(sim, skb) }
+        if _slowPath(flows != nil) { flowDelivered(skb) }
         if hasHooks { guard try pipeline.nfHookReceive(.netdev, .ingress, skb) else { return } }
         if _slowPath(tagged) { guard try receiveVLAN(skb) else { return } }
         if hasHooks {

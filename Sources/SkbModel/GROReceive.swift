@@ -120,6 +120,7 @@ extension SkbSim {
         napi.gro.append(bucket, GROEngine.Held(skb: skb, last: skb, count: 1, ipFixedID: false))
         napi.gro.statistics.held += 1
         emit(.groHold, i, "dev_gro_receive", UInt64(seg.len))
+        if _slowPath(sink != nil) { groMembers[i] = nil }
     }
 
     /// `gro_list_prepare` + the IP layer's and `tcp_gro_lookup`'s same-flow
@@ -295,11 +296,15 @@ extension SkbSim {
         let maxFrags = config.maxSkbFrags
         let delta: Int
         var strategy: GROMergeStrategy = .fragList
+        // Where the packet went: its first frag's index in lp, or its
+        // index on p's frag_list (counted only when a sink listens).
+        var position = 0
         if headlen <= offset && pinfo.nrFrags + skbinfo.nrFrags <= maxFrags {
             let n = skbinfo.nrFrags
             let base = pinfo.nrFrags
             for f in 0..<n { pinfo.setFrag(base + f, skbinfo.frag(f)) }
             pinfo.nrFrags = base + n
+            position = base
             skbinfo.nrFrags = 0
             if n > 0 {
                 var first = pinfo.frag(base)
@@ -325,6 +330,7 @@ extension SkbSim {
                     offset: UInt32(skbs[i].dataPointer + offset - pageStart)))
             for f in 0..<n { pinfo.setFrag(base + 1 + f, skbinfo.frag(f)) }
             pinfo.nrFrags = base + 1 + n
+            position = base
             let newTruesize = config.skbDataAlign(config.sizeofSkBuff)
             delta = Int(skbs[i].truesize) - newTruesize
             skbs[i].truesize = UInt32(newTruesize)
@@ -350,7 +356,7 @@ extension SkbSim {
             try __skb_header_release(sid)
             lp = p
         }
-        emit(.groMerge, i, "skb_gro_receive", UInt64(p), UInt64(strategy.rawValue))
+        if _slowPath(sink != nil) { groMerged(p, i, strategy, position) }
         napi.gro.slots[slot].count &+= 1
         skbs[p].dataLen &+= UInt32(len)
         skbs[p].truesize &+= UInt32(delta)
@@ -414,7 +420,34 @@ extension SkbSim {
             skbs[p].ipSummed = .partial
         }
         emit(.groFlush, p, "napi_gro_complete", UInt64(h.count), UInt64(cause.rawValue))
+        if _slowPath(sink != nil) { groMembersFlushed(p) }
         napi.gro.statistics.flushed[Int(cause.rawValue)] += 1
         try deliver(h.skb)
+    }
+
+    // MARK: Tracking (only with a sink)
+
+    /// The `groMerge` event of `i` merged into held `p`, and `i`'s place in
+    /// `p`'s member list. A frag_list position is the member's index on
+    /// the list, counted now that it is linked.
+    @inline(never)
+    func groMerged(_ p: Int, _ i: Int, _ strategy: GROMergeStrategy, _ position: Int) {
+        var position = position
+        if strategy == .fragList, let list = shinfo(at: p).fragList { position = max(fragListCount(list) - 1, 0) }
+        emit(.groMerge, i, "skb_gro_receive", UInt64(p), UInt64(strategy.rawValue)) { UInt64(position) }
+        let track = skbs[i].packet < 0 ? 0 : UInt32(skbs[i].packet) + 1
+        groMembers[p, default: []].append((track, strategy.rawValue, UInt32(position)))
+    }
+
+    /// One `groMember` event per packet of the super-packet `p` just flushed:
+    /// the held skb's own packet (strategy 3, held), then the merged ones in
+    /// merge order.
+    @inline(never)
+    func groMembersFlushed(_ p: Int) {
+        let held = skbs[p].packet < 0 ? 0 : UInt64(skbs[p].packet) + 1
+        emit(.groMember, p, "napi_gro_complete", held, 3) { 0 }
+        for m in groMembers.removeValue(forKey: p) ?? [] {
+            emit(.groMember, p, "napi_gro_complete", UInt64(m.track), UInt64(m.strategy)) { UInt64(m.position) }
+        }
     }
 }

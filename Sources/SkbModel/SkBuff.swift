@@ -88,6 +88,9 @@ public struct SkBuff: Sendable {
     public internal(set) var skbaddr: KernelAddress = KernelAddress(0)
     /// Capture packet index (-1 = none) and its timestamp (ns since epoch).
     public var packet: Int32 = -1
+    /// The packet's flow (`FlowTable` id; 0 = flows not tracked), copied
+    /// with `packet` by `__copy_skb_header`'s model.
+    public var flow: UInt32 = 0
     public var timestampNanoseconds: Int64 = 0
 
     /// Model bookkeeping: `skb_release_data` already dropped this skb's data

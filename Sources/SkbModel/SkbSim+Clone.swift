@@ -57,6 +57,7 @@ extension SkbSim {
         skbs[n].networkHeader = skbs[o].networkHeader
         skbs[n].transportHeader = skbs[o].transportHeader
         skbs[n].packet = skbs[o].packet
+        skbs[n].flow = skbs[o].flow
         skbs[n].timestampNanoseconds = skbs[o].timestampNanoseconds
     }
 

@@ -10,7 +10,7 @@ extension SkbSim {
     /// `__skb_frag_unref` (no page_pool): `put_page` on the frag's head page,
     /// done as `page_frag_free(frag address)` so the checker retires the fragment.
     func __skb_frag_unref(_ f: SkbFrag, _ i: Int, _ index: Int) {
-        emit(.fragUnref, i, "__skb_frag_unref", f.page.raw, UInt64(index))
+        emit(.fragUnref, i, "__skb_frag_unref", f.page.raw, UInt64(index)) { UInt64(f.offset) }
         memory.page_frag_free(f.address)
     }
 

@@ -125,6 +125,9 @@ extension SkbSim {
             emit(.drop, i, fn, reason: reason.rawValue)
         }
         dropCounts.count(reason, listMember: fragListDepth > 0)
+        if _slowPath(flows != nil) && reason != reasons.consumed && fragListDepth == 0 {
+            flows?.dropped(skbs[i].flow)
+        }
     }
 
     // MARK: Steps
@@ -321,15 +324,20 @@ extension SkbSim {
         let head = skbs[i].head
         skbs[i].dataReleased = true
         if skbs[i].headFrag {
-            emit(.headFree, i, "skb_free_frag", head.raw, 0)
+            emit(.headFree, i, "skb_free_frag", head.raw, 0) { self.headPageOffset(head) }
             memory.page_frag_free(head)
         } else if !options.kfreeHeadAlways && Int(skbs[i].end) == sizes.smallHeadHeadroom {
-            emit(.headFree, i, "skb_kfree_head", head.raw, 2)
+            emit(.headFree, i, "skb_kfree_head", head.raw, 2) { self.headPageOffset(head) }
             memory.kmem_cache_free(skbSmallHeadCache, head)
         } else {
-            emit(.headFree, i, "skb_kfree_head", head.raw, 1)
+            emit(.headFree, i, "skb_kfree_head", head.raw, 1) { self.headPageOffset(head) }
             memory.kfree(head)
         }
+    }
+
+    /// The head's offset in its (compound head) page, for the `headFree` event.
+    func headPageOffset(_ head: KernelAddress) -> UInt64 {
+        head.raw &- memory.page_address(memory.virt_to_head_page(head)).raw
     }
 
     /// `kfree_skbmem(skb)`: by `skb->fclone`: UNAVAILABLE → kmem_cache_free

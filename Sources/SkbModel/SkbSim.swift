@@ -52,6 +52,14 @@ public final class SkbSim {
     @exclusivity(unchecked) @usableFromInline var sequence: UInt64 = 0
     /// Timestamp of the packet being processed.
     @exclusivity(unchecked) public var currentTimestamp: Int64 = 0
+    /// Flow of the packet being processed (`FlowTable` id; 0 = none):
+    /// recorded in each skb allocated for it.
+    @exclusivity(unchecked) public var currentFlow: UInt32 = 0
+    /// The run's flows, when tracked: `kfree_skb` drops are counted per flow.
+    @exclusivity(unchecked) public var flows: FlowTable?
+    /// With a sink: the packets merged into each held GRO skb (by pool
+    /// slot), listed as `groMember` events when it is flushed.
+    @exclusivity(unchecked) var groMembers: [Int: [(track: UInt32, strategy: UInt8, position: UInt32)]] = [:]
     /// Live skbs in the pool.
     @exclusivity(unchecked) public private(set) var liveCount = 0
     /// Datagrams `udp_recvmsg` dropped for a wrong checksum (`csum_copy_err`,
@@ -185,6 +193,7 @@ public final class SkbSim {
         skbs[i].generation = gen
         skbs[i].live = true
         skbs[i].packet = Int32(truncatingIfNeeded: memory.currentPacket)
+        skbs[i].flow = currentFlow
         skbs[i].timestampNanoseconds = currentTimestamp
         liveCount += 1
         return i
@@ -208,9 +217,18 @@ public final class SkbSim {
         if let sink { emitSlow(sink, kind, i, function, arg0, arg1, reason) }
     }
 
+    /// `emit` with a third argument, computed only when a sink listens.
+    @inlinable @inline(__always)
+    func emit(
+        _ kind: SkbEventKind, _ i: Int, _ function: StaticString, _ arg0: UInt64, _ arg1: UInt64,
+        arg2: () -> UInt64
+    ) {
+        if let sink { emitSlow(sink, kind, i, function, arg0, arg1, 0, arg2: arg2()) }
+    }
+
     @usableFromInline func emitSlow(
         _ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
-        _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32
+        _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32, arg2: UInt64 = 0
     ) {
         let s = skbs[i]
         // The trace view must not trip the checker, nor show poison once the
@@ -219,10 +237,10 @@ public final class SkbSim {
         let nr: UInt8 =
             s.head.raw != 0 && memory.isAccessible(nrFrags, count: 1) ? memory.rawLoad(UInt8.self, at: nrFrags) : 0
         let e = SkbEvent(
-            sequence: sequence, kind: kind, packet: s.packet, skb: UInt32(i), skbaddr: s.skbaddr.raw,
+            sequence: sequence, kind: kind, packet: s.packet, flow: s.flow, skb: UInt32(i), skbaddr: s.skbaddr.raw,
             timestampNanoseconds: s.timestampNanoseconds, len: s.len, dataLen: s.dataLen, truesize: s.truesize,
             headroom: s.data, nrFrags: nr, protocolType: s.protocolType, reason: reason,
-            arg0: arg0, arg1: arg1, function: function)
+            arg0: arg0, arg1: arg1, arg2: arg2, function: function)
         sequence &+= 1
         sink.receive(e)
     }

@@ -221,6 +221,7 @@ public final class PerfettoEventSink: EventSink {
         let (a0, a1) = event.kind.arguments
         if let a0 { argument(a0, event.arg0) }
         if let a1 { argument(a1, event.arg1) }
+        if let a2 = event.kind.extraArgument { argument(a2, event.arg2) }
         if event.reason != 0 || event.kind.carriesReason { reason(event.reason) }
         output.append(",\"len\":")
         output.appendDecimal(UInt64(event.len))
@@ -272,6 +273,14 @@ public final class PerfettoEventSink: EventSink {
             output.append("\"0x")
             output.appendHex(value, width: 1)
             output.appendByte(UInt8(ascii: "\""))
+        case .named(let enumeration):
+            if let name = enumeration.name(of: value) {
+                output.appendByte(UInt8(ascii: "\""))
+                output.append(name)
+                output.appendByte(UInt8(ascii: "\""))
+            } else {
+                output.appendDecimal(value)
+            }
         }
     }
 

@@ -6,6 +6,9 @@ public struct SkbEventArgument: Sendable, Equatable {
         case decimal
         /// A kernel address: printed as hex ("0xffff888000a1c000"), a JSON string.
         case address
+        /// A value of an enumeration: printed as its name (`SkbEventEnum`),
+        /// a JSON string; a value without a name is printed in decimal.
+        case named(SkbEventEnum)
     }
 
     /// The key in JSON output and the label in text output, e.g. "bytes".
@@ -43,7 +46,7 @@ extension SkbEventKind {
     /// argument is unused. These are the keys of `"args"` in JSON Lines.
     public var arguments: (arg0: SkbEventArgument?, arg1: SkbEventArgument?) {
         switch self {
-        case .skbAlloc, .skbFree: (.init("cache"), .init("fclone"))
+        case .skbAlloc, .skbFree: (.init("cache", .named(.cache)), .init("fclone", .named(.fclone)))
         case .headAlloc: (.init("head", .address), .init("size"))
         case .fragAlloc: (.init("addr", .address), .init("size"))
         case .dataCopy: (.init("bytes"), .init("offset"))
@@ -60,17 +63,27 @@ extension SkbEventKind {
         case .skb_add_rx_frag: (.init("frag"), .init("size"))
         case .coalesceRxFrag: (.init("frag"), .init("size_added"))
         case .groHold: (.init("gso_size"), nil)
-        case .groMerge: (.init("held_skb"), .init("strategy"))
-        case .groFlush: (.init("gso_segs"), .init("cause"))
-        case .hookVerdict: (.init("hook"), .init("verdict"))
-        case .destructor: (.init("destructor"), nil)
+        case .groMerge: (.init("held_skb"), .init("strategy", .named(.strategy)))
+        case .groFlush: (.init("gso_segs"), .init("cause", .named(.cause)))
+        case .hookVerdict: (.init("hook", .named(.hook)), .init("verdict", .named(.verdict)))
+        case .destructor: (.init("destructor", .named(.destructor)), nil)
         case .unref: (.init("users"), nil)
         case .dataUnref: (.init("dataref"), nil)
         case .fragUnref: (.init("page", .address), .init("frag"))
         case .listFree: (.init("count"), nil)
-        case .headFree: (.init("head", .address), .init("free_kind"))
+        case .headFree: (.init("head", .address), .init("free_kind", .named(.freeKind)))
         case .drop, .consume: (nil, nil)
         case .pageFragCounter: (.init("pages"), .init("outstanding_bytes"))
+        case .groMember: (.init("track"), .init("strategy", .named(.strategy)))
+        }
+    }
+
+    /// The name and format of `arg2`; nil for the kinds that do not use it.
+    public var extraArgument: SkbEventArgument? {
+        switch self {
+        case .groMerge, .groMember: .init("position")
+        case .fragUnref, .headFree: .init("offset")
+        default: nil
         }
     }
 
@@ -88,7 +101,7 @@ extension SkbEventKind {
         case .put, .push, .pull, .reserve, .trim, .expandHead, .pullTail, .linearize, .clone, .copy,
             .unshare, .get, .skb_add_rx_frag, .coalesceRxFrag, .hookVerdict:
             .operation
-        case .groHold, .groMerge, .groFlush: .gro
+        case .groHold, .groMerge, .groFlush, .groMember: .gro
         case .destructor, .unref, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree, .drop, .consume:
             .release
         case .pageFragCounter: .counter
@@ -133,6 +146,7 @@ extension SkbEventKind {
         case .drop: "drop"
         case .consume: "consume"
         case .pageFragCounter: "page_frag_counter"
+        case .groMember: "gro_member"
         }
     }
 }

@@ -32,7 +32,11 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     // GRO.
     /// The skb is held on a GRO list. arg0: gso_size.
     case groHold
-    /// The skb was merged into a held one. arg0: the held skb id, arg1: strategy (0 frags, 1 head steal, 2 frag_list).
+    /// The skb was merged into a held one. arg0: the held skb id, arg1: strategy
+    /// (0 frags, 1 head steal, 2 frag_list), arg2: the position the packet
+    /// took: the index of its first frag (frags, head steal; in the held
+    /// skb, or in its last frag_list member once it has one) or its index on
+    /// the frag_list (frag_list, from 0).
     case groMerge
     /// A held skb was flushed up the stack (`napi_gro_complete`). arg0: segments
     /// (`NAPI_GRO_CB(p)->count`, = gso_segs when > 1), arg1: flush cause
@@ -53,11 +57,13 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case unref
     /// `skb_data_unref`: dataref dropped but clones still hold the data. arg0: dataref after.
     case dataUnref
-    /// A frag's page reference was dropped. arg0: page address, arg1: frag index.
+    /// A frag's page reference was dropped. arg0: page address, arg1: frag
+    /// index, arg2: the frag's offset in the page (`skb_frag_off`).
     case fragUnref
     /// The frag_list was freed. arg0: number of skbs on it.
     case listFree
-    /// The head buffer was freed. arg0: head address, arg1: 0 page_frag, 1 kfree, 2 small-head cache.
+    /// The head buffer was freed. arg0: head address, arg1: 0 page_frag, 1
+    /// kfree, 2 small-head cache, arg2: the head's offset in its (head) page.
     case headFree
     /// The sk_buff struct was freed. arg0: slab cache, arg1: fclone state.
     case skbFree
@@ -71,6 +77,13 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     /// (the cache's current page plus abandoned pages with fragments still
     /// out), arg1: bytes handed out and not yet freed.
     case pageFragCounter
+
+    // GRO (appended after the first version's kinds, keeping their raw values).
+    /// One packet of a super-packet, listed when GRO flushes it (right after
+    /// its `groFlush`, on the held skb, only when a sink listens). arg0: the
+    /// member's tracking id, arg1: strategy (3 = held: the skb GRO held),
+    /// arg2: position, as `groMerge`'s.
+    case groMember
 
     /// The kind's name (`staticName`, see SkbEventArgument.swift).
     public var description: String { staticName.description }

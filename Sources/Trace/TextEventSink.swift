@@ -1,14 +1,16 @@
 /// Writes one readable line per event.
 ///
-///     #3 pkt 12 skb 7 ffff888000a1c000 00:00:00.000250000 skb_put(+60) len 60 data_len 0 truesize 2176 headroom 64 nr_frags 0 proto 0x0800
-///     #9 pkt 12 skb 7 ffff888000a1c000 00:00:00.000250000 kfree_skb location=kfree_skb_reason protocol=2048 reason: NETFILTER_DROP
-///     #10 pkt 12 skb 8 ffff888000a1c100 00:00:00.000250000 consume_skb location=napi_consume_skb
+///     #3 pkt 12 track 13 flow 1 skb 7 ffff888000a1c000 00:00:00.000250000 skb_put(+60) len 60 data_len 0 truesize 2176 headroom 64 nr_frags 0 proto 0x0800
+///     #9 pkt 12 track 13 flow 1 skb 7 ffff888000a1c000 00:00:00.000250000 kfree_skb location=kfree_skb_reason protocol=2048 reason: NETFILTER_DROP
+///     #10 pkt 12 track 13 flow 1 skb 8 ffff888000a1c100 00:00:00.000250000 consume_skb location=napi_consume_skb
 ///     #11 pkt 12 page_frag_cache 0 00:00:00.000250000 page_frag_alloc(pages=1, outstanding_bytes=2048)
 ///
 /// Fields: `#sequence`, `pkt` (capture packet index, `-` outside packets),
-/// `skb` id, the skb address (16 hex digits), the time, then the step:
-/// `function(args)` with the kind's arguments as `name=value` (`+n` for
-/// skb_put/push/reserve, `-n` for skb_pull), then the skb's geometry.
+/// `track` (the tracking id, `SkbEvent.track`), `flow` (only when the run
+/// tracks flows), `skb` id, the skb address (16 hex digits), the time, then
+/// the step: `function(args)` with the kind's arguments as `name=value`
+/// (enumerations by name; `+n` for skb_put/push/reserve, `-n` for
+/// skb_pull), then the skb's geometry.
 /// Drops and consumes follow the `skb:kfree_skb` / `skb:consume_skb`
 /// tracepoints (`location=` is the event's function); hook verdicts and
 /// frag_list frees with a reason end in `reason: NAME`.
@@ -36,6 +38,8 @@ public final class TextEventSink: EventSink {
     private var lastPacket: Int32 = .min
     private var lastTimestamp: Int64 = .min
     private var lastTime = ""
+    /// Written at the start of every line (`inspect --skb` indents its events).
+    public var linePrefix: StaticString = ""
 
     public init(
         output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative,
@@ -49,6 +53,7 @@ public final class TextEventSink: EventSink {
 
     public func receive(_ event: SkbEvent) {
         let out = output
+        if linePrefix.utf8CodeUnitCount > 0 { out.append(linePrefix) }
         out.appendByte(UInt8(ascii: "#"))
         out.appendDecimal(event.sequence)
         out.append(" pkt ")
@@ -57,6 +62,12 @@ public final class TextEventSink: EventSink {
             out.append(" page_frag_cache ")
             out.appendDecimal(UInt64(event.skb))
         } else {
+            out.append(" track ")
+            out.appendDecimal(UInt64(event.track))
+            if event.flow != 0 {
+                out.append(" flow ")
+                out.appendDecimal(UInt64(event.flow))
+            }
             out.append(" skb ")
             out.appendDecimal(UInt64(event.skb))
             out.appendByte(UInt8(ascii: " "))
@@ -143,6 +154,10 @@ public final class TextEventSink: EventSink {
                 out.append(", ")
                 appendArgument(a1, event.arg1)
             }
+            if let a2 = event.kind.extraArgument {
+                out.append(", ")
+                appendArgument(a2, event.arg2)
+            }
         }
         out.appendByte(UInt8(ascii: ")"))
     }
@@ -155,6 +170,8 @@ public final class TextEventSink: EventSink {
         case .address:
             output.append("0x")
             output.appendHex(value, width: 1)
+        case .named(let enumeration):
+            if let name = enumeration.name(of: value) { output.append(name) } else { output.appendDecimal(value) }
         }
     }
 

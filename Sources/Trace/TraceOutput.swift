@@ -103,7 +103,7 @@ public final class TraceOutput {
         guard writeError == 0, !closed, fd >= 0 else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = Glibc_write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 writeError = errno
@@ -112,6 +112,25 @@ public final class TraceOutput {
             offset += n
         }
         bytesWritten &+= UInt64(bytes.count)
+    }
+
+    /// Appends `text`'s UTF-8 bytes (a command's own lines written in
+    /// order with a sink's on the same output).
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends a literal.
+    public func write(_ text: StaticString) { append(text) }
+
+    /// Appends `value` in decimal.
+    public func writeDecimal(_ value: Int) { appendDecimal(Int64(value)) }
+
+    /// `write(text)` then a newline.
+    public func writeLine(_ text: String) {
+        write(text)
+        appendByte(UInt8(ascii: "\n"))
     }
 
     // MARK: Appending (used by the sinks)
@@ -257,6 +276,17 @@ public enum TraceOutputError: Error, Equatable, CustomStringConvertible {
         case .cannotOpen(let path, let code): "cannot create \(path): \(String(cString: strerror(code)))"
         }
     }
+}
+
+@inline(__always)
+private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+        Glibc.write(fd, buffer, count)
+    #elseif canImport(Musl)
+        Musl.write(fd, buffer, count)
+    #else
+        Darwin.write(fd, buffer, count)
+    #endif
 }
 
 @inline(__always)

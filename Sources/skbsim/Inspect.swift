@@ -4,6 +4,10 @@ import Release
 import SkbModel
 import Trace
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `skbsim inspect`: one line per packet with its timestamp, lengths, a
 /// protocol summary and the header offsets the kernel's receive path sets;
 /// with `--skb`, the skb the model built for it and its lifecycle events.
@@ -69,9 +73,18 @@ struct Inspect: ParsableCommand {
     }
 
     func runWithSkbs() throws {
-        let events = PacketEventBuffer(timestamps: print.makeFormatter())
+        // Everything goes through one buffered output, in order: the
+        // packet lines, the skb lines and the events (formatted straight
+        // into the buffer, no per-line String).
+        let out = TraceOutput(fileDescriptor: 1)
+        defer { out.close() }
+        let flushEachPacket = print.lineBuffered || Diagnostics.standardOutputIsPipe
+        let events = PacketEventBuffer(output: out, timestamps: print.makeFormatter())
         var times = print.makeFormatter()
-        var lines: [String] = []
+        // skb lines written for the current packet (observe writes them
+        // straight out, right after the packet's line).
+        var skbLinesWritten = 0
+        var endOfCapture = false
         var currentPacket = -1
         var noMemBefore = 0
         var skippedBefore: [(what: String, count: Int)] = []
@@ -92,71 +105,114 @@ struct Inspect: ParsableCommand {
                 noMemBefore = packetRun?.driver.statistics.rxDropped ?? 0
                 skippedBefore = packetRun?.notModelledCounts ?? []
                 cut = packet.captureLength < packet.wireLength ? (packet.captureLength, packet.wireLength) : nil
+                skbLinesWritten = 0
                 let headers = HeaderDecoder.decode(packet.bytes, linkType: linkType)
-                Swift.print(line(packet, headers, linkType, &times))
+                out.writeLine(line(packet, headers, linkType, &times))
             },
-            after: { _ in
-                if lines.isEmpty {
+            after: { packet in
+                if skbLinesWritten == 0 {
                     if !modelled {
-                        Swift.print("    skb: none (not modelled: link type \(linkTypeName))")
+                        out.writeLine("    skb: none (not modelled: link type \(linkTypeName))")
                     } else if let skipped = packetRun?.notModelledCounts.first(where: { now in
                         now.count > (skippedBefore.first { $0.what == now.what }?.count ?? 0)
                     }) {
-                        Swift.print("    skb: none (not modelled: \(skipped.what))")
+                        out.writeLine("    skb: none (not modelled: \(skipped.what))")
                     } else if let packetRun, packetRun.driver.statistics.rxDropped > noMemBefore {
-                        Swift.print(
+                        out.writeLine(
                             "    skb: none (allocation failed: the driver counted rx_dropped, no drop tracepoint)")
                     } else if simulation.gro {
-                        Swift.print("    skb: held or merged by GRO (delivered later)")
+                        out.writeLine("    skb: " + events.groFate(ofPacket: packet.index))
                     }
                 }
-                for line in lines { Swift.print(line) }
-                if let cut, !lines.isEmpty {
-                    Swift.print(
+                if let cut, skbLinesWritten > 0 {
+                    out.writeLine(
                         simulation.buildLength == .wire
                             ? "    uncaptured: bytes \(cut.captured)…\(cut.wire - 1) of the frame (\(cut.wire - cut.captured) bytes past the snapshot length) are not the packet's: filled with 0x\(String(UncapturedBytes.fill, radix: 16))"
                             : "    uncaptured: \(cut.wire - cut.captured) of \(cut.wire) bytes not captured; the skb holds the \(cut.captured) captured (--length captured)"
                     )
                 }
-                lines.removeAll()
-                Swift.print("    events:")
-                for line in events.render() { Swift.print("      " + line) }
+                out.writeLine("    events:")
+                events.render()
+                // What the end of the capture delivers belongs to no packet.
+                currentPacket = -1
+                if flushEachPacket { out.flush() }
             },
             observe: { sim, skb in
                 // Every skb netif_receive_skb gets while this packet is processed:
                 // normally the packet's own; with --gro a super-packet, or skbs
-                // GRO held since an earlier packet.
+                // GRO held since an earlier packet; after the last packet, what
+                // the final napi_gro_flush sends up.
                 let s = try sim.skb(skb)
+                if currentPacket < 0 && !endOfCapture {
+                    endOfCapture = true
+                    out.writeLine("end of capture:")
+                }
                 if Int(s.packet) != currentPacket {
                     let segs = try sim.shinfo(skb).gsoSegs
-                    lines.append(
+                    out.writeLine(
                         "    skb of packet \(Int(s.packet) + 1) (GRO, \(max(Int(segs), 1)) segment(s)), delivered now:")
                 }
-                for line in InspectLine.skbLines(try SkbLayout(sim: sim, skb: skb)) { lines.append("    " + line) }
+                InspectLine.writeSkbLines(try SkbLayout(sim: sim, skb: skb), to: out, indent: "    ")
+                skbLinesWritten += 1
             })
+        // The end of the capture: GRO's final flush (napi_gro_flush) sent up
+        // what it still held (written above), then the socket was drained.
+        if endOfCapture || events.hasEvents {
+            if !endOfCapture { out.writeLine("end of capture:") }
+            out.writeLine("    events:")
+            events.render()
+        }
+        out.close()
+        if out.writeError != 0 {
+            throw InputError(description: "standard output: write failed: \(String(cString: strerror(out.writeError)))")
+        }
         try summary.conclude(check: true)
     }
 }
 
 /// Buffers one packet's events; `render` formats them with Trace's
-/// `TextEventSink` (one sink for the whole run, so relative times run on)
-/// and starts the next packet afresh.
+/// `TextEventSink` straight into the command's output (one sink for the
+/// whole run, so relative times run on), each line indented, and starts
+/// the next packet afresh. It also remembers which packet each held GRO
+/// skb belongs to, to say where a merged packet went.
 final class PacketEventBuffer: EventSink {
     private var events: [SkbEvent] = []
-    private let output = TraceOutput.memory()
     private let text: TextEventSink
+    /// Pool slot of a held GRO skb → its tracking id.
+    private var heldTrack: [UInt32: UInt32] = [:]
 
-    init(timestamps: TimestampFormatter) {
+    init(output: TraceOutput, timestamps: TimestampFormatter) {
         text = TextEventSink(output: output, timeFormat: .timeOfDay, timestamps: timestamps)
+        text.linePrefix = "      "
     }
 
-    func receive(_ event: SkbEvent) { events.append(event) }
+    var hasEvents: Bool { !events.isEmpty }
 
-    func render() -> [String] {
+    func receive(_ event: SkbEvent) {
+        if event.kind == .groHold { heldTrack[event.skb] = event.track }
+        events.append(event)
+    }
+
+    func render() {
         for e in events { text.receive(e) }
-        text.finish()
         events.removeAll(keepingCapacity: true)
-        return output.takeText().split(separator: "\n").map(String.init)
+    }
+
+    /// What GRO did with packet `index` (0-based), from its buffered events:
+    /// held, or merged into the skb of packet N at a position.
+    func groFate(ofPacket index: Int) -> String {
+        let track = UInt32(index + 1)
+        if let merge = events.last(where: { $0.kind == .groMerge && $0.track == track }) {
+            let into =
+                heldTrack[UInt32(truncatingIfNeeded: merge.arg0)].map { "the skb of packet \($0)" } ?? "a held skb"
+            let how = SkbEventEnum.strategy.name(of: merge.arg1)?.description ?? "\(merge.arg1)"
+            let place = merge.arg1 == 2 ? "frag_list member \(merge.arg2)" : "frag \(merge.arg2)"
+            return "merged by GRO into \(into) (\(how), \(place)), delivered with it"
+        }
+        if events.contains(where: { $0.kind == .groHold && $0.track == track }) {
+            return "held by GRO (delivered later)"
+        }
+        return "held or merged by GRO (delivered later)"
     }
 }
 
@@ -211,6 +267,92 @@ enum InspectLine {
         }
         lines.append("ip_summed: " + layout.checksumDescription)
         return lines
+    }
+
+    /// `skbLines`, each line after `indent`, formatted straight into `out`
+    /// (no String per line for the common lines: `inspect --skb` writes
+    /// them for every packet).
+    static func writeSkbLines(_ layout: SkbLayout, to out: TraceOutput, indent: StaticString) {
+        out.write(indent)
+        out.write("skb: head ")
+        switch layout.headKind {
+        case .pageFrag:
+            out.write("page_frag (")
+            out.write(layout.cache ?? "?")
+            out.write(", order-")
+            out.writeDecimal(layout.order ?? 0)
+            out.write(" page)")
+        case .smallHeadCache:
+            out.write("small-head cache (")
+            out.write(layout.cache ?? "skbuff_small_head")
+            out.write(")")
+        case .kmalloc, .kmallocLarge:
+            out.write(layout.headDescription)
+        }
+        out.write(", ")
+        out.writeDecimal(layout.headSize)
+        out.write(" bytes; len ")
+        out.writeDecimal(layout.len)
+        out.write(" data_len ")
+        out.writeDecimal(layout.dataLen)
+        out.write(" truesize ")
+        out.writeDecimal(layout.truesize)
+        out.write("\n")
+        if layout.vlan != nil {
+            // Rare: the String form.
+            let vlan = skbLines(layout)[1]
+            out.write(indent)
+            out.writeLine(vlan)
+        }
+        out.write(indent)
+        out.write("layout: headroom ")
+        out.writeDecimal(layout.headroom)
+        out.write(" | linear ")
+        out.writeDecimal(layout.linear)
+        out.write(layout.dataLen == 0 ? " | tailroom " : " | unused ")
+        out.writeDecimal(layout.unused)
+        out.write(" | skb_shared_info ")
+        out.writeDecimal(layout.shinfoSize)
+        if !layout.frags.isEmpty {
+            out.write(" + frags ")
+            out.writeDecimal(layout.frags.count)
+            out.write(" (")
+            out.writeDecimal(layout.frags.reduce(0) { $0 + $1.size })
+            out.write(" bytes)")
+        }
+        if !layout.fragList.isEmpty {
+            out.write(" + frag_list ")
+            out.writeDecimal(layout.fragList.count)
+            out.write(" skb (")
+            out.writeDecimal(layout.fragList.reduce(0) { $0 + $1.len })
+            out.write(" bytes)")
+        }
+        out.write("\n")
+        if layout.frags.isEmpty {
+            out.write(indent)
+            out.write("frags: none\n")
+        } else {
+            out.write(indent)
+            out.write("frags: ")
+            out.writeDecimal(layout.frags.count)
+            out.write("\n")
+            for (i, f) in layout.frags.enumerated() {
+                out.write(indent)
+                out.write("  frag ")
+                out.writeDecimal(i)
+                out.write(": ")
+                out.writeLine(layout.fragsLine(f))
+            }
+        }
+        out.write(indent)
+        if layout.fragList.isEmpty {
+            out.write("frag_list: none\n")
+        } else {
+            out.writeLine(skbLines(layout).first { $0.hasPrefix("frag_list: ") } ?? "frag_list:")
+        }
+        out.write(indent)
+        out.write("ip_summed: ")
+        out.writeLine(layout.checksumDescription)
     }
 
     static func offset(_ value: Int?) -> String { value.map(String.init) ?? "~0" }

@@ -3,13 +3,14 @@ import Capture
 import KernelMemory
 import Release
 import SkbModel
+import Trace
 
 /// `skbsim stats`: run a capture through the packet-run driver and print its
 /// `RunStatistics`.
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a capture through the model and print the run's statistics.",
-        usage: CaptureOptions.usage("stats", "[--json | --csv] [--jobs N] [--queues N] [model options] ")
+        usage: CaptureOptions.usage("stats", "[--json | --csv] [--jobs N] [--queues N] [--by flow] [model options] ")
             + "\n  (several FILEs or directories: a row per file and the combined summary)",
         discussion: """
             Packets and bytes read, skbs allocated, delivered and consumed; page_frag \
@@ -20,7 +21,8 @@ struct Stats: ParsableCommand {
             --gro; the checker's verdict (KASAN reports, kmemleak). Exit status 1 when \
             the checker found a leak or a memory bug (the statistics are printed first, \
             the reports go to standard error). --json prints one object (schema in \
-            docs/cli.md).
+            docs/cli.md). --by flow adds one row per flow (5-tuple): packets, skbs \
+            after GRO, their truesize and len, kfree_skb drops.
 
             Examples:
               skbsim stats samples/tcp-bulk.pcap
@@ -29,6 +31,7 @@ struct Stats: ParsableCommand {
               skbsim stats --fail-page-prob 0.05 --fault-seed 7 samples/tcp-bulk.pcap
               skbsim stats --release-order seed --drop-reasons 6.8 samples/udp-dns.pcap 'udp port 53'
               skbsim stats --queues 4 samples/tcp-bulk.pcap
+              skbsim stats --by flow --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
             """
     )
 
@@ -44,6 +47,11 @@ struct Stats: ParsableCommand {
             "Several captures: threads running them (default: the number of cores); the output is the same for any N.",
             valueName: "N"))
     var jobs: Int?
+    @Option(
+        name: .customLong("by"),
+        help: ArgumentHelp(
+            "Add per-flow rows (KEY: flow): packets, skbs after GRO, truesize/len, drops.", valueName: "KEY"))
+    var groupBy: String?
 
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
@@ -52,30 +60,37 @@ struct Stats: ParsableCommand {
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv cannot be combined") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be a positive number, got \(jobs)") }
+        if let groupBy, groupBy != "flow" { throw ValidationError("--by must be 'flow', got '\(groupBy)'") }
     }
 
     func run() throws {
         if capture.isMany {
-            guard queueOptions.queues == 1 else {
-                throw ValidationError("--queues runs one capture; give one FILE, not several")
+            guard queueOptions.queues == 1, groupBy == nil else {
+                throw ValidationError(
+                    "\(groupBy != nil ? "--by flow" : "--queues") runs one capture; give one FILE, not several")
             }
             return try runMany()
         }
+        // Flows are looked up only when asked for: no per-packet cost otherwise.
+        var options = simulation.runOptions()
+        let flows = groupBy == "flow" ? FlowTable() : nil
+        options.flows = flows
         // --queues N > 1: one PacketRun per rx queue (MultiQueueCaptureRun).
         var queues: MultiQueueStatistics?
         let summary: CaptureRun.Summary
         if queueOptions.queues > 1 {
-            (summary, queues) = try MultiQueueCaptureRun.run(
-                capture: capture, options: simulation.runOptions(), queues: queueOptions)
+            guard flows == nil else { throw ValidationError("--by flow cannot be combined with --queues") }
+            (summary, queues) = try MultiQueueCaptureRun.run(capture: capture, options: options, queues: queueOptions)
         } else {
-            summary = try CaptureRun.run(capture: capture, options: simulation.runOptions())
+            summary = try CaptureRun.run(capture: capture, options: options)
         }
         let stats = summary.statistics
         let profile = simulation.profile
         let name = capture.path == "-" ? "stdin" : capture.path
         if json {
             var text = Stats.json(
-                stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError)
+                stats, capture: name, linkType: summary.linkTypeName, profile: profile, readError: summary.readError,
+                flows: flows)
             if let queues {
                 text = String(text.dropLast()) + ",\"queues\":" + MultiQueueCaptureRun.json(queues).text + "}"
             }
@@ -94,6 +109,7 @@ struct Stats: ParsableCommand {
             }
             print(stats)
             if let queues { print(MultiQueueCaptureRun.table(queues)) }
+            if let flows { print(Stats.flowRows(flows), terminator: "") }
         }
         try summary.conclude(check: true)
     }
@@ -101,7 +117,7 @@ struct Stats: ParsableCommand {
     /// The `--json` object; keys in a fixed order (docs/cli.md).
     static func json(
         _ s: RunStatistics, capture: String, linkType: String, profile: KernelProfile,
-        readError: CaptureError? = nil, files: Int? = nil
+        readError: CaptureError? = nil, files: Int? = nil, flows: FlowTable? = nil
     ) -> String {
         var o = JSONObject()
         o.add("v", 1)
@@ -245,7 +261,48 @@ struct Stats: ParsableCommand {
         } else {
             o.addNull("read_error")
         }
+        if let flows {
+            let rows = flows.flows.map { f -> String in
+                var r = JSONObject()
+                r.add("flow", Int(f.id))
+                r.add("src", f.key.source)
+                r.add("dst", f.key.destination)
+                r.add("sport", Int(f.key.sourcePort))
+                r.add("dport", Int(f.key.destinationPort))
+                r.add("proto", Int(f.key.ipProtocol))
+                r.add("packets", Int(f.packets))
+                r.add("skbs", Int(f.skbs))
+                r.add("truesize", Int(f.truesize))
+                r.add("len", Int(f.len))
+                r.add("truesize_len", f.len > 0 ? Double(f.truesize) / Double(f.len) : .nan)
+                r.add("drops", Int(f.drops))
+                return r.text
+            }
+            o.raw("by_flow", "[" + rows.joined(separator: ",") + "]")
+        }
         return o.text
+    }
+
+    /// `--by flow` in text: one line per flow, in order of first packet.
+    static func flowRows(_ flows: FlowTable) -> String {
+        var text = "flows:                 \(flows.flows.count)\n"
+        for f in flows.flows {
+            let k = f.key
+            let proto =
+                switch k.ipProtocol {
+                case 6: "tcp"
+                case 17: "udp"
+                case 1: "icmp"
+                case 58: "icmp6"
+                default: "proto \(k.ipProtocol)"
+                }
+            let ratio = f.len > 0 ? "\((Double(f.truesize) / Double(f.len) * 1000).rounded() / 1000)" : "-"
+            text +=
+                "  flow \(f.id) \(k.source).\(k.sourcePort) > \(k.destination).\(k.destinationPort) \(proto): "
+                + "packets \(f.packets), skbs \(f.skbs), truesize \(f.truesize), len \(f.len), "
+                + "truesize/len \(ratio), drops \(f.drops)\n"
+        }
+        return text
     }
 }
 

@@ -11,12 +11,15 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines or Perfetto).",
-        usage: CaptureOptions.usage("trace", "[--format FORMAT] [-o FILE] [-l] [-t...] [--utc] [model options] "),
+        usage: CaptureOptions.usage(
+            "trace",
+            "[--format FORMAT] [-o FILE] [--events KIND,...] [--packets RANGE] [--track ID] [--max-events N] [-l] [-t...] [--utc] [model options] "
+        ),
         discussion: """
             Every event of the run — allocation, data copies, header pulls, GRO, \
             socket charge, the release stages, page_frag refills, the final drain — \
             in one of three formats: text (one line per event), jsonl (one JSON object \
-            per line, "v":1, schema in docs/jsonl-schema.md) or perfetto (Chrome trace \
+            per line, "v":2, schema in docs/jsonl-schema.md) or perfetto (Chrome trace \
             JSON, opens in ui.perfetto.dev). Standard output unless -o FILE. The \
             exit status is 1 when the checker found a leak or a memory bug (the trace \
             is complete; the reports go to standard error).
@@ -26,11 +29,21 @@ struct TraceCommand: ParsableCommand {
             there is one extra `destructor` event (arg0 5) per frag before \
             skb->destructor (docs/release-pipeline.md).
 
+            Every event carries the tracking id of the packet that built its skb \
+            (the packet's number in the file, from 1, as inspect prints it) and its \
+            flow. --events keeps some kinds (names as printed: skb_alloc, gro_merge, \
+            drop, ...), --packets some packets (tracking ids: 10-20,35), --track one \
+            packet's story (its skbs, and the GRO super-packet it was merged into), \
+            --max-events the first N events kept; they combine with each other and \
+            with the BPF filter (which chooses the packets the model sees).
+
             Examples:
               skbsim trace samples/icmp-echo.pcap
               skbsim trace --format jsonl -o trace.jsonl samples/tcp-bulk.pcap
               skbsim trace --format perfetto -o trace.json --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
               skbsim trace --release-order seed --rx-path sg-copybreak -c 5 samples/jumbo-9000.pcap
+              skbsim trace --gro --rx-path napi-alloc-skb --track 7 samples/tcp-bulk.pcap
+              skbsim trace --events drop,gro_flush,gro_member --packets 1-100 samples/tcp-bulk.pcap
             """
     )
 
@@ -42,6 +55,23 @@ struct TraceCommand: ParsableCommand {
         help: ArgumentHelp("Write the trace to FILE ('-', the default, for standard output).", valueName: "FILE"))
     var output: String = "-"
 
+    @Option(help: ArgumentHelp("Keep only these event kinds (comma-separated, as printed).", valueName: "KIND,..."))
+    var events: String?
+
+    @Option(
+        help: ArgumentHelp("Keep only the events of these packets (tracking ids from 1: 10-20,35).", valueName: "RANGE")
+    )
+    var packets: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep one packet's story: its skbs and the GRO super-packet it joined (tracking id from 1).",
+            valueName: "ID"))
+    var track: String?
+
+    @Option(help: ArgumentHelp("Stop writing after N events (those kept by the other filters).", valueName: "N"))
+    var maxEvents: String?
+
     @OptionGroup var print: PrintOptions
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
@@ -51,6 +81,18 @@ struct TraceCommand: ParsableCommand {
             throw ValidationError(
                 "--format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'"
             )
+        }
+        _ = try filterCriteria()
+    }
+
+    /// The `--events`, `--packets`, `--track`, `--max-events` values.
+    func filterCriteria() throws -> EventFilter.Criteria {
+        do {
+            return EventFilter.Criteria(
+                kinds: try events.map(EventFilter.parseKinds), packets: try packets.map(EventFilter.parseRanges),
+                track: try track.map(EventFilter.parseTrack), maxEvents: try maxEvents.map(EventFilter.parseMaxEvents))
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 
@@ -66,13 +108,20 @@ struct TraceCommand: ParsableCommand {
         }
         let traceFormat = TraceFormat(rawValue: format) ?? .text
         out.lineBuffered = output == "-" && (print.lineBuffered || Diagnostics.standardOutputIsPipe)
-        let sink: any EventSink =
+        // Every event carries its flow: the table is filled as packets come.
+        let flows = FlowTable()
+        let formatSink: any EventSink =
             traceFormat == .text
             ? TextEventSink(output: out, reasons: simulation.dropReasonTable, timestamps: print.makeFormatter())
-            : traceFormat.makeSink(output: out, reasons: simulation.dropReasonTable)
+            : traceFormat.makeSink(output: out, reasons: simulation.dropReasonTable, flows: flows)
+        let criteria = try filterCriteria()
+        let sink: any EventSink =
+            criteria.keepsEverything ? formatSink : EventFilter(next: formatSink, criteria: criteria)
         let summary: CaptureRun.Summary
         do {
-            summary = try CaptureRun.run(capture: capture, options: simulation.runOptions(sink: sink))
+            var options = simulation.runOptions(sink: sink)
+            options.flows = flows
+            summary = try CaptureRun.run(capture: capture, options: options)
         } catch {
             out.close()
             throw error

@@ -75,7 +75,7 @@ import Testing
         let none = try CLIRun.run(["trace", "-c", "1", "-t", Self.handshake])
         #expect(
             none.stdoutLines.first
-                == "#0 pkt 0 skb 0 ffff888000000000 __alloc_skb(cache=0, fclone=0) len 0 data_len 0 truesize 960 headroom 0 nr_frags 0 proto 0x0000"
+                == "#0 pkt 0 track 1 flow 1 skb 0 ffff888000000000 __alloc_skb(cache=skbuff_cache, fclone=SKB_FCLONE_UNAVAILABLE) len 0 data_len 0 truesize 960 headroom 0 nr_frags 0 proto 0x0000"
         )
     }
 

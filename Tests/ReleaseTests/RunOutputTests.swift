@@ -14,7 +14,9 @@ import Trace
         let out = TraceOutput.memory()
         var o = PacketRunOptions()
         o.releaseOrder = order
-        o.sink = format.makeSink(output: out, reasons: o.dropReasons)
+        // As `skbsim trace` runs: flows tracked, records in JSON Lines.
+        o.flows = FlowTable()
+        o.sink = format.makeSink(output: out, reasons: o.dropReasons, flows: o.flows)
         let stats = try PacketRun.run(path: Repository.sample(sample), options: o)
         return (out.text, stats)
     }
@@ -29,6 +31,22 @@ import Trace
         // Stable: a second run gives the same bytes.
         let again = try trace(format).0
         #expect(again == text)
+    }
+
+    /// GRO's tracking fields: merges with their position, the flush and its
+    /// `gro_member` list, flow records (the first 12 packets of tcp-bulk).
+    @Test func groTrackingGolden() throws {
+        let out = TraceOutput.memory()
+        var o = PacketRunOptions()
+        o.rxPath = .napiAllocSkb
+        o.gro = true
+        o.flows = FlowTable()
+        o.sink = TraceFormat.jsonl.makeSink(output: out, reasons: o.dropReasons, flows: o.flows)
+        let stats = try PacketRun.run(path: Repository.sample("tcp-bulk.pcap"), options: o, limit: 12)
+        #expect(stats.verdict.isClean)
+        let (ok, expected) = try matchesGolden(out.text, "tcp-bulk.gro.jsonl")
+        #expect(ok, "golden mismatch; first differing line: \(firstDiff(out.text, expected))")
+        #expect(out.text.contains(#""kind":"gro_member""#))
     }
 
     @Test func seedOrderGolden() throws {

@@ -21,7 +21,7 @@ import Trace
     let lines = text.split(separator: "\n")
     #expect(lines.count == 200 * SampleEvents.all.count)
     #expect(UInt64(text.utf8.count) == output.bytesWritten)
-    #expect(lines.last!.hasPrefix("{\"v\":1,\"seq\":3199,"))
+    #expect(lines.last!.hasPrefix("{\"v\":2,\"seq\":3199,"))
 }
 
 @Test func openFailureIsReported() {
@@ -49,7 +49,7 @@ import Trace
     for (line, v) in zip(lines, values) {
         #expect(
             line.hasPrefix(
-                "{\"v\":1,\"seq\":\(v),\"kind\":\"head_alloc\",\"fn\":\"f\",\"pkt\":-1,\"skb\":0,\"skbaddr\":\"0x\(String(v, radix: 16))\",\"ts_ns\":\(Int64(truncatingIfNeeded: v)),"
+                "{\"v\":2,\"seq\":\(v),\"kind\":\"head_alloc\",\"fn\":\"f\",\"pkt\":-1,\"track\":0,\"flow\":0,\"skb\":0,\"skbaddr\":\"0x\(String(v, radix: 16))\",\"ts_ns\":\(Int64(truncatingIfNeeded: v)),"
             ))
         #expect(line.hasSuffix("\"args\":{\"head\":\"0x\(String(v, radix: 16))\",\"size\":\(v)}}"))
     }
