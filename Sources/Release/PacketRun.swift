@@ -312,6 +312,8 @@ public final class PacketRun {
         }
         let used = sim.memory.totalPages - sim.memory.freePages
         if used > peakUsedPages { peakUsedPages = used }
+        // Memory counters the packet's last steps moved, in its own context.
+        if _slowPath(sim.sink != nil) { sim.emitCounterChanges() }
     }
 
     /// A packet the model has no receive semantics for: counted under
@@ -446,6 +448,7 @@ public final class PacketRun {
         sim.sockets.close(packet: sim.currentPacket)
         sim.drainCaches()
         driver.drainRing()
+        sim.emitCounterChanges()
         let memory = sim.memory
         let table = sim.dropReasonTable
         var drops: [(reason: String, count: UInt64)] = []

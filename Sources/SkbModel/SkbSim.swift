@@ -76,6 +76,8 @@ public final class SkbSim {
     /// A segment copied out of simulated memory for a software checksum
     /// (`l4Checksum`): grown on demand, reused, freed in `deinit`.
     @exclusivity(unchecked) var checksumScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+    /// The memory counters' last traced values (`emitCounterChanges`).
+    @exclusivity(unchecked) var counters = MemoryCounterState()
     /// What `.custom(tag:)` destructors run (`registerDestructor`).
     var customDestructors: [UInt32: (SkbSim, SkbID) -> Void] = [:]
 
@@ -212,6 +214,7 @@ public final class SkbSim {
         _ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
         _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32
     ) {
+        emitCounterChanges(sink)
         let s = skbs[i]
         // The trace view must not trip the checker, nor show poison once the
         // head (and its shinfo) has been freed: nr_frags is 0 then.

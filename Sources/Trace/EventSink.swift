@@ -8,10 +8,15 @@ public protocol EventSink: AnyObject {
     func receive(_ event: SkbEvent)
     /// Called once at the end of a run; flush buffered output here.
     func finish()
+    /// Names counter `id` of a counter kind (`SkbEventKind.isCounter`), once,
+    /// before its first event: the page_frag or slab cache's name
+    /// ("napi_alloc_cache", "skbuff_cache"), "socket N", "memory".
+    func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String)
 }
 
 extension EventSink {
     public func finish() {}
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {}
 }
 
 /// Collects events in memory; for tests and small runs.
@@ -27,4 +32,7 @@ public final class EventFanout: EventSink {
     public init(_ sinks: [any EventSink]) { self.sinks = sinks }
     public func receive(_ event: SkbEvent) { for sink in sinks { sink.receive(event) } }
     public func finish() { for sink in sinks { sink.finish() } }
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {
+        for sink in sinks { sink.describeCounter(kind, id: id, name: name) }
+    }
 }
