@@ -11,9 +11,13 @@ public enum FailureSpec: Sendable, Hashable {
     case probability(Double, seed: UInt64)
 }
 
-/// The trace output formats (`--trace-format`).
+/// The trace output formats (`trace --format`).
 public enum TraceFormat: String, CaseIterable, Sendable {
-    case text, jsonl, perfetto
+    case text, jsonl
+    /// Perfetto's protobuf trace (`.pftrace`, `PerfettoProtobufEventSink`).
+    case perfetto
+    /// Chrome trace-event JSON (`PerfettoEventSink`).
+    case perfettoJSON = "perfetto-json"
 
     /// A sink of this format printing reason names from `reasons` (give it
     /// the simulation's table: `PacketRunOptions.dropReasons`).
@@ -21,7 +25,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         switch self {
         case .text: TextEventSink(output: output, reasons: reasons)
         case .jsonl: JSONLinesEventSink(output: output, reasons: reasons)
-        case .perfetto: PerfettoEventSink(output: output, reasons: reasons)
+        case .perfetto: PerfettoProtobufEventSink(output: output, reasons: reasons)
+        case .perfettoJSON: PerfettoEventSink(output: output, reasons: reasons)
         }
     }
 }

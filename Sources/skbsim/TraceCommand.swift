@@ -15,9 +15,12 @@ struct TraceCommand: ParsableCommand {
         discussion: """
             Every event of the run — allocation, data copies, header pulls, GRO, \
             socket charge, the release stages, page_frag refills, the final drain — \
-            in one of three formats: text (one line per event), jsonl (one JSON object \
-            per line, "v":1, schema in docs/jsonl-schema.md) or perfetto (Chrome trace \
-            JSON, opens in ui.perfetto.dev). Standard output unless -o FILE. The \
+            in one of these formats: text (one line per event), jsonl (one JSON object \
+            per line, "v":1, schema in docs/jsonl-schema.md), perfetto (Perfetto's \
+            protobuf trace, .pftrace, opens in ui.perfetto.dev; docs/perfetto.md) or \
+            perfetto-json (Chrome trace JSON, the same tracks, several times larger). \
+            Memory counters (page_frag caches, slab caches, sk_rmem_alloc, RAM in use) \
+            are part of every format. Standard output unless -o FILE. The \
             exit status is 1 when the checker found a leak or a memory bug (the trace \
             is complete; the reports go to standard error).
 
@@ -29,12 +32,15 @@ struct TraceCommand: ParsableCommand {
             Examples:
               skbsim trace samples/icmp-echo.pcap
               skbsim trace --format jsonl -o trace.jsonl samples/tcp-bulk.pcap
-              skbsim trace --format perfetto -o trace.json --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim trace --format perfetto -o trace.pftrace --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim trace --format perfetto-json -o trace.json samples/icmp-echo.pcap
               skbsim trace --release-order seed --rx-path sg-copybreak -c 5 samples/jumbo-9000.pcap
             """
     )
 
-    @Option(help: ArgumentHelp("Output format: text, jsonl or perfetto.", valueName: "FORMAT"))
+    @Option(
+        help: ArgumentHelp(
+            "Output format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "FORMAT"))
     var format: String = TraceFormat.text.rawValue
 
     @Option(

@@ -181,7 +181,7 @@ enum RunFixtures {
     }
 
     /// The CLI runs the same driver as the Release module's goldens.
-    @Test(arguments: [("text", "icmp-echo.text"), ("jsonl", "icmp-echo.jsonl"), ("perfetto", "icmp-echo.json")])
+    @Test(arguments: [("text", "icmp-echo.text"), ("jsonl", "icmp-echo.jsonl"), ("perfetto-json", "icmp-echo.json")])
     func matchesTheReleaseGoldens(format: String, golden: String) throws {
         let out = temporaryFile("trace")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -210,7 +210,7 @@ enum RunFixtures {
     @Test func perfettoParsesAsATraceDocument() throws {
         let flow = try RunFixtures.mergingFlow(segments: 16)
         defer { try? FileManager.default.removeItem(at: flow) }
-        let result = try CLIRun.run(["trace", "--format", "perfetto", "--gro", flow.path])
+        let result = try CLIRun.run(["trace", "--format", "perfetto-json", "--gro", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let doc = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let events = try #require(doc["traceEvents"] as? [[String: Any]])
