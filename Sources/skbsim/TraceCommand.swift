@@ -10,7 +10,7 @@ import Trace
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines or Perfetto).",
+        abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines, Perfetto or SQLite).",
         usage: CaptureOptions.usage("trace", "[--format FORMAT] [-o FILE] [-l] [-t...] [--utc] [model options] "),
         discussion: """
             Every event of the run — allocation, data copies, header pulls, GRO, \
@@ -18,7 +18,9 @@ struct TraceCommand: ParsableCommand {
             in one of these formats: text (one line per event), jsonl (one JSON object \
             per line, "v":1, schema in docs/jsonl-schema.md), perfetto (Perfetto's \
             protobuf trace, .pftrace, opens in ui.perfetto.dev; docs/perfetto.md) or \
-            perfetto-json (Chrome trace JSON, the same tracks, several times larger). \
+            perfetto-json (Chrome trace JSON, the same tracks, several times larger) \
+            or sqlite (a database file, -o required; tables and queries in \
+            docs/sqlite-schema.md). \
             Memory counters (page_frag caches, slab caches, sk_rmem_alloc, RAM in use) \
             are part of every format. Standard output unless -o FILE. The \
             exit status is 1 when the checker found a leak or a memory bug (the trace \
@@ -34,13 +36,14 @@ struct TraceCommand: ParsableCommand {
               skbsim trace --format jsonl -o trace.jsonl samples/tcp-bulk.pcap
               skbsim trace --format perfetto -o trace.pftrace --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
               skbsim trace --format perfetto-json -o trace.json samples/icmp-echo.pcap
+              skbsim trace --format sqlite -o run.db --gro samples/tcp-bulk.pcap
               skbsim trace --release-order seed --rx-path sg-copybreak -c 5 samples/jumbo-9000.pcap
             """
     )
 
     @Option(
         help: ArgumentHelp(
-            "Output format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "FORMAT"))
+            "Output format: \(TraceCommand.formats.joined(separator: ", ")).", valueName: "FORMAT"))
     var format: String = TraceFormat.text.rawValue
 
     @Option(
@@ -52,15 +55,27 @@ struct TraceCommand: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
+    /// The formats `--format` takes: the sinks' (`TraceFormat`) and `sqlite`.
+    static let formats = TraceFormat.allCases.map(\.rawValue) + ["sqlite"]
+
     func validate() throws {
-        guard TraceFormat(rawValue: format) != nil else {
-            throw ValidationError(
-                "--format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'"
-            )
+        guard Self.formats.contains(format) else {
+            throw ValidationError("--format must be one of \(Self.formats.joined(separator: ", ")), got '\(format)'")
+        }
+        if format == "sqlite" && output == "-" {
+            throw ValidationError("--format sqlite writes a database file: give it with -o FILE")
         }
     }
 
     func run() throws {
+        if format == "sqlite" {
+            let summary = try TraceDatabase.run(path: output, capture: capture, simulation: simulation)
+            if summary.statistics.notModelledPackets > 0 {
+                Diagnostics.warning("\(summary.statistics.notModelledPackets) packet(s) not modelled, not in the trace")
+            }
+            try summary.conclude(check: true)
+            return
+        }
         let out: TraceOutput
         if output == "-" {
             out = TraceOutput(fileDescriptor: 1)
