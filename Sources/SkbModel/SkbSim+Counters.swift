@@ -17,15 +17,16 @@ extension SkbSim {
     /// Emits a counter event (`pageFragCounter`, `slabCounter`,
     /// `socketCounter`, `memoryCounter`) for every memory counter whose value
     /// changed since the sink last heard of it; the first time a counter is
-    /// seen its track is named (`EventSink.describeCounter`). Called before
+    /// seen its track is named (`EventSink.describeCounter`). Called after
     /// each skb event and at the end of each packet, only with a sink
-    /// attached: without one, tracing stays a nil check.
+    /// attached that wants counters: without one, tracing stays a nil check.
     public func emitCounterChanges() {
         guard let sink else { return }
         emitCounterChanges(sink)
     }
 
     @usableFromInline func emitCounterChanges(_ sink: any EventSink) {
+        guard sink.wantsCounters else { return }
         let n = sockets.count
         if counters.sockets.count < n {
             counters.sockets.append(
@@ -35,6 +36,8 @@ extension SkbSim {
             let s = sockets.table[i]
             if s.rmemAlloc != counters.sockets[i].rmem || s.queued != counters.sockets[i].queued {
                 if counters.sockets[i].rmem < 0 {
+                    // A socket that never held anything stays off the trace.
+                    if s.rmemAlloc == 0 && s.queued == 0 { continue }
                     sink.describeCounter(.socketCounter, id: UInt32(i), name: "socket \(i)")
                 }
                 counters.sockets[i] = (s.rmemAlloc, s.queued)

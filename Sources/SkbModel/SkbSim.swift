@@ -214,7 +214,6 @@ public final class SkbSim {
         _ sink: any EventSink, _ kind: SkbEventKind, _ i: Int, _ function: StaticString,
         _ arg0: UInt64, _ arg1: UInt64, _ reason: UInt32
     ) {
-        emitCounterChanges(sink)
         let s = skbs[i]
         // The trace view must not trip the checker, nor show poison once the
         // head (and its shinfo) has been freed: nr_frags is 0 then.
@@ -228,5 +227,7 @@ public final class SkbSim {
             arg0: arg0, arg1: arg1, function: function)
         sequence &+= 1
         sink.receive(e)
+        // The memory the step (or what came before it) moved, right after it.
+        emitCounterChanges(sink)
     }
 }

@@ -67,7 +67,7 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case consume
 
     // Memory counters (not tied to one skb): emitted when the value changed,
-    // before the next skb event and at the end of each packet, with the
+    // after the skb event that moved them (or the next one) and at the end of each packet, with the
     // packet's index and time; the track is named once through
     // `EventSink.describeCounter` before its first value.
     /// A page_frag cache's usage changed. skb: the cache id; arg0: pages held

@@ -151,6 +151,8 @@ final class PacketEventBuffer: EventSink {
     }
 
     func receive(_ event: SkbEvent) { events.append(event) }
+    /// One packet's skb events: the memory counters are `trace`'s.
+    var wantsCounters: Bool { false }
 
     func render() -> [String] {
         for e in events { text.receive(e) }
