@@ -7,6 +7,7 @@
 //
 //   CPcap, CMappedFile ──▶ Capture ──┐
 //   Trace ───────────────────────────┤ (events: below the model, which emits them)
+//   Trace + CSQLite ──▶ TraceStore ──▶ skbsim (trace --format sqlite)
 //   KernelMemory ────────────────────┴▶ SkbModel ──▶ Release ──▶ skbsim (CLI)
 //   KernelMemory ──▶ KernelReference ──▶ KernelProbe ──▶ skbsim (--kernel running)
 //   SkbModel + KernelReference (+ SampleKit flows) ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
@@ -55,6 +56,11 @@ let package = Package(
         .target(name: "KernelMemory"),
         // Lifecycle events and their sinks; below the model so it can emit them.
         .target(name: "Trace"),
+        // SQLite's C library, found through pkg-config; Debian: libsqlite3-dev
+        // (docs/sqlite-schema.md says why no Swift wrapper package).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // `trace --format sqlite`: the event stream as SQLite tables.
+        .target(name: "TraceStore", dependencies: ["Trace", "CSQLite"]),
         .target(name: "SkbModel", dependencies: ["KernelMemory", "Capture", "Trace"]),
         // Release pipeline (stages, hooks, sockets) and the packet-run driver.
         .target(name: "Release", dependencies: ["SkbModel", "KernelMemory", "Capture", "Trace"]),
@@ -84,6 +90,7 @@ let package = Package(
                 "SkbModel",
                 "Release",
                 "Trace",
+                "TraceStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,7 +115,9 @@ let package = Package(
         // Runs the built skbsim binary; depending on it makes SwiftPM build it first.
         .testTarget(
             name: "CLITests",
-            dependencies: ["skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "SampleKit", "TestSupport"]),
+            dependencies: [
+                "skbsim", "SkbModel", "KernelMemory", "Capture", "Trace", "TraceStore", "SampleKit", "TestSupport",
+            ]),
         // skbsim verify --live against the running kernel (root, /dev/net/tun; skipped elsewhere).
         .testTarget(name: "LiveKernelTests", dependencies: ["skbsim", "SampleKit", "TestSupport"]),
         // Only SkbTesting, as a user's tests: its re-exports must be enough.

@@ -151,6 +151,7 @@ extension MemorySystem {
     func retireFragment(_ f: FragmentTable.FragRef) {
         guard fragments.dropRef(f) else { return }
         let (off, size) = fragments.markFreed(f, event: nextEvent(), packet: ctx.pointee.packet)
+        fragCaches[Int(fragments.record(f).pointee.cache)].stats.freedBytes &+= size
         poisonFragShadow(off, size)
     }
 

@@ -120,6 +120,7 @@ extension MemorySystem {
         case .pageFrag(let id):
             p.ownerKind = PageOwnerKind.pageFrag.rawValue
             p.ownerID = id.raw
+            fragCaches[Int(id.raw)].stats.pagesHeld += 1
         case .slab(let id):
             p.ownerKind = PageOwnerKind.slab.rawValue
             p.ownerID = id.raw
@@ -142,6 +143,9 @@ extension MemorySystem {
     /// `free_unref_page`): poison, mark the shadow free, drop checker records.
     @usableFromInline func freeBlock(_ pfn: Int, _ order: Int) {
         let event = nextEvent()
+        if pages[pfn].ownerKind == PageOwnerKind.pageFrag.rawValue {
+            fragCaches[Int(pages[pfn].ownerID)].stats.pagesHeld -= 1
+        }
         fragments.pagesFreed(pfn, count: 1 << order, event: event, pages)
         let bytes = pageSize << order
         if poisonOnFree {

@@ -24,6 +24,13 @@ public struct PageFragStats: Hashable, Sendable {
     /// Fragments handed out and their bytes.
     public var allocations = 0
     public var bytes = 0
+    /// Bytes of this cache's fragments whose last reference was dropped
+    /// (`page_frag_free`): `bytes - freedBytes` are still out.
+    public var freedBytes = 0
+    /// Pages (blocks of any order) the page allocator gave this cache and
+    /// that are not back yet: the current page plus pages left to their
+    /// outstanding fragments.
+    public var pagesHeld = 0
     public init() {}
 }
 
@@ -341,6 +348,7 @@ extension MemorySystem {
                     && slot.pointee.allocEvent > fragments.generations[head] && page.pointee.refcount > 1)
             {
                 slot.pointee.refs = 0
+                fragCaches[Int(slot.pointee.cache)].stats.freedBytes &+= Int(slot.pointee.size)
                 slot.pointee.freeEvent = nextEvent()
                 slot.pointee.freePacket = ctx.pointee.packet
                 poisonFragShadow(off, Int(slot.pointee.size))

@@ -11,9 +11,13 @@ public enum FailureSpec: Sendable, Hashable {
     case probability(Double, seed: UInt64)
 }
 
-/// The trace output formats (`--trace-format`).
+/// The trace output formats (`trace --format`).
 public enum TraceFormat: String, CaseIterable, Sendable {
-    case text, jsonl, perfetto
+    case text, jsonl
+    /// Perfetto's protobuf trace (`.pftrace`, `PerfettoProtobufEventSink`).
+    case perfetto
+    /// Chrome trace-event JSON (`PerfettoEventSink`).
+    case perfettoJSON = "perfetto-json"
 
     /// A sink of this format printing reason names from `reasons` (give it
     /// the simulation's table: `PacketRunOptions.dropReasons`); JSON Lines
@@ -22,7 +26,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         switch self {
         case .text: TextEventSink(output: output, reasons: reasons)
         case .jsonl: JSONLinesEventSink(output: output, reasons: reasons, flows: flows)
-        case .perfetto: PerfettoEventSink(output: output, reasons: reasons)
+        case .perfetto: PerfettoProtobufEventSink(output: output, reasons: reasons)
+        case .perfettoJSON: PerfettoEventSink(output: output, reasons: reasons)
         }
     }
 }
@@ -322,6 +327,8 @@ public final class PacketRun {
         }
         let used = sim.memory.totalPages - sim.memory.freePages
         if used > peakUsedPages { peakUsedPages = used }
+        // Memory counters the packet's last steps moved, in its own context.
+        if _slowPath(sim.sink != nil) { sim.emitCounterChanges() }
     }
 
     /// The packet's flow, looked up (created on first sight) in `flows` and
@@ -480,6 +487,7 @@ public final class PacketRun {
         sim.sockets.close(packet: sim.currentPacket)
         sim.drainCaches()
         driver.drainRing()
+        sim.emitCounterChanges()
         let memory = sim.memory
         let table = sim.dropReasonTable
         var drops: [(reason: String, count: UInt64)] = []

@@ -84,6 +84,8 @@ public final class SkbSim {
     /// A segment copied out of simulated memory for a software checksum
     /// (`l4Checksum`): grown on demand, reused, freed in `deinit`.
     @exclusivity(unchecked) var checksumScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+    /// The memory counters' last traced values (`emitCounterChanges`).
+    @exclusivity(unchecked) var counters = MemoryCounterState()
     /// What `.custom(tag:)` destructors run (`registerDestructor`).
     var customDestructors: [UInt32: (SkbSim, SkbID) -> Void] = [:]
 
@@ -243,5 +245,7 @@ public final class SkbSim {
             arg0: arg0, arg1: arg1, arg2: arg2, function: function)
         sequence &+= 1
         sink.receive(e)
+        // The memory the step (or what came before it) moved, right after it.
+        emitCounterChanges(sink)
     }
 }

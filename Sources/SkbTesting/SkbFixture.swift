@@ -117,6 +117,10 @@ public final class SkbEventRecorder: EventSink {
 
     public func receive(_ event: SkbEvent) { events.append(event) }
 
+    /// The skb events only: no memory counter events (their `skb` is a
+    /// cache or socket id, which `events(for:)` would confuse with a pool index).
+    public var wantsCounters: Bool { false }
+
     /// Events of one kind, in order.
     public func events(of kind: SkbEventKind) -> [SkbEvent] { events.filter { $0.kind == kind } }
 

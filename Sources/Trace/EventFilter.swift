@@ -80,11 +80,17 @@ public final class EventFilter: EventSink {
 
     public func finish() { next.finish() }
 
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {
+        next.describeCounter(kind, id: id, name: name)
+    }
+
+    public var wantsCounters: Bool { next.wantsCounters }
+
     /// Whether `event` belongs to the tracked packet's story; notes the
     /// super-packet it is merged into and when that is freed.
     @discardableResult
     private func follow(_ event: SkbEvent) -> Bool {
-        if event.kind == .pageFragCounter { return false }
+        if event.kind.isCounter { return false }
         if event.track == track {
             if event.kind == .groMerge { heldSlot = Int64(event.arg0) }
             return true

@@ -10,8 +10,10 @@
 /// `reason_code` appear for drops, consumes, hook verdicts, list frees and
 /// any event with a nonzero reason; `args` holds the kind's arguments under
 /// their names (`SkbEventKind.arguments`, `extraArgument`), addresses as hex
-/// strings, enumerations as their names (`SkbEventEnum`). Formatting an
-/// event allocates nothing.
+/// strings, enumerations as their names (`SkbEventEnum`). Memory counters
+/// (`SkbEventKind.isCounter`) carry the counter's id in `skb` and, when the
+/// run named it, `"name"` after `args`. Formatting an event allocates
+/// nothing.
 public final class JSONLinesEventSink: EventSink {
     /// The `"v"` value written in every object.
     public static let schemaVersion = 2
@@ -87,12 +89,29 @@ public final class JSONLinesEventSink: EventSink {
             if a0 != nil || a1 != nil { out.appendByte(UInt8(ascii: ",")) }
             Self.appendArgument(&out, a2, event.arg2)
         }
-        out.append("}}\n")
-        output.endRecord(out)
+        if event.kind.isCounter, let name = counterNames[UInt64(event.kind.rawValue) << 32 | UInt64(event.skb)] {
+            out.appendByte(UInt8(ascii: "}"))
+            output.endRecord(out)
+            name.withUnsafeBytes { output.append(bytes: $0) }
+            output.append("}\n")
+        } else {
+            out.append("}}\n")
+            output.endRecord(out)
+        }
         if output.lineBuffered { output.flush() }
     }
 
     public func finish() { output.flush() }
+
+    /// Counter names as the bytes `,"name":"…"` (escaped once, here).
+    private var counterNames: [UInt64: [UInt8]] = [:]
+
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {
+        var bytes = Array(",\"name\":\"".utf8)
+        bytes.append(contentsOf: jsonStringBody(name))
+        bytes.append(UInt8(ascii: "\""))
+        counterNames[UInt64(kind.rawValue) << 32 | UInt64(id)] = bytes
+    }
 
     @inline(__always)
     private static func appendArgument(_ out: inout ByteCursor, _ argument: SkbEventArgument, _ value: UInt64) {

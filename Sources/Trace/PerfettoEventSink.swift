@@ -14,8 +14,11 @@
 ///   function, with the kind's arguments and the skb geometry as args;
 /// - drops and consumes as thread-scoped instants (`"ph":"i"`) named
 ///   "kfree_skb"/"consume_skb" with the reason by name and value;
-/// - one counter track (`"ph":"C"`) per page_frag cache, "page_frag cache N",
-///   with `pages` and `outstanding_bytes`.
+/// - one counter track (`"ph":"C"`) per memory counter (`SkbEventKind.isCounter`),
+///   named by `CounterNames.label` ("page_frag napi_alloc_cache", "slab
+///   skbuff_cache", "socket 0", "memory") with the kind's two arguments as
+///   its series (`pages`/`outstanding_bytes`, `active_objects`/`bytes`,
+///   `rmem_alloc`/`queued`, `used_pages`/`used_bytes`).
 ///
 /// Time axis (deterministic, no wall clock): event i gets
 /// `t(i) = max(capture_ts(i) - capture_ts(0), t(i-1) + 20 ns) + 100 ns`, so
@@ -45,7 +48,7 @@ public final class PerfettoEventSink: EventSink {
     /// Per skb id: bit 0 track named, bit 1 outer span open, bits 4-7 open stage + 1.
     private var states = ContiguousArray<UInt8>()
     private var overflowStates: [UInt32: UInt8] = [:]
-    private var namedCounters = Set<UInt32>()
+    private var counterNames = CounterNames()
     private static let denseLimit: UInt32 = 1 << 20
 
     public init(output: TraceOutput, reasons: SkbDropReasonTable = .default) {
@@ -58,7 +61,7 @@ public final class PerfettoEventSink: EventSink {
     public func receive(_ event: SkbEvent) {
         startIfNeeded()
         let t = time(of: event)
-        if event.kind == .pageFragCounter {
+        if event.kind.isCounter {
             counter(event, at: t)
             return
         }
@@ -254,13 +257,28 @@ public final class PerfettoEventSink: EventSink {
 
     private func counter(_ event: SkbEvent, at t: Int64) {
         head("C", at: t)
-        output.append(",\"name\":\"page_frag cache ")
-        output.appendDecimal(UInt64(event.skb))
-        output.append("\",\"args\":{\"pages\":")
-        output.appendDecimal(event.arg0)
-        output.append(",\"outstanding_bytes\":")
-        output.appendDecimal(event.arg1)
+        output.append(",\"name\":\"")
+        let label = jsonStringBody(counterNames.label(event.kind, id: event.skb))
+        label.withUnsafeBytes { output.append(bytes: $0) }
+        output.append("\",\"args\":{")
+        let (a0, a1) = event.kind.arguments
+        if let a0 {
+            output.appendByte(UInt8(ascii: "\""))
+            output.append(a0.name)
+            output.append("\":")
+            output.appendDecimal(event.arg0)
+        }
+        if let a1 {
+            output.append(",\"")
+            output.append(a1.name)
+            output.append("\":")
+            output.appendDecimal(event.arg1)
+        }
         output.append("}}")
+    }
+
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {
+        counterNames.set(kind, id: id, name: name)
     }
 
     private func argument(_ argument: SkbEventArgument, _ value: UInt64) {

@@ -74,6 +74,9 @@ extension SkbEventKind {
         case .headFree: (.init("head", .address), .init("free_kind", .named(.freeKind)))
         case .drop, .consume: (nil, nil)
         case .pageFragCounter: (.init("pages"), .init("outstanding_bytes"))
+        case .slabCounter: (.init("active_objects"), .init("bytes"))
+        case .socketCounter: (.init("rmem_alloc"), .init("queued"))
+        case .memoryCounter: (.init("used_pages"), .init("used_bytes"))
         case .groMember: (.init("track"), .init("strategy", .named(.strategy)))
         }
     }
@@ -104,7 +107,7 @@ extension SkbEventKind {
         case .groHold, .groMerge, .groFlush, .groMember: .gro
         case .destructor, .unref, .dataUnref, .fragUnref, .listFree, .headFree, .skbFree, .drop, .consume:
             .release
-        case .pageFragCounter: .counter
+        case .pageFragCounter, .slabCounter, .socketCounter, .memoryCounter: .counter
         }
     }
 }
@@ -147,6 +150,49 @@ extension SkbEventKind {
         case .consume: "consume"
         case .pageFragCounter: "page_frag_counter"
         case .groMember: "gro_member"
+        case .slabCounter: "slab_counter"
+        case .socketCounter: "socket_counter"
+        case .memoryCounter: "memory_counter"
+        }
+    }
+
+    /// True for the memory counter kinds (`stage == .counter`): `skb` is
+    /// the counter's id, not an skb.
+    @inlinable public var isCounter: Bool { stage == .counter }
+
+    /// What a counter event names as its `function`: where the numbers live
+    /// in the kernel. "" for other kinds.
+    public var counterSource: StaticString {
+        switch self {
+        case .pageFragCounter: "page_frag_cache"
+        case .slabCounter: "kmem_cache"
+        case .socketCounter: "sk_rmem_alloc"
+        case .memoryCounter: "nr_free_pages"
+        default: ""
+        }
+    }
+
+    /// The text sink's label of a counter event ("page_frag_cache",
+    /// "slab_cache", "socket", "memory"); "" for other kinds.
+    public var counterLabel: StaticString {
+        switch self {
+        case .pageFragCounter: "page_frag_cache"
+        case .slabCounter: "slab_cache"
+        case .socketCounter: "socket"
+        case .memoryCounter: "memory"
+        default: ""
+        }
+    }
+
+    /// The prefix of a counter track's label ("page_frag", "slab", "socket",
+    /// "memory"); "" for other kinds.
+    public var counterTrackPrefix: StaticString {
+        switch self {
+        case .pageFragCounter: "page_frag"
+        case .slabCounter: "slab"
+        case .socketCounter: "socket"
+        case .memoryCounter: "memory"
+        default: ""
         }
     }
 }

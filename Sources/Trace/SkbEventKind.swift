@@ -72,11 +72,24 @@ public enum SkbEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     /// `consume_skb`: the skb was freed after successful use.
     case consume
 
-    // Memory counters (not tied to one skb).
+    // Memory counters (not tied to one skb): emitted when the value changed,
+    // after the skb event that moved them (or the next one) and at the end of each packet, with the
+    // packet's index and time; the track is named once through
+    // `EventSink.describeCounter` before its first value.
     /// A page_frag cache's usage changed. skb: the cache id; arg0: pages held
     /// (the cache's current page plus abandoned pages with fragments still
-    /// out), arg1: bytes handed out and not yet freed.
+    /// out; a compound page counts once), arg1: bytes handed out and not yet freed.
     case pageFragCounter
+    /// A slab cache's usage changed. skb: the cache id; arg0: objects
+    /// allocated (`active_objs` in /proc/slabinfo), arg1: bytes of its slabs
+    /// (`num_slabs << order` pages).
+    case slabCounter
+    /// A socket's receive accounting changed. skb: the socket id; arg0:
+    /// `sk_rmem_alloc` (bytes of truesize charged), arg1: skbs queued.
+    case socketCounter
+    /// The simulated RAM in use changed. skb: 0; arg0: pages allocated
+    /// (total minus `NR_FREE_PAGES`), arg1: the same in bytes.
+    case memoryCounter
 
     // GRO (appended after the first version's kinds, keeping their raw values).
     /// One packet of a super-packet, listed when GRO flushes it (right after

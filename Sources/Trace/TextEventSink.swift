@@ -3,7 +3,7 @@
 ///     #3 pkt 12 track 13 flow 1 skb 7 ffff888000a1c000 00:00:00.000250000 skb_put(+60) len 60 data_len 0 truesize 2176 headroom 64 nr_frags 0 proto 0x0800
 ///     #9 pkt 12 track 13 flow 1 skb 7 ffff888000a1c000 00:00:00.000250000 kfree_skb location=kfree_skb_reason protocol=2048 reason: NETFILTER_DROP
 ///     #10 pkt 12 track 13 flow 1 skb 8 ffff888000a1c100 00:00:00.000250000 consume_skb location=napi_consume_skb
-///     #11 pkt 12 page_frag_cache 0 00:00:00.000250000 page_frag_alloc(pages=1, outstanding_bytes=2048)
+///     #11 pkt 12 page_frag_cache 1 00:00:00.000250000 page_frag_cache(pages=1, outstanding_bytes=2048) name=napi_alloc_cache
 ///
 /// Fields: `#sequence`, `pkt` (capture packet index, `-` outside packets),
 /// `track` (the tracking id, `SkbEvent.track`), `flow` (only when the run
@@ -13,7 +13,11 @@
 /// skb_pull), then the skb's geometry.
 /// Drops and consumes follow the `skb:kfree_skb` / `skb:consume_skb`
 /// tracepoints (`location=` is the event's function); hook verdicts and
-/// frag_list frees with a reason end in `reason: NAME`.
+/// frag_list frees with a reason end in `reason: NAME`. Memory counters
+/// (`SkbEventKind.isCounter`) print their kind's label
+/// (`page_frag_cache`, `slab_cache`, `socket`, `memory`) and id where the
+/// skb is, their values as arguments and the counter's name when the run
+/// gave one.
 ///
 /// The time is the packet's capture timestamp as `HH:MM:SS.nnnnnnnnn`,
 /// relative to the first event's (default) or the UTC time of day. No wall
@@ -40,6 +44,7 @@ public final class TextEventSink: EventSink {
     private var lastTime = ""
     /// Written at the start of every line (`inspect --skb` indents its events).
     public var linePrefix: StaticString = ""
+    private var counterNames = CounterNames()
 
     public init(
         output: TraceOutput, reasons: SkbDropReasonTable = .default, timeFormat: TimeFormat = .relative,
@@ -58,8 +63,10 @@ public final class TextEventSink: EventSink {
         out.appendDecimal(event.sequence)
         out.append(" pkt ")
         if event.packet < 0 { out.appendByte(UInt8(ascii: "-")) } else { out.appendDecimal(Int64(event.packet)) }
-        if event.kind == .pageFragCounter {
-            out.append(" page_frag_cache ")
+        if event.kind.isCounter {
+            out.appendByte(UInt8(ascii: " "))
+            out.append(event.kind.counterLabel)
+            out.appendByte(UInt8(ascii: " "))
             out.appendDecimal(UInt64(event.skb))
         } else {
             out.append(" track ")
@@ -91,8 +98,13 @@ public final class TextEventSink: EventSink {
         case .consume:
             out.append("consume_skb location=")
             out.append(event.function)
-        case .pageFragCounter:
+        case .pageFragCounter, .slabCounter, .socketCounter, .memoryCounter:
             appendStep(event)
+            if let name = counterNames.name(event.kind, id: event.skb) {
+                out.append(" name=")
+                var text = name
+                text.withUTF8 { out.append(bytes: UnsafeRawBufferPointer($0)) }
+            }
         default:
             appendStep(event)
             out.append(" len ")
@@ -114,6 +126,10 @@ public final class TextEventSink: EventSink {
     }
 
     public func finish() { output.flush() }
+
+    public func describeCounter(_ kind: SkbEventKind, id: UInt32, name: String) {
+        counterNames.set(kind, id: id, name: name)
+    }
 
     private func appendStyledTime(_ event: SkbEvent) {
         if event.packet != lastPacket || event.timestampNanoseconds != lastTimestamp {

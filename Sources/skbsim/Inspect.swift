@@ -187,6 +187,8 @@ final class PacketEventBuffer: EventSink {
     }
 
     var hasEvents: Bool { !events.isEmpty }
+    /// One packet's skb events: the memory counters are `trace`'s.
+    var wantsCounters: Bool { false }
 
     func receive(_ event: SkbEvent) {
         if event.kind == .groHold { heldTrack[event.skb] = event.track }

@@ -10,7 +10,7 @@ import Trace
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines or Perfetto).",
+        abstract: "Write the skb lifecycle event stream of a run (text, JSON Lines, Perfetto or SQLite).",
         usage: CaptureOptions.usage(
             "trace",
             "[--format FORMAT] [-o FILE] [--events KIND,...] [--packets RANGE] [--track ID] [--max-events N] [-l] [-t...] [--utc] [model options] "
@@ -18,9 +18,14 @@ struct TraceCommand: ParsableCommand {
         discussion: """
             Every event of the run — allocation, data copies, header pulls, GRO, \
             socket charge, the release stages, page_frag refills, the final drain — \
-            in one of three formats: text (one line per event), jsonl (one JSON object \
-            per line, "v":2, schema in docs/jsonl-schema.md) or perfetto (Chrome trace \
-            JSON, opens in ui.perfetto.dev). Standard output unless -o FILE. The \
+            in one of these formats: text (one line per event), jsonl (one JSON object \
+            per line, "v":2, schema in docs/jsonl-schema.md), perfetto (Perfetto's \
+            protobuf trace, .pftrace, opens in ui.perfetto.dev; docs/perfetto.md), \
+            perfetto-json (Chrome trace JSON, the same tracks, several times larger) \
+            or sqlite (a database file, -o required; tables and queries in \
+            docs/sqlite-schema.md). \
+            Memory counters (page_frag caches, slab caches, sk_rmem_alloc, RAM in use) \
+            are part of every format. Standard output unless -o FILE. The \
             exit status is 1 when the checker found a leak or a memory bug (the trace \
             is complete; the reports go to standard error).
 
@@ -40,14 +45,18 @@ struct TraceCommand: ParsableCommand {
             Examples:
               skbsim trace samples/icmp-echo.pcap
               skbsim trace --format jsonl -o trace.jsonl samples/tcp-bulk.pcap
-              skbsim trace --format perfetto -o trace.json --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim trace --format perfetto -o trace.pftrace --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim trace --format perfetto-json -o trace.json samples/icmp-echo.pcap
+              skbsim trace --format sqlite -o run.db --gro samples/tcp-bulk.pcap
               skbsim trace --release-order seed --rx-path sg-copybreak -c 5 samples/jumbo-9000.pcap
               skbsim trace --gro --rx-path napi-alloc-skb --track 7 samples/tcp-bulk.pcap
               skbsim trace --events drop,gro_flush,gro_member --packets 1-100 samples/tcp-bulk.pcap
             """
     )
 
-    @Option(help: ArgumentHelp("Output format: text, jsonl or perfetto.", valueName: "FORMAT"))
+    @Option(
+        help: ArgumentHelp(
+            "Output format: \(TraceCommand.formats.joined(separator: ", ")).", valueName: "FORMAT"))
     var format: String = TraceFormat.text.rawValue
 
     @Option(
@@ -76,11 +85,15 @@ struct TraceCommand: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
+    /// The formats `--format` takes: the sinks' (`TraceFormat`) and `sqlite`.
+    static let formats = TraceFormat.allCases.map(\.rawValue) + ["sqlite"]
+
     func validate() throws {
-        guard TraceFormat(rawValue: format) != nil else {
-            throw ValidationError(
-                "--format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'"
-            )
+        guard Self.formats.contains(format) else {
+            throw ValidationError("--format must be one of \(Self.formats.joined(separator: ", ")), got '\(format)'")
+        }
+        if format == "sqlite" && output == "-" {
+            throw ValidationError("--format sqlite writes a database file: give it with -o FILE")
         }
         _ = try filterCriteria()
     }
@@ -97,6 +110,17 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
+        let criteria = try filterCriteria()
+        if format == "sqlite" {
+            let summary = try TraceDatabase.run(
+                path: output, capture: capture, simulation: simulation,
+                filter: { criteria.keepsEverything ? $0 : EventFilter(next: $0, criteria: criteria) })
+            if summary.statistics.notModelledPackets > 0 {
+                Diagnostics.warning("\(summary.statistics.notModelledPackets) packet(s) not modelled, not in the trace")
+            }
+            try summary.conclude(check: true)
+            return
+        }
         let out: TraceOutput
         if output == "-" {
             out = TraceOutput(fileDescriptor: 1)
@@ -114,7 +138,6 @@ struct TraceCommand: ParsableCommand {
             traceFormat == .text
             ? TextEventSink(output: out, reasons: simulation.dropReasonTable, timestamps: print.makeFormatter())
             : traceFormat.makeSink(output: out, reasons: simulation.dropReasonTable, flows: flows)
-        let criteria = try filterCriteria()
         let sink: any EventSink =
             criteria.keepsEverything ? formatSink : EventFilter(next: formatSink, criteria: criteria)
         let summary: CaptureRun.Summary

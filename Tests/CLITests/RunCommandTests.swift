@@ -158,19 +158,27 @@ enum RunFixtures {
 }
 
 @Suite struct TraceCommandTests {
-    /// The text trace of the first packet of samples/icmp-echo.pcap.
+    /// The text trace of the first packet of samples/icmp-echo.pcap, its
+    /// memory counters (slab caches, socket, RAM in use) included.
     static let icmpFirstPacket = """
         #0 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 __alloc_skb(cache=skbuff_cache, fclone=SKB_FCLONE_UNAVAILABLE) len 0 data_len 0 truesize 960 headroom 0 nr_frags 0 proto 0x0000
-        #1 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 kmalloc_reserve(head=0xffff888000004000, size=704) len 0 data_len 0 truesize 960 headroom 0 nr_frags 0 proto 0x0000
-        #2 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_reserve(+64) len 0 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
-        #3 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 __skb_put(+98) len 98 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
-        #4 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 memcpy(bytes=98, offset=64) len 98 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
-        #5 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_pull(-14) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
-        #6 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 eth_type_trans(network_header=78, transport_header=98) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
-        #7 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 consume_skb location=consume_skb
-        #8 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_release_head_state(destructor=sock_rfree) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
-        #9 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_kfree_head(head=0xffff888000004000, free_kind=kfree, offset=0) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
-        #10 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 kfree_skbmem(cache=skbuff_cache, fclone=SKB_FCLONE_UNAVAILABLE) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #1 pkt 0 slab_cache 13 00:00:00.000000000 kmem_cache(active_objects=1, bytes=4096) name=skbuff_cache
+        #2 pkt 0 slab_cache 15 00:00:00.000000000 kmem_cache(active_objects=1, bytes=16384) name=skbuff_small_head
+        #3 pkt 0 memory 0 00:00:00.000000000 nr_free_pages(used_pages=5, used_bytes=20480) name=memory
+        #4 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 kmalloc_reserve(head=0xffff888000004000, size=704) len 0 data_len 0 truesize 960 headroom 0 nr_frags 0 proto 0x0000
+        #5 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_reserve(+64) len 0 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
+        #6 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 __skb_put(+98) len 98 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
+        #7 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 memcpy(bytes=98, offset=64) len 98 data_len 0 truesize 960 headroom 64 nr_frags 0 proto 0x0000
+        #8 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_pull(-14) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #9 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 eth_type_trans(network_header=78, transport_header=98) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #10 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 consume_skb location=consume_skb
+        #11 pkt 0 socket 0 00:00:00.000000000 sk_rmem_alloc(rmem_alloc=960, queued=0) name=socket 0
+        #12 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_release_head_state(destructor=sock_rfree) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #13 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 skb_kfree_head(head=0xffff888000004000, free_kind=kfree, offset=0) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #14 pkt 0 socket 0 00:00:00.000000000 sk_rmem_alloc(rmem_alloc=0, queued=0) name=socket 0
+        #15 pkt 0 track 1 flow 1 skb 0 ffff888000000000 00:00:00.000000000 kfree_skbmem(cache=skbuff_cache, fclone=SKB_FCLONE_UNAVAILABLE) len 84 data_len 0 truesize 960 headroom 78 nr_frags 0 proto 0x0800
+        #16 pkt 0 slab_cache 15 00:00:00.000000000 kmem_cache(active_objects=0, bytes=16384) name=skbuff_small_head
+        #17 pkt 0 slab_cache 13 00:00:00.000000000 kmem_cache(active_objects=0, bytes=4096) name=skbuff_cache
 
         """
 
@@ -181,7 +189,7 @@ enum RunFixtures {
     }
 
     /// The CLI runs the same driver as the Release module's goldens.
-    @Test(arguments: [("text", "icmp-echo.text"), ("jsonl", "icmp-echo.jsonl"), ("perfetto", "icmp-echo.json")])
+    @Test(arguments: [("text", "icmp-echo.text"), ("jsonl", "icmp-echo.jsonl"), ("perfetto-json", "icmp-echo.json")])
     func matchesTheReleaseGoldens(format: String, golden: String) throws {
         let out = temporaryFile("trace")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -211,7 +219,7 @@ enum RunFixtures {
     @Test func perfettoParsesAsATraceDocument() throws {
         let flow = try RunFixtures.mergingFlow(segments: 16)
         defer { try? FileManager.default.removeItem(at: flow) }
-        let result = try CLIRun.run(["trace", "--format", "perfetto", "--gro", flow.path])
+        let result = try CLIRun.run(["trace", "--format", "perfetto-json", "--gro", flow.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let doc = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let events = try #require(doc["traceEvents"] as? [[String: Any]])
@@ -229,8 +237,9 @@ enum RunFixtures {
         func fn(_ line: Substring) -> Substring { line.split(separator: " ")[11].prefix { $0 != "(" } }
         #expect(!kernel.stdoutLines.contains { fn($0) == "shinfo->destructor[i]" })
         // Packet 4 is the first 9000-byte frame: 5 frags on sg-copybreak.
-        let seedFns = seed.stdoutLines.filter { $0.contains(" pkt 4 ") }.map(fn)
-        let kernelFns = kernel.stdoutLines.filter { $0.contains(" pkt 4 ") }.map(fn)
+        // The skb events (not the memory counters) of packet 4.
+        let seedFns = seed.stdoutLines.filter { $0.contains(" pkt 4 skb ") }.map(fn)
+        let kernelFns = kernel.stdoutLines.filter { $0.contains(" pkt 4 skb ") }.map(fn)
         #expect(seedFns.filter { $0 == "shinfo->destructor[i]" }.count == 5)
         let firstDestructor = try #require(seedFns.firstIndex(of: "shinfo->destructor[i]"))
         #expect(seedFns[firstDestructor + 5] == "skb_release_head_state")

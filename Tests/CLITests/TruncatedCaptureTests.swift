@@ -128,7 +128,7 @@ import Testing
         #expect(error["byte_offset"] as? Int == t.recordOffset)
     }
 
-    @Test(arguments: Cut.allCases, ["text", "jsonl", "perfetto"])
+    @Test(arguments: Cut.allCases, ["text", "jsonl", "perfetto-json"])
     func traceFileIsClosedAndValid(cut: Cut, format: String) throws {
         let t = try Self.truncated(cut)
         let out = temporaryFile("trace.\(format)")
@@ -143,7 +143,7 @@ import Testing
         // The trace holds every event of the good packets, GRO flush and drain included.
         #expect(text == whole.stdout)
         switch format {
-        case "perfetto":
+        case "perfetto-json":
             let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             #expect((object["traceEvents"] as? [Any])?.isEmpty == false)
         case "jsonl":

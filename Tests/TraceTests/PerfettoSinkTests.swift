@@ -61,7 +61,7 @@ private func traceEvents(_ bytes: [UInt8]) throws -> [[String: Any]] {
     #expect(meta.first?["name"] as? String == "process_name")
     let counters = events.filter { $0["ph"] as? String == "C" }
     #expect(counters.count == 2)
-    #expect(counters.allSatisfy { $0["name"] as? String == "page_frag cache 0" })
+    #expect(counters.allSatisfy { $0["name"] as? String == "page_frag 0" })
     let last = try #require(counters.last?["args"] as? [String: Any])
     #expect(last["pages"] as? Int == 1)
     #expect(last["outstanding_bytes"] as? Int == 0)
