@@ -234,12 +234,17 @@ enum RunFixtures {
         let kernel = try CLIRun.run(args)
         let seed = try CLIRun.run(args + ["--release-order", "seed"])
         #expect(kernel.status == 0 && seed.status == 0)
-        func fn(_ line: Substring) -> Substring { line.split(separator: " ")[11].prefix { $0 != "(" } }
+        // The step after "skb ID ADDRESS TIME"; "" for counter lines (no skb).
+        func fn(_ line: Substring) -> Substring {
+            let t = line.split(separator: " ")
+            guard let i = t.firstIndex(of: "skb"), i + 4 < t.count else { return "" }
+            return t[i + 4].prefix { $0 != "(" }
+        }
         #expect(!kernel.stdoutLines.contains { fn($0) == "shinfo->destructor[i]" })
         // Packet 4 is the first 9000-byte frame: 5 frags on sg-copybreak.
         // The skb events (not the memory counters) of packet 4.
-        let seedFns = seed.stdoutLines.filter { $0.contains(" pkt 4 skb ") }.map(fn)
-        let kernelFns = kernel.stdoutLines.filter { $0.contains(" pkt 4 skb ") }.map(fn)
+        let seedFns = seed.stdoutLines.filter { $0.contains(" pkt 4 track ") }.map(fn)
+        let kernelFns = kernel.stdoutLines.filter { $0.contains(" pkt 4 track ") }.map(fn)
         #expect(seedFns.filter { $0 == "shinfo->destructor[i]" }.count == 5)
         let firstDestructor = try #require(seedFns.firstIndex(of: "shinfo->destructor[i]"))
         #expect(seedFns[firstDestructor + 5] == "skb_release_head_state")
