@@ -11,7 +11,8 @@
 //   KernelMemory ────────────────────┴▶ SkbModel ──▶ Release ──▶ skbsim (CLI)
 //   KernelMemory ──▶ KernelReference ──▶ KernelProbe ──▶ skbsim (--kernel running)
 //   SkbModel + KernelReference (+ SampleKit flows) ──▶ Fidelity ──▶ skbsim-fidelity (writes docs/fidelity.md)
-//   SampleKit ──▶ skbsim-samples (generates samples/), TestSupport (the tests' helpers)
+//   SampleKit ──▶ skbsim-samples (generates samples/), TestSupport (the tests' helpers),
+//             skbsim (export's pcapng block writer)
 //
 // Benchmarks live in their own package under Benchmarks/ so that `swift test`
 // does not build the benchmark harness.
@@ -91,6 +92,7 @@ let package = Package(
                 "Release",
                 "Trace",
                 "TraceStore",
+                "SampleKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

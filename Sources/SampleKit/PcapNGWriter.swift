@@ -6,6 +6,10 @@
 /// microseconds), then one Enhanced Packet Block per packet. Every block body
 /// and option value is padded to 32 bits; the block's total length is
 /// written at both ends so readers can walk backwards.
+///
+/// A long stream (`skbsim export` to pcapng) takes the blocks written so
+/// far with `takeBytes()` after each packet, so the file is written as it
+/// grows instead of held whole.
 public struct PcapNGWriter: Sendable {
     public let linkType: UInt16
     public let snapLength: Int
@@ -62,6 +66,14 @@ public struct PcapNGWriter: Sendable {
         if let comment { body += Self.options([(1, Array(comment.utf8))]) }
         appendBlock(type: Self.enhancedPacketType, body: body)
         packetCount += 1
+    }
+
+    /// The bytes written since the last call (the headers first), which the
+    /// writer then forgets; `packetCount` keeps counting.
+    public mutating func takeBytes() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        return taken
     }
 
     /// Options as code(2) length(2) value padded to 4, ending with opt_endofopt.

@@ -9,25 +9,34 @@ import SkbModel
 #endif
 
 /// `skbsim export`: the skbs as they are after the receive path, written
-/// back as a capture through libpcap's dumper.
+/// back as a capture: classic pcap through libpcap's dumper, or pcapng with
+/// a comment per packet summing up its skb (`ExportComments`).
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the skbs after the receive path to a pcap file (nanosecond timestamps).",
-        usage: CaptureOptions.usage("export", "-o FILE [model options] "),
+        abstract: "Write the skbs after the receive path to a pcap or pcapng file (nanosecond timestamps).",
+        usage: CaptureOptions.usage("export", "-o FILE [--format pcap|pcapng] [model options] "),
         discussion: """
             Every skb's full bytes — linear part, frags and frag_list, read with \
             skb_copy_bits — are written behind the link header the receive path \
             pulled (skb->mac_header up to skb->data), so the file has the capture's \
-            own link type. Timestamps are the capture's, at nanosecond precision; \
-            the snapshot length (262144) holds 64 KiB GRO super-packets: with --gro \
-            each skb GRO sends up is one record, merged segments included, stamped \
-            with its first segment's time.
+            own link type. Records are in the order netif_receive_skb got the skbs; \
+            timestamps are the capture's, at nanosecond precision; the snapshot \
+            length (262144) holds 64 KiB GRO super-packets: with --gro each skb GRO \
+            sends up is one record, merged segments included, written when GRO \
+            flushed it and stamped with its first segment's time (skb->tstamp).
+
+            The format is pcapng when FILE ends in .pcapng or with --format pcapng, \
+            else classic pcap. In pcapng every packet carries a comment (opt_comment) \
+            with its skb: rx path, head, truesize, len, nr_frags, frag_list, GRO \
+            member packets and its fate (docs/cli.md gives the grammar). In \
+            Wireshark: frame.comment contains "frag_list".
 
             Examples:
               skbsim export -o out.pcap samples/tcp-bulk.pcap
-              skbsim export -o merged.pcap --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
+              skbsim export -o merged.pcapng --gro --rx-path napi-alloc-skb samples/tcp-bulk.pcap
               skbsim export -o out.pcap --rx-path sg-copybreak -r samples/jumbo-9000.pcap
               skbsim export -o - samples/vlan.pcap 'vlan and tcp' | tcpdump -nr -
+              skbsim export -o - --format pcapng samples/tcp-bulk.pcap | tcpdump -nr -
             """
     )
 
@@ -36,11 +45,37 @@ struct Export: ParsableCommand {
         help: ArgumentHelp("Write the capture to FILE ('-' for standard output).", valueName: "FILE"))
     var output: String
 
+    @Option(
+        help: ArgumentHelp(
+            "File format: pcap or pcapng (default: pcapng when FILE ends in .pcapng, else pcap).",
+            valueName: "FORMAT"))
+    var format: String?
+
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var capture: CaptureOptions
 
+    /// The formats `--format` takes.
+    static let formats = ["pcap", "pcapng"]
+
+    func validate() throws {
+        if let format, !Self.formats.contains(format) {
+            throw ValidationError("--format must be one of \(Self.formats.joined(separator: ", ")), got '\(format)'")
+        }
+    }
+
+    /// pcapng by `--format`, else by the file's extension.
+    var writesPcapng: Bool {
+        if let format { return format == "pcapng" }
+        return output.lowercased().hasSuffix(".pcapng")
+    }
+
     func run() throws {
         var writer: SkbPcapWriter?
+        var pcapng: SkbPcapngWriter?
+        // The per-packet comments need the model's events (GRO members, the
+        // fate); classic pcap attaches no sink.
+        let comments =
+            writesPcapng ? ExportComments(rxPath: simulation.rxPath.rawValue, reasons: simulation.dropReasonTable) : nil
         defer { writer?.close() }
         // Wire lengths of packets captured short (snaplen), by packet index,
         // until their skb is written; forgotten whenever GRO holds nothing.
@@ -50,9 +85,13 @@ struct Export: ParsableCommand {
         var pseudoHeaders: [Int: [UInt8]] = [:]
         var gro: (() -> Int)?
         let summary = try CaptureRun.run(
-            capture: capture, options: simulation.runOptions(),
+            capture: capture, options: simulation.runOptions(sink: comments),
             opened: { reader, run in
-                writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
+                if let comments {
+                    pcapng = try SkbPcapngWriter(path: output, linkType: reader.linkType, comments: comments)
+                } else {
+                    writer = try SkbPcapWriter(path: output, linkType: reader.linkType)
+                }
                 let napi = run.napi
                 gro = { napi.gro.heldCount }
             },
@@ -69,23 +108,31 @@ struct Export: ParsableCommand {
                     if !wireLengths.isEmpty { wireLengths.removeAll() }
                     if !pseudoHeaders.isEmpty { pseudoHeaders.removeAll() }
                 }
+                try pcapng?.writeReady()
             },
             observe: { sim, skb in
                 // Each skb as netif_receive_skb gets it: with --gro a super-packet
                 // is one record (skb->len can exceed the MTU), stamped with its
-                // first segment's time.
+                // first segment's time (the held skb's tstamp, which GRO keeps).
                 let s = try sim.skb(skb)
                 let merged = try sim.shinfo(skb).gsoSegs > 1
                 let wire = merged ? nil : wireLengths.removeValue(forKey: Int(s.packet))
                 let pseudo = pseudoHeaders.removeValue(forKey: Int(s.packet)) ?? []
                 // A packet cut by the snapshot length is written as captured: the
                 // skb's bytes past it (built at the wire length) are not the packet's.
-                try writer?.write(
-                    sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire?.wire,
-                    capturedLength: wire?.captured, pseudoHeader: pseudo)
+                if let pcapng {
+                    try pcapng.add(
+                        sim: sim, skb: skb, wireLength: wire?.wire, capturedLength: wire?.captured,
+                        pseudoHeader: pseudo)
+                } else {
+                    try writer?.write(
+                        sim: sim, skb: skb, timestampNanoseconds: s.timestampNanoseconds, wireLength: wire?.wire,
+                        capturedLength: wire?.captured, pseudoHeader: pseudo)
+                }
             })
+        try pcapng?.finish()
         writer?.close()
-        if let error = writer?.error { throw InputError(description: error) }
+        if let error = writer?.error ?? pcapng?.error { throw InputError(description: error) }
         try summary.conclude(check: true)
     }
 }
@@ -138,6 +185,28 @@ final class SkbPcapWriter {
         pseudoHeader: [UInt8] = []
     ) throws {
         guard let dumper else { return }
+        var bytes = try Self.frame(sim: sim, skb: skb, capturedLength: capturedLength, pseudoHeader: pseudoHeader)
+        var header = pcap_pkthdr()
+        var seconds = timestampNanoseconds / 1_000_000_000
+        var nanos = timestampNanoseconds % 1_000_000_000
+        if nanos < 0 {
+            nanos += 1_000_000_000
+            seconds -= 1
+        }
+        header.ts.tv_sec = Int(seconds)
+        header.ts.tv_usec = Int(nanos)  // nanoseconds with PCAP_TSTAMP_PRECISION_NANO
+        header.caplen = UInt32(bytes.count)
+        header.len = UInt32(max(bytes.count, wireLength ?? 0))
+        bytes.withUnsafeBufferPointer { buf in
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, buf.baseAddress)
+        }
+        packetsWritten += 1
+    }
+
+    /// The record's bytes for `skb` (see `write`): the pseudo-header, the
+    /// pulled link header and `skb->len` bytes, the VLAN tag re-inserted,
+    /// cut to `capturedLength`. Shared by the pcap and pcapng writers.
+    static func frame(sim: SkbSim, skb: SkbID, capturedLength: Int?, pseudoHeader: [UInt8]) throws -> [UInt8] {
         let s = try sim.skb(skb)
         let linkHeader =
             s.macHeader != SkBuff.unsetHeader && Int(s.macHeader) < Int(s.data) ? Int(s.data) - Int(s.macHeader) : 0
@@ -159,21 +228,7 @@ final class SkbPcapWriter {
                 ], at: 12)
         }
         if let capturedLength, capturedLength < bytes.count { bytes.removeLast(bytes.count - capturedLength) }
-        var header = pcap_pkthdr()
-        var seconds = timestampNanoseconds / 1_000_000_000
-        var nanos = timestampNanoseconds % 1_000_000_000
-        if nanos < 0 {
-            nanos += 1_000_000_000
-            seconds -= 1
-        }
-        header.ts.tv_sec = Int(seconds)
-        header.ts.tv_usec = Int(nanos)  // nanoseconds with PCAP_TSTAMP_PRECISION_NANO
-        header.caplen = UInt32(bytes.count)
-        header.len = UInt32(max(bytes.count, wireLength ?? 0))
-        bytes.withUnsafeBufferPointer { buf in
-            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, buf.baseAddress)
-        }
-        packetsWritten += 1
+        return bytes
     }
 
     /// Flush and close; records a write error (reported by the caller).

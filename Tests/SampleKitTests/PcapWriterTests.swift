@@ -57,3 +57,18 @@ import Testing
     let epb = Array(writer.bytes.suffix(36))
     #expect(Array(epb[12..<20]) == [0, 0, 0, 0, 0xD0, 0x07, 0, 0])  // 2000 µs
 }
+
+@Test func pcapngTakeBytesStreamsTheSameFile() {
+    var whole = PcapNGWriter(linkType: 1)
+    var streamed = PcapNGWriter(linkType: 1)
+    var file = streamed.takeBytes()
+    for n in 0..<3 {
+        let packet = [UInt8](repeating: UInt8(n), count: 60 + n)
+        whole.append(packet, timestamp: UInt64(n) * 1_000, comment: "packet \(n + 1)")
+        streamed.append(packet, timestamp: UInt64(n) * 1_000, comment: "packet \(n + 1)")
+        file += streamed.takeBytes()
+        #expect(streamed.bytes.isEmpty)
+    }
+    #expect(file == whole.bytes)
+    #expect(streamed.packetCount == 3)
+}
