@@ -94,10 +94,18 @@ import TraceStore
         #expect(rest.last?[2].string == "skb_free")
         #expect(lifeSeqs == lifeSeqs.sorted())
 
-        // Every JSONL line is one row of events, pages or counters.
+        // Every JSONL event is one row of events, pages or counters; its
+        // flow records are the flows table's rows.
         let rows = try database.rows(
             "SELECT (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM pages) + (SELECT COUNT(*) FROM counters)")
-        #expect(rows.first?.first?.int == Int64(objects.count))
+        let jsonlEvents = objects.filter { $0["kind"] != nil }
+        #expect(rows.first?.first?.int == Int64(jsonlEvents.count))
+        let flowRecords = objects.filter { $0["kind"] == nil }
+        #expect(try database.rows("SELECT COUNT(*) FROM flows").first?.first?.int == Int64(flowRecords.count))
+        // The events' flow ids are the flows table's.
+        let mismatched = try database.rows(
+            "SELECT COUNT(*) FROM events e JOIN packets p ON p.pkt = e.pkt WHERE e.flow != 0 AND e.flow != p.flow")
+        #expect(mismatched.first?.first?.int == 0)
         #expect(try database.rows("SELECT value FROM meta WHERE key = 'schema_version'").first?.first == .text("1"))
     }
 
