@@ -112,15 +112,7 @@ extension KernelExpectations {
             let b = macros.ixgbeBuffers(mtu: driver.mtu)
             let first = min(L, b.dmaBytes)
             let end = macros.withOverhead(b.buildSkbFragSize(first))
-            var rest = L - first
-            var extra = 0
-            var fragsTruesize = 0
-            while rest > 0 {
-                let n = min(rest, b.dmaBytes)
-                extra += 1
-                fragsTruesize += b.fragTruesize(n)
-                rest -= n
-            }
+            let (extra, fragsTruesize) = b.frags(for: L - first)
             return GROSegmentSkb(
                 truesize: macros.truesize(end) + fragsTruesize, end: end, headlen: first - 14, nrFrags: extra,
                 dataLen: L - first, headFrag: true)
@@ -130,19 +122,9 @@ extension KernelExpectations {
             let copied = split ? GROScenario.headerBytes : min(L, driver.copybreak)
             let b = macros.igbLegacyBuffers
             let len0 = min(L, b.dmaBytes)
-            var frags = 0
-            var fragsTruesize = 0
-            if len0 > copied {
-                frags += 1
-                fragsTruesize += b.fragTruesize(len0)
-            }
-            var rest = L - len0
-            while rest > 0 {
-                let n = min(rest, b.dmaBytes)
-                frags += 1
-                fragsTruesize += b.fragTruesize(n)
-                rest -= n
-            }
+            let more = b.frags(for: L - len0)
+            let frags = (len0 > copied ? 1 : 0) + more.count
+            let fragsTruesize = (len0 > copied ? b.fragTruesize(len0) : 0) + more.truesize
             return GROSegmentSkb(
                 truesize: macros.truesize(r.end) + fragsTruesize, end: r.end, headlen: copied - 14, nrFrags: frags,
                 dataLen: L - copied, headFrag: isFrag(r.head))

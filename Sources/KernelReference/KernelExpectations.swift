@@ -108,15 +108,7 @@ public struct KernelExpectations: Sendable {
             let first = min(L, b.dmaBytes)
             let fragSize = b.buildSkbFragSize(first)
             let end = macros.withOverhead(fragSize)
-            var fragsTruesize = 0
-            var extra = 0
-            var rest = L - first
-            while rest > 0 {
-                let n = min(rest, b.dmaBytes)
-                fragsTruesize += b.fragTruesize(n)
-                extra += 1
-                rest -= n
-            }
+            let (extra, fragsTruesize) = b.frags(for: L - first)
             return Expectation(
                 facts: SkbFacts(
                     head: .pageFrag(size: fragSize, order: b.pageOrder, offset: nil), headroom: b.headroom,
@@ -131,19 +123,9 @@ public struct KernelExpectations: Sendable {
             let r = rxAlloc(driver.copybreak, napi: true)
             let headlen = min(L, driver.copybreak)
             let len0 = min(L, b.dmaBytes)
-            var frags = 0
-            var fragsTruesize = 0
-            if len0 > headlen {
-                frags += 1
-                fragsTruesize += b.fragTruesize(len0)
-            }
-            var rest = L - len0
-            while rest > 0 {
-                let n = min(rest, b.dmaBytes)
-                frags += 1
-                fragsTruesize += b.fragTruesize(n)
-                rest -= n
-            }
+            let more = b.frags(for: L - len0)
+            let frags = (len0 > headlen ? 1 : 0) + more.count
+            let fragsTruesize = (len0 > headlen ? b.fragTruesize(len0) : 0) + more.truesize
             return Expectation(
                 facts: SkbFacts(
                     head: r.head, headroom: r.pad, tailroom: frags > 0 ? 0 : r.end - r.pad - headlen,

@@ -33,6 +33,21 @@ public struct RxBufferFacts: Hashable, Sendable {
 
     /// Truesize of a buffer holding `size` bytes, added as a frag.
     public func fragTruesize(_ size: Int) -> Int { halfPage ?? align(headroom + size) }
+    /// The frags `bytes` more of a frame become: one per further buffer the
+    /// NIC filled, and their truesize.
+    public func frags(for bytes: Int) -> (count: Int, truesize: Int) {
+        var rest = bytes
+        var count = 0
+        var truesize = 0
+        while rest > 0 {
+            let n = min(rest, dmaBytes)
+            count += 1
+            truesize += fragTruesize(n)
+            rest -= n
+        }
+        return (count, truesize)
+    }
+
     /// `frag_size` of `napi_build_skb` over a buffer holding `size` bytes.
     public func buildSkbFragSize(_ size: Int) -> Int { halfPage ?? sharedInfo + align(headroom + size) }
 }
