@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The sample captures committed under `samples/`, generated deterministically:
 /// fixed timestamps from 2026-01-01T00:00:00Z, addresses from the
@@ -40,14 +44,42 @@ public enum SampleCatalog {
         ]
     }
 
-    /// Writes every sample and `README.md` into `directory`, creating it.
+    /// Writes every sample and `README.md` into `directory`, creating it
+    /// (and its parents). POSIX calls, not Foundation: SampleKit is linked
+    /// into the CLI, whose start-up Foundation would slow down.
     public static func writeAll(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try makeDirectories(directory)
         let all = samples()
-        for sample in all {
-            try Data(sample.bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent(sample.name))
+        for sample in all { try writeFile(sample.bytes, to: directory + "/" + sample.name) }
+        try writeFile(Array(readme(all).utf8), to: directory + "/README.md")
+    }
+
+    /// A file that could not be written: its path and `errno`.
+    public struct WriteError: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String { "\(path): \(String(cString: strerror(code)))" }
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw WriteError(path: prefix, code: errno) }
+            prefix += "/"
         }
-        try Data(readme(all).utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent("README.md"))
+    }
+
+    static func writeFile(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: path, code: errno) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            guard n > 0 else { throw WriteError(path: path, code: errno) }
+            offset += n
+        }
     }
 
     /// Collects frames with timestamps `gap` nanoseconds apart into a pcap.
