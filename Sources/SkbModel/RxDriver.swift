@@ -179,10 +179,9 @@ public final class RxDriver {
         _ headers: UnsafePointer<PacketHeaders>, pseudoHeader pseudo: Int
     ) throws(SkbError) -> SkbID? {
         let frame = pseudo == 0 ? bytes : UnsafeRawBufferPointer(rebasing: bytes[pseudo...])
+        missedFrame = false
         guard let skb = try driverReceive(frame, path ?? options.path) else {
-            if missedFrame {
-                missedFrame = false
-            } else {
+            if !missedFrame {
                 statistics.allocFailed += 1
                 statistics.rxDropped += 1
             }

@@ -321,10 +321,9 @@ extension RxDriver {
 
     /// `ixgbe_clean_rx_ring`: the driver lets go of every buffer it holds.
     func cleanRing() {
-        guard var r = ring else { return }
-        for i in r.buffers.indices where r.buffers[i].page >= 0 {
-            sim.memory.__page_frag_cache_drain(PFN(Int(r.buffers[i].page)), Int(r.buffers[i].pagecntBias))
-            r.buffers[i] = RxBuffer()
+        guard let r = ring else { return }
+        for b in r.buffers where b.page >= 0 {
+            sim.memory.__page_frag_cache_drain(PFN(Int(b.page)), Int(b.pagecntBias))
         }
         ring = nil
     }
